@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! What every server function needs from the request: the port, the session and its actor, and
+//! the "shown once" hand-over for results a plain form post cannot receive.
+
+use axum::http::{HeaderMap, header::ACCEPT};
+use leptos::prelude::use_context;
+use tower_sessions::Session;
+
+use crate::{
+    dto::OneTimeCredentials,
+    error::AppError,
+    ports::{Port, SessionActor},
+};
+
+const ACTOR_KEY: &str = "actor";
+const ONCE_KEY: &str = "once";
+
+pub(crate) fn port() -> Result<Port, AppError> {
+    use_context::<Port>().ok_or_else(|| internal("service port missing from context"))
+}
+
+pub(crate) async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|err| internal(&format!("session layer missing: {err}")))
+}
+
+/// The signed-in actor, or `Unauthorized`.
+pub(crate) async fn actor() -> Result<SessionActor, AppError> {
+    session()
+        .await?
+        .get::<SessionActor>(ACTOR_KEY)
+        .await
+        .map_err(|err| internal(&format!("session read: {err}")))?
+        .ok_or(AppError::Unauthorized)
+}
+
+/// Starts a fresh session for a signed-in actor (a new id, so a planted id is useless).
+pub(crate) async fn sign_in(actor: &SessionActor) -> Result<(), AppError> {
+    let session = session().await?;
+    session
+        .cycle_id()
+        .await
+        .map_err(|err| internal(&format!("session cycle: {err}")))?;
+    session
+        .insert(ACTOR_KEY, actor)
+        .await
+        .map_err(|err| internal(&format!("session write: {err}")))
+}
+
+pub(crate) async fn sign_out() -> Result<(), AppError> {
+    session()
+        .await?
+        .flush()
+        .await
+        .map_err(|err| internal(&format!("session flush: {err}")))
+}
+
+/// A browser without JavaScript posts the form and is redirected back, so it never sees the
+/// server function's result. Credentials meant to be shown once are then kept in the session
+/// until the next page render takes them.
+pub(crate) async fn hand_over_once(credentials: &OneTimeCredentials) -> Result<(), AppError> {
+    let headers: HeaderMap = leptos_axum::extract()
+        .await
+        .map_err(|err| internal(&format!("headers: {err}")))?;
+    let plain_form_post = headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if plain_form_post {
+        session()
+            .await?
+            .insert(ONCE_KEY, credentials)
+            .await
+            .map_err(|err| internal(&format!("session write: {err}")))?;
+    }
+    Ok(())
+}
+
+/// Takes the credentials kept for a plain form post, if any; they are gone afterwards.
+pub(crate) async fn take_once() -> Result<Option<OneTimeCredentials>, AppError> {
+    session()
+        .await?
+        .remove::<OneTimeCredentials>(ONCE_KEY)
+        .await
+        .map_err(|err| internal(&format!("session read: {err}")))
+}
+
+pub(crate) fn internal(cause: &str) -> AppError {
+    let op_id = format!("{:016x}", rand_id());
+    tracing::error!(op_id, cause, "internal error");
+    AppError::Internal { op_id }
+}
+
+fn rand_id() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    h.finish()
+}

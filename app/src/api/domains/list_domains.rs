@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+use leptos::prelude::*;
+
+use crate::{dto::DomainRow, error::AppError};
+
+/// Every domain (operator only).
+#[server(prefix = "/api", endpoint = "domains/list")]
+pub async fn list_domains() -> Result<Vec<DomainRow>, AppError> {
+    use crate::api::context::{actor, port};
+    port()?.list_domains(&actor().await?).await
+}

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+use leptos::prelude::*;
+
+use crate::{dto::OneTimeCredentials, error::AppError};
+
+/// Creates a mailbox in the postmaster's domain. An empty password asks for a generated one,
+/// which is returned once.
+#[server(prefix = "/api", endpoint = "mailboxes/create")]
+pub async fn create_mailbox(
+    local_part: String,
+    first_name: String,
+    last_name: String,
+    password: String,
+) -> Result<Option<OneTimeCredentials>, AppError> {
+    use crate::{
+        api::context::{actor, hand_over_once, port},
+        ports::NewMailboxForm,
+    };
+    let form = NewMailboxForm {
+        local_part,
+        first_name,
+        last_name,
+        password,
+    };
+    let created = port()?.create_mailbox(&actor().await?, form).await?;
+    if let Some(credentials) = &created {
+        hand_over_once(credentials).await?;
+    }
+    Ok(created)
+}

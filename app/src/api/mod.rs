@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! Server functions, one per file, grouped by area. Each resolves the actor, calls the port and
+//! maps the error; nothing else.
+
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub(crate) mod context;
+pub mod domains;
+pub mod mailboxes;

@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! Building blocks shared by pages.
+
+mod credentials;
+mod form;
+mod frame;
+
+pub use credentials::CredentialsNotice;
+pub use form::{FieldError, FormError, action_error, field_error};
+pub use frame::{Frame, Guarded};

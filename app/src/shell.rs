@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! The HTML shell and the route table.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::pages::{
+    account::AccountPage, home::Home, login::LoginPage, not_found::NotFound,
+    operator_domains::OperatorDomains, postmaster_mailboxes::PostmasterMailboxes,
+};
+
+/// The document around every page, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: every page behind one router. Pages render fully on the server before
+/// anything is sent (`SsrMode::Async`), so a page works without JavaScript and a sign-in
+/// redirect can still set its status code.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser: this marks the page once the wasm client has taken over
+    // (browser tests wait for it; it also helps anyone debugging).
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="casella" href="/pkg/casella.css" />
+        <Title text="Casella" />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=Home ssr=SsrMode::Async />
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/operator/domains")
+                    view=OperatorDomains
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/postmaster/mailboxes")
+                    view=PostmasterMailboxes
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+// The Casella instance of the running project, and helpers shared by specs.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { expect, type Page, type TestInfo } from '@playwright/test';
+
+export interface Instance {
+  url: string;
+  ports: { imaps: number; pop3s: number; submission: number };
+  operatorLogin: string;
+  operatorPassword: string;
+}
+
+export function runDir(): string {
+  return resolve(__dirname, '..', '.run');
+}
+
+export function casellaBin(): string {
+  if (process.env.CASELLA_BIN) return process.env.CASELLA_BIN;
+  const target = process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache', 'casella', 'target');
+  return join(target, 'debug', 'casella');
+}
+
+export function instance(testInfo: TestInfo): Instance {
+  return JSON.parse(readFileSync(join(runDir(), `${testInfo.project.name}.json`), 'utf8'));
+}
+
+/** Opens a page; in the hydrated project waits until the wasm client has taken over. */
+export async function open(page: Page, testInfo: TestInfo, url: string): Promise<void> {
+  await page.goto(url);
+  await hydrated(page, testInfo);
+}
+
+export async function hydrated(page: Page, testInfo: TestInfo): Promise<void> {
+  if (testInfo.project.name === 'hydrated') {
+    await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1, { timeout: 20_000 });
+  }
+}
+
+export async function signIn(page: Page, testInfo: TestInfo, base: string, login: string, password: string) {
+  await open(page, testInfo, `${base}/login`);
+  await page.fill('#login', login);
+  await page.fill('#password', password);
+  await page.click('#login-form button[type=submit]');
+}
+
+/** A real IMAP client (Python's imaplib) logging in over TLS. */
+export function imapLogin(port: number, user: string, password: string): string {
+  const script = resolve(__dirname, '..', '..', 'panel', 'tests', 'it', 'mail_clients.py');
+  return execFileSync('python3', [script, 'imap-login', '127.0.0.1', String(port), 'tls', user, password]).toString();
+}

@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! The engine's configuration, typed, and its rendering into the engine's own TOML dialect.
+//!
+//! The glue owns the whole engine configuration file: it is rewritten from [`EngineConfig`] at
+//! every start and checked before the engine reads it, because the engine ends the process on a
+//! file it cannot parse. Everything the engine would otherwise fetch or seed on its first boot
+//! (spam rules, queue schedules and routes) is written here, so a boot never touches the network.
+
+use std::{
+    fmt::Write as _,
+    net::IpAddr,
+    path::{Path, PathBuf},
+};
+
+use crate::error::GlueError;
+
+/// Everything the engine needs to start, in the product's terms.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Folder that holds the engine's configuration, store and spam-rule stub.
+    pub data_dir: PathBuf,
+    /// Public host name of the mail server (HELO/EHLO, greeting, self-signed certificate).
+    pub hostname: String,
+    /// Address every listener binds to.
+    pub bind_address: IpAddr,
+    /// Listener ports.
+    pub ports: EnginePorts,
+    /// Where messages, the directory and counters are kept.
+    pub store: StoreBackend,
+    /// Cache sizes; `None` keeps the engine's defaults.
+    pub cache: CacheConfig,
+    /// Engine log level written to standard output (`error`, `warn`, `info`, `debug`, `trace`).
+    pub log_level: String,
+}
+
+/// Listener ports. Implicit-TLS listeners are the `*s` ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnginePorts {
+    /// Inbound MX (no authentication, local domains only).
+    pub smtp: u16,
+    /// Submission with STARTTLS.
+    pub submission: u16,
+    /// Submission over implicit TLS.
+    pub submissions: u16,
+    /// IMAP with STARTTLS.
+    pub imap: u16,
+    /// IMAP over implicit TLS.
+    pub imaps: u16,
+    /// POP3 with STLS.
+    pub pop3: u16,
+    /// POP3 over implicit TLS.
+    pub pop3s: u16,
+    /// ManageSieve.
+    pub managesieve: u16,
+}
+
+impl Default for EnginePorts {
+    fn default() -> Self {
+        Self {
+            smtp: 2525,
+            submission: 2587,
+            submissions: 2465,
+            imap: 2143,
+            imaps: 2993,
+            pop3: 2110,
+            pop3s: 2995,
+            managesieve: 4190,
+        }
+    }
+}
+
+/// The engine's data store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreBackend {
+    /// Embedded SQLite file in the data folder.
+    Sqlite,
+    /// Embedded RocksDB folder in the data folder.
+    RocksDb,
+    /// PostgreSQL server (the scale path).
+    Postgres(PostgresStore),
+}
+
+impl StoreBackend {
+    /// The short name used in configuration files and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            StoreBackend::Sqlite => "sqlite",
+            StoreBackend::RocksDb => "rocksdb",
+            StoreBackend::Postgres(_) => "postgresql",
+        }
+    }
+}
+
+/// Connection settings for a PostgreSQL engine store.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PostgresStore {
+    pub host: String,
+    pub port: u16,
+    pub database: String,
+    pub user: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("database", &self.database)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Engine cache sizes in bytes; `None` leaves the engine's default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheConfig {
+    /// Per-account message metadata cache (`cache.message.size`).
+    pub messages: Option<u64>,
+    /// Access token cache (`cache.access-token.size`).
+    pub access_tokens: Option<u64>,
+}
+
+/// Daily limits of recipients outside the sender's own domains that a mailbox may be given.
+/// Each tier becomes one engine rate limiter; an account picks its tier through a lookup key.
+pub const SEND_TIERS: [u32; 4] = [250, 1000, 2000, 5000];
+
+impl EngineConfig {
+    /// Path of the engine configuration file the glue writes.
+    pub fn config_path(&self) -> PathBuf {
+        self.data_dir.join("config.toml")
+    }
+
+    fn spam_rules_path(&self) -> PathBuf {
+        self.data_dir.join("spam-filter.toml")
+    }
+
+    /// Renders the engine configuration file.
+    pub fn render(&self) -> Result<String, GlueError> {
+        let mut out = String::new();
+        let mut w = Writer { out: &mut out };
+        w.str("server.hostname", &self.hostname);
+
+        let p = &self.ports;
+        for (id, port, protocol, implicit_tls) in [
+            ("smtp", p.smtp, "smtp", false),
+            ("submission", p.submission, "smtp", false),
+            ("submissions", p.submissions, "smtp", true),
+            ("imap", p.imap, "imap", false),
+            ("imaps", p.imaps, "imap", true),
+            ("pop3", p.pop3, "pop3", false),
+            ("pop3s", p.pop3s, "pop3", true),
+            ("sieve", p.managesieve, "managesieve", false),
+        ] {
+            let bind = std::net::SocketAddr::new(self.bind_address, port).to_string();
+            w.raw(
+                &format!("server.listener.{id}.bind"),
+                &format!("[{}]", quote(&bind)),
+            );
+            w.str(&format!("server.listener.{id}.protocol"), protocol);
+            if implicit_tls {
+                w.raw(&format!("server.listener.{id}.tls.implicit"), "true");
+            }
+        }
+
+        // Stores: one data store for everything, and the internal directory on it.
+        for kind in ["data", "fts", "blob", "lookup"] {
+            w.str(&format!("storage.{kind}"), "db");
+        }
+        w.str("storage.directory", "internal");
+        w.str("directory.internal.type", "internal");
+        w.str("directory.internal.store", "db");
+        match &self.store {
+            StoreBackend::Sqlite => {
+                w.str("store.db.type", "sqlite");
+                w.str(
+                    "store.db.path",
+                    &path_str(&self.data_dir.join("mail.sqlite3"))?,
+                );
+            }
+            StoreBackend::RocksDb => {
+                w.str("store.db.type", "rocksdb");
+                w.str(
+                    "store.db.path",
+                    &path_str(&self.data_dir.join("mail.rocksdb"))?,
+                );
+            }
+            StoreBackend::Postgres(pg) => {
+                w.str("store.db.type", "postgresql");
+                w.str("store.db.host", &pg.host);
+                w.raw("store.db.port", &pg.port.to_string());
+                w.str("store.db.database", &pg.database);
+                w.str("store.db.user", &pg.user);
+                w.str("store.db.password", &pg.password);
+                w.raw("store.db.tls.enable", "false");
+            }
+        }
+        if let Some(size) = self.cache.messages {
+            w.raw("cache.message.size", &size.to_string());
+        }
+        if let Some(size) = self.cache.access_tokens {
+            w.raw("cache.access-token.size", &size.to_string());
+        }
+
+        w.str("tracer.stdout.type", "stdout");
+        w.str("tracer.stdout.level", &self.log_level);
+        w.raw("tracer.stdout.ansi", "false");
+        w.raw("tracer.stdout.enable", "true");
+
+        // Spam rules come from a local stub; with a version present the engine neither
+        // downloads rules nor seeds its defaults, so the queue settings below are the only ones.
+        w.str(
+            "spam-filter.resource",
+            &format!("file://{}", path_str(&self.spam_rules_path())?),
+        );
+        w.raw("spam-filter.enable", "false");
+        w.raw("spam-filter.auto-update", "false");
+        w.str("version.spam-filter", "2.0.0");
+        w.raw("session.data.spam-filter", "false");
+
+        // The MX is the listener called `smtp`, on whatever port: the engine's defaults tie
+        // "inbound MX" to port 25, which the unprivileged default does not use.
+        let mx = "listener == 'smtp'";
+        w.str("session.auth.require", "listener != 'smtp'");
+        w.raw(
+            "session.auth.mechanisms",
+            &format!(
+                "[{{ if = {}, then = {} }}, {{ else = false }}]",
+                quote("listener != 'smtp' && is_tls"),
+                quote("[plain, login]")
+            ),
+        );
+        w.raw(
+            "session.auth.directory",
+            &format!(
+                "[{{ if = {}, then = {} }}, {{ else = false }}]",
+                quote("listener != 'smtp'"),
+                quote("'*'")
+            ),
+        );
+        w.raw("session.ehlo.reject-non-fqdn", "false");
+        for header in ["received", "received-spf", "return-path", "auth-results"] {
+            w.str(&format!("session.data.add-headers.{header}"), mx);
+        }
+        // Submission always adds a Message-ID and Date when a client left them out.
+        w.str("session.data.add-headers.message-id", "true");
+        w.str("session.data.add-headers.date", "true");
+        w.raw("session.rcpt.max-recipients", "100");
+
+        // Queue: local and remote delivery with the engine's usual schedules.
+        for (queue, threads) in [("local", 25), ("remote", 50), ("dsn", 5), ("report", 5)] {
+            w.raw(
+                &format!("queue.virtual.{queue}.threads-per-node"),
+                &threads.to_string(),
+            );
+        }
+        for queue in ["local", "remote"] {
+            let s = format!("queue.schedule.{queue}");
+            w.str(&format!("{s}.queue-name"), queue);
+            for (i, retry) in ["2m", "5m", "10m", "15m", "30m", "1h", "2h"]
+                .iter()
+                .enumerate()
+            {
+                w.str(&format!("{s}.retry.{i}"), retry);
+            }
+            w.str(&format!("{s}.notify.0"), "1d");
+            w.str(&format!("{s}.notify.1"), "3d");
+            w.str(&format!("{s}.expire-type"), "ttl");
+            w.str(&format!("{s}.expire"), "3d");
+        }
+        for (queue, retries, attempts) in [
+            ("dsn", &["15m", "30m", "1h", "2h"][..], "10"),
+            ("report", &["30m", "1h", "2h"][..], "8"),
+        ] {
+            let s = format!("queue.schedule.{queue}");
+            w.str(&format!("{s}.queue-name"), queue);
+            for (i, retry) in retries.iter().enumerate() {
+                w.str(&format!("{s}.retry.{i}"), retry);
+            }
+            w.str(&format!("{s}.expire-type"), "attempts");
+            w.raw(&format!("{s}.max-attempts"), attempts);
+        }
+        w.raw("queue.tls.default.allow-invalid-certs", "false");
+        w.str("queue.route.local.type", "local");
+        w.str("queue.route.mx.type", "mx");
+        w.raw("queue.route.mx.limits.multihomed", "2");
+        w.raw("queue.route.mx.limits.mx", "5");
+        w.str("queue.route.mx.ip-lookup", "ipv4_then_ipv6");
+        w.str("queue.connection.default.timeout.connect", "5m");
+        w.raw("queue.quota.size.messages", "100000");
+        w.raw("queue.quota.size.size", "10737418240");
+        w.raw("queue.quota.size.enable", "true");
+
+        // Daily external-recipient limits, one limiter per tier. An account without a tier key
+        // gets the smallest tier.
+        for (i, tier) in SEND_TIERS.iter().enumerate() {
+            let key = format!("queue.limiter.inbound.send-{tier}");
+            let selected = format!("key_get('', 'send-tier:' + authenticated_as) == '{tier}'");
+            let selected = if i == 0 {
+                format!("(is_empty(key_get('', 'send-tier:' + authenticated_as)) || {selected})")
+            } else {
+                selected
+            };
+            w.str(&format!("{key}.key"), "authenticated_as");
+            w.str(&format!("{key}.rate"), &format!("{tier}/1d"));
+            w.str(
+                &format!("{key}.match"),
+                &format!(
+                    "!is_empty(authenticated_as) && !is_local_domain('*', rcpt_domain) && {selected}"
+                ),
+            );
+            w.raw(&format!("{key}.enable"), "true");
+        }
+
+        // Never accept plain-text logins before TLS.
+        w.raw("imap.auth.allow-plain-text", "false");
+
+        // The glue checks the file itself: the engine exits the process on invalid TOML.
+        toml::from_str::<toml::Table>(&out).map_err(|err| GlueError::Config {
+            reason: format!("rendered engine configuration is not valid TOML: {err}"),
+        })?;
+        Ok(out)
+    }
+
+    /// Writes the configuration and the spam-rule stub into the data folder.
+    pub fn write(&self) -> Result<PathBuf, GlueError> {
+        std::fs::create_dir_all(&self.data_dir)
+            .map_err(|err| GlueError::io(&self.data_dir, err))?;
+        let rules = self.spam_rules_path();
+        std::fs::write(
+            &rules,
+            "version.spam-filter = \"2.0.0\"\nversion.server = \"0.16.0\"\n",
+        )
+        .map_err(|err| GlueError::io(&rules, err))?;
+        let path = self.config_path();
+        let text = self.render()?;
+        // Write then rename, so a crash never leaves a half-written file for the next boot.
+        let tmp = path.with_extension("toml.tmp");
+        std::fs::write(&tmp, text).map_err(|err| GlueError::io(&tmp, err))?;
+        std::fs::rename(&tmp, &path).map_err(|err| GlueError::io(&path, err))?;
+        Ok(path)
+    }
+}
+
+struct Writer<'a> {
+    out: &'a mut String,
+}
+
+impl Writer<'_> {
+    fn str(&mut self, key: &str, value: &str) {
+        self.raw(key, &quote(value));
+    }
+
+    fn raw(&mut self, key: &str, value: &str) {
+        // `let _`: writing to a String cannot fail.
+        let _ = writeln!(self.out, "{key} = {value}");
+    }
+}
+
+/// A TOML basic string.
+fn quote(value: &str) -> String {
+    toml::Value::String(value.to_string()).to_string()
+}
+
+fn path_str(path: &Path) -> Result<String, GlueError> {
+    path.to_str()
+        .map(str::to_string)
+        .ok_or_else(|| GlueError::Config {
+            reason: format!("path is not UTF-8: {}", path.display()),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(store: StoreBackend) -> EngineConfig {
+        EngineConfig {
+            data_dir: PathBuf::from("/tmp/casella \"quoted\"/engine"),
+            hostname: "mail.example.test".into(),
+            bind_address: "127.0.0.1".parse().unwrap_or(IpAddr::from([127, 0, 0, 1])),
+            ports: EnginePorts::default(),
+            store,
+            cache: CacheConfig {
+                messages: Some(1 << 20),
+                access_tokens: None,
+            },
+            log_level: "warn".into(),
+        }
+    }
+
+    #[test]
+    fn renders_valid_toml_for_every_store() {
+        let pg = PostgresStore {
+            host: "127.0.0.1".into(),
+            port: 5432,
+            database: "casella".into(),
+            user: "casella".into(),
+            password: "p\"w\\".into(),
+        };
+        for store in [
+            StoreBackend::Sqlite,
+            StoreBackend::RocksDb,
+            StoreBackend::Postgres(pg),
+        ] {
+            let text = sample(store.clone()).render().unwrap();
+            let table: toml::Table = toml::from_str(&text).unwrap();
+            let db = &table["store"]["db"];
+            assert_eq!(db["type"].as_str(), Some(store.name()));
+        }
+    }
+
+    #[test]
+    fn listeners_and_mx_rules_are_written() {
+        let table: toml::Table =
+            toml::from_str(&sample(StoreBackend::Sqlite).render().unwrap()).unwrap();
+        let listeners = table["server"]["listener"].as_table().unwrap();
+        assert_eq!(listeners.len(), 8);
+        assert_eq!(
+            listeners["imaps"]["bind"][0].as_str(),
+            Some("127.0.0.1:2993")
+        );
+        assert_eq!(listeners["imaps"]["tls"]["implicit"].as_bool(), Some(true));
+        assert_eq!(
+            table["session"]["auth"]["require"].as_str(),
+            Some("listener != 'smtp'")
+        );
+        assert_eq!(
+            table["version"]["spam-filter"].as_str(),
+            Some("2.0.0"),
+            "without a version the engine downloads spam rules at boot"
+        );
+        let limiters = table["queue"]["limiter"]["inbound"].as_table().unwrap();
+        assert_eq!(limiters.len(), SEND_TIERS.len());
+        assert!(
+            limiters["send-250"]["match"]
+                .as_str()
+                .unwrap()
+                .contains("is_empty(key_get")
+        );
+    }
+
+    #[test]
+    fn secrets_do_not_leak_into_debug_output() {
+        let pg = PostgresStore {
+            host: "h".into(),
+            port: 1,
+            database: "d".into(),
+            user: "u".into(),
+            password: "hunter2".into(),
+        };
+        assert!(!format!("{pg:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! Starting and stopping the embedded engine.
+//!
+//! The boot sequence follows the engine's own binary, minus everything that could end the
+//! process or reach the network: the glue writes and checks the configuration file, points the
+//! engine at it through `CONFIG_PATH` (otherwise the engine reads the host program's argv as its
+//! own flags and exits on ours), refuses to go on when the engine reports configuration errors,
+//! then spawns every listener, POP3 and ManageSieve included.
+
+use std::{sync::Arc, time::Duration};
+
+use stalwart_lib::{
+    Collector,
+    common::{
+        Inner, Server, config::server::ServerProtocol, core::BuildServer,
+        manager::boot::BootManager,
+    },
+    http::HttpSessionManager,
+    imap::core::ImapSessionManager,
+    managesieve::core::ManageSieveSessionManager,
+    pop3::Pop3SessionManager,
+    services::{StartServices, broadcast::subscriber::spawn_broadcast_subscriber},
+    smtp::{StartQueueManager, core::SmtpSessionManager},
+};
+use tokio::sync::watch;
+
+use crate::{config::EngineConfig, error::GlueError};
+
+/// How long listeners get to finish their sessions after the shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
+
+/// The running engine. One per process: the engine keeps process-wide state (its event
+/// collector thread), so it is started once and stopped once.
+pub struct Engine {
+    inner: Arc<Inner>,
+    shutdown_tx: watch::Sender<bool>,
+    config: EngineConfig,
+}
+
+impl Engine {
+    /// Writes the engine configuration and starts the engine with every listener.
+    pub async fn start(config: EngineConfig) -> Result<Engine, GlueError> {
+        let path = config.write()?;
+        point_engine_at(&path);
+
+        let mut boot = Box::pin(BootManager::init()).await;
+        let mut problems: Vec<String> = boot
+            .config
+            .errors
+            .iter()
+            .map(|(key, err)| format!("{key}: {err:?}"))
+            .collect();
+        if !problems.is_empty() {
+            problems.sort();
+            return Err(GlueError::Boot { problems });
+        }
+        for (key, warning) in &boot.config.warnings {
+            // Every key of the file is "local" to the glue by design; the engine warns about
+            // the ones it would rather keep in its database.
+            if !format!("{warning:?}").contains("Database key defined in local configuration") {
+                tracing::debug!(target: "engine", "configuration warning {key}: {warning:?}");
+            }
+        }
+
+        stalwart_lib::migration::try_migrate(&boot.inner.build_server())
+            .await
+            .map_err(|err| GlueError::Boot {
+                problems: vec![format!("store migration: {err}")],
+            })?;
+        boot.start_services().await;
+        boot.start_queue_manager();
+
+        let inner = boot.inner.clone();
+        let (shutdown_tx, shutdown_rx) = boot.servers.spawn(|listener, acceptor, shutdown_rx| {
+            let inner = inner.clone();
+            match &listener.protocol {
+                ServerProtocol::Smtp | ServerProtocol::Lmtp => listener.spawn(
+                    SmtpSessionManager::new(inner.clone()),
+                    inner,
+                    acceptor,
+                    shutdown_rx,
+                ),
+                ServerProtocol::Imap => listener.spawn(
+                    ImapSessionManager::new(inner.clone()),
+                    inner,
+                    acceptor,
+                    shutdown_rx,
+                ),
+                ServerProtocol::Pop3 => listener.spawn(
+                    Pop3SessionManager::new(inner.clone()),
+                    inner,
+                    acceptor,
+                    shutdown_rx,
+                ),
+                ServerProtocol::ManageSieve => listener.spawn(
+                    ManageSieveSessionManager::new(inner.clone()),
+                    inner,
+                    acceptor,
+                    shutdown_rx,
+                ),
+                // The glue configures no engine HTTP listener (the panel serves HTTP), but a
+                // listener of that kind would still be served rather than silently dropped.
+                ServerProtocol::Http => listener.spawn(
+                    HttpSessionManager::new(inner.clone()),
+                    inner,
+                    acceptor,
+                    shutdown_rx,
+                ),
+            }
+        });
+        spawn_broadcast_subscriber(boot.inner.clone(), shutdown_rx);
+
+        Ok(Engine {
+            inner: boot.inner,
+            shutdown_tx,
+            config,
+        })
+    }
+
+    /// Stops the listeners and the queue, then the event collector.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown_tx.send(true);
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+        Collector::shutdown();
+    }
+
+    /// The configuration the engine was started with.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    pub(crate) fn server(&self) -> Server {
+        self.inner.build_server()
+    }
+}
+
+/// Tells the engine where its configuration file is.
+#[allow(unsafe_code)]
+fn point_engine_at(path: &std::path::Path) {
+    // SAFETY: `set_var` races only with threads reading the environment at the same moment.
+    // It runs once, during boot, before the engine (the only reader of CONFIG_PATH) starts, and
+    // nothing else in the program reads or writes the environment after configuration load.
+    unsafe { std::env::set_var("CONFIG_PATH", path) };
+}

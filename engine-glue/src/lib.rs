@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! `engine_glue`: the only crate that names the mail engine's types.
+//!
+//! It starts the embedded engine (stalwart-lite) from a typed [`EngineConfig`] and maps the
+//! product's concepts — domains, mailboxes, passwords, quotas — onto the engine's directory.
+//! It knows nothing of HTTP, sessions or the panel's tables.
+
+mod config;
+mod directory;
+mod engine;
+mod error;
+mod secret;
+
+pub use config::{CacheConfig, EngineConfig, EnginePorts, PostgresStore, SEND_TIERS, StoreBackend};
+pub use directory::{AccountId, MailboxChanges, MailboxInfo, NewMailbox};
+pub use engine::Engine;
+pub use error::GlueError;
+pub use secret::PasswordHash;

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! The panel database schema, as one ordered set of sea-orm migrations that run unchanged on
+//! SQLite (the embedded default) and PostgreSQL (the scale path).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_identities;
+mod m20261122_000002_create_sessions;
+
+/// Runs every migration in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_identities::Migration),
+            Box::new(m20261122_000002_create_sessions::Migration),
+        ]
+    }
+}

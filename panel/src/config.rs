@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! Casella's configuration: one typed struct, read in layers — built-in defaults, then
+//! `casella.toml` (or the file given with `--config`), then `CASELLA_*` environment variables
+//! (`__` separates levels, e.g. `CASELLA_PORTS__IMAP=993`), then command-line flags — and
+//! checked once at start.
+
+use std::{
+    net::{IpAddr, Ipv4Addr},
+    path::{Path, PathBuf},
+};
+
+use engine_glue::{CacheConfig, EngineConfig, EnginePorts, PostgresStore, StoreBackend};
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+
+/// Everything Casella can be told.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Folder for the panel database, the engine's store and its configuration.
+    pub data_dir: PathBuf,
+    /// Address the web panel and every mail listener bind to.
+    pub bind_address: IpAddr,
+    /// Port of the web panel and webmail.
+    pub http_port: u16,
+    /// Host name mail clients use to reach this server (also the SMTP greeting name).
+    pub hostname: String,
+    /// Panel database URL; empty means a SQLite file in the data folder.
+    /// PostgreSQL: `postgres://user:password@host/database`.
+    pub database_url: String,
+    /// Folder with the browser assets (`pkg/`, favicon); empty means next to the binary.
+    pub site_dir: PathBuf,
+    /// Log filter for Casella's own logs (`tracing` syntax, e.g. `info,panel=debug`).
+    pub log: String,
+    /// Send session cookies only over HTTPS; turn on behind a TLS-terminating proxy.
+    pub secure_cookies: bool,
+    /// Mail listener ports.
+    pub ports: Ports,
+    /// The mail engine.
+    pub engine: EngineSection,
+}
+
+/// Mail listener ports (unprivileged defaults; production uses 25, 587, 465, 143, 993, 110, 995).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Ports {
+    /// Inbound mail from other servers (MX).
+    pub smtp: u16,
+    /// Submission with STARTTLS.
+    pub submission: u16,
+    /// Submission over TLS.
+    pub submissions: u16,
+    /// IMAP with STARTTLS.
+    pub imap: u16,
+    /// IMAP over TLS.
+    pub imaps: u16,
+    /// POP3 with STLS.
+    pub pop3: u16,
+    /// POP3 over TLS.
+    pub pop3s: u16,
+    /// ManageSieve (filter rules).
+    pub managesieve: u16,
+}
+
+impl Default for Ports {
+    fn default() -> Self {
+        let p = EnginePorts::default();
+        Ports {
+            smtp: p.smtp,
+            submission: p.submission,
+            submissions: p.submissions,
+            imap: p.imap,
+            imaps: p.imaps,
+            pop3: p.pop3,
+            pop3s: p.pop3s,
+            managesieve: p.managesieve,
+        }
+    }
+}
+
+/// Which store the engine keeps mail in.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// Embedded RocksDB (the default: faster on IMAP-heavy loads, see `bench/`).
+    Rocksdb,
+    /// PostgreSQL server (the scale path; needs `engine.postgres`).
+    Postgresql,
+}
+
+/// The mail engine's settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineSection {
+    /// Mail store.
+    pub store: StoreKind,
+    /// PostgreSQL connection, when `store = "postgresql"`.
+    pub postgres: Option<PostgresSection>,
+    /// Message metadata cache in bytes; unset keeps the engine default.
+    pub cache_messages_bytes: Option<u64>,
+    /// Access token cache in bytes; unset keeps the engine default.
+    pub cache_access_tokens_bytes: Option<u64>,
+    /// Engine log level (`error`, `warn`, `info`, `debug`, `trace`).
+    pub log_level: String,
+}
+
+impl Default for EngineSection {
+    fn default() -> Self {
+        EngineSection {
+            store: StoreKind::Rocksdb,
+            postgres: None,
+            cache_messages_bytes: None,
+            cache_access_tokens_bytes: None,
+            log_level: "warn".into(),
+        }
+    }
+}
+
+/// A PostgreSQL server for the engine's store.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostgresSection {
+    pub host: String,
+    pub port: u16,
+    pub database: String,
+    pub user: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for PostgresSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresSection")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("database", &self.database)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("casella-data"),
+            bind_address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            http_port: 8080,
+            hostname: "localhost".into(),
+            database_url: String::new(),
+            site_dir: PathBuf::new(),
+            log: "info".into(),
+            secure_cookies: false,
+            ports: Ports::default(),
+            engine: EngineSection::default(),
+        }
+    }
+}
+
+/// Settings given on the command line; only those present override the other layers.
+#[derive(Debug, Default, Serialize)]
+pub struct FlagOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind_address: Option<IpAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_port: Option<u16>,
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0}")]
+    Read(#[from] Box<figment::Error>),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Reads the layers and checks the result. `file` is the `--config` path; without it
+    /// `casella.toml` in the working folder is read when present.
+    pub fn load(file: Option<&Path>, flags: FlagOverrides) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                if !path.exists() {
+                    return Err(ConfigError::Invalid(format!(
+                        "configuration file {} does not exist",
+                        path.display()
+                    )));
+                }
+                figment = figment.merge(Toml::file(path));
+            }
+            None => figment = figment.merge(Toml::file("casella.toml")),
+        }
+        let config: Config = figment
+            .merge(Env::prefixed("CASELLA_").split("__"))
+            .merge(Serialized::defaults(flags))
+            .extract()
+            .map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.hostname.trim().is_empty() {
+            return Err(ConfigError::Invalid("hostname is empty".into()));
+        }
+        let p = &self.ports;
+        let mut ports = vec![
+            ("http_port", self.http_port),
+            ("ports.smtp", p.smtp),
+            ("ports.submission", p.submission),
+            ("ports.submissions", p.submissions),
+            ("ports.imap", p.imap),
+            ("ports.imaps", p.imaps),
+            ("ports.pop3", p.pop3),
+            ("ports.pop3s", p.pop3s),
+            ("ports.managesieve", p.managesieve),
+        ];
+        ports.sort_by_key(|(_, port)| *port);
+        for pair in ports.windows(2) {
+            if pair[0].1 == pair[1].1 {
+                return Err(ConfigError::Invalid(format!(
+                    "{} and {} both use port {}",
+                    pair[0].0, pair[1].0, pair[0].1
+                )));
+            }
+        }
+        if let Some((name, _)) = ports.iter().find(|(_, port)| *port == 0) {
+            return Err(ConfigError::Invalid(format!("{name} is 0")));
+        }
+        if self.engine.store == StoreKind::Postgresql && self.engine.postgres.is_none() {
+            return Err(ConfigError::Invalid(
+                "engine.store = \"postgresql\" needs an [engine.postgres] section".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The panel database URL, defaulting to a SQLite file in the data folder.
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("panel.sqlite3").display()
+            )
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    /// The folder with the browser assets.
+    pub fn site_dir(&self) -> PathBuf {
+        if !self.site_dir.as_os_str().is_empty() {
+            return self.site_dir.clone();
+        }
+        // Built by scripts/build: <target>/site beside <target>/<profile>/casella.
+        std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().and_then(Path::parent).map(|t| t.join("site")))
+            .filter(|dir| dir.join("pkg").is_dir())
+            .unwrap_or_else(|| PathBuf::from("site"))
+    }
+
+    /// The engine's part of the configuration.
+    pub fn engine_config(&self) -> EngineConfig {
+        let p = &self.ports;
+        EngineConfig {
+            data_dir: self.data_dir.join("engine"),
+            hostname: self.hostname.clone(),
+            bind_address: self.bind_address,
+            ports: EnginePorts {
+                smtp: p.smtp,
+                submission: p.submission,
+                submissions: p.submissions,
+                imap: p.imap,
+                imaps: p.imaps,
+                pop3: p.pop3,
+                pop3s: p.pop3s,
+                managesieve: p.managesieve,
+            },
+            store: match (&self.engine.store, &self.engine.postgres) {
+                (StoreKind::Sqlite, _) => StoreBackend::Sqlite,
+                (StoreKind::Rocksdb, _) => StoreBackend::RocksDb,
+                (StoreKind::Postgresql, Some(pg)) => StoreBackend::Postgres(PostgresStore {
+                    host: pg.host.clone(),
+                    port: pg.port,
+                    database: pg.database.clone(),
+                    user: pg.user.clone(),
+                    password: pg.password.clone(),
+                }),
+                // validate() refuses this combination; fall back to the embedded default.
+                (StoreKind::Postgresql, None) => StoreBackend::RocksDb,
+            },
+            cache: CacheConfig {
+                messages: self.engine.cache_messages_bytes,
+                access_tokens: self.engine.cache_access_tokens_bytes,
+            },
+            log_level: self.engine.log_level.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "casella.toml",
+                "http_port = 9000\nhostname = \"mail.file.test\"\n[ports]\nimap = 1143\n",
+            )?;
+            jail.set_env("CASELLA_HTTP_PORT", "9100");
+            jail.set_env("CASELLA_ENGINE__STORE", "sqlite");
+            let config = Config::load(
+                None,
+                FlagOverrides {
+                    http_port: Some(9200),
+                    ..Default::default()
+                },
+            )
+            .map_err(|e| e.to_string())?;
+            assert_eq!(config.http_port, 9200, "flag beats env and file");
+            assert_eq!(config.hostname, "mail.file.test", "file beats default");
+            assert_eq!(config.ports.imap, 1143);
+            assert_eq!(config.ports.pop3, 2110, "defaults fill the rest");
+            assert_eq!(
+                config.engine.store,
+                StoreKind::Sqlite,
+                "env sets nested keys"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_and_clashing_ports_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("casella.toml", "htp_port = 1\n")?;
+            assert!(Config::load(None, FlagOverrides::default()).is_err());
+            jail.create_file("casella.toml", "[ports]\nimap = 2110\n")?;
+            let err = Config::load(None, FlagOverrides::default())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains("port 2110"), "{err}");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! Mailboxes: personal data and panel attributes. Credentials and mail are in the engine.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "mailboxes")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub domain_id: i32,
+    pub local_part: String,
+    #[sea_orm(unique)]
+    pub address: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub is_postmaster: bool,
+    pub must_change_password: bool,
+    pub quota_bytes: i64,
+    pub created_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::domain::Entity",
+        from = "Column::DomainId",
+        to = "super::domain::Column::Id"
+    )]
+    Domain,
+}
+
+impl Related<super::domain::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Domain.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! `panel`: Casella's server side: configuration, boot and shutdown, the web router, sessions,
+//! the services (business rules and role checks) and the panel database.
+
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod reconcile;
+pub mod services;
+pub mod sessions;
+pub mod startup;
+pub mod web;

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! Starts the real `casella` binary on free ports with a temporary data folder, and talks to
+//! it from outside: the panel over HTTP (as the hydrated browser does), mail over real clients.
+
+use std::{
+    collections::HashMap,
+    io::{BufRead, BufReader},
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+    time::Duration,
+};
+
+use serde_json::Value;
+
+pub struct Ports {
+    pub http: u16,
+    pub smtp: u16,
+    pub submission: u16,
+    pub submissions: u16,
+    pub imap: u16,
+    pub imaps: u16,
+    pub pop3: u16,
+    pub pop3s: u16,
+    pub managesieve: u16,
+}
+
+impl Ports {
+    fn free() -> Ports {
+        // Hold every listener until all are chosen, so no two ports collide.
+        let listeners: Vec<TcpListener> = (0..9)
+            .map(|_| TcpListener::bind("127.0.0.1:0").expect("free port"))
+            .collect();
+        let p: Vec<u16> = listeners
+            .iter()
+            .map(|l| l.local_addr().expect("addr").port())
+            .collect();
+        Ports {
+            http: p[0],
+            smtp: p[1],
+            submission: p[2],
+            submissions: p[3],
+            imap: p[4],
+            imaps: p[5],
+            pop3: p[6],
+            pop3s: p[7],
+            managesieve: p[8],
+        }
+    }
+}
+
+/// A running Casella.
+pub struct Casella {
+    pub ports: Ports,
+    pub data: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+    child: Option<Child>,
+    /// Printed-once credentials: login → password (and role → login for the operator).
+    pub printed: HashMap<String, String>,
+    pub output: mpsc::Receiver<String>,
+}
+
+impl Casella {
+    pub fn start(demo: bool) -> Casella {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let data = tmp.path().join("data");
+        let mut c = Casella::start_in(&data, demo);
+        c._tmp = Some(tmp);
+        c
+    }
+
+    /// Starts on an existing data folder (a restart).
+    pub fn start_in(data: &Path, demo: bool) -> Casella {
+        let ports = Ports::free();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_casella"));
+        cmd.arg("serve").arg("--data-dir").arg(data);
+        if demo {
+            cmd.arg("--demo");
+        }
+        cmd.env("CASELLA_HTTP_PORT", ports.http.to_string())
+            .env("CASELLA_BIND_ADDRESS", "127.0.0.1")
+            .env("CASELLA_HOSTNAME", "mail.casella.test")
+            .env("CASELLA_PORTS__SMTP", ports.smtp.to_string())
+            .env("CASELLA_PORTS__SUBMISSION", ports.submission.to_string())
+            .env("CASELLA_PORTS__SUBMISSIONS", ports.submissions.to_string())
+            .env("CASELLA_PORTS__IMAP", ports.imap.to_string())
+            .env("CASELLA_PORTS__IMAPS", ports.imaps.to_string())
+            .env("CASELLA_PORTS__POP3", ports.pop3.to_string())
+            .env("CASELLA_PORTS__POP3S", ports.pop3s.to_string())
+            .env("CASELLA_PORTS__MANAGESIEVE", ports.managesieve.to_string())
+            .env("CASELLA_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = cmd.spawn().expect("spawn casella");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                eprintln!("[casella] {line}");
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut printed = HashMap::new();
+        loop {
+            let line = rx
+                .recv_timeout(Duration::from_secs(120))
+                .expect("casella did not print `casella ready` within 120 s");
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if let [role @ ("operator" | "postmaster" | "user"), login, password] = words[..] {
+                printed.insert(login.to_string(), password.to_string());
+                if role == "operator" {
+                    printed.insert("operator".into(), login.to_string());
+                }
+            }
+            if line.starts_with("casella ready") {
+                break;
+            }
+        }
+        Casella {
+            ports,
+            data: data.to_path_buf(),
+            _tmp: None,
+            child: Some(child),
+            printed,
+            output: rx,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.ports.http)
+    }
+
+    /// Sends SIGTERM and waits; returns whether it exited cleanly, and keeps the data folder.
+    pub fn stop(&mut self) -> bool {
+        let Some(mut child) = self.child.take() else {
+            return true;
+        };
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        for _ in 0..200 {
+            if let Ok(Some(status)) = child.try_wait() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        false
+    }
+
+    /// Moves the temporary folder out so a restarted instance can reuse it.
+    pub fn take_tmp(&mut self) -> Option<tempfile::TempDir> {
+        self._tmp.take()
+    }
+}
+
+impl Drop for Casella {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A browser-like client of the panel: keeps the session cookie and calls server functions
+/// the way the hydrated page does.
+pub struct Web {
+    client: reqwest::blocking::Client,
+    base: String,
+}
+
+impl Web {
+    pub fn new(casella: &Casella) -> Web {
+        Web {
+            client: reqwest::blocking::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: casella.url(""),
+        }
+    }
+
+    /// Calls a server function; `Ok(json)` on success, `Err(json error)` otherwise.
+    pub fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Result<Value, Value> {
+        let resp = self
+            .client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .expect("request");
+        let ok = resp.status().is_success() || resp.status().is_redirection();
+        let body = resp.text().expect("body");
+        let value: Value = if body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&body).unwrap_or(Value::String(body))
+        };
+        if ok { Ok(value) } else { Err(value) }
+    }
+
+    pub fn login(&self, login: &str, password: &str) -> Result<Value, Value> {
+        self.call("auth/login", &[("login", login), ("password", password)])
+    }
+
+    /// A page as a browser without JavaScript gets it: status and HTML.
+    pub fn page(&self, path: &str) -> (u16, String) {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("Accept", "text/html")
+            .send()
+            .expect("request");
+        (resp.status().as_u16(), resp.text().expect("body"))
+    }
+}
+
+/// Runs the Python mail client; panics with its output unless it succeeds.
+pub fn mail(args: &[&str]) -> String {
+    let out = mail_result(args);
+    assert!(out.0, "mail client {args:?} failed: {}", out.1);
+    out.1
+}
+
+/// Runs the Python mail client; returns (success, output).
+pub fn mail_result(args: &[&str]) -> (bool, String) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/mail_clients.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(args[0])
+        .arg("127.0.0.1")
+        .args(&args[1..])
+        .output()
+        .expect("python3");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: AGPL-3.0-only
+"""Real mail clients (Python's imaplib, poplib, smtplib) for Casella's integration tests.
+
+Usage: mail_clients.py COMMAND HOST PORT MODE USER PASSWORD [ARGS...]
+  MODE is "tls" (implicit TLS) or "starttls".
+  imap-login | pop3-login                     log in, list, log out
+  submit FROM TO SUBJECT                      send one message (SMTP AUTH PLAIN)
+  imap-find SUBJECT | pop3-find SUBJECT       wait up to 20 s until a message with SUBJECT is in INBOX
+  imap-append-count                           print the number of messages in INBOX
+Prints "ok ..." and exits 0 on success; prints the server's answer and exits 1 otherwise.
+"""
+import email
+import imaplib
+import poplib
+import smtplib
+import ssl
+import sys
+import time
+from email.message import EmailMessage
+
+
+def tls_context():
+    # The test server uses the engine's self-signed certificate.
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def imap(host, port, mode):
+    if mode == "tls":
+        return imaplib.IMAP4_SSL(host, port, ssl_context=tls_context(), timeout=20)
+    conn = imaplib.IMAP4(host, port, timeout=20)
+    conn.starttls(ssl_context=tls_context())
+    return conn
+
+
+def pop3(host, port, mode):
+    if mode == "tls":
+        return poplib.POP3_SSL(host, port, context=tls_context(), timeout=20)
+    conn = poplib.POP3(host, port, timeout=20)
+    conn.stls(context=tls_context())
+    return conn
+
+
+def imap_subjects(host, port, mode, user, password):
+    conn = imap(host, port, mode)
+    conn.login(user, password)
+    typ, data = conn.select("INBOX", readonly=True)
+    subjects = []
+    count = int(data[0])
+    if count:
+        typ, data = conn.fetch(f"1:{count}", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        for part in data:
+            if isinstance(part, tuple):
+                subjects.append(email.message_from_bytes(part[1]).get("Subject", ""))
+    conn.logout()
+    return subjects
+
+
+def pop3_subjects(host, port, mode, user, password):
+    conn = pop3(host, port, mode)
+    conn.user(user)
+    conn.pass_(password)
+    count, _ = conn.stat()
+    subjects = []
+    for i in range(1, count + 1):
+        _, lines, _ = conn.top(i, 0)
+        subjects.append(email.message_from_bytes(b"\r\n".join(lines)).get("Subject", ""))
+    conn.quit()
+    return subjects
+
+
+def wait_for(find, subject):
+    deadline = time.time() + 20
+    seen = []
+    while time.time() < deadline:
+        seen = find()
+        if subject in seen:
+            return seen
+        time.sleep(0.3)
+    raise AssertionError(f"subject {subject!r} not found; INBOX has {seen!r}")
+
+
+def main(argv):
+    cmd, host, port, mode, user, password, *rest = argv
+    port = int(port)
+    if cmd == "imap-login":
+        conn = imap(host, port, mode)
+        conn.login(user, password)
+        typ, _ = conn.list()
+        conn.logout()
+        print(f"ok imap {mode} list={typ}")
+    elif cmd == "pop3-login":
+        conn = pop3(host, port, mode)
+        conn.user(user)
+        conn.pass_(password)
+        count, size = conn.stat()
+        conn.quit()
+        print(f"ok pop3 {mode} stat={count},{size}")
+    elif cmd == "submit":
+        sender, to, subject = rest
+        msg = EmailMessage()
+        msg["From"] = sender
+        msg["To"] = to
+        msg["Subject"] = subject
+        msg.set_content(f"Sent by the integration test over {mode} on port {port}.\n")
+        if mode == "tls":
+            smtp = smtplib.SMTP_SSL(host, port, context=tls_context(), timeout=20)
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=20)
+            smtp.starttls(context=tls_context())
+        smtp.login(user, password)
+        refused = smtp.send_message(msg)
+        smtp.quit()
+        if refused:
+            raise AssertionError(f"recipients refused: {refused}")
+        print(f"ok submitted {subject!r}")
+    elif cmd == "imap-find":
+        (subject,) = rest
+        seen = wait_for(lambda: imap_subjects(host, port, mode, user, password), subject)
+        print(f"ok imap found {subject!r} among {len(seen)}")
+    elif cmd == "pop3-find":
+        (subject,) = rest
+        seen = wait_for(lambda: pop3_subjects(host, port, mode, user, password), subject)
+        print(f"ok pop3 found {subject!r} among {len(seen)}")
+    else:
+        raise SystemExit(f"unknown command {cmd}")
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1:])
+    except (imaplib.IMAP4.error, poplib.error_proto, smtplib.SMTPException, AssertionError, OSError) as err:
+        print(f"failed: {type(err).__name__}: {err}")
+        sys.exit(1)
