@@ -9,9 +9,9 @@ can stop it if this program dies without cleaning up.
 
 from __future__ import annotations
 
+import grp
 import os
 import pwd
-import grp
 import re
 import secrets
 import shutil

@@ -18,7 +18,7 @@ export function runDir(): string {
 }
 
 export function casellaBin(): string {
-  if (process.env.CASELLA_BIN) return process.env.CASELLA_BIN;
+  if (process.env.E2E_CASELLA_BIN) return process.env.E2E_CASELLA_BIN;
   const target = process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache', 'casella', 'target');
   return join(target, 'debug', 'casella');
 }

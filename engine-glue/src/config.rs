@@ -215,6 +215,8 @@ impl EngineConfig {
         );
         w.raw("spam-filter.enable", "false");
         w.raw("spam-filter.auto-update", "false");
+        // Pyzor is looked up by name at every boot; offline, that lookup fails the boot.
+        w.raw("spam-filter.pyzor.enable", "false");
         w.str("version.spam-filter", "2.0.0");
         w.raw("session.data.spam-filter", "false");
 
@@ -429,6 +431,11 @@ mod tests {
             table["version"]["spam-filter"].as_str(),
             Some("2.0.0"),
             "without a version the engine downloads spam rules at boot"
+        );
+        assert_eq!(
+            table["spam-filter"]["pyzor"]["enable"].as_bool(),
+            Some(false),
+            "Pyzor's host lookup fails an offline boot"
         );
         let limiters = table["queue"]["limiter"]["inbound"].as_table().unwrap();
         assert_eq!(limiters.len(), SEND_TIERS.len());

@@ -58,7 +58,6 @@ pub struct Casella {
     child: Option<Child>,
     /// Printed-once credentials: login → password (and role → login for the operator).
     pub printed: HashMap<String, String>,
-    pub output: mpsc::Receiver<String>,
 }
 
 impl Casella {
@@ -98,9 +97,9 @@ impl Casella {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 eprintln!("[casella] {line}");
-                if tx.send(line).is_err() {
-                    break;
-                }
+                // Keep draining after the harness stops listening, or casella would block on
+                // a full pipe.
+                let _ = tx.send(line);
             }
         });
         let mut printed = HashMap::new();
@@ -125,7 +124,6 @@ impl Casella {
             _tmp: None,
             child: Some(child),
             printed,
-            output: rx,
         }
     }
 
