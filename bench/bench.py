@@ -158,7 +158,8 @@ def run_workloads(name: str, args, corpus, imap: ImapTarget, smtp_host: str, smt
                        seed=args.seed + 1000, timeout=args.smtp_timeout,
                        cpu_probe=lambda: tree_cpu_seconds(smtp_cpu_roots))
     log(f"{name}:   {smtp['stored']}/{smtp['messages']} stored in {smtp['stored_s']} s "
-        f"({smtp['msgs_per_s']} msg/s; accepted in {smtp['accept_s']} s), errors {smtp['errors']}")
+        f"({smtp['msgs_per_s']} msg/s; accepted in {smtp['accept_s']} s), errors {smtp['errors']}"
+        + (f", reconnects {smtp['reconnects']} ({smtp['reconnect_reasons'][0]})" if smtp["reconnects"] else ""))
     for e in smtp["error_samples"]:
         log(f"{name}:   error: {e}")
 

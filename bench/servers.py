@@ -509,7 +509,8 @@ class Casella:
                         self.roles.setdefault(role, []).append(login)
                         continue
                     in_block = False
-                if line.strip() == "casella ready":
+                # "casella ready", possibly followed by details (": http://... in 2711 ms").
+                if line.strip().startswith("casella ready"):
                     self._ready.set()
 
     def start(self, timeout: float = 180.0) -> None:

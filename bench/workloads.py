@@ -317,38 +317,83 @@ def single_session(target: ImapTarget, *, bodies: int, seed: int) -> dict:
 # --- SMTP ingest -----------------------------------------------------------------
 
 
+# Replies that mean "not in this session": the client opens a new connection and
+# retries, as an MTA would (e.g. a server's cap on messages per SMTP session).
+_RECONNECT_CODES = (421, 451, 452)
+
+
+class _Reconnect(Exception):
+    pass
+
+
+def _send_one(smtp: smtplib.SMTP, sender: str, rcpt: str, msg: bytes) -> None:
+    try:
+        refused = smtp.sendmail(sender, [rcpt], msg)
+    except smtplib.SMTPRecipientsRefused as e:
+        codes = {code for code, _ in e.recipients.values()}
+        if codes <= set(_RECONNECT_CODES):
+            raise _Reconnect(f"{sorted(codes)} {e.recipients}") from e
+        raise
+    except smtplib.SMTPResponseException as e:
+        if e.smtp_code in _RECONNECT_CODES:
+            raise _Reconnect(f"{e.smtp_code} {e.smtp_error[:120]!r}") from e
+        raise
+    except (smtplib.SMTPServerDisconnected, ConnectionError) as e:
+        raise _Reconnect(f"{type(e).__name__}: {e}") from e
+    if refused:
+        raise smtplib.SMTPRecipientsRefused(refused)
+
+
 def _smtp_worker(host: str, port: int, sender: str, rcpt: str, indices: list[int], seed: int,
                  ready, go, stop_at: float, out) -> None:
     _worker_signals()
     messages = [make_message(i, seed=seed, to_addr=rcpt, min_size=3584, max_size=4608) for i in indices]
-    latencies, errors = [], []
+    latencies, errors, reconnects = [], [], []
     ready.put(len(messages))
     go.wait(timeout=300)
     cpu0 = _self_cpu()
     t_start = time.time()
+
+    def connect() -> smtplib.SMTP:
+        conn = smtplib.SMTP(host, port, local_hostname="bench.localhost", timeout=120)
+        conn.ehlo("bench.localhost")
+        return conn
+
+    smtp = None
     try:
-        smtp = smtplib.SMTP(host, port, local_hostname="bench.localhost", timeout=120)
-        smtp.ehlo("bench.localhost")
+        smtp = connect()
         for msg in messages:
             if time.time() > stop_at:
                 errors.append("stopped at the time limit")
                 break
             t0 = time.perf_counter()
-            try:
-                refused = smtp.sendmail(sender, [rcpt], msg)
-                if refused:
-                    errors.append(f"refused: {refused}")
-                else:
+            for attempt in range(3):
+                try:
+                    _send_one(smtp, sender, rcpt, msg)
                     latencies.append(time.perf_counter() - t0)
-            except smtplib.SMTPResponseException as e:
-                errors.append(f"{e.smtp_code} {e.smtp_error[:200]!r}")
-                smtp.rset()
+                    break
+                except _Reconnect as e:
+                    reconnects.append(str(e))
+                    try:
+                        smtp.quit()
+                    except (smtplib.SMTPException, OSError):
+                        smtp.close()
+                    smtp = connect()
+                except smtplib.SMTPException as e:
+                    errors.append(f"{type(e).__name__}: {e}"[:300])
+                    smtp.rset()
+                    break
+            else:
+                errors.append(f"gave up after 3 connections: {reconnects[-1]}")
             if len(errors) >= 20:
                 break
         smtp.quit()
     except Exception as e:
         errors.append(f"{type(e).__name__}: {e}")
+        if smtp:
+            smtp.close()
     out.put({"sent": len(latencies), "latencies": latencies, "errors": errors,
+             "reconnects": len(reconnects), "reconnect_reasons": sorted(set(reconnects))[:3],
              "t_start": t_start, "t_done": time.time(), "cpu_s": _self_cpu() - cpu0})
 
 
@@ -376,24 +421,30 @@ def smtp_ingest(host: str, port: int, *, sender: str, rcpt: str, mailbox: ImapTa
         t0 = time.time()
         go.set()
         deadline = time.monotonic() + timeout
-        stored, t_stored = 0, None
+        stored, t_stored, watch_errors = 0, None, []
         while time.monotonic() < deadline:
             try:
+                if watcher is None:
+                    watcher = mailbox.login()
                 stored = watcher.status_messages("INBOX") - before
-            except (OSError, ImapError):
-                watcher.close()
-                watcher = mailbox.login()
+            except (OSError, ImapError) as e:
+                watch_errors.append(f"IMAP check: {type(e).__name__}: {e}")
+                if watcher is not None:
+                    watcher.close()
+                watcher = None
+                time.sleep(1.0)
                 continue
             if stored >= messages:
                 t_stored = time.time()
                 break
             time.sleep(poll_interval)
-        watcher.logout()
+        if watcher is not None:
+            watcher.logout()
         results = _drain(queue, connections, time.monotonic() + 60)
         _join_all(procs, time.monotonic() + 10)
         cpu.workers = sum(r["cpu_s"] for r in results)
     sent = sum(r["sent"] for r in results)
-    errors = [e for r in results for e in r["errors"]]
+    errors = [e for r in results for e in r["errors"]] + watch_errors
     t_accepted = max((r["t_done"] for r in results), default=None)
     elapsed = (t_stored or time.time()) - t0
     out = {
@@ -407,6 +458,9 @@ def smtp_ingest(host: str, port: int, *, sender: str, rcpt: str, mailbox: ImapTa
         "msgs_per_s": round(stored / elapsed, 1) if elapsed > 0 else None,
         "accept_msgs_per_s": round(sent / (t_accepted - t0), 1) if t_accepted and t_accepted > t0 else None,
         "smtp_transaction_ms": summarize_ms([x for r in results for x in r["latencies"]]),
+        # New connections opened after a 421/451/452 (e.g. a per-session message cap).
+        "reconnects": sum(r["reconnects"] for r in results),
+        "reconnect_reasons": sorted({x for r in results for x in r["reconnect_reasons"]})[:3],
         "errors": len(errors),
         "error_samples": errors[:5],
     }

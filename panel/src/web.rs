@@ -41,7 +41,10 @@ pub fn router(
 
     let context = {
         let port = port.clone();
-        move || provide_context(port.clone())
+        move || {
+            provide_context(port.clone());
+            provide_context(app::api::RequestScope::default());
+        }
     };
     let server_fns = {
         let context = context.clone();

@@ -2,6 +2,8 @@
 //! What every server function needs from the request: the port, the session and its actor, and
 //! the "shown once" hand-over for results a plain form post cannot receive.
 
+use std::sync::{Arc, Mutex};
+
 use axum::http::{HeaderMap, header::ACCEPT};
 use leptos::prelude::use_context;
 use tower_sessions::Session;
@@ -77,13 +79,41 @@ pub(crate) async fn hand_over_once(credentials: &OneTimeCredentials) -> Result<(
     Ok(())
 }
 
-/// Takes the credentials kept for a plain form post, if any; they are gone afterwards.
+/// Takes the credentials kept for a plain form post, if any; they are gone afterwards. A page
+/// may be rendered more than once while one request is served (a guard re-renders its children
+/// when the signed-in user resolves), so every read within one request gets the same answer.
 pub(crate) async fn take_once() -> Result<Option<OneTimeCredentials>, AppError> {
-    session()
+    let scope = use_context::<RequestScope>();
+    if let Some(taken) = scope.as_ref().and_then(RequestScope::taken) {
+        return Ok(taken);
+    }
+    let taken = session()
         .await?
         .remove::<OneTimeCredentials>(ONCE_KEY)
         .await
-        .map_err(|err| internal(&format!("session read: {err}")))
+        .map_err(|err| internal(&format!("session read: {err}")))?;
+    if let Some(scope) = scope {
+        scope.remember(taken.clone());
+    }
+    Ok(taken)
+}
+
+/// State that lives for one HTTP request; the server provides a fresh one per request.
+#[derive(Clone, Default)]
+pub struct RequestScope {
+    once: Arc<Mutex<Option<Option<OneTimeCredentials>>>>,
+}
+
+impl RequestScope {
+    fn taken(&self) -> Option<Option<OneTimeCredentials>> {
+        self.once.lock().ok().and_then(|once| once.clone())
+    }
+
+    fn remember(&self, taken: Option<OneTimeCredentials>) {
+        if let Ok(mut once) = self.once.lock() {
+            *once = Some(taken);
+        }
+    }
 }
 
 pub(crate) fn internal(cause: &str) -> AppError {

@@ -5,5 +5,7 @@
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub(crate) mod context;
+#[cfg(feature = "ssr")]
+pub use context::RequestScope;
 pub mod domains;
 pub mod mailboxes;

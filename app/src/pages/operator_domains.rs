@@ -33,24 +33,23 @@ fn DomainsBody() -> impl IntoView {
     // After a plain form post the result waits in the session; with JavaScript it is the
     // action's value.
     let handed_over = Resource::new(|| (), |_| take_credentials());
-    let credentials = move || match value.get() {
-        Some(Ok(credentials)) => Some(credentials),
-        _ => handed_over.get().and_then(|r| r.ok()).flatten(),
-    };
     view! {
         <h1>"Domains"</h1>
+        // With JavaScript the result is the action's value; after a plain form post it waits
+        // in the session for this render.
+        {move || match value.get() {
+            Some(Ok(credentials)) => Some(credentials),
+            _ => None,
+        }
+            .map(|credentials| view! { <CredentialsNotice credentials title="Domain registered: postmaster credentials" /> })}
         <Suspense fallback=|| ()>
-            {move || {
-                credentials()
-                    .map(|credentials| {
-                        view! {
-                            <CredentialsNotice
-                                credentials
-                                title="Domain registered: postmaster credentials"
-                            />
-                        }
-                    })
-            }}
+            {move || Suspend::new(async move {
+                handed_over
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|credentials| view! { <CredentialsNotice credentials title="Domain registered: postmaster credentials" /> })
+            })}
         </Suspense>
         <section class="card">
             <h2>"Register a domain"</h2>

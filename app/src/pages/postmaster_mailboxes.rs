@@ -46,21 +46,24 @@ fn MailboxesBody() -> impl IntoView {
     ] = errors;
     let mailboxes = Resource::new(move || create.version().get(), |_| list_mailboxes());
     let handed_over = Resource::new(|| (), |_| take_credentials());
-    let credentials = move || match value.get() {
-        Some(Ok(Some(credentials))) => Some(credentials),
-        Some(_) => None,
-        None => handed_over.get().and_then(|r| r.ok()).flatten(),
-    };
     let created_with_own_password = move || matches!(value.get(), Some(Ok(None)));
     view! {
         <h1>"Mailboxes"</h1>
+        // With JavaScript the result is the action's value; after a plain form post it waits
+        // in the session for this render.
+        {move || match value.get() {
+            Some(Ok(credentials)) => credentials,
+            _ => None,
+        }
+            .map(|credentials| view! { <CredentialsNotice credentials title="Mailbox created" /> })}
         <Suspense fallback=|| ()>
-            {move || {
-                credentials()
-                    .map(|credentials| {
-                        view! { <CredentialsNotice credentials title="Mailbox created" /> }
-                    })
-            }}
+            {move || Suspend::new(async move {
+                handed_over
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|credentials| view! { <CredentialsNotice credentials title="Mailbox created" /> })
+            })}
         </Suspense>
         <Show when=created_with_own_password>
             <p class="notice" role="status">

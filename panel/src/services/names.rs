@@ -13,6 +13,12 @@ pub fn domain(input: &str) -> Result<String, String> {
     if name.len() > 253 {
         return Err("A domain name has at most 253 characters.".into());
     }
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+    {
+        return Err("Use only letters, digits, hyphens and dots.".into());
+    }
     let labels: Vec<&str> = name.split('.').collect();
     if labels.len() < 2 {
         return Err("Enter the full domain name, for example example.com.".into());
@@ -20,12 +26,6 @@ pub fn domain(input: &str) -> Result<String, String> {
     for label in &labels {
         if label.is_empty() || label.len() > 63 {
             return Err("Each part of the name has 1 to 63 characters.".into());
-        }
-        if !label
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        {
-            return Err("Use only letters, digits, hyphens and dots.".into());
         }
         if label.starts_with('-') || label.ends_with('-') {
             return Err("A part of the name cannot start or end with a hyphen.".into());

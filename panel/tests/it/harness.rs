@@ -206,6 +206,30 @@ impl Web {
         self.call("auth/login", &[("login", login), ("password", password)])
     }
 
+    /// A plain HTML form post (no JavaScript): returns the status and where it redirects.
+    pub fn form_post(
+        &self,
+        endpoint: &str,
+        from_page: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, String) {
+        let resp = self
+            .client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("Accept", "text/html")
+            .header("Referer", format!("{}{from_page}", self.base))
+            .form(form)
+            .send()
+            .expect("request");
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        (resp.status().as_u16(), location)
+    }
+
     /// A page as a browser without JavaScript gets it: status and HTML.
     pub fn page(&self, path: &str) -> (u16, String) {
         let resp = self

@@ -151,4 +151,35 @@ fn pages_render_without_javascript_and_guard_sign_in() {
     );
     let (status, _) = web.page("/no/such/page");
     assert_eq!(status, 404);
+
+    // A plain form post with a bad value comes back to the form with the error on its field.
+    let (status, location) = web.form_post(
+        "domains/register",
+        "/operator/domains",
+        &[("domain", "bad domain")],
+    );
+    assert_eq!(status, 302);
+    assert!(location.contains("__err="), "{location}");
+    let path = location.trim_start_matches(&casella.url(""));
+    let (_, html) = web.page(path);
+    assert!(
+        html.contains("id=\"domain-error\""),
+        "field error rendered without JavaScript"
+    );
+
+    // A generated password reaches a browser without JavaScript exactly once.
+    let (status, location) = web.form_post(
+        "domains/register",
+        "/operator/domains",
+        &[("domain", "nojs.test")],
+    );
+    assert_eq!(
+        (status, location.ends_with("/operator/domains")),
+        (302, true),
+        "{location}"
+    );
+    let (_, html) = web.page("/operator/domains");
+    assert!(html.contains("postmaster@nojs.test") && html.contains("credential-password"));
+    let (_, html) = web.page("/operator/domains");
+    assert!(!html.contains("credential-password"), "shown once only");
 }
