@@ -314,6 +314,11 @@ impl EngineConfig {
             w.raw(&format!("{key}.enable"), "true");
         }
 
+        // Loopback is Casella itself (and the host's own tools): never ban it for protocol
+        // errors or failed logins, or one noisy local client would lock out every local user.
+        w.raw("server.allowed-ip.\"127.0.0.1\"", "\"\"");
+        w.raw("server.allowed-ip.\"::1\"", "\"\"");
+
         // Never accept plain-text logins before TLS.
         w.raw("imap.auth.allow-plain-text", "false");
 
@@ -437,6 +442,8 @@ mod tests {
             Some(false),
             "Pyzor's host lookup fails an offline boot"
         );
+        let allowed = table["server"]["allowed-ip"].as_table().unwrap();
+        assert!(allowed.contains_key("127.0.0.1") && allowed.contains_key("::1"));
         let limiters = table["queue"]["limiter"]["inbound"].as_table().unwrap();
         assert_eq!(limiters.len(), SEND_TIERS.len());
         assert!(

@@ -20,6 +20,8 @@ pub fn Guarded(roles: &'static [Role], children: ChildrenFn) -> impl IntoView {
             {move || Suspend::new(async move {
                 match who.await {
                     Ok(Some(me)) if roles.contains(&me.role) => {
+                        // Pages inside read who is signed in from the context.
+                        provide_context(me.clone());
                         view! { <Frame me=me.clone()>{children.read_value()()}</Frame> }
                             .into_any()
                     }

@@ -20,6 +20,7 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Sign in · Casella" />
         <main class="page narrow">
             <div class="card">
+                <p class="brand-line">"Casella"</p>
                 <h1>"Sign in"</h1>
                 <p class="hint">"Use your e-mail address (or operator login) and password."</p>
                 <ActionForm action=login attr:class="stack" attr:id="login-form">

@@ -10,7 +10,7 @@ use crate::{
         mailboxes::{CreateMailbox, list_mailboxes},
     },
     components::{CredentialsNotice, FieldError, FormError, Guarded, action_error, field_error},
-    dto::Role,
+    dto::{Me, Role},
 };
 
 #[component]
@@ -44,11 +44,14 @@ fn MailboxesBody() -> impl IntoView {
         last_name_error,
         password_error,
     ] = errors;
+    let domain = use_context::<Me>()
+        .and_then(|me| me.domain)
+        .unwrap_or_default();
     let mailboxes = Resource::new(move || create.version().get(), |_| list_mailboxes());
     let handed_over = Resource::new(|| (), |_| take_credentials());
     let created_with_own_password = move || matches!(value.get(), Some(Ok(None)));
     view! {
-        <h1>"Mailboxes"</h1>
+        <h1>"Mailboxes of " {domain.clone()}</h1>
         // With JavaScript the result is the action's value; after a plain form post it waits
         // in the session for this render.
         {move || match value.get() {
@@ -76,16 +79,19 @@ fn MailboxesBody() -> impl IntoView {
                 <FormError error=error />
                 <div class="field">
                     <label for="local_part">"Address"</label>
-                    <input
-                        id="local_part"
-                        name="local_part"
-                        type="text"
-                        placeholder="name"
-                        autocomplete="off"
-                        required
-                        aria-invalid=move || local_part_error.get().is_some().to_string()
-                        aria-describedby="local_part-error"
-                    />
+                    <div class="input-suffix">
+                        <input
+                            id="local_part"
+                            name="local_part"
+                            type="text"
+                            placeholder="name"
+                            autocomplete="off"
+                            required
+                            aria-invalid=move || local_part_error.get().is_some().to_string()
+                            aria-describedby="local_part-error"
+                        />
+                        <span class="suffix">"@" {domain.clone()}</span>
+                    </div>
                     <FieldError field="local_part" message=local_part_error />
                 </div>
                 <div class="field">
