@@ -307,6 +307,8 @@ impl Config {
 }
 
 #[cfg(test)]
+// figment's `Jail` closures must return `figment::Error`, which is large.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 
