@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! Casella's integration tests: the whole program, started from outside on free ports, driven
 //! through the panel's HTTP API and real IMAP, POP3 and SMTP clients.
+// A panic is how a test (and its harness) reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod harness;
 mod slice;
