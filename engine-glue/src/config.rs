@@ -33,8 +33,11 @@ pub struct EngineConfig {
     pub log_level: String,
 }
 
-/// Listener ports. Implicit-TLS listeners are the `*s` ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Listener ports (unprivileged defaults; production uses 25, 587, 465, 143, 993, 110, 995).
+/// Implicit-TLS listeners are the `*s` ones. This is also the `[ports]` section of Casella's
+/// configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct EnginePorts {
     /// Inbound MX (no authentication, local domains only).
     pub smtp: u16,

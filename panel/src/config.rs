@@ -38,47 +38,9 @@ pub struct Config {
     /// Send session cookies only over HTTPS; turn on behind a TLS-terminating proxy.
     pub secure_cookies: bool,
     /// Mail listener ports.
-    pub ports: Ports,
+    pub ports: EnginePorts,
     /// The mail engine.
     pub engine: EngineSection,
-}
-
-/// Mail listener ports (unprivileged defaults; production uses 25, 587, 465, 143, 993, 110, 995).
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
-pub struct Ports {
-    /// Inbound mail from other servers (MX).
-    pub smtp: u16,
-    /// Submission with STARTTLS.
-    pub submission: u16,
-    /// Submission over TLS.
-    pub submissions: u16,
-    /// IMAP with STARTTLS.
-    pub imap: u16,
-    /// IMAP over TLS.
-    pub imaps: u16,
-    /// POP3 with STLS.
-    pub pop3: u16,
-    /// POP3 over TLS.
-    pub pop3s: u16,
-    /// ManageSieve (filter rules).
-    pub managesieve: u16,
-}
-
-impl Default for Ports {
-    fn default() -> Self {
-        let p = EnginePorts::default();
-        Ports {
-            smtp: p.smtp,
-            submission: p.submission,
-            submissions: p.submissions,
-            imap: p.imap,
-            imaps: p.imaps,
-            pop3: p.pop3,
-            pop3s: p.pop3s,
-            managesieve: p.managesieve,
-        }
-    }
 }
 
 /// Which store the engine keeps mail in.
@@ -154,7 +116,7 @@ impl Default for Config {
             site_dir: PathBuf::new(),
             log: "info".into(),
             secure_cookies: false,
-            ports: Ports::default(),
+            ports: EnginePorts::default(),
             engine: EngineSection::default(),
         }
     }
@@ -269,21 +231,11 @@ impl Config {
 
     /// The engine's part of the configuration.
     pub fn engine_config(&self) -> EngineConfig {
-        let p = &self.ports;
         EngineConfig {
             data_dir: self.data_dir.join("engine"),
             hostname: self.hostname.clone(),
             bind_address: self.bind_address,
-            ports: EnginePorts {
-                smtp: p.smtp,
-                submission: p.submission,
-                submissions: p.submissions,
-                imap: p.imap,
-                imaps: p.imaps,
-                pop3: p.pop3,
-                pop3s: p.pop3s,
-                managesieve: p.managesieve,
-            },
+            ports: self.ports,
             store: match (&self.engine.store, &self.engine.postgres) {
                 (StoreKind::Sqlite, _) => StoreBackend::Sqlite,
                 (StoreKind::Rocksdb, _) => StoreBackend::RocksDb,

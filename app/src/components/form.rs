@@ -41,16 +41,23 @@ pub fn FieldError(field: &'static str, message: Signal<Option<String>>) -> impl 
     }
 }
 
+/// An error where a list or a page would be.
+#[component]
+pub fn ErrorMessage(error: AppError) -> impl IntoView {
+    view! {
+        <p class="form-error" role="alert">
+            {error.message()}
+        </p>
+    }
+}
+
 /// The message above a form for errors that belong to no field.
 #[component]
 pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
     move || {
-        error.get().filter(|err| err.field().is_none()).map(|err| {
-            view! {
-                <p class="form-error" role="alert">
-                    {err.message()}
-                </p>
-            }
-        })
+        error
+            .get()
+            .filter(|err| err.field().is_none())
+            .map(|error| view! { <ErrorMessage error /> })
     }
 }

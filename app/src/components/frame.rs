@@ -6,6 +6,7 @@ use leptos_router::components::Redirect;
 
 use crate::{
     api::auth::{Logout, current_user},
+    components::ErrorMessage,
     dto::{Me, Role},
 };
 
@@ -28,11 +29,7 @@ pub fn Guarded(roles: &'static [Role], children: ChildrenFn) -> impl IntoView {
                     Ok(Some(me)) => view! { <Redirect path=me.home() /> }.into_any(),
                     Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
                     Err(err) => {
-                        view! {
-                            <p class="form-error" role="alert">
-                                {err.message()}
-                            </p>
-                        }
+                        view! { <ErrorMessage error=err /> }
                             .into_any()
                     }
                 }

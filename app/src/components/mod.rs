@@ -6,5 +6,5 @@ mod form;
 mod frame;
 
 pub use credentials::CredentialsNotice;
-pub use form::{FieldError, FormError, action_error, field_error};
+pub use form::{ErrorMessage, FieldError, FormError, action_error, field_error};
 pub use frame::{Frame, Guarded};

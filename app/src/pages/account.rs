@@ -4,7 +4,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::{api::mailboxes::get_client_settings, components::Guarded, dto::Role};
+use crate::{
+    api::mailboxes::get_client_settings,
+    components::{ErrorMessage, Guarded},
+    dto::Role,
+};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -77,11 +81,7 @@ fn AccountBody() -> impl IntoView {
                                 .into_any()
                         }
                         Err(err) => {
-                            view! {
-                                <p class="form-error" role="alert">
-                                    {err.message()}
-                                </p>
-                            }
+                            view! { <ErrorMessage error=err /> }
                                 .into_any()
                         }
                     }

@@ -9,7 +9,9 @@ use crate::{
         auth::take_credentials,
         domains::{RegisterDomain, list_domains},
     },
-    components::{CredentialsNotice, FieldError, FormError, Guarded, action_error, field_error},
+    components::{
+        CredentialsNotice, ErrorMessage, FieldError, FormError, Guarded, action_error, field_error,
+    },
     dto::Role,
 };
 
@@ -110,11 +112,7 @@ fn DomainsBody() -> impl IntoView {
                                 .into_any()
                         }
                         Err(err) => {
-                            view! {
-                                <p class="form-error" role="alert">
-                                    {err.message()}
-                                </p>
-                            }
+                            view! { <ErrorMessage error=err /> }
                                 .into_any()
                         }
                     }

@@ -9,7 +9,9 @@ use crate::{
         auth::take_credentials,
         mailboxes::{CreateMailbox, list_mailboxes},
     },
-    components::{CredentialsNotice, FieldError, FormError, Guarded, action_error, field_error},
+    components::{
+        CredentialsNotice, ErrorMessage, FieldError, FormError, Guarded, action_error, field_error,
+    },
     dto::{Me, Role},
 };
 
@@ -180,11 +182,7 @@ fn MailboxesBody() -> impl IntoView {
                                 .into_any()
                         }
                         Err(err) => {
-                            view! {
-                                <p class="form-error" role="alert">
-                                    {err.message()}
-                                </p>
-                            }
+                            view! { <ErrorMessage error=err /> }
                                 .into_any()
                         }
                     }

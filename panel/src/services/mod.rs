@@ -18,7 +18,8 @@ use std::sync::Arc;
 use engine_glue::{Engine, GlueError, PasswordHash};
 use sea_orm::DatabaseConnection;
 
-use crate::{config::Ports, db};
+use crate::db;
+use engine_glue::EnginePorts;
 
 pub use domains::OperatorScope;
 pub use mailboxes::{DomainScope, MailboxInput};
@@ -40,7 +41,7 @@ pub const DEFAULT_QUOTA_BYTES: u64 = 8_000_000_000;
 #[derive(Debug, Clone)]
 pub struct MailEndpoints {
     pub hostname: String,
-    pub ports: Ports,
+    pub ports: EnginePorts,
 }
 
 /// The services, shared by every request.
