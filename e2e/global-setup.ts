@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 // Starts one Casella per project on free ports with a fresh data folder, waits for
-// "casella ready", and records its address and the printed first-operator password.
+// "casella ready", and records its address and the printed passwords (first operator and
+// demo data: the demo customer's legal representative is alice, who receives credentials).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -35,7 +36,7 @@ async function start(project: string): Promise<void> {
   const env: Record<string, string> = { ...process.env as Record<string, string>, CASELLA_LOG: 'warn',
     CASELLA_HOSTNAME: 'mail.casella.test' };
   for (const [name, port] of Object.entries(ports)) env[`CASELLA_${name}`] = String(port);
-  const child = spawn(casellaBin(), ['serve', '--data-dir', data], { env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  const child = spawn(casellaBin(), ['serve', '--demo', '--data-dir', data], { env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   const printed: Record<string, string> = {};
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`casella (${project}) not ready in 120 s`)), 120_000);
@@ -48,8 +49,11 @@ async function start(project: string): Promise<void> {
         buffer = buffer.slice(nl + 1);
         const words = line.trim().split(/\s+/);
         if (words.length === 3 && ['operator', 'postmaster', 'user'].includes(words[0])) {
-          printed[words[0] === 'operator' ? 'operatorLogin' : words[1]] = words[0] === 'operator' ? words[1] : words[2];
-          if (words[0] === 'operator') printed.operatorPassword = words[2];
+          printed[words[1]] = words[2];
+          if (words[0] === 'operator') {
+            printed.operatorLogin = words[1];
+            printed.operatorPassword = words[2];
+          }
         }
         if (line.startsWith('casella ready')) {
           clearTimeout(timer);
@@ -66,6 +70,7 @@ async function start(project: string): Promise<void> {
     pid: child.pid, url: `http://127.0.0.1:${ports.HTTP_PORT}`, data,
     ports: { imaps: ports.PORTS__IMAPS, pop3s: ports.PORTS__POP3S, submission: ports.PORTS__SUBMISSION },
     operatorLogin: printed.operatorLogin, operatorPassword: printed.operatorPassword,
+    demo: printed,
   }, null, 2));
 }
 

@@ -18,6 +18,9 @@ pub enum AppError {
     /// Signed in, but this role may not do this.
     #[error("not allowed")]
     Forbidden,
+    /// The password given with the account must be changed before anything else.
+    #[error("please change your password first")]
+    PasswordChangeRequired,
     /// The object does not exist, or is not visible to this actor.
     #[error("not found")]
     NotFound,

@@ -10,6 +10,7 @@ pub mod api;
 pub mod components;
 pub mod dto;
 pub mod error;
+pub mod format;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;

@@ -10,8 +10,11 @@ use leptos_router::{
 };
 
 use crate::pages::{
-    account::AccountPage, home::Home, login::LoginPage, not_found::NotFound,
-    operator_domains::OperatorDomains, postmaster_mailboxes::PostmasterMailboxes,
+    account::AccountPage, audit::AuditPage, domain_mailboxes::DomainMailboxes,
+    domain_overview::DomainOverviewPage, domains::DomainsPage, home::Home, login::LoginPage,
+    mailbox_page::MailboxPage, not_found::NotFound, operator_customers::OperatorCustomers,
+    operator_domains::OperatorDomains, operator_managers::OperatorManagers,
+    operator_monitor::OperatorMonitor, password::PasswordPage,
 };
 
 /// The document around every page, rendered on the server.
@@ -60,10 +63,34 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route
-                    path=path!("/postmaster/mailboxes")
-                    view=PostmasterMailboxes
+                    path=path!("/operator/customers")
+                    view=OperatorCustomers
                     ssr=SsrMode::Async
                 />
+                <Route
+                    path=path!("/operator/managers")
+                    view=OperatorManagers
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/operator/monitor")
+                    view=OperatorMonitor
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/domains") view=DomainsPage ssr=SsrMode::Async />
+                <Route path=path!("/domains/:domain") view=DomainOverviewPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/domains/:domain/mailboxes")
+                    view=DomainMailboxes
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/domains/:domain/mailboxes/:address")
+                    view=MailboxPage
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
+                <Route path=path!("/password") view=PasswordPage ssr=SsrMode::Async />
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
             </Routes>
         </Router>

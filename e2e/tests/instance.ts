@@ -11,6 +11,8 @@ export interface Instance {
   ports: { imaps: number; pop3s: number; submission: number };
   operatorLogin: string;
   operatorPassword: string;
+  /** Logins and passwords printed for the demo data. */
+  demo: Record<string, string>;
 }
 
 export function runDir(): string {
@@ -50,4 +52,19 @@ export async function signIn(page: Page, testInfo: TestInfo, base: string, login
 export function imapLogin(port: number, user: string, password: string): string {
   const script = resolve(__dirname, '..', '..', 'panel', 'tests', 'it', 'mail_clients.py');
   return execFileSync('python3', [script, 'imap-login', '127.0.0.1', String(port), 'tls', user, password]).toString();
+}
+
+/** Runs the real mail client script (Python's imaplib/smtplib); returns its output. */
+export function mailClient(args: string[]): string {
+  const script = resolve(__dirname, '..', '..', 'panel', 'tests', 'it', 'mail_clients.py');
+  const [cmd, ...rest] = args;
+  return execFileSync('python3', [script, cmd, '127.0.0.1', ...rest]).toString();
+}
+
+/** The password in the credentials e-mail for `login`, read over IMAP from `inbox`. */
+export function emailedPassword(casella: Instance, inbox: string, login: string): string {
+  const body = mailClient(['imap-body', String(casella.ports.imaps), 'tls', inbox, casella.demo[inbox], login]);
+  const line = body.split('\n').find((l) => l.trim().startsWith('Password:'));
+  if (!line) throw new Error(`no password in the e-mail: ${body}`);
+  return line.split('Password:')[1].trim();
 }

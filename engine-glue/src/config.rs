@@ -31,6 +31,9 @@ pub struct EngineConfig {
     pub cache: CacheConfig,
     /// Engine log level written to standard output (`error`, `warn`, `info`, `debug`, `trace`).
     pub log_level: String,
+    /// Daily limits of recipients outside the company's domains, smallest (the default)
+    /// first; normally [`SEND_TIERS`].
+    pub send_tiers: [u32; 4],
 }
 
 /// Listener ports (unprivileged defaults; production uses 25, 587, 465, 143, 993, 110, 995).
@@ -173,6 +176,10 @@ impl EngineConfig {
         w.str("storage.directory", "internal");
         w.str("directory.internal.type", "internal");
         w.str("directory.internal.store", "db");
+        // The engine caches recipient lookups (a day for known addresses, an hour for unknown
+        // ones): a deleted mailbox or removed alias would keep receiving and a new one be
+        // refused. The internal directory is a local store read, so no cache is needed.
+        w.str("directory.internal.cache.size", "false");
         match &self.store {
             StoreBackend::Sqlite => {
                 w.str("store.db.type", "sqlite");
@@ -298,7 +305,7 @@ impl EngineConfig {
 
         // Daily external-recipient limits, one limiter per tier. An account without a tier key
         // gets the smallest tier.
-        for (i, tier) in SEND_TIERS.iter().enumerate() {
+        for (i, tier) in self.send_tiers.iter().enumerate() {
             let key = format!("queue.limiter.inbound.send-{tier}");
             let selected = format!("key_get('', 'send-tier:' + authenticated_as) == '{tier}'");
             let selected = if i == 0 {
@@ -316,6 +323,16 @@ impl EngineConfig {
             );
             w.raw(&format!("{key}.enable"), "true");
         }
+
+        // Mail handed to the MX from this machine (Casella's own notifications) may go to any
+        // domain, as Postfix allows its `mynetworks`; everyone else relays only after AUTH.
+        w.raw(
+            "session.rcpt.relay",
+            &format!(
+                "[{{ if = {}, then = true }}, {{ else = false }}]",
+                quote("!is_empty(authenticated_as) || (listener == 'smtp' && (remote_ip == '127.0.0.1' || remote_ip == '::1'))")
+            ),
+        );
 
         // Loopback is Casella itself (and the host's own tools): never ban it for protocol
         // errors or failed logins, or one noisy local client would lock out every local user.
@@ -396,6 +413,7 @@ mod tests {
                 access_tokens: None,
             },
             log_level: "warn".into(),
+            send_tiers: SEND_TIERS,
         }
     }
 

@@ -378,13 +378,13 @@ async fn invalidate(server: &Server, changed: ChangedPrincipals) {
     server.invalidate_principal_caches(changed).await;
 }
 
-fn engine_err(err: stalwart_lib::Error) -> GlueError {
+pub(crate) fn engine_err(err: stalwart_lib::Error) -> GlueError {
     GlueError::Engine {
         reason: err.to_string(),
     }
 }
 
-fn manage_err(err: stalwart_lib::Error, what: &str) -> GlueError {
+pub(crate) fn manage_err(err: stalwart_lib::Error, what: &str) -> GlueError {
     if err.matches(EventType::Manage(ManageEvent::AlreadyExists)) {
         GlueError::AlreadyExists {
             what: what.to_string(),

@@ -32,7 +32,10 @@ const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 /// The running engine. One per process: the engine keeps process-wide state (its event
 /// collector thread), so it is started once and stopped once.
 pub struct Engine {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
+    /// Settings reloads one at a time: each builds the whole configuration from the store,
+    /// so two at once could publish an older one last.
+    pub(crate) reload_lock: tokio::sync::Mutex<()>,
     shutdown_tx: watch::Sender<bool>,
     config: EngineConfig,
 }
@@ -112,13 +115,15 @@ impl Engine {
 
         Ok(Engine {
             inner: boot.inner,
+            reload_lock: tokio::sync::Mutex::new(()),
             shutdown_tx,
             config,
         })
     }
 
-    /// Stops the listeners and the queue, then the event collector.
-    pub async fn shutdown(self) {
+    /// Stops the listeners and the queue, then the event collector. Call once, at the end:
+    /// the engine cannot be started again in this process.
+    pub async fn shutdown(&self) {
         let _ = self.shutdown_tx.send(true);
         tokio::time::sleep(SHUTDOWN_GRACE).await;
         Collector::shutdown();

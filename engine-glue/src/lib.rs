@@ -9,10 +9,14 @@ mod config;
 mod directory;
 mod engine;
 mod error;
+mod events;
+mod policy;
 mod secret;
 
 pub use config::{CacheConfig, EngineConfig, EnginePorts, PostgresStore, SEND_TIERS, StoreBackend};
 pub use directory::{AccountId, MailboxChanges, MailboxInfo, NewMailbox};
 pub use engine::Engine;
 pub use error::GlueError;
+pub use events::EngineEvent;
+pub use policy::{DkimKind, MailboxState, Protocols};
 pub use secret::PasswordHash;

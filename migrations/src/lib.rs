@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_create_identities;
 mod m20261122_000002_create_sessions;
+mod m20261122_000003_create_administration;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_create_identities::Migration),
             Box::new(m20261122_000002_create_sessions::Migration),
+            Box::new(m20261122_000003_create_administration::Migration),
         ]
     }
 }

@@ -16,6 +16,8 @@ use figment::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::{notify::Mailer, services::Schedule};
+
 /// Everything Casella can be told.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -41,6 +43,33 @@ pub struct Config {
     pub ports: EnginePorts,
     /// The mail engine.
     pub engine: EngineSection,
+    /// Address of the panel as people reach it (used in e-mails); empty means
+    /// `http://<bind_address>:<http_port>`.
+    pub public_url: String,
+    /// Notification e-mails (credentials, cost changes).
+    pub notify: NotifySection,
+    /// Daily limits of recipients outside the company's domains a mailbox may be given,
+    /// smallest (the default) first.
+    pub send_tiers: [u32; 4],
+    /// Mailbox quota tiers in bytes, smallest (the default) first.
+    pub quota_tiers: [u64; 4],
+    /// When the day's cost-change notices are e-mailed to legal representatives (UTC, HH:MM).
+    pub cost_notice_time: String,
+    /// Send the cost-change notices every this many seconds instead of daily; 0 = daily.
+    pub cost_notice_every_seconds: u64,
+}
+
+/// Where notification e-mails come from and which SMTP server takes them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifySection {
+    /// Sender, e.g. `Casella <noreply@mail.example.com>`; empty means
+    /// `noreply@<hostname>`.
+    pub from: String,
+    /// SMTP server host; empty means the embedded engine's MX on this machine.
+    pub smtp_host: String,
+    /// SMTP server port; 0 means the embedded engine's MX port.
+    pub smtp_port: u16,
 }
 
 /// Which store the engine keeps mail in.
@@ -118,6 +147,12 @@ impl Default for Config {
             secure_cookies: false,
             ports: EnginePorts::default(),
             engine: EngineSection::default(),
+            public_url: String::new(),
+            notify: NotifySection::default(),
+            send_tiers: engine_glue::SEND_TIERS,
+            quota_tiers: crate::services::QUOTA_TIERS,
+            cost_notice_time: "23:30".into(),
+            cost_notice_every_seconds: 0,
         }
     }
 }
@@ -196,6 +231,17 @@ impl Config {
         if let Some((name, _)) = ports.iter().find(|(_, port)| *port == 0) {
             return Err(ConfigError::Invalid(format!("{name} is 0")));
         }
+        self.cost_schedule()?;
+        if self.quota_tiers.windows(2).any(|w| w[0] >= w[1]) || self.quota_tiers[0] == 0 {
+            return Err(ConfigError::Invalid(
+                "quota_tiers must be four growing sizes above 0".into(),
+            ));
+        }
+        if self.send_tiers.windows(2).any(|w| w[0] >= w[1]) || self.send_tiers[0] == 0 {
+            return Err(ConfigError::Invalid(
+                "send_tiers must be four growing limits above 0".into(),
+            ));
+        }
         if self.engine.store == StoreKind::Postgresql && self.engine.postgres.is_none() {
             return Err(ConfigError::Invalid(
                 "engine.store = \"postgresql\" needs an [engine.postgres] section".into(),
@@ -254,7 +300,58 @@ impl Config {
                 access_tokens: self.engine.cache_access_tokens_bytes,
             },
             log_level: self.engine.log_level.clone(),
+            send_tiers: self.send_tiers,
         }
+    }
+
+    /// When cost-change notices go out.
+    pub fn cost_schedule(&self) -> Result<Schedule, ConfigError> {
+        if self.cost_notice_every_seconds > 0 {
+            return Ok(Schedule::Every(std::time::Duration::from_secs(
+                self.cost_notice_every_seconds,
+            )));
+        }
+        chrono::NaiveTime::parse_from_str(&self.cost_notice_time, "%H:%M")
+            .map(Schedule::DailyAt)
+            .map_err(|_| {
+                ConfigError::Invalid(format!(
+                    "cost_notice_time {:?} is not a time such as 23:30",
+                    self.cost_notice_time
+                ))
+            })
+    }
+
+    /// The panel's address as people reach it.
+    pub fn public_url(&self) -> String {
+        if self.public_url.is_empty() {
+            format!("http://{}:{}", self.bind_address, self.http_port)
+        } else {
+            self.public_url.clone()
+        }
+    }
+
+    /// The notification mailer: by default through the engine's own MX on this machine.
+    pub fn mailer(&self) -> Result<Mailer, ConfigError> {
+        let host = if self.notify.smtp_host.is_empty() {
+            match self.bind_address {
+                IpAddr::V4(a) if a.is_unspecified() => "127.0.0.1".to_string(),
+                IpAddr::V6(a) if a.is_unspecified() => "::1".to_string(),
+                other => other.to_string(),
+            }
+        } else {
+            self.notify.smtp_host.clone()
+        };
+        let port = if self.notify.smtp_port == 0 {
+            self.ports.smtp
+        } else {
+            self.notify.smtp_port
+        };
+        let from = if self.notify.from.is_empty() {
+            format!("Casella <noreply@{}>", self.hostname)
+        } else {
+            self.notify.from.clone()
+        };
+        Mailer::new(&host, port, &from, &self.public_url()).map_err(ConfigError::Invalid)
     }
 }
 

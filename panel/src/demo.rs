@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-//! The first operator, and the demo data of `casella serve --demo`: one domain with its
-//! postmaster and two users. Passwords are generated and printed once, when created.
+//! The first operator, and the demo data of `casella serve --demo`: a plan, a customer, its
+//! domain with the postmaster and two users. Passwords are generated and printed once, when created.
 
 use std::io::Write;
 
-use crate::services::{ServiceError, Services, mailboxes_input};
+use std::net::{IpAddr, Ipv4Addr};
+
+use crate::services::{
+    Caller, CustomerInput, Handover, PlanInput, ServiceError, Services, mailboxes_input,
+};
 
 /// The demo domain.
 pub const DEMO_DOMAIN: &str = "demo.test";
@@ -31,23 +35,55 @@ pub async fn ensure_operator(services: &Services) -> Result<Option<Printed>, Ser
     }))
 }
 
-/// Creates the demo domain and mailboxes unless they exist.
+/// Creates the demo plan, customer, domain and mailboxes unless they exist. The demo
+/// customer's legal representative is alice, so notifications land in a demo inbox.
 pub async fn ensure_demo(services: &Services) -> Result<Vec<Printed>, ServiceError> {
-    let operator = services.resolve(FIRST_OPERATOR).await?;
-    let scope = services.operator_scope(&operator)?;
-    let (postmaster, password) = match scope.register_domain(DEMO_DOMAIN).await {
-        Ok(created) => created,
-        // Created on an earlier start: its passwords were printed then.
-        Err(ServiceError::Conflict { .. }) => return Ok(Vec::new()),
-        Err(err) => return Err(err),
+    let caller = Caller {
+        actor: services.resolve(FIRST_OPERATOR).await?,
+        ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
     };
+    let scope = services.operator_scope(&caller)?;
+    if scope
+        .list_domains()
+        .await?
+        .iter()
+        .any(|d| d.domain.name == DEMO_DOMAIN)
+    {
+        // Created on an earlier start: its passwords were printed then.
+        return Ok(Vec::new());
+    }
+    let plan = match scope.list_plans().await?.into_iter().next() {
+        Some(plan) => plan,
+        None => {
+            scope
+                .create_plan(PlanInput {
+                    name: "Business Mail".into(),
+                    mailbox_type: "Business Mail".into(),
+                    included_mailboxes: 10,
+                    price_extra_mailbox: 200,
+                    price_quota: [100, 200, 400],
+                    price_send: [100, 200, 500],
+                    price_archive: 300,
+                })
+                .await?
+        }
+    };
+    let customer = scope
+        .create_customer(CustomerInput {
+            company_name: "Demo S.r.l.".into(),
+            legal_email: format!("alice@{DEMO_DOMAIN}"),
+            plan_id: plan.id,
+        })
+        .await?;
+    let (postmaster, password) = scope
+        .register_domain(DEMO_DOMAIN, customer.id, Handover::Return)
+        .await?;
     let mut printed = vec![Printed {
         role: "postmaster",
-        login: postmaster.clone(),
-        password,
+        login: postmaster,
+        password: password.unwrap_or_default(),
     }];
-    let actor = services.resolve(&postmaster).await?;
-    let domain = services.own_domain_scope(&actor)?;
+    let domain = services.setup_scope(&caller, DEMO_DOMAIN).await?;
     for (local, first, last) in [("alice", "Alice", "Rossi"), ("bob", "Bruno", "Bianchi")] {
         let (login, password) = domain
             .create_mailbox(mailboxes_input(local, first, last))

@@ -3,8 +3,10 @@
 //! the services (business rules and role checks) and the panel database.
 
 pub mod config;
+pub mod costs;
 pub mod db;
 pub mod demo;
+pub mod notify;
 pub mod reconcile;
 pub mod services;
 pub mod sessions;

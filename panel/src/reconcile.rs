@@ -9,7 +9,7 @@ use engine_glue::Engine;
 use sea_orm::{DatabaseConnection, EntityTrait};
 
 use crate::{
-    db::{domain, mailbox, operator},
+    db::{domain, mailbox, manager, operator},
     services::ServiceError,
 };
 
@@ -27,6 +27,13 @@ pub async fn run(db: &DatabaseConnection, engine: &Engine) -> Result<Reconciled,
         .into_iter()
         .map(|op| op.login)
         .collect();
+    known.extend(
+        manager::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| m.login),
+    );
     known.extend(
         mailbox::Entity::find()
             .all(db)

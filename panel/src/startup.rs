@@ -32,6 +32,8 @@ pub enum StartError {
     Engine(#[from] engine_glue::GlueError),
     #[error("{0}")]
     Service(#[from] crate::services::ServiceError),
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigError),
     #[error("web listener on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -63,7 +65,12 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
             hostname: config.hostname.clone(),
             ports: config.ports,
         },
+        config.mailer()?,
+        config.quota_tiers,
     );
+    services.spawn_activity(engine.subscribe());
+    services.ensure_dkim_keys().await?;
+    services.spawn_cost_notices(config.cost_schedule()?);
     let mut printed = demo::ensure_operator(&services)
         .await?
         .into_iter()
@@ -104,10 +111,7 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
     .map_err(|source| StartError::Listen { addr, source })?;
 
     tracing::info!("web listener closed; stopping the mail engine");
-    match Arc::try_unwrap(engine) {
-        Ok(engine) => engine.shutdown().await,
-        Err(_) => tracing::warn!("engine still in use at shutdown; leaving it to the process exit"),
-    }
+    engine.shutdown().await;
     db.close().await?;
     println!("casella stopped");
     Ok(())

@@ -11,11 +11,12 @@ use tower_sessions::Session;
 use crate::{
     dto::OneTimeCredentials,
     error::AppError,
-    ports::{Port, SessionActor},
+    ports::{Caller, Port, SessionActor},
 };
 
 const ACTOR_KEY: &str = "actor";
 const ONCE_KEY: &str = "once";
+const NOTICE_KEY: &str = "notice";
 
 pub(crate) fn port() -> Result<Port, AppError> {
     use_context::<Port>().ok_or_else(|| internal("service port missing from context"))
@@ -27,7 +28,7 @@ pub(crate) async fn session() -> Result<Session, AppError> {
         .map_err(|err| internal(&format!("session layer missing: {err}")))
 }
 
-/// The signed-in actor, or `Unauthorized`.
+/// The signed-in session's identity, or `Unauthorized`.
 pub(crate) async fn actor() -> Result<SessionActor, AppError> {
     session()
         .await?
@@ -35,6 +36,24 @@ pub(crate) async fn actor() -> Result<SessionActor, AppError> {
         .await
         .map_err(|err| internal(&format!("session read: {err}")))?
         .ok_or(AppError::Unauthorized)
+}
+
+/// The signed-in caller and the address the request came from, or `Unauthorized`.
+pub(crate) async fn caller() -> Result<Caller, AppError> {
+    let actor = actor().await?;
+    Ok(Caller {
+        login: actor.login,
+        ip: peer_ip().await?,
+    })
+}
+
+/// The address the request came from.
+pub(crate) async fn peer_ip() -> Result<std::net::IpAddr, AppError> {
+    let axum::extract::ConnectInfo(peer) =
+        leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .await
+            .map_err(|err| internal(&format!("peer address: {err}")))?;
+    Ok(peer.ip())
 }
 
 /// Starts a fresh session for a signed-in actor (a new id, so a planted id is useless).
@@ -62,14 +81,7 @@ pub(crate) async fn sign_out() -> Result<(), AppError> {
 /// server function's result. Credentials meant to be shown once are then kept in the session
 /// until the next page render takes them.
 pub(crate) async fn hand_over_once(credentials: &OneTimeCredentials) -> Result<(), AppError> {
-    let headers: HeaderMap = leptos_axum::extract()
-        .await
-        .map_err(|err| internal(&format!("headers: {err}")))?;
-    let plain_form_post = headers
-        .get(ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
-    if plain_form_post {
+    if plain_form_post().await? {
         session()
             .await?
             .insert(ONCE_KEY, credentials)
@@ -77,6 +89,49 @@ pub(crate) async fn hand_over_once(credentials: &OneTimeCredentials) -> Result<(
             .map_err(|err| internal(&format!("session write: {err}")))?;
     }
     Ok(())
+}
+
+/// Whether this request is a plain HTML form post (no JavaScript), whose result the browser
+/// never sees because it is redirected back to the form.
+async fn plain_form_post() -> Result<bool, AppError> {
+    let headers: HeaderMap = leptos_axum::extract()
+        .await
+        .map_err(|err| internal(&format!("headers: {err}")))?;
+    Ok(headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html")))
+}
+
+/// Keeps a confirmation for the page a plain form post returns to; with JavaScript the page
+/// shows the server function's result itself.
+pub(crate) async fn flash(message: &str) -> Result<(), AppError> {
+    if plain_form_post().await? {
+        session()
+            .await?
+            .insert(NOTICE_KEY, message)
+            .await
+            .map_err(|err| internal(&format!("session write: {err}")))?;
+    }
+    Ok(())
+}
+
+/// Takes the confirmation kept for a plain form post, if any (once per request, like
+/// [`take_once`]).
+pub(crate) async fn take_notice() -> Result<Option<String>, AppError> {
+    let scope = use_context::<RequestScope>();
+    if let Some(taken) = scope.as_ref().and_then(RequestScope::taken_notice) {
+        return Ok(taken);
+    }
+    let taken = session()
+        .await?
+        .remove::<String>(NOTICE_KEY)
+        .await
+        .map_err(|err| internal(&format!("session read: {err}")))?;
+    if let Some(scope) = scope {
+        scope.remember_notice(taken.clone());
+    }
+    Ok(taken)
 }
 
 /// Takes the credentials kept for a plain form post, if any; they are gone afterwards. A page
@@ -102,6 +157,7 @@ pub(crate) async fn take_once() -> Result<Option<OneTimeCredentials>, AppError> 
 #[derive(Clone, Default)]
 pub struct RequestScope {
     once: Arc<Mutex<Option<Option<OneTimeCredentials>>>>,
+    notice: Arc<Mutex<Option<Option<String>>>>,
 }
 
 impl RequestScope {
@@ -112,6 +168,16 @@ impl RequestScope {
     fn remember(&self, taken: Option<OneTimeCredentials>) {
         if let Ok(mut once) = self.once.lock() {
             *once = Some(taken);
+        }
+    }
+
+    fn taken_notice(&self) -> Option<Option<String>> {
+        self.notice.lock().ok().and_then(|notice| notice.clone())
+    }
+
+    fn remember_notice(&self, taken: Option<String>) {
+        if let Ok(mut notice) = self.notice.lock() {
+            *notice = Some(taken);
         }
     }
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-//! Server functions, one per file, grouped by area. Each resolves the actor, calls the port and
+//! Server functions, one per file, grouped by area. Each resolves the caller, calls the port and
 //! maps the error; nothing else.
 
 pub mod auth;
@@ -7,5 +7,8 @@ pub mod auth;
 pub(crate) mod context;
 #[cfg(feature = "ssr")]
 pub use context::RequestScope;
-pub mod domains;
+pub mod domain;
+#[cfg(feature = "ssr")]
+pub(crate) mod form;
 pub mod mailboxes;
+pub mod operator;

@@ -22,3 +22,24 @@ pub fn CredentialsNotice(credentials: OneTimeCredentials, title: &'static str) -
         </section>
     }
 }
+
+/// A confirmation after a form: the action's result with JavaScript, or the one a plain form
+/// post left in the session for this page.
+#[component]
+pub fn FlashNotice(id: &'static str, message: Signal<Option<String>>) -> impl IntoView {
+    let flashed = Resource::new(|| (), |_| crate::api::auth::take_notice());
+    view! {
+        {move || {
+            message.get().map(|text| view! { <p class="notice" role="status" id=id>{text}</p> })
+        }}
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                flashed
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|text| view! { <p class="notice" role="status" id=id>{text}</p> })
+            })}
+        </Suspense>
+    }
+}

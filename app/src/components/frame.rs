@@ -11,15 +11,25 @@ use crate::{
 };
 
 /// Renders `children` for a signed-in person of one of `roles`; sends everyone else to the
-/// sign-in page or to their own home page.
+/// sign-in page or to their own home page, and anyone who must change the password first to
+/// the password page.
 #[component]
-pub fn Guarded(roles: &'static [Role], children: ChildrenFn) -> impl IntoView {
+pub fn Guarded(
+    roles: &'static [Role],
+    /// This is the password page, reachable before the required change.
+    #[prop(optional)]
+    password_page: bool,
+    children: ChildrenFn,
+) -> impl IntoView {
     let who = Resource::new(|| (), |_| current_user());
     let children = StoredValue::new(children);
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match who.await {
+                    Ok(Some(me)) if me.must_change_password && !password_page => {
+                        view! { <Redirect path="/password" /> }.into_any()
+                    }
                     Ok(Some(me)) if roles.contains(&me.role) => {
                         // Pages inside read who is signed in from the context.
                         provide_context(me.clone());
@@ -44,14 +54,26 @@ pub fn Frame(me: Me, children: Children) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     let role = match me.role {
         Role::Operator => "Operator",
+        Role::Manager => "Manager",
         Role::Postmaster => "Postmaster",
         Role::User => "Mailbox",
+    };
+    let nav = if me.must_change_password {
+        Vec::new()
+    } else {
+        nav_links(&me)
     };
     view! {
         <header class="topbar">
             <a class="brand" href=me.home()>
                 "Casella"
             </a>
+            <nav class="mainnav" aria-label="Main">
+                {nav
+                    .into_iter()
+                    .map(|(href, label)| view! { <a href=href>{label}</a> })
+                    .collect_view()}
+            </nav>
             <span class="who">
                 <span class="role">{role}</span>
                 " "
@@ -65,4 +87,27 @@ pub fn Frame(me: Me, children: Children) -> impl IntoView {
         </header>
         <main class="page">{children()}</main>
     }
+}
+
+/// The links of the main menu for each role; a manager gets one per domain (the switcher).
+fn nav_links(me: &Me) -> Vec<(String, String)> {
+    let mut links: Vec<(String, String)> = match me.role {
+        Role::Operator => vec![
+            ("/operator/domains".into(), "Domains".into()),
+            ("/operator/customers".into(), "Customers and plans".into()),
+            ("/operator/managers".into(), "Managers".into()),
+            ("/operator/monitor".into(), "Monitor".into()),
+        ],
+        Role::Manager | Role::Postmaster => me
+            .domains
+            .iter()
+            .map(|d| (format!("/domains/{d}"), d.clone()))
+            .collect(),
+        Role::User => vec![("/account".into(), "My mailbox".into())],
+    };
+    if me.role != Role::User {
+        links.push(("/audit".into(), "Audit log".into()));
+    }
+    links.push(("/password".into(), "Password".into()));
+    links
 }

@@ -2,9 +2,11 @@
 //! Building blocks shared by pages.
 
 mod credentials;
+mod field;
 mod form;
 mod frame;
 
-pub use credentials::CredentialsNotice;
+pub use credentials::{CredentialsNotice, FlashNotice};
+pub use field::{OnOff, TextField};
 pub use form::{ErrorMessage, FieldError, FormError, action_error, field_error};
 pub use frame::{Frame, Guarded};

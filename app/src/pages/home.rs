@@ -14,7 +14,7 @@ pub fn Home() -> impl IntoView {
             {move || Suspend::new(async move {
                 let path = match who.await {
                     Ok(Some(me)) => me.home(),
-                    _ => "/login",
+                    _ => "/login".to_string(),
                 };
                 view! { <Redirect path=path /> }
             })}

@@ -2,8 +2,16 @@
 //! One module per page.
 
 pub mod account;
+pub mod audit;
+pub mod domain_mailboxes;
+pub mod domain_overview;
+pub mod domains;
 pub mod home;
 pub mod login;
+pub mod mailbox_page;
 pub mod not_found;
+pub mod operator_customers;
 pub mod operator_domains;
-pub mod postmaster_mailboxes;
+pub mod operator_managers;
+pub mod operator_monitor;
+pub mod password;

@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-//! `/operator/domains`: every domain, and registering a new one with its postmaster.
+//! `/operator/domains`: every domain with its customer and manager; registering a domain for
+//! a customer (the postmaster's password is e-mailed to the legal representative); giving a
+//! domain to a manager.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::{
-        auth::take_credentials,
-        domains::{RegisterDomain, list_domains},
-    },
+    api::operator::{AssignManager, RegisterDomain, list_customers, list_domains, list_managers},
     components::{
-        CredentialsNotice, ErrorMessage, FieldError, FormError, Guarded, action_error, field_error,
+        ErrorMessage, FieldError, FlashNotice, FormError, Guarded, action_error, field_error,
     },
     dto::Role,
 };
@@ -28,60 +27,97 @@ pub fn OperatorDomains() -> impl IntoView {
 #[component]
 fn DomainsBody() -> impl IntoView {
     let register = ServerAction::<RegisterDomain>::new();
+    let assign = ServerAction::<AssignManager>::new();
     let value = register.value();
     let error = action_error(value);
     let domain_error = field_error(error, "domain");
-    let domains = Resource::new(move || register.version().get(), |_| list_domains());
-    // After a plain form post the result waits in the session; with JavaScript it is the
-    // action's value.
-    let handed_over = Resource::new(|| (), |_| take_credentials());
+    let customer_error = field_error(error, "customer");
+    let assign_error = action_error(assign.value());
+    let domains = Resource::new(
+        move || (register.version().get(), assign.version().get()),
+        |_| list_domains(),
+    );
+    let customers = Resource::new(|| (), |_| list_customers());
+    let managers = Resource::new(|| (), |_| list_managers());
     view! {
         <h1>"Domains"</h1>
-        // With JavaScript the result is the action's value; after a plain form post it waits
-        // in the session for this render.
-        {move || match value.get() {
-            Some(Ok(credentials)) => Some(credentials),
-            _ => None,
-        }
-            .map(|credentials| view! { <CredentialsNotice credentials title="Domain registered: postmaster credentials" /> })}
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                handed_over
-                    .await
-                    .ok()
-                    .flatten()
-                    .map(|credentials| view! { <CredentialsNotice credentials title="Domain registered: postmaster credentials" /> })
-            })}
-        </Suspense>
+        <FlashNotice
+            id="registered"
+            message=Signal::derive(move || {
+                value
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|sent_to| {
+                        format!(
+                            "Domain registered. The postmaster's credentials were e-mailed to {sent_to}.",
+                        )
+                    })
+            })
+        />
         <section class="card">
             <h2>"Register a domain"</h2>
-            <ActionForm action=register attr:class="inline-form" attr:id="register-domain">
+            <ActionForm action=register attr:class="grid-form" attr:id="register-domain">
                 <FormError error=error />
-                <label for="domain">"Domain name"</label>
-                <input
-                    id="domain"
-                    name="domain"
-                    type="text"
-                    placeholder="example.com"
-                    autocomplete="off"
-                    required
-                    aria-invalid=move || domain_error.get().is_some().to_string()
-                    aria-describedby="domain-error"
-                />
-                <button type="submit">"Register"</button>
-                <FieldError field="domain" message=domain_error />
+                <div class="field">
+                    <label for="domain">"Domain name"</label>
+                    <input
+                        id="domain"
+                        name="domain"
+                        type="text"
+                        placeholder="example.com"
+                        autocomplete="off"
+                        required
+                        aria-invalid=move || domain_error.get().is_some().to_string()
+                        aria-describedby="domain-error"
+                    />
+                    <FieldError field="domain" message=domain_error />
+                </div>
+                <div class="field">
+                    <label for="customer">"Customer"</label>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let list = customers.await.unwrap_or_default();
+                            view! {
+                                <select
+                                    id="customer"
+                                    name="customer"
+                                    required
+                                    aria-invalid=move || customer_error.get().is_some().to_string()
+                                    aria-describedby="customer-error"
+                                >
+                                    {list
+                                        .into_iter()
+                                        .map(|c| {
+                                            view! {
+                                                <option value=c.id.to_string()>
+                                                    {format!("{} ({})", c.company_name, c.legal_email)}
+                                                </option>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </select>
+                            }
+                        })}
+                    </Suspense>
+                    <FieldError field="customer" message=customer_error />
+                    <p class="hint">
+                        "The postmaster's password goes by e-mail to the customer's legal representative."
+                    </p>
+                </div>
+                <div class="actions">
+                    <button type="submit">"Register domain"</button>
+                </div>
             </ActionForm>
-            <p class="hint">
-                "Registering creates the domain in the mail server and its postmaster mailbox with a generated password."
-            </p>
         </section>
         <section class="card">
             <h2>"All domains"</h2>
+            <FormError error=assign_error />
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
+                    let managers = managers.await.unwrap_or_default();
                     match domains.await {
                         Ok(rows) if rows.is_empty() => {
-                            view! { <p class="empty">"No domain registered yet."</p> }.into_any()
+                            view! { <p class="empty">"No domain yet."</p> }.into_any()
                         }
                         Ok(rows) => {
                             view! {
@@ -89,19 +125,53 @@ fn DomainsBody() -> impl IntoView {
                                     <thead>
                                         <tr>
                                             <th>"Domain"</th>
+                                            <th>"Customer"</th>
                                             <th class="num">"Mailboxes"</th>
                                             <th>"Registered"</th>
+                                            <th>"Manager"</th>
                                         </tr>
                                     </thead>
                                     <tbody>
                                         {rows
                                             .into_iter()
                                             .map(|row| {
+                                                let current = row.manager.clone().unwrap_or_default();
+                                                let name = row.name.clone();
+                                                let label = format!("Manager of {}", row.name);
+                                                let managers = managers.clone();
                                                 view! {
-                                                    <tr>
-                                                        <td class="domain-name">{row.name}</td>
+                                                    <tr data-domain=row.name.clone()>
+                                                        <td>{row.name.clone()}</td>
+                                                        <td>{row.customer.unwrap_or_default()}</td>
                                                         <td class="num">{row.mailboxes}</td>
                                                         <td>{row.created_at}</td>
+                                                        <td>
+                                                            <ActionForm action=assign attr:class="inline">
+                                                                <input type="hidden" name="domain" value=name />
+                                                                <select
+                                                                    name="manager"
+                                                                    aria-label=label
+                                                                >
+                                                                    <option value="" selected=current.is_empty()>
+                                                                        "— none —"
+                                                                    </option>
+                                                                    {managers
+                                                                        .into_iter()
+                                                                        .map(|m| {
+                                                                            let selected = m.login == current;
+                                                                            view! {
+                                                                                <option value=m.login.clone() selected=selected>
+                                                                                    {m.login.clone()}
+                                                                                </option>
+                                                                            }
+                                                                        })
+                                                                        .collect_view()}
+                                                                </select>
+                                                                <button type="submit" class="secondary">
+                                                                    "Set"
+                                                                </button>
+                                                            </ActionForm>
+                                                        </td>
                                                     </tr>
                                                 }
                                             })
@@ -111,10 +181,7 @@ fn DomainsBody() -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Err(err) => {
-                            view! { <ErrorMessage error=err /> }
-                                .into_any()
-                        }
+                        Err(err) => view! { <ErrorMessage error=err /> }.into_any(),
                     }
                 })}
             </Transition>

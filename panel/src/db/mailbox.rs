@@ -18,6 +18,10 @@ pub struct Model {
     pub must_change_password: bool,
     pub quota_bytes: i64,
     pub created_at: ChronoDateTimeUtc,
+    /// Daily limit of recipients outside the company's domains (the engine enforces it).
+    pub send_tier: i32,
+    pub archive: bool,
+    pub last_login_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -28,6 +32,14 @@ pub enum Relation {
         to = "super::domain::Column::Id"
     )]
     Domain,
+    #[sea_orm(has_many = "super::alias::Entity")]
+    Alias,
+}
+
+impl Related<super::alias::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Alias.def()
+    }
 }
 
 impl Related<super::domain::Entity> for Entity {

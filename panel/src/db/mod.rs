@@ -2,9 +2,15 @@
 //! The panel database: connection, migration, entities. All queries live in this module's
 //! children and in the services; nothing else builds SQL.
 
+pub mod alias;
+pub mod audit;
+pub mod customer;
 pub mod domain;
 pub mod mailbox;
+pub mod manager;
 pub mod operator;
+pub mod outbound;
+pub mod plan;
 pub mod web_session;
 
 use migration::{Migrator, MigratorTrait};

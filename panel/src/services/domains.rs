@@ -1,60 +1,110 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-//! The operator's work on domains.
+//! The operator's work on domains: the list, registering one for a customer, and the monitor.
+
+use std::collections::HashMap;
 
 use chrono::Utc;
-use engine_glue::{GlueError, NewMailbox};
+use engine_glue::{DkimKind, GlueError, NewMailbox};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
 };
 
-use super::{DEFAULT_QUOTA_BYTES, ServiceError, Services, hash_password, names, passwords};
-use crate::db::{domain, mailbox};
+use super::{AuditEntry, Caller, ServiceError, Services, hash_password, names, passwords};
+use crate::{
+    costs::{self, CustomerCost},
+    db::{customer, domain, mailbox, manager},
+};
 
 /// What an operator may do. Only [`Services::operator_scope`] makes one.
 pub struct OperatorScope<'a> {
-    services: &'a Services,
+    pub(super) services: &'a Services,
+    pub(super) caller: Caller,
 }
 
 /// A domain as the operator's list shows it.
 pub struct DomainSummary {
     pub domain: domain::Model,
+    pub customer: Option<String>,
+    pub manager: Option<String>,
     pub mailboxes: u64,
 }
 
+/// How the new postmaster's credentials reach a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handover {
+    /// E-mailed to the customer's legal representative (the product's way).
+    Email,
+    /// Returned to the caller, which prints them (the demo data on a console).
+    Return,
+}
+
 impl<'a> OperatorScope<'a> {
-    pub(super) fn new(services: &'a Services) -> Self {
-        OperatorScope { services }
+    pub(super) fn new(services: &'a Services, caller: Caller) -> Self {
+        OperatorScope { services, caller }
     }
 
-    /// Every domain, by name, with its mailbox count.
+    /// Every domain, by name, with its customer, manager and mailbox count.
     pub async fn list_domains(&self) -> Result<Vec<DomainSummary>, ServiceError> {
         let db = &self.services.db;
         let domains = domain::Entity::find()
             .order_by_asc(domain::Column::Name)
             .all(db)
             .await?;
-        let mut out = Vec::with_capacity(domains.len());
-        for domain in domains {
-            let mailboxes = mailbox::Entity::find()
-                .filter(mailbox::Column::DomainId.eq(domain.id))
-                .count(db)
-                .await?;
-            out.push(DomainSummary { domain, mailboxes });
-        }
-        Ok(out)
+        let customers: HashMap<i32, String> = customer::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.company_name))
+            .collect();
+        let managers: HashMap<i32, String> = manager::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m.login))
+            .collect();
+        let counts = costs::mailbox_counts(db).await?;
+        Ok(domains
+            .into_iter()
+            .map(|domain| DomainSummary {
+                customer: domain
+                    .customer_id
+                    .and_then(|id| customers.get(&id).cloned()),
+                manager: domain.manager_id.and_then(|id| managers.get(&id).cloned()),
+                mailboxes: counts.get(&domain.id).copied().unwrap_or_default(),
+                domain,
+            })
+            .collect())
     }
 
-    /// Registers a domain in the engine with its postmaster mailbox. Returns the postmaster's
-    /// address and generated password.
-    pub async fn register_domain(&self, input: &str) -> Result<(String, String), ServiceError> {
+    /// The monitor: per customer, mailboxes created against included, upgrades and the
+    /// monthly cost they add up to.
+    pub async fn monitor(&self) -> Result<Vec<CustomerCost>, ServiceError> {
+        costs::all_customers(&self.services.db, self.services.tiers()).await
+    }
+
+    /// Registers a domain for a customer: the engine domain with its DKIM key, and
+    /// `postmaster@<domain>` with a generated password that must be changed at first login.
+    /// With [`Handover::Email`] the password goes to the customer's legal representative and
+    /// is not returned; if it cannot be sent, nothing is registered.
+    pub async fn register_domain(
+        &self,
+        input: &str,
+        customer_id: i32,
+        handover: Handover,
+    ) -> Result<(String, Option<String>), ServiceError> {
         let name = names::domain(input).map_err(|msg| ServiceError::invalid("domain", msg))?;
-        let taken = ServiceError::Conflict {
-            field: "domain",
-            message: format!("The domain {name} is already registered."),
-        };
-        let db = &self.services.db;
-        let engine = &self.services.engine;
+        let taken = ServiceError::conflict(
+            "domain",
+            format!("The domain {name} is already registered."),
+        );
+        let services = self.services;
+        let db = &services.db;
+        let engine = &services.engine;
+        let customer = customer::Entity::find_by_id(customer_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| ServiceError::invalid("customer", "Choose a customer."))?;
         if domain::Entity::find()
             .filter(domain::Column::Name.eq(&name))
             .one(db)
@@ -66,28 +116,39 @@ impl<'a> OperatorScope<'a> {
         let postmaster = format!("postmaster@{name}");
         let password = passwords::generate();
         let hash = hash_password(password.clone()).await?;
+        let services_quota = services.quota_tiers[0];
+        let first_send_tier = services.send_tiers[0] as i32;
 
-        // Engine first, panel rows last, each step undone if a later one fails; a crash in
-        // between leaves engine objects without panel rows, which the start-up reconcile removes.
+        // Engine first, panel rows next, e-mail last; each step undone if a later one fails.
+        // A crash in between leaves engine objects without panel rows, which the start-up
+        // reconcile removes.
         match engine.create_domain(&name).await {
             Ok(()) => {}
             Err(GlueError::AlreadyExists { .. }) => return Err(taken),
             Err(err) => return Err(err.into()),
+        }
+        let undo_engine = || async {
+            let _ = engine.delete_mailbox(&postmaster).await;
+            let _ = engine.delete_domain(&name).await;
+        };
+        if let Err(err) = engine.ensure_dkim_key(&name, DkimKind::Ed25519).await {
+            undo_engine().await;
+            return Err(err.into());
         }
         let created = engine
             .create_mailbox(NewMailbox {
                 address: &postmaster,
                 display_name: "Postmaster",
                 password: &hash,
-                quota_bytes: DEFAULT_QUOTA_BYTES,
+                quota_bytes: services_quota,
             })
             .await;
         if let Err(err) = created {
-            let _ = engine.delete_domain(&name).await;
+            undo_engine().await;
             return Err(err.into());
         }
         let rows = db
-            .transaction::<_, (), sea_orm::DbErr>(|txn| {
+            .transaction::<_, i32, sea_orm::DbErr>(|txn| {
                 let name = name.clone();
                 let postmaster = postmaster.clone();
                 Box::pin(async move {
@@ -95,6 +156,12 @@ impl<'a> OperatorScope<'a> {
                     let domain = domain::ActiveModel {
                         name: Set(name),
                         created_at: Set(now),
+                        customer_id: Set(Some(customer_id)),
+                        manager_id: Set(None),
+                        chat_enabled: Set(false),
+                        brand_name: Set(None),
+                        brand_logo: Set(None),
+                        brand_logo_type: Set(None),
                         ..Default::default()
                     }
                     .insert(txn)
@@ -107,22 +174,99 @@ impl<'a> OperatorScope<'a> {
                         last_name: Set(String::new()),
                         is_postmaster: Set(true),
                         must_change_password: Set(true),
-                        quota_bytes: Set(DEFAULT_QUOTA_BYTES as i64),
+                        quota_bytes: Set(services_quota as i64),
                         created_at: Set(now),
+                        send_tier: Set(first_send_tier),
+                        archive: Set(false),
+                        last_login_at: Set(None),
                         ..Default::default()
                     }
                     .insert(txn)
                     .await?;
-                    Ok(())
+                    Ok(domain.id)
                 })
             })
             .await;
-        if let Err(err) = rows {
-            let _ = engine.delete_mailbox(&postmaster).await;
-            let _ = engine.delete_domain(&name).await;
-            return Err(ServiceError::Internal(format!("database: {err}")));
+        let domain_id = match rows {
+            Ok(id) => id,
+            Err(err) => {
+                undo_engine().await;
+                return Err(err.into());
+            }
+        };
+        let returned = match handover {
+            Handover::Return => Some(password),
+            Handover::Email => {
+                let sent = services
+                    .mailer
+                    .send_credentials(&customer.legal_email, &postmaster, &password, "postmaster")
+                    .await;
+                if let Err(reason) = sent {
+                    let _ = mailbox::Entity::delete_many()
+                        .filter(mailbox::Column::DomainId.eq(domain_id))
+                        .exec(db)
+                        .await;
+                    let _ = domain::Entity::delete_by_id(domain_id).exec(db).await;
+                    undo_engine().await;
+                    return Err(ServiceError::invalid(
+                        "customer",
+                        format!(
+                            "The credentials could not be e-mailed to {}: {reason}",
+                            customer.legal_email
+                        ),
+                    ));
+                }
+                None
+            }
+        };
+        services
+            .audit(
+                &self.caller,
+                AuditEntry {
+                    action: "domain.register",
+                    domain: Some(&name),
+                    target: &name,
+                    before: None,
+                    after: Some(format!(
+                        "customer {}, postmaster credentials {}",
+                        customer.company_name,
+                        match handover {
+                            Handover::Email => format!("e-mailed to {}", customer.legal_email),
+                            Handover::Return => "printed on the console".to_string(),
+                        }
+                    )),
+                },
+            )
+            .await;
+        services.spawn_rsa_dkim(name.clone());
+        tracing::info!(domain = %name, customer = %customer.company_name, "domain registered");
+        Ok((postmaster, returned))
+    }
+}
+
+impl Services {
+    /// Generates a domain's RSA DKIM key on a blocking thread (it takes a while) and logs the
+    /// outcome; the domain signs with Ed25519 until then, and a start-up pass makes any key
+    /// that is still missing.
+    pub(crate) fn spawn_rsa_dkim(&self, domain: String) {
+        let engine = self.engine.clone();
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            match handle.block_on(engine.ensure_dkim_key(&domain, DkimKind::Rsa)) {
+                Ok(()) => tracing::info!(%domain, "RSA DKIM key ready"),
+                Err(err) => tracing::error!(%domain, %err, "RSA DKIM key not created"),
+            }
+        });
+    }
+
+    /// Makes the DKIM keys any domain is missing (a key whose generation was interrupted).
+    pub async fn ensure_dkim_keys(&self) -> Result<(), ServiceError> {
+        for d in domain::Entity::find().all(&self.db).await? {
+            self.engine
+                .ensure_dkim_key(&d.name, DkimKind::Ed25519)
+                .await?;
+            self.spawn_rsa_dkim(d.name);
         }
-        tracing::info!(domain = %name, "domain registered");
-        Ok((postmaster, password))
+        Ok(())
     }
 }

@@ -1,20 +1,37 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-//! A postmaster's work on the mailboxes of one domain.
+//! Work inside one domain, for its postmaster and its manager: the overview, the mailbox list,
+//! creating mailboxes within the customer's slots, and the domain's chat service.
 
-use chrono::Utc;
-use engine_glue::{GlueError, NewMailbox};
+use chrono::{Duration, Utc};
+use engine_glue::{GlueError, NewMailbox, Protocols};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, Func},
 };
 
-use super::{DEFAULT_QUOTA_BYTES, ServiceError, Services, hash_password, names, passwords};
-use crate::db::{domain, mailbox};
+use super::{
+    AuditEntry, Caller, ServiceError, Services, hash_password,
+    names::{self, clean_text},
+    passwords,
+};
+use crate::{
+    costs,
+    db::{domain, mailbox, outbound},
+};
+
+/// Mailboxes per page of the list.
+pub const MAILBOX_PAGE: u64 = 50;
 
 /// What may be done inside one domain. Only the services make one, for an actor allowed on
 /// that domain.
 pub struct DomainScope<'a> {
-    services: &'a Services,
-    domain: domain::Model,
+    pub(super) services: &'a Services,
+    pub(super) domain: domain::Model,
+    pub(super) caller: Caller,
+    /// Whether the actor is the domain's manager (rather than its postmaster).
+    pub(super) managed: bool,
 }
 
 /// A mailbox to create, as typed into the form.
@@ -26,12 +43,40 @@ pub struct MailboxInput {
     pub password: String,
 }
 
-/// Longest first or last name accepted.
-const NAME_MAX: usize = 100;
+/// The domain's state, as the overview shows it (seed 004, "Gestione Posta Elettronica").
+pub struct DomainOverview {
+    pub domain: domain::Model,
+    pub service_active: bool,
+    pub mailbox_type: Option<String>,
+    pub created: u64,
+    /// Mailboxes that may still be created; `None` when the domain has no plan.
+    pub available: Option<u64>,
+    pub managed: bool,
+}
+
+/// A row of the mailbox list: the panel's row and what the engine knows of the mailbox.
+pub struct MailboxListRow {
+    pub mailbox: mailbox::Model,
+    pub used_bytes: u64,
+    pub protocols: Protocols,
+    pub chat: bool,
+    pub two_factor: bool,
+    pub external_24h: u64,
+}
 
 impl<'a> DomainScope<'a> {
-    pub(super) fn new(services: &'a Services, domain: domain::Model) -> Self {
-        DomainScope { services, domain }
+    pub(super) fn new(
+        services: &'a Services,
+        domain: domain::Model,
+        caller: Caller,
+        managed: bool,
+    ) -> Self {
+        DomainScope {
+            services,
+            domain,
+            caller,
+            managed,
+        }
     }
 
     /// The domain this scope acts on.
@@ -39,25 +84,133 @@ impl<'a> DomainScope<'a> {
         &self.domain
     }
 
-    /// The domain's mailboxes, postmaster first, then by address.
-    pub async fn list_mailboxes(&self) -> Result<Vec<mailbox::Model>, ServiceError> {
-        Ok(mailbox::Entity::find()
-            .filter(mailbox::Column::DomainId.eq(self.domain.id))
-            .order_by_desc(mailbox::Column::IsPostmaster)
-            .order_by_asc(mailbox::Column::Address)
-            .all(&self.services.db)
-            .await?)
+    /// Records an administrative action on this domain.
+    pub(super) async fn audit(
+        &self,
+        action: &str,
+        target: &str,
+        before: Option<String>,
+        after: Option<String>,
+    ) {
+        self.services
+            .audit(
+                &self.caller,
+                AuditEntry {
+                    action,
+                    domain: Some(&self.domain.name),
+                    target,
+                    before,
+                    after,
+                },
+            )
+            .await;
     }
 
-    /// Creates a mailbox. Returns the password when it was generated.
+    /// Service state, mailbox type and mailboxes created and still available.
+    pub async fn overview(&self) -> Result<DomainOverview, ServiceError> {
+        let db = &self.services.db;
+        let cost = match self.domain.customer_id {
+            Some(id) => costs::for_customer(db, id, self.services.tiers()).await?,
+            None => None,
+        };
+        let created = mailbox::Entity::find()
+            .filter(mailbox::Column::DomainId.eq(self.domain.id))
+            .filter(mailbox::Column::IsPostmaster.eq(false))
+            .count(db)
+            .await?;
+        Ok(DomainOverview {
+            service_active: self
+                .services
+                .engine
+                .domain_exists(&self.domain.name)
+                .await?,
+            mailbox_type: cost.as_ref().map(|c| c.plan.mailbox_type.clone()),
+            available: cost.as_ref().map(|c| c.capacity.saturating_sub(c.created)),
+            created,
+            domain: self.domain.clone(),
+            managed: self.managed,
+        })
+    }
+
+    /// One page of the domain's mailboxes (postmaster first, then by address), optionally
+    /// filtered by a part of the address or name, and the number of matches. Only the page's
+    /// rows are read from the engine, so a page costs the same in any size of domain.
+    pub async fn list_mailboxes(
+        &self,
+        page: u64,
+        search: &str,
+    ) -> Result<(Vec<MailboxListRow>, u64), ServiceError> {
+        let db = &self.services.db;
+        let mut query =
+            mailbox::Entity::find().filter(mailbox::Column::DomainId.eq(self.domain.id));
+        let search = search.trim().to_lowercase();
+        if !search.is_empty() {
+            let pattern = format!("%{}%", search.replace(['%', '_'], ""));
+            query = query.filter(
+                sea_orm::Condition::any()
+                    .add(mailbox::Column::Address.like(&pattern))
+                    .add(
+                        Expr::expr(Func::lower(Expr::col(mailbox::Column::FirstName)))
+                            .like(&pattern),
+                    )
+                    .add(
+                        Expr::expr(Func::lower(Expr::col(mailbox::Column::LastName)))
+                            .like(&pattern),
+                    ),
+            );
+        }
+        let total = query.clone().count(db).await?;
+        let rows = query
+            .order_by_desc(mailbox::Column::IsPostmaster)
+            .order_by_asc(mailbox::Column::Address)
+            .offset(page * MAILBOX_PAGE)
+            .limit(MAILBOX_PAGE)
+            .all(db)
+            .await?;
+        let since = Utc::now() - Duration::hours(24);
+        let addresses: Vec<String> = rows.iter().map(|m| m.address.clone()).collect();
+        let sent: std::collections::HashMap<String, i64> = outbound::Entity::find()
+            .select_only()
+            .column(outbound::Column::Address)
+            .column_as(Expr::col(outbound::Column::Recipients).sum(), "n")
+            .filter(outbound::Column::Address.is_in(addresses))
+            .filter(outbound::Column::At.gte(since))
+            .group_by(outbound::Column::Address)
+            .into_tuple::<(String, Option<i64>)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|(address, n)| (address, n.unwrap_or_default()))
+            .collect();
+        let engine = &self.services.engine;
+        let mut out = Vec::with_capacity(rows.len());
+        for mailbox in rows {
+            let state = engine.mailbox_state(&mailbox.address).await?;
+            let external_24h =
+                u64::try_from(sent.get(&mailbox.address).copied().unwrap_or_default())
+                    .unwrap_or_default();
+            out.push(MailboxListRow {
+                used_bytes: state.used_bytes,
+                protocols: state.protocols,
+                chat: state.chat,
+                two_factor: state.two_factor,
+                external_24h,
+                mailbox,
+            });
+        }
+        Ok((out, total))
+    }
+
+    /// Creates a mailbox within the customer's free slots. Returns the password when it was
+    /// generated.
     pub async fn create_mailbox(
         &self,
         input: MailboxInput,
     ) -> Result<(String, Option<String>), ServiceError> {
         let local = names::local_part(&input.local_part)
             .map_err(|msg| ServiceError::invalid("local_part", msg))?;
-        let first_name = clean_name(&input.first_name, "first_name")?;
-        let last_name = clean_name(&input.last_name, "last_name")?;
+        let first_name = clean_text(&input.first_name, "first_name", 100)?;
+        let last_name = clean_text(&input.last_name, "last_name", 100)?;
         let (password, generated) = if input.password.is_empty() {
             (passwords::generate(), true)
         } else {
@@ -66,34 +219,36 @@ impl<'a> DomainScope<'a> {
             (input.password, false)
         };
         let address = format!("{local}@{}", self.domain.name);
-        let taken = ServiceError::Conflict {
-            field: "local_part",
-            message: format!("The address {address} is already in use."),
-        };
+        let taken = ServiceError::conflict(
+            "local_part",
+            format!("The address {address} is already in use."),
+        );
         let db = &self.services.db;
         let engine = &self.services.engine;
-        if mailbox::Entity::find()
-            .filter(mailbox::Column::Address.eq(&address))
-            .one(db)
-            .await?
-            .is_some()
-        {
+        if self.services.login_taken(&address).await? {
             return Err(taken);
         }
+        self.check_free_slot().await?;
         let hash = hash_password(password.clone()).await?;
         let display_name = format!("{first_name} {last_name}").trim().to_string();
+        let services_quota = self.services.quota_tiers[0];
         match engine
             .create_mailbox(NewMailbox {
                 address: &address,
                 display_name: &display_name,
                 password: &hash,
-                quota_bytes: DEFAULT_QUOTA_BYTES,
+                quota_bytes: services_quota,
             })
             .await
         {
             Ok(_) => {}
             Err(GlueError::AlreadyExists { .. }) => return Err(taken),
             Err(err) => return Err(err.into()),
+        }
+        // A new mailbox follows the domain's chat service.
+        if let Err(err) = engine.set_chat(&address, self.domain.chat_enabled).await {
+            let _ = engine.delete_mailbox(&address).await;
+            return Err(err.into());
         }
         let row = mailbox::ActiveModel {
             domain_id: Set(self.domain.id),
@@ -103,32 +258,96 @@ impl<'a> DomainScope<'a> {
             last_name: Set(last_name),
             is_postmaster: Set(false),
             must_change_password: Set(false),
-            quota_bytes: Set(DEFAULT_QUOTA_BYTES as i64),
+            quota_bytes: Set(services_quota as i64),
             created_at: Set(Utc::now()),
+            send_tier: Set(self.services.send_tiers[0] as i32),
+            archive: Set(false),
+            last_login_at: Set(None),
             ..Default::default()
         };
         if let Err(err) = row.insert(db).await {
             let _ = engine.delete_mailbox(&address).await;
             return Err(err.into());
         }
+        self.audit("mailbox.create", &address, None, Some(display_name.clone()))
+            .await;
         tracing::info!(%address, "mailbox created");
         Ok((address, generated.then_some(password)))
     }
+
+    /// Refuses a new mailbox when the customer has no free slot left.
+    async fn check_free_slot(&self) -> Result<(), ServiceError> {
+        let Some(customer_id) = self.domain.customer_id else {
+            return Ok(());
+        };
+        let db = &self.services.db;
+        let Some(cost) = costs::for_customer(db, customer_id, self.services.tiers()).await? else {
+            return Ok(());
+        };
+        if cost.created >= cost.capacity {
+            let how = if self.managed {
+                "Buy more mailboxes from the domain overview."
+            } else {
+                "Ask the domain's manager or your provider to buy more mailboxes."
+            };
+            return Err(ServiceError::conflict(
+                "slots",
+                format!(
+                    "All {} mailboxes of the plan are in use. {how}",
+                    cost.capacity
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Switches the domain's chat service on or off (ATTIVO / NON ATTIVO). Postmaster only
+    /// (seed 000): a manager is refused.
+    pub async fn set_domain_chat(&self, enabled: bool) -> Result<(), ServiceError> {
+        if self.managed {
+            return Err(ServiceError::Forbidden);
+        }
+        let before = self.domain.chat_enabled;
+        let mut active: domain::ActiveModel = self.domain.clone().into();
+        active.chat_enabled = Set(enabled);
+        active.update(&self.services.db).await?;
+        self.audit(
+            "domain.chat",
+            &self.domain.name,
+            Some(on_off(before)),
+            Some(on_off(enabled)),
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Switches chat on or off for every mailbox of the domain (General → Chat management).
+    pub async fn set_chat_for_all(&self, enabled: bool) -> Result<u64, ServiceError> {
+        let addresses: Vec<String> = mailbox::Entity::find()
+            .filter(mailbox::Column::DomainId.eq(self.domain.id))
+            .select_only()
+            .column(mailbox::Column::Address)
+            .into_tuple()
+            .all(&self.services.db)
+            .await?;
+        for address in &addresses {
+            self.services.engine.set_chat(address, enabled).await?;
+        }
+        self.audit(
+            "mailbox.chat.all",
+            &self.domain.name,
+            None,
+            Some(format!(
+                "{} for {} mailboxes",
+                on_off(enabled),
+                addresses.len()
+            )),
+        )
+        .await;
+        Ok(addresses.len() as u64)
+    }
 }
 
-fn clean_name(input: &str, field: &'static str) -> Result<String, ServiceError> {
-    let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
-    if name.chars().count() > NAME_MAX {
-        return Err(ServiceError::invalid(
-            field,
-            format!("At most {NAME_MAX} characters."),
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(ServiceError::invalid(
-            field,
-            "Control characters are not allowed.",
-        ));
-    }
-    Ok(name)
+pub(super) fn on_off(on: bool) -> String {
+    if on { "on" } else { "off" }.to_string()
 }

@@ -1,28 +1,40 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! The services: Casella's business rules and role checks.
 //!
-//! Authorization lives in types. [`Services::resolve`] turns a session into an [`Actor`]; only
-//! an operator yields an [`OperatorScope`] and only a domain's postmaster a [`DomainScope`], and
-//! the administrative operations exist only on those scopes, so code that skipped the check
-//! cannot name them.
+//! Authorization lives in types. [`Services::resolve`] turns a session into an [`Actor`]; the
+//! administrative operations exist only on scopes, and the services hand a scope only to an
+//! actor allowed on it: [`OperatorScope`] to operators, [`DomainScope`] to a domain's postmaster
+//! or manager, [`ManagedDomain`] to its manager alone. Code that skipped the check cannot name
+//! the operations. A domain the actor may not touch is "not found", never "forbidden", so its
+//! existence does not leak.
 
 mod accounts;
+mod activity;
+mod audit;
+mod cost_notices;
+mod customers;
 mod domains;
+mod mailbox_edit;
 mod mailboxes;
+mod managed;
 pub mod names;
 pub mod passwords;
 mod port;
 
-use std::sync::Arc;
+use std::{net::IpAddr, sync::Arc};
 
 use engine_glue::{Engine, GlueError, PasswordHash};
-use sea_orm::DatabaseConnection;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use crate::db;
+use crate::{db, notify::Mailer};
 use engine_glue::EnginePorts;
 
-pub use domains::OperatorScope;
+pub use audit::AuditEntry;
+pub use cost_notices::Schedule;
+pub use customers::{CustomerInput, PlanInput};
+pub use domains::{Handover, OperatorScope};
 pub use mailboxes::{DomainScope, MailboxInput};
+pub use managed::ManagedDomain;
 
 /// A mailbox input with a generated password.
 pub fn mailboxes_input(local: &str, first: &str, last: &str) -> MailboxInput {
@@ -34,8 +46,13 @@ pub fn mailboxes_input(local: &str, first: &str, last: &str) -> MailboxInput {
     }
 }
 
-/// Default mailbox quota: the smallest tier, 8 GB.
-pub const DEFAULT_QUOTA_BYTES: u64 = 8_000_000_000;
+/// Quota tiers a mailbox may have, in bytes (seed 002: 8 GB standard, 25, 50, 100 GB).
+pub const QUOTA_TIERS: [u64; 4] = [
+    8_000_000_000,
+    25_000_000_000,
+    50_000_000_000,
+    100_000_000_000,
+];
 
 /// What mail clients need to reach this server.
 #[derive(Debug, Clone)]
@@ -50,12 +67,18 @@ pub struct Services {
     db: DatabaseConnection,
     engine: Arc<Engine>,
     mail: MailEndpoints,
+    mailer: Mailer,
+    /// The daily external-recipient tiers, smallest (the default) first.
+    send_tiers: [u32; 4],
+    /// The quota tiers in bytes, smallest (the default) first.
+    quota_tiers: [u64; 4],
 }
 
 /// A signed-in identity, checked against the panel database.
 #[derive(Debug, Clone)]
 pub enum Actor {
     Operator(db::operator::Model),
+    Manager(db::manager::Model),
     Postmaster {
         mailbox: db::mailbox::Model,
         domain: db::domain::Model,
@@ -66,6 +89,45 @@ pub enum Actor {
     },
 }
 
+impl Actor {
+    /// The login name.
+    pub fn login(&self) -> &str {
+        match self {
+            Actor::Operator(op) => &op.login,
+            Actor::Manager(m) => &m.login,
+            Actor::Postmaster { mailbox, .. } | Actor::User { mailbox, .. } => &mailbox.address,
+        }
+    }
+
+    /// The role's name, as the audit log records it.
+    pub fn role(&self) -> &'static str {
+        match self {
+            Actor::Operator(_) => "operator",
+            Actor::Manager(_) => "manager",
+            Actor::Postmaster { .. } => "postmaster",
+            Actor::User { .. } => "user",
+        }
+    }
+
+    /// Whether the password given with the account must be replaced before anything else.
+    pub fn must_change_password(&self) -> bool {
+        match self {
+            Actor::Operator(_) => false,
+            Actor::Manager(m) => m.must_change_password,
+            Actor::Postmaster { mailbox, .. } | Actor::User { mailbox, .. } => {
+                mailbox.must_change_password
+            }
+        }
+    }
+}
+
+/// Who makes a request and from where: every administrative action is audited with both.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub actor: Actor,
+    pub ip: IpAddr,
+}
+
 /// A service operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -73,6 +135,8 @@ pub enum ServiceError {
     Unauthorized,
     #[error("not allowed")]
     Forbidden,
+    #[error("the password must be changed first")]
+    PasswordChangeRequired,
     #[error("not found")]
     NotFound,
     #[error("{field}: {message}")]
@@ -96,10 +160,23 @@ impl ServiceError {
             message: message.into(),
         }
     }
+
+    pub fn conflict(field: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Conflict {
+            field,
+            message: message.into(),
+        }
+    }
 }
 
 impl From<sea_orm::DbErr> for ServiceError {
     fn from(err: sea_orm::DbErr) -> Self {
+        ServiceError::Internal(format!("database: {err}"))
+    }
+}
+
+impl From<sea_orm::TransactionError<sea_orm::DbErr>> for ServiceError {
+    fn from(err: sea_orm::TransactionError<sea_orm::DbErr>) -> Self {
         ServiceError::Internal(format!("database: {err}"))
     }
 }
@@ -111,24 +188,126 @@ impl From<GlueError> for ServiceError {
 }
 
 impl Services {
-    pub fn new(db: DatabaseConnection, engine: Arc<Engine>, mail: MailEndpoints) -> Self {
-        Services { db, engine, mail }
+    pub fn new(
+        db: DatabaseConnection,
+        engine: Arc<Engine>,
+        mail: MailEndpoints,
+        mailer: Mailer,
+        quota_tiers: [u64; 4],
+    ) -> Self {
+        let send_tiers = engine.config().send_tiers;
+        Services {
+            db,
+            engine,
+            mail,
+            mailer,
+            send_tiers,
+            quota_tiers,
+        }
+    }
+
+    /// The send and quota tiers, for the cost computations.
+    pub(crate) fn tiers(&self) -> ([u32; 4], [u64; 4]) {
+        (self.send_tiers, self.quota_tiers)
     }
 
     /// The operator scope, for operators only.
-    pub fn operator_scope<'a>(&'a self, actor: &Actor) -> Result<OperatorScope<'a>, ServiceError> {
-        match actor {
-            Actor::Operator(_) => Ok(OperatorScope::new(self)),
+    pub fn operator_scope<'a>(
+        &'a self,
+        caller: &Caller,
+    ) -> Result<OperatorScope<'a>, ServiceError> {
+        ready(caller)?;
+        match caller.actor {
+            Actor::Operator(_) => Ok(OperatorScope::new(self, caller.clone())),
             _ => Err(ServiceError::Forbidden),
         }
     }
 
-    /// The scope of the actor's own domain, for its postmaster only.
-    pub fn own_domain_scope<'a>(&'a self, actor: &Actor) -> Result<DomainScope<'a>, ServiceError> {
-        match actor {
-            Actor::Postmaster { domain, .. } => Ok(DomainScope::new(self, domain.clone())),
+    /// The scope of one domain, for its postmaster and its manager. Any other domain is "not
+    /// found", whether it exists or not.
+    pub async fn domain_scope<'a>(
+        &'a self,
+        caller: &Caller,
+        domain: &str,
+    ) -> Result<DomainScope<'a>, ServiceError> {
+        ready(caller)?;
+        let name = domain.trim().to_ascii_lowercase();
+        let (domain, managed) = match &caller.actor {
+            Actor::Postmaster { domain, .. } if domain.name == name => (domain.clone(), false),
+            Actor::Postmaster { .. } => return Err(ServiceError::NotFound),
+            Actor::Manager(manager) => (
+                db::domain::Entity::find()
+                    .filter(db::domain::Column::Name.eq(&name))
+                    .filter(db::domain::Column::ManagerId.eq(manager.id))
+                    .one(&self.db)
+                    .await?
+                    .ok_or(ServiceError::NotFound)?,
+                true,
+            ),
+            Actor::Operator(_) | Actor::User { .. } => return Err(ServiceError::Forbidden),
+        };
+        Ok(DomainScope::new(self, domain, caller.clone(), managed))
+    }
+
+    /// The scope of one of a manager's domains, with what only a manager may do.
+    pub async fn managed_domain<'a>(
+        &'a self,
+        caller: &Caller,
+        domain: &str,
+    ) -> Result<ManagedDomain<'a>, ServiceError> {
+        match caller.actor {
+            Actor::Manager(_) => ManagedDomain::new(self.domain_scope(caller, domain).await?),
+            Actor::Postmaster { .. } => {
+                // A postmaster of this domain is signed in but not allowed; of another, it
+                // learns nothing.
+                self.domain_scope(caller, domain).await?;
+                Err(ServiceError::Forbidden)
+            }
+            _ => {
+                ready(caller)?;
+                Err(ServiceError::Forbidden)
+            }
+        }
+    }
+
+    /// The scope of the domain the actor's own mailbox is in (postmaster only).
+    pub async fn own_domain_scope<'a>(
+        &'a self,
+        caller: &Caller,
+    ) -> Result<DomainScope<'a>, ServiceError> {
+        match &caller.actor {
+            Actor::Postmaster { domain, .. } => self.domain_scope(caller, &domain.name).await,
             _ => Err(ServiceError::Forbidden),
         }
+    }
+}
+
+impl Services {
+    /// A domain's scope for setting up data on an operator's behalf (the demo data, the
+    /// benchmarks): never reachable from a page, where operators have no domain scope.
+    pub async fn setup_scope<'a>(
+        &'a self,
+        caller: &Caller,
+        domain: &str,
+    ) -> Result<DomainScope<'a>, ServiceError> {
+        let Actor::Operator(_) = caller.actor else {
+            return Err(ServiceError::Forbidden);
+        };
+        let found = db::domain::Entity::find()
+            .filter(db::domain::Column::Name.eq(domain.to_ascii_lowercase()))
+            .one(&self.db)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        Ok(DomainScope::new(self, found, caller.clone(), false))
+    }
+}
+
+/// Refuses every administrative operation until a required password change is done.
+fn ready(caller: &Caller) -> Result<(), ServiceError> {
+    if caller.actor.must_change_password() {
+        Err(ServiceError::PasswordChangeRequired)
+    } else {
+        Ok(())
     }
 }
 

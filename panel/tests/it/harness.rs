@@ -62,15 +62,25 @@ pub struct Casella {
 
 impl Casella {
     pub fn start(demo: bool) -> Casella {
+        Casella::start_with(demo, &[])
+    }
+
+    /// Starts with extra configuration, as `CASELLA_*` variables.
+    pub fn start_with(demo: bool, env: &[(&str, &str)]) -> Casella {
         let tmp = tempfile::tempdir().expect("tempdir");
         let data = tmp.path().join("data");
-        let mut c = Casella::start_in(&data, demo);
+        let mut c = Casella::launch(&data, demo, env);
         c._tmp = Some(tmp);
         c
     }
 
     /// Starts on an existing data folder (a restart).
     pub fn start_in(data: &Path, demo: bool) -> Casella {
+        Casella::launch(data, demo, &[])
+    }
+
+    /// Starts on a data folder with extra configuration.
+    pub fn launch(data: &Path, demo: bool, env: &[(&str, &str)]) -> Casella {
         let ports = Ports::free();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_casella"));
         cmd.arg("serve").arg("--data-dir").arg(data);
@@ -89,6 +99,7 @@ impl Casella {
             .env("CASELLA_PORTS__POP3S", ports.pop3s.to_string())
             .env("CASELLA_PORTS__MANAGESIEVE", ports.managesieve.to_string())
             .env("CASELLA_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         let mut child = cmd.spawn().expect("spawn casella");
@@ -108,7 +119,12 @@ impl Casella {
                 .recv_timeout(Duration::from_secs(120))
                 .expect("casella did not print `casella ready` within 120 s");
             let words: Vec<&str> = line.split_whitespace().collect();
-            if let [role @ ("operator" | "postmaster" | "user"), login, password] = words[..] {
+            if let [
+                role @ ("operator" | "postmaster" | "user" | "manager"),
+                login,
+                password,
+            ] = words[..]
+            {
                 printed.insert(login.to_string(), password.to_string());
                 if role == "operator" {
                     printed.insert("operator".into(), login.to_string());
@@ -219,6 +235,23 @@ impl Web {
             .header("Accept", "text/html")
             .header("Referer", format!("{}{from_page}", self.base))
             .form(form)
+            .send()
+            .expect("request");
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        (resp.status().as_u16(), location)
+    }
+
+    /// A page's status and where it redirects, if it does.
+    pub fn page_redirect(&self, path: &str) -> (u16, String) {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("Accept", "text/html")
             .send()
             .expect("request");
         let location = resp

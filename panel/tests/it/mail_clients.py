@@ -125,6 +125,64 @@ def main(argv):
         (subject,) = rest
         seen = wait_for(lambda: pop3_subjects(host, port, mode, user, password), subject)
         print(f"ok pop3 found {subject!r} among {len(seen)}")
+    elif cmd == "imap-body":
+        # Waits for a message whose subject contains the text; prints its plain-text body.
+        (needle,) = rest
+        deadline = time.time() + 30
+        while True:
+            conn = imap(host, port, mode)
+            conn.login(user, password)
+            conn.select("INBOX", readonly=True)
+            typ, data = conn.search(None, "SUBJECT", f'"{needle}"')
+            ids = data[0].split()
+            if ids:
+                typ, data = conn.fetch(ids[-1], "(BODY.PEEK[])")
+                conn.logout()
+                msg = email.message_from_bytes(data[0][1])
+                part = msg.get_body(preferencelist=("plain",)) if hasattr(msg, "get_body") else msg
+                body = part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+                print(body)
+                return
+            conn.logout()
+            if time.time() > deadline:
+                raise AssertionError(f"no message with {needle!r} in the subject")
+            time.sleep(0.3)
+    elif cmd == "imap-append":
+        # Appends a message of about `size` bytes; prints the server's answer.
+        (size,) = rest
+        conn = imap(host, port, mode)
+        conn.login(user, password)
+        body = ("x" * 76 + "\r\n") * (int(size) // 78 + 1)
+        raw = f"From: {user}\r\nTo: {user}\r\nSubject: filler\r\n\r\n{body}".encode()
+        try:
+            typ, data = conn.append("INBOX", None, None, raw)
+            print(f"append {typ} {data[0].decode(errors='replace') if data and data[0] else ''}")
+        except imaplib.IMAP4.error as err:
+            print(f"append NO {err}")
+        conn.logout()
+    elif cmd == "rcpt-codes":
+        # One SMTP transaction: prints the reply code of each RCPT TO, in order.
+        sender, recipients = rest
+        if mode == "tls":
+            smtp = smtplib.SMTP_SSL(host, port, context=tls_context(), timeout=20)
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=20)
+            smtp.starttls(context=tls_context())
+        smtp.login(user, password)
+        smtp.mail(sender)
+        codes = [str(smtp.rcpt(r)[0]) for r in recipients.split(",")]
+        smtp.rset()
+        smtp.quit()
+        print(" ".join(codes))
+    elif cmd == "smtp-auth":
+        if mode == "tls":
+            smtp = smtplib.SMTP_SSL(host, port, context=tls_context(), timeout=20)
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=20)
+            smtp.starttls(context=tls_context())
+        smtp.login(user, password)
+        smtp.quit()
+        print("ok smtp auth")
     else:
         raise SystemExit(f"unknown command {cmd}")
 

@@ -1,38 +1,53 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-//! The vertical slice: operator → domain → postmaster → mailbox → real mail clients.
+//! The vertical slice: operator → customer → domain (credentials e-mailed, changed at first
+//! sign-in) → mailbox → real mail clients.
 
 use crate::{
     error_field,
+    flows::{self, PASSWORD},
     harness::{Casella, Web, mail, mail_result},
 };
 
 #[test]
 fn operator_to_postmaster_to_mailbox_to_imap_pop3_and_smtp() {
-    let casella = Casella::start(false);
-    let operator_login = casella
-        .printed
-        .get("operator")
-        .cloned()
-        .expect("first operator printed");
-    let operator = Web::new(&casella);
-    operator
-        .login(&operator_login, &casella.printed[&operator_login])
-        .expect("operator login");
+    let casella = Casella::start(true);
+    let operator = flows::operator(&casella);
+    let plan = flows::plan(&operator, "Slice", 5);
+    let customer =
+        flows::customer(&operator, "Example S.p.A.", "alice@demo.test", plan).to_string();
 
-    // Bad domain input is refused on its field; nothing is created.
+    // Bad input is refused on its field; nothing is created.
     for bad in ["not a domain", "localhost", "-x.test"] {
         let err = operator
-            .call("domains/register", &[("domain", bad)])
+            .call(
+                "domains/register",
+                &[("domain", bad), ("customer", &customer)],
+            )
             .unwrap_err();
         assert_eq!(error_field(&err).as_deref(), Some("domain"), "{bad}: {err}");
     }
-    let created = operator
-        .call("domains/register", &[("domain", "Example.TEST")])
-        .expect("register example.test");
-    assert_eq!(created["login"], "postmaster@example.test");
-    let postmaster_password = created["password"].as_str().expect("password").to_string();
     let err = operator
-        .call("domains/register", &[("domain", "example.test")])
+        .call(
+            "domains/register",
+            &[("domain", "ok.test"), ("customer", "999")],
+        )
+        .unwrap_err();
+    assert_eq!(error_field(&err).as_deref(), Some("customer"), "{err}");
+    let sent_to = operator
+        .call(
+            "domains/register",
+            &[("domain", "Example.TEST"), ("customer", &customer)],
+        )
+        .expect("register example.test");
+    assert_eq!(
+        sent_to, "alice@demo.test",
+        "the password is e-mailed, not shown"
+    );
+    let err = operator
+        .call(
+            "domains/register",
+            &[("domain", "example.test"), ("customer", &customer)],
+        )
         .unwrap_err();
     assert_eq!(
         error_field(&err).as_deref(),
@@ -40,18 +55,65 @@ fn operator_to_postmaster_to_mailbox_to_imap_pop3_and_smtp() {
         "duplicate: {err}"
     );
     let domains = operator.call("domains/list", &[]).expect("list");
-    assert_eq!(domains.as_array().map(Vec::len), Some(1));
-    assert_eq!(domains[0]["mailboxes"], 1);
+    let example = domains
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "example.test")
+        .expect("listed");
+    assert_eq!(example["customer"], "Example S.p.A.");
 
-    // The postmaster signs in with the password shown once and creates alice.
+    // The legal representative reads the postmaster's password in her inbox; the postmaster
+    // can reach nothing but the password page until it is changed.
+    let pm = "postmaster@example.test";
+    let emailed = flows::emailed_password(&casella, "alice@demo.test", pm);
     let postmaster = Web::new(&casella);
+    postmaster.login(pm, &emailed).expect("first sign-in");
+    let list_args = [("domain", "example.test"), ("page", "0"), ("search", "")];
+    assert_eq!(
+        postmaster.call("mailboxes/list", &list_args).unwrap_err(),
+        serde_json::json!("PasswordChangeRequired")
+    );
+    let (status, location) = postmaster.page_redirect("/domains/example.test/mailboxes");
+    assert_eq!((status, location.as_str()), (302, "/password"));
+    for (current, new, repeat, field) in [
+        ("wrong", PASSWORD, PASSWORD, "current"),
+        (emailed.as_str(), "weak", "weak", "new"),
+        (emailed.as_str(), emailed.as_str(), emailed.as_str(), "new"),
+        (emailed.as_str(), PASSWORD, "Other-Secret-42", "repeat"),
+    ] {
+        let err = postmaster
+            .call(
+                "auth/password",
+                &[("current", current), ("new", new), ("repeat", repeat)],
+            )
+            .unwrap_err();
+        assert_eq!(error_field(&err).as_deref(), Some(field), "{err}");
+    }
     postmaster
-        .login("postmaster@example.test", &postmaster_password)
-        .expect("postmaster login");
+        .call(
+            "auth/password",
+            &[
+                ("current", &emailed),
+                ("new", PASSWORD),
+                ("repeat", PASSWORD),
+            ],
+        )
+        .expect("password changed");
+    let postmaster_password = PASSWORD.to_string();
+    let again = Web::new(&casella);
+    assert!(
+        again.login(pm, &emailed).is_err(),
+        "the e-mailed password is gone"
+    );
+    again.login(pm, PASSWORD).expect("new password works");
+
+    // The postmaster creates alice.
     let weak = postmaster
         .call(
             "mailboxes/create",
             &[
+                ("domain", "example.test"),
                 ("local_part", "alice"),
                 ("first_name", "Alice"),
                 ("last_name", "Rossi"),
@@ -64,6 +126,7 @@ fn operator_to_postmaster_to_mailbox_to_imap_pop3_and_smtp() {
         .call(
             "mailboxes/create",
             &[
+                ("domain", "example.test"),
                 ("local_part", "al ice"),
                 ("first_name", ""),
                 ("last_name", ""),
@@ -77,6 +140,7 @@ fn operator_to_postmaster_to_mailbox_to_imap_pop3_and_smtp() {
         .call(
             "mailboxes/create",
             &[
+                ("domain", "example.test"),
                 ("local_part", "alice"),
                 ("first_name", "Alice"),
                 ("last_name", "Rossi"),
@@ -92,6 +156,7 @@ fn operator_to_postmaster_to_mailbox_to_imap_pop3_and_smtp() {
         .call(
             "mailboxes/create",
             &[
+                ("domain", "example.test"),
                 ("local_part", "ALICE"),
                 ("first_name", ""),
                 ("last_name", ""),
@@ -104,12 +169,8 @@ fn operator_to_postmaster_to_mailbox_to_imap_pop3_and_smtp() {
         Some("local_part"),
         "{taken}"
     );
-    let list = postmaster.call("mailboxes/list", &[]).expect("list");
-    assert_eq!(
-        list.as_array().map(Vec::len),
-        Some(2),
-        "failed creations left nothing: {list}"
-    );
+    let list = postmaster.call("mailboxes/list", &list_args).expect("list");
+    assert_eq!(list["total"], 2, "failed creations left nothing: {list}");
     // The failed attempts left no engine account either.
     let p = &casella.ports;
     let (imaps, imap, pop3s, pop3) = (

@@ -6,9 +6,9 @@ use crate::{dto::Me, error::AppError};
 /// Who is signed in; `None` when nobody is.
 #[server(prefix = "/api", endpoint = "auth/me")]
 pub async fn current_user() -> Result<Option<Me>, AppError> {
-    use crate::api::context::{actor, port};
-    match actor().await {
-        Ok(actor) => match port()?.me(&actor).await {
+    use crate::api::context::{caller, port};
+    match caller().await {
+        Ok(caller) => match port()?.me(&caller).await {
             Ok(me) => Ok(Some(me)),
             // The identity behind the session is gone (deleted mailbox): treat as signed out.
             Err(AppError::Unauthorized | AppError::NotFound) => {

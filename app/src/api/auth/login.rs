@@ -6,9 +6,10 @@ use crate::error::AppError;
 /// Signs in with a login (mailbox address or operator login) and the main password.
 #[server(prefix = "/api", endpoint = "auth/login")]
 pub async fn login(login: String, password: String) -> Result<(), AppError> {
-    use crate::api::context::{port, sign_in};
-    use axum::extract::ConnectInfo;
-    use std::net::SocketAddr;
+    use crate::{
+        api::context::{peer_ip, port, sign_in},
+        ports::Caller,
+    };
 
     if login.trim().is_empty() {
         return Err(AppError::invalid(
@@ -19,12 +20,14 @@ pub async fn login(login: String, password: String) -> Result<(), AppError> {
     if password.is_empty() {
         return Err(AppError::invalid("password", "Enter your password."));
     }
-    let ConnectInfo(peer) = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-        .await
-        .map_err(|err| crate::api::context::internal(&format!("peer address: {err}")))?;
-    let actor = port()?.login(&login, &password, peer.ip()).await?;
-    let me = port()?.me(&actor).await?;
+    let ip = peer_ip().await?;
+    let actor = port()?.login(&login, &password, ip).await?;
+    let caller = Caller {
+        login: actor.login.clone(),
+        ip,
+    };
+    let me = port()?.me(&caller).await?;
     sign_in(&actor).await?;
-    leptos_axum::redirect(me.home());
+    leptos_axum::redirect(&me.home());
     Ok(())
 }

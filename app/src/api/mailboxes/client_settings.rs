@@ -3,9 +3,9 @@ use leptos::prelude::*;
 
 use crate::{dto::ClientSettings, error::AppError};
 
-/// Server names and ports for configuring a mail client.
-#[server(prefix = "/api", endpoint = "mailboxes/client_settings")]
+/// How to configure a mail client for the signed-in mailbox.
+#[server(prefix = "/api", endpoint = "account/client_settings")]
 pub async fn get_client_settings() -> Result<ClientSettings, AppError> {
-    use crate::api::context::{actor, port};
-    port()?.client_settings(&actor().await?).await
+    use crate::api::context::{caller, port};
+    port()?.client_settings(&caller().await?).await
 }

@@ -3,17 +3,18 @@ use leptos::prelude::*;
 
 use crate::{dto::OneTimeCredentials, error::AppError};
 
-/// Creates a mailbox in the postmaster's domain. An empty password asks for a generated one,
-/// which is returned once.
+/// Creates a mailbox in a domain. An empty password asks for a generated one, which is
+/// returned once.
 #[server(prefix = "/api", endpoint = "mailboxes/create")]
 pub async fn create_mailbox(
+    domain: String,
     local_part: String,
     first_name: String,
     last_name: String,
     password: String,
 ) -> Result<Option<OneTimeCredentials>, AppError> {
     use crate::{
-        api::context::{actor, hand_over_once, port},
+        api::context::{caller, hand_over_once, port},
         ports::NewMailboxForm,
     };
     let form = NewMailboxForm {
@@ -22,7 +23,9 @@ pub async fn create_mailbox(
         last_name,
         password,
     };
-    let created = port()?.create_mailbox(&actor().await?, form).await?;
+    let created = port()?
+        .create_mailbox(&caller().await?, &domain, form)
+        .await?;
     if let Some(credentials) = &created {
         hand_over_once(credentials).await?;
     }

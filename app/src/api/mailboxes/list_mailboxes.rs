@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 use leptos::prelude::*;
 
-use crate::{dto::MailboxRow, error::AppError};
+use crate::{dto::MailboxPage, error::AppError};
 
-/// The mailboxes of the postmaster's domain.
+/// One page of a domain's mailboxes, optionally filtered.
 #[server(prefix = "/api", endpoint = "mailboxes/list")]
-pub async fn list_mailboxes() -> Result<Vec<MailboxRow>, AppError> {
-    use crate::api::context::{actor, port};
-    port()?.list_mailboxes(&actor().await?).await
+pub async fn list_mailboxes(
+    domain: String,
+    page: u64,
+    search: String,
+) -> Result<MailboxPage, AppError> {
+    use crate::api::context::{caller, port};
+    port()?
+        .list_mailboxes(&caller().await?, &domain, page, &search)
+        .await
 }

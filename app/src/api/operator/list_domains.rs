@@ -6,6 +6,6 @@ use crate::{dto::DomainRow, error::AppError};
 /// Every domain (operator only).
 #[server(prefix = "/api", endpoint = "domains/list")]
 pub async fn list_domains() -> Result<Vec<DomainRow>, AppError> {
-    use crate::api::context::{actor, port};
-    port()?.list_domains(&actor().await?).await
+    use crate::api::context::{caller, port};
+    port()?.list_domains(&caller().await?).await
 }

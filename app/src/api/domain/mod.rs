@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! A domain as its postmaster or manager sees it: overview, chat service, slots, branding;
+//! and the audit log.
+
+mod audit_log;
+mod buy_slots;
+mod get_branding;
+mod get_domain_overview;
+mod set_branding_name;
+mod set_chat_for_all;
+mod set_domain_chat;
+
+pub use audit_log::*;
+pub use buy_slots::*;
+pub use get_branding::*;
+pub use get_domain_overview::*;
+pub use set_branding_name::*;
+pub use set_chat_for_all::*;
+pub use set_domain_chat::*;

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// Changes a mailbox's first and last name.
+#[server(prefix = "/api", endpoint = "mailboxes/personal")]
+pub async fn update_personal(
+    address: String,
+    first_name: String,
+    last_name: String,
+) -> Result<(), AppError> {
+    use crate::api::context::{caller, port};
+    port()?
+        .update_personal(&caller().await?, &address, &first_name, &last_name)
+        .await
+}

@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+use leptos::prelude::*;
+
+use crate::{dto::CustomerRow, error::AppError};
+
+/// Every customer (operator only).
+#[server(prefix = "/api", endpoint = "customers/list")]
+pub async fn list_customers() -> Result<Vec<CustomerRow>, AppError> {
+    use crate::api::context::{caller, port};
+    port()?.list_customers(&caller().await?).await
+}

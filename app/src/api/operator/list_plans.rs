@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+use leptos::prelude::*;
+
+use crate::{dto::PlanRow, error::AppError};
+
+/// Every plan (operator only).
+#[server(prefix = "/api", endpoint = "plans/list")]
+pub async fn list_plans() -> Result<Vec<PlanRow>, AppError> {
+    use crate::api::context::{caller, port};
+    port()?.list_plans(&caller().await?).await
+}

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! How numbers read on the pages.
+
+/// A size in decimal units, as quotas are sold: "0 B", "1.2 MB", "8 GB".
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if n < 1000 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64;
+    let mut unit = "B";
+    for u in UNITS {
+        if value < 1000.0 {
+            break;
+        }
+        value /= 1000.0;
+        unit = u;
+    }
+    if value.fract() < 0.05 || value >= 100.0 {
+        format!("{value:.0} {unit}")
+    } else {
+        format!("{value:.1} {unit}")
+    }
+}
+
+/// "on" or "off".
+pub fn yes_no(on: bool) -> &'static str {
+    if on { "on" } else { "off" }
+}
+
+/// Euro cents as "€ 12.34".
+pub fn euros(cents: i64) -> String {
+    format!("€ {}.{:02}", cents / 100, (cents % 100).abs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_money() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(1_500), "1.5 KB");
+        assert_eq!(bytes(8_000_000_000), "8 GB");
+        assert_eq!(bytes(100_000_000_000), "100 GB");
+        assert_eq!(euros(1250), "€ 12.50");
+        assert_eq!(euros(5), "€ 0.05");
+    }
+}

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! `/domains/:domain/mailboxes`: a domain's mailboxes page by page, with quota, last login,
+//! external messages of the last 24 hours, protocols, chat and 2FA; creating a mailbox.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::{
+    api::{
+        auth::take_credentials,
+        mailboxes::{CreateMailbox, SetChat, list_mailboxes},
+    },
+    components::{
+        CredentialsNotice, ErrorMessage, FormError, Guarded, TextField, action_error, field_error,
+    },
+    dto::{MailboxRow, Role},
+    format::{bytes, yes_no},
+};
+
+#[component]
+pub fn DomainMailboxes() -> impl IntoView {
+    view! {
+        <Title text="Mailboxes · Casella" />
+        <Guarded roles=&[Role::Postmaster, Role::Manager]>
+            <MailboxesBody />
+        </Guarded>
+    }
+}
+
+#[component]
+fn MailboxesBody() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let domain = move || params.read().get("domain").unwrap_or_default();
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let search = move || query.read().get("q").unwrap_or_default();
+
+    let create = ServerAction::<CreateMailbox>::new();
+    let chat = ServerAction::<SetChat>::new();
+    let value = create.value();
+    let error = action_error(value);
+    let [
+        local_part_error,
+        first_name_error,
+        last_name_error,
+        password_error,
+    ] = ["local_part", "first_name", "last_name", "password"].map(|f| field_error(error, f));
+    let slots_error = field_error(error, "slots");
+    let chat_error = action_error(chat.value());
+    let mailboxes = Resource::new(
+        move || {
+            (
+                domain(),
+                page(),
+                search(),
+                create.version().get(),
+                chat.version().get(),
+            )
+        },
+        |(domain, page, search, _, _)| list_mailboxes(domain, page, search),
+    );
+    let handed_over = Resource::new(|| (), |_| take_credentials());
+    let created_with_own_password = move || matches!(value.get(), Some(Ok(None)));
+    view! {
+        <h1>"Mailboxes of " {domain}</h1>
+        <p>
+            <a href=move || format!("/domains/{}", domain())>"← Domain overview"</a>
+        </p>
+        {move || match value.get() {
+            Some(Ok(credentials)) => credentials,
+            _ => None,
+        }
+            .map(|credentials| view! { <CredentialsNotice credentials title="Mailbox created" /> })}
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                handed_over
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|credentials| view! { <CredentialsNotice credentials title="Mailbox created" /> })
+            })}
+        </Suspense>
+        <Show when=created_with_own_password>
+            <p class="notice" role="status">
+                "Mailbox created with the password you chose."
+            </p>
+        </Show>
+        <section class="card">
+            <h2>"New mailbox"</h2>
+            <ActionForm action=create attr:class="grid-form" attr:id="create-mailbox">
+                <input type="hidden" name="domain" value=domain />
+                <FormError error=error />
+                {move || {
+                    slots_error
+                        .get()
+                        .map(|message| {
+                            view! {
+                                <p class="form-error" id="slots-error" role="alert">
+                                    {message}
+                                    " "
+                                    <a href=format!("/domains/{}#slots", domain())>"Buy mailboxes"</a>
+                                </p>
+                            }
+                        })
+                }}
+                <TextField
+                    name="local_part"
+                    label="Address (before the @)"
+                    error=local_part_error
+                    required=true
+                    placeholder="name"
+                />
+                <TextField name="first_name" label="First name" error=first_name_error />
+                <TextField name="last_name" label="Last name" error=last_name_error />
+                <TextField
+                    name="password"
+                    label="Password"
+                    kind="password"
+                    autocomplete="new-password"
+                    error=password_error
+                    hint="At least 8 characters with upper and lower case letters, a digit and a special character. Leave empty to generate one."
+                />
+                <div class="actions">
+                    <button type="submit">"Create mailbox"</button>
+                </div>
+            </ActionForm>
+        </section>
+        <section class="card">
+            <div class="card-head">
+                <h2>"Mailboxes"</h2>
+                <form method="get" class="search" role="search">
+                    <label for="q" class="visually-hidden">"Search"</label>
+                    <input id="q" name="q" type="search" placeholder="Search address or name" value=search />
+                    <button type="submit" class="secondary">"Search"</button>
+                </form>
+            </div>
+            <FormError error=chat_error />
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match mailboxes.await {
+                        Ok(list) => {
+                            let last_page = list.total.saturating_sub(1) / list.page_size.max(1);
+                            let page = list.page;
+                            let q = search();
+                            let link = move |p: u64| {
+                                if q.is_empty() {
+                                    format!("?page={p}")
+                                } else {
+                                    format!("?page={p}&q={}", urlencode(&q))
+                                }
+                            };
+                            view! {
+                                <table class="list" id="mailbox-list">
+                                    <thead>
+                                        <tr>
+                                            <th>"Address"</th>
+                                            <th>"Name"</th>
+                                            <th class="num">"Quota used"</th>
+                                            <th>"Last login"</th>
+                                            <th class="num">"External, 24 h"</th>
+                                            <th>"IMAP / POP3 / SMTP"</th>
+                                            <th>"Chat"</th>
+                                            <th>"2FA"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list
+                                            .rows
+                                            .into_iter()
+                                            .map(|row| view! { <MailboxLine row chat /> })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                                <nav class="pager" aria-label="Pages">
+                                    <span>
+                                        {format!(
+                                            "{} mailboxes · page {} of {}",
+                                            list.total,
+                                            page + 1,
+                                            last_page + 1,
+                                        )}
+                                    </span>
+                                    {(page > 0)
+                                        .then(|| view! { <a href=link(page - 1) rel="prev">"← Previous"</a> })}
+                                    {(page < last_page)
+                                        .then(|| view! { <a href=link(page + 1) rel="next">"Next →"</a> })}
+                                </nav>
+                            }
+                                .into_any()
+                        }
+                        Err(err) => view! { <ErrorMessage error=err /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// One mailbox of the list, with its chat switch.
+#[component]
+fn MailboxLine(row: MailboxRow, chat: ServerAction<SetChat>) -> impl IntoView {
+    let name = format!("{} {}", row.first_name, row.last_name);
+    let protocols = [row.protocols.imap, row.protocols.pop3, row.protocols.smtp]
+        .map(yes_no)
+        .join(" / ");
+    let href = format!(
+        "/domains/{}/mailboxes/{}",
+        domain_part(&row.address),
+        row.address
+    );
+    let address = StoredValue::new(row.address.clone());
+    view! {
+        <tr data-address=row.address.clone()>
+            <td class="mailbox-address">
+                <a href=href>{row.address.clone()}</a>
+                {row.is_postmaster.then(|| view! { <span class="tag">"postmaster"</span> })}
+            </td>
+            <td>{name}</td>
+            <td class="num quota">{format!("{} / {}", bytes(row.used_bytes), bytes(row.quota_bytes))}</td>
+            <td class="last-login">{row.last_login.unwrap_or_else(|| "never".into())}</td>
+            <td class="num external">{row.external_24h}</td>
+            <td class="protocols">{protocols}</td>
+            <td class="chat">
+                <ActionForm action=chat attr:class="toggle">
+                    <input type="hidden" name="address" value=address.get_value() />
+                    <input type="hidden" name="enabled" value=(!row.chat).to_string() />
+                    <button
+                        type="submit"
+                        class=if row.chat { "state on" } else { "state off" }
+                        aria-label=format!(
+                            "Chat for {}: {}. Switch it {}.",
+                            address.get_value(),
+                            if row.chat { "active" } else { "not active" },
+                            if row.chat { "off" } else { "on" },
+                        )
+                    >
+                        {if row.chat { "ACTIVE" } else { "NOT ACTIVE" }}
+                    </button>
+                </ActionForm>
+            </td>
+            <td class="two-factor">{if row.two_factor { "on" } else { "off" }}</td>
+        </tr>
+    }
+}
+
+fn domain_part(address: &str) -> &str {
+    address.rsplit_once('@').map(|(_, d)| d).unwrap_or_default()
+}
+
+/// Percent-encodes a search term for a link.
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! `/domains/:domain/mailboxes/:address`: one mailbox, for its domain's postmaster and manager:
+//! personal data, password, quota tier, protocols, chat, daily send limit (manager), aliases,
+//! deletion.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::{
+    api::{
+        auth::take_credentials,
+        mailboxes::{
+            AddAlias, DeleteMailbox, RemoveAlias, ResetPassword, SetChat, SetProtocols, SetQuota,
+            SetSendTier, UpdatePersonal, get_mailbox,
+        },
+    },
+    components::{
+        CredentialsNotice, ErrorMessage, FieldError, FormError, Guarded, OnOff, TextField,
+        action_error, field_error,
+    },
+    dto::{MailboxDetail, Role},
+    format::bytes,
+};
+
+#[component]
+pub fn MailboxPage() -> impl IntoView {
+    view! {
+        <Title text="Mailbox · Casella" />
+        <Guarded roles=&[Role::Postmaster, Role::Manager]>
+            <MailboxBody />
+        </Guarded>
+    }
+}
+
+/// Every form of the page, so that any change reloads the mailbox.
+#[derive(Clone, Copy)]
+struct Actions {
+    personal: ServerAction<UpdatePersonal>,
+    password: ServerAction<ResetPassword>,
+    quota: ServerAction<SetQuota>,
+    protocols: ServerAction<SetProtocols>,
+    chat: ServerAction<SetChat>,
+    send_tier: ServerAction<SetSendTier>,
+    add_alias: ServerAction<AddAlias>,
+    remove_alias: ServerAction<RemoveAlias>,
+    delete: ServerAction<DeleteMailbox>,
+}
+
+#[component]
+fn MailboxBody() -> impl IntoView {
+    let params = use_params_map();
+    let address = move || params.read().get("address").unwrap_or_default();
+    let actions = Actions {
+        personal: ServerAction::new(),
+        password: ServerAction::new(),
+        quota: ServerAction::new(),
+        protocols: ServerAction::new(),
+        chat: ServerAction::new(),
+        send_tier: ServerAction::new(),
+        add_alias: ServerAction::new(),
+        remove_alias: ServerAction::new(),
+        delete: ServerAction::new(),
+    };
+    let detail = Resource::new(
+        move || {
+            (
+                address(),
+                actions.personal.version().get(),
+                actions.quota.version().get(),
+                actions.protocols.version().get(),
+                actions.chat.version().get(),
+                actions.send_tier.version().get(),
+                actions.add_alias.version().get(),
+                actions.remove_alias.version().get(),
+            )
+        },
+        |(address, ..)| get_mailbox(address),
+    );
+    let handed_over = Resource::new(|| (), |_| take_credentials());
+    let password_value = actions.password.value();
+    view! {
+        <h1>{address}</h1>
+        {move || match password_value.get() {
+            Some(Ok(credentials)) => credentials,
+            _ => None,
+        }
+            .map(|credentials| view! { <CredentialsNotice credentials title="New password" /> })}
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                handed_over
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|credentials| view! { <CredentialsNotice credentials title="New password" /> })
+            })}
+        </Suspense>
+        <Show when=move || matches!(password_value.get(), Some(Ok(None)))>
+            <p class="notice" role="status">"Password changed."</p>
+        </Show>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => view! { <MailboxForms d actions /> }.into_any(),
+                    Err(err) => view! { <ErrorMessage error=err /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn MailboxForms(d: MailboxDetail, actions: Actions) -> impl IntoView {
+    let address = StoredValue::new(d.row.address.clone());
+    let personal_error = action_error(actions.personal.value());
+    let [first_error, last_error] =
+        ["first_name", "last_name"].map(|f| field_error(personal_error, f));
+    let password_error = action_error(actions.password.value());
+    let [new_error, repeat_error] = ["password", "repeat"].map(|f| field_error(password_error, f));
+    let quota_error = action_error(actions.quota.value());
+    let protocols_error = action_error(actions.protocols.value());
+    let chat_error = action_error(actions.chat.value());
+    let tier_error = action_error(actions.send_tier.value());
+    let alias_error = action_error(actions.add_alias.value());
+    let alias_field_error = field_error(alias_error, "alias");
+    let remove_error = action_error(actions.remove_alias.value());
+    let delete_error = action_error(actions.delete.value());
+    let confirm_error = field_error(delete_error, "confirm");
+    let quota = d.row.quota_bytes;
+    let tiers = d.quota_tiers.clone();
+    let p = d.row.protocols;
+    let list_href = format!("/domains/{}/mailboxes", d.domain);
+    view! {
+        <p>
+            <a href=list_href>"← Mailboxes of " {d.domain.clone()}</a>
+        </p>
+        <section class="card" id="general">
+            <h2>"General"</h2>
+            <dl class="facts">
+                <dt>"Quota used"</dt>
+                <dd id="quota-used">
+                    {format!("{} of {}", bytes(d.row.used_bytes), bytes(d.row.quota_bytes))}
+                </dd>
+                <dt>"Last login"</dt>
+                <dd>{d.row.last_login.clone().unwrap_or_else(|| "never".into())}</dd>
+                <dt>"Messages to external recipients, last 24 h"</dt>
+                <dd id="external-24h">{d.row.external_24h}</dd>
+                <dt>"Daily limit to external recipients"</dt>
+                <dd id="send-tier">{d.row.send_tier}</dd>
+                <dt>"Two-factor authentication"</dt>
+                <dd>{if d.row.two_factor { "on" } else { "off" }}</dd>
+            </dl>
+            <ActionForm action=actions.quota attr:class="inline-form" attr:id="quota-form">
+                <input type="hidden" name="address" value=address.get_value() />
+                <label for="quota">"Quota"</label>
+                <select id="quota" name="quota">
+                    {tiers
+                        .iter()
+                        .enumerate()
+                        .map(|(i, tier)| {
+                            view! {
+                                <option value=tier.to_string() selected=*tier == quota>
+                                    {bytes(*tier)}
+                                    {(i == 0).then_some(" (standard)")}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+                <button type="submit">"Save quota"</button>
+                <FormError error=quota_error />
+                <FieldError field="quota" message=field_error(quota_error, "quota") />
+            </ActionForm>
+            {d
+                .managed
+                .then(|| {
+                    let tiers = d.send_tiers.clone();
+                    let current = d.row.send_tier;
+                    view! {
+                        <ActionForm
+                            action=actions.send_tier
+                            attr:class="inline-form"
+                            attr:id="send-tier-form"
+                        >
+                            <input type="hidden" name="address" value=address.get_value() />
+                            <label for="send_tier">"Daily send limit"</label>
+                            <select id="send_tier" name="send_tier">
+                                {tiers
+                                    .into_iter()
+                                    .map(|tier| {
+                                        view! {
+                                            <option value=tier.to_string() selected=tier == current>
+                                                {format!("{tier} a day")}
+                                            </option>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </select>
+                            <button type="submit">"Save limit"</button>
+                            <FormError error=tier_error />
+                            <FieldError
+                                field="send_tier"
+                                message=field_error(tier_error, "send_tier")
+                            />
+                        </ActionForm>
+                    }
+                })}
+        </section>
+        <section class="card" id="personal">
+            <h2>"Personal data"</h2>
+            <ActionForm action=actions.personal attr:class="grid-form">
+                <input type="hidden" name="address" value=address.get_value() />
+                <FormError error=personal_error />
+                <TextField
+                    name="first_name"
+                    label="First name"
+                    error=first_error
+                    value=d.row.first_name.clone()
+                />
+                <TextField
+                    name="last_name"
+                    label="Last name"
+                    error=last_error
+                    value=d.row.last_name.clone()
+                />
+                <div class="actions">
+                    <button type="submit">"Save"</button>
+                </div>
+            </ActionForm>
+            {move || {
+                matches!(actions.personal.value().get(), Some(Ok(())))
+                    .then(|| view! { <p class="notice" role="status">"Saved."</p> })
+            }}
+        </section>
+        <section class="card" id="password">
+            <h2>"Password"</h2>
+            <ActionForm action=actions.password attr:class="grid-form">
+                <input type="hidden" name="address" value=address.get_value() />
+                <FormError error=password_error />
+                <TextField
+                    name="password"
+                    label="New password"
+                    kind="password"
+                    autocomplete="new-password"
+                    error=new_error
+                    hint="At least 8 characters with upper and lower case letters, a digit and a special character. Leave both empty to generate one."
+                />
+                <TextField
+                    name="repeat"
+                    label="Repeat the password"
+                    kind="password"
+                    autocomplete="new-password"
+                    error=repeat_error
+                />
+                <div class="actions">
+                    <button type="submit">"Set password"</button>
+                </div>
+            </ActionForm>
+        </section>
+        <section class="card" id="security">
+            <h2>"Protocols and chat"</h2>
+            <p class="hint">
+                "A switched-off protocol refuses that mail client's sign-in; the webmail keeps working."
+            </p>
+            <ActionForm action=actions.protocols attr:class="checks" attr:id="protocols-form">
+                <input type="hidden" name="address" value=address.get_value() />
+                <label>
+                    <input type="checkbox" name="imap" value="on" checked=p.imap />
+                    " IMAP"
+                </label>
+                <label>
+                    <input type="checkbox" name="pop3" value="on" checked=p.pop3 />
+                    " POP3"
+                </label>
+                <label>
+                    <input type="checkbox" name="smtp" value="on" checked=p.smtp />
+                    " SMTP"
+                </label>
+                <button type="submit">"Save protocols"</button>
+                <FormError error=protocols_error />
+            </ActionForm>
+            <div class="inline-actions">
+                <span>"Chat: " <span id="mailbox-chat"><OnOff on=d.row.chat /></span></span>
+                <ActionForm action=actions.chat>
+                    <input type="hidden" name="address" value=address.get_value() />
+                    <input type="hidden" name="enabled" value=(!d.row.chat).to_string() />
+                    <button type="submit" class="secondary" id="toggle-chat">
+                        {if d.row.chat { "Switch chat off" } else { "Switch chat on" }}
+                    </button>
+                </ActionForm>
+            </div>
+            <FormError error=chat_error />
+        </section>
+        <section class="card" id="aliases">
+            <h2>"Aliases"</h2>
+            <p class="hint">"Other addresses of the domain that deliver to this mailbox."</p>
+            <ul class="aliases">
+                {d
+                    .aliases
+                    .clone()
+                    .into_iter()
+                    .map(|alias| {
+                        view! {
+                            <li>
+                                <span class="alias">{alias.clone()}</span>
+                                <ActionForm action=actions.remove_alias attr:class="inline">
+                                    <input type="hidden" name="address" value=address.get_value() />
+                                    <input type="hidden" name="alias" value=alias.clone() />
+                                    <button
+                                        type="submit"
+                                        class="secondary"
+                                        aria-label=format!("Remove {alias}")
+                                    >
+                                        "Remove"
+                                    </button>
+                                </ActionForm>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            <FormError error=remove_error />
+            <ActionForm action=actions.add_alias attr:class="inline-form" attr:id="alias-form">
+                <input type="hidden" name="address" value=address.get_value() />
+                <label for="alias">"New alias"</label>
+                <div class="input-suffix">
+                    <input
+                        id="alias"
+                        name="alias"
+                        type="text"
+                        autocomplete="off"
+                        aria-invalid=move || alias_field_error.get().is_some().to_string()
+                        aria-describedby="alias-error"
+                    />
+                    <span class="suffix">"@" {d.domain.clone()}</span>
+                </div>
+                <button type="submit">"Add alias"</button>
+                <FormError error=alias_error />
+                <FieldError field="alias" message=alias_field_error />
+            </ActionForm>
+        </section>
+        {(!d.row.is_postmaster)
+            .then(|| {
+                view! {
+                    <section class="card danger" id="delete">
+                        <h2>"Delete the mailbox"</h2>
+                        <p>
+                            "All its messages and folders are destroyed. This cannot be undone."
+                        </p>
+                        <ActionForm action=actions.delete attr:class="grid-form">
+                            <input type="hidden" name="address" value=address.get_value() />
+                            <FormError error=delete_error />
+                            <TextField
+                                name="confirm"
+                                label="Type the address to confirm"
+                                error=confirm_error
+                            />
+                            <div class="actions">
+                                <button type="submit" class="danger">"Delete mailbox"</button>
+                            </div>
+                        </ActionForm>
+                    </section>
+                }
+            })}
+    }
+}

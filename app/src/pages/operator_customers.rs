@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! `/operator/customers`: plans with their prices, and customers with their plan and legal
+//! representative.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    api::operator::{CreateCustomer, CreatePlan, list_customers, list_plans},
+    components::{
+        ErrorMessage, FieldError, FormError, Guarded, TextField, action_error, field_error,
+    },
+    dto::Role,
+    format::euros,
+};
+
+#[component]
+pub fn OperatorCustomers() -> impl IntoView {
+    view! {
+        <Title text="Customers and plans · Casella" />
+        <Guarded roles=&[Role::Operator]>
+            <CustomersBody />
+        </Guarded>
+    }
+}
+
+/// The price fields of a plan: form name and label.
+const PRICES: [(&str, &str); 8] = [
+    ("price_extra_mailbox", "Extra mailbox"),
+    ("price_quota_25", "Quota 25 GB"),
+    ("price_quota_50", "Quota 50 GB"),
+    ("price_quota_100", "Quota 100 GB"),
+    ("price_send_1000", "Send limit, 2nd tier"),
+    ("price_send_2000", "Send limit, 3rd tier"),
+    ("price_send_5000", "Send limit, 4th tier"),
+    ("price_archive", "Archive"),
+];
+
+#[component]
+fn CustomersBody() -> impl IntoView {
+    let create_plan = ServerAction::<CreatePlan>::new();
+    let create_customer = ServerAction::<CreateCustomer>::new();
+    let plan_error = action_error(create_plan.value());
+    let customer_error = action_error(create_customer.value());
+    let plans = Resource::new(move || create_plan.version().get(), |_| list_plans());
+    let customers = Resource::new(
+        move || create_customer.version().get(),
+        |_| list_customers(),
+    );
+    let [name_error, type_error, included_error] =
+        ["name", "mailbox_type", "included_mailboxes"].map(|f| field_error(plan_error, f));
+    let [company_error, legal_error, plan_field_error] =
+        ["company_name", "legal_email", "plan"].map(|f| field_error(customer_error, f));
+    view! {
+        <h1>"Customers and plans"</h1>
+        <section class="card">
+            <h2>"New customer"</h2>
+            <ActionForm action=create_customer attr:class="grid-form" attr:id="create-customer">
+                <FormError error=customer_error />
+                <TextField name="company_name" label="Company name" error=company_error required=true />
+                <TextField
+                    name="legal_email"
+                    label="Legal representative's e-mail"
+                    kind="email"
+                    error=legal_error
+                    required=true
+                    hint="Postmaster credentials and cost changes are sent here."
+                />
+                <div class="field">
+                    <label for="plan">"Plan"</label>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let list = plans.await.unwrap_or_default();
+                            view! {
+                                <select id="plan" name="plan" aria-describedby="plan-error">
+                                    {list
+                                        .into_iter()
+                                        .map(|p| view! { <option value=p.id.to_string()>{p.name}</option> })
+                                        .collect_view()}
+                                </select>
+                            }
+                        })}
+                    </Suspense>
+                    <FieldError field="plan" message=plan_field_error />
+                </div>
+                <div class="actions">
+                    <button type="submit">"Create customer"</button>
+                </div>
+            </ActionForm>
+        </section>
+        <section class="card">
+            <h2>"Customers"</h2>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match customers.await {
+                        Ok(rows) => {
+                            view! {
+                                <table class="list" id="customer-list">
+                                    <thead>
+                                        <tr>
+                                            <th>"Company"</th>
+                                            <th>"Legal representative"</th>
+                                            <th>"Plan"</th>
+                                            <th class="num">"Mailboxes bought"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {rows
+                                            .into_iter()
+                                            .map(|c| {
+                                                view! {
+                                                    <tr>
+                                                        <td>{c.company_name}</td>
+                                                        <td>{c.legal_email}</td>
+                                                        <td>{c.plan}</td>
+                                                        <td class="num">{c.extra_slots}</td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                                .into_any()
+                        }
+                        Err(err) => view! { <ErrorMessage error=err /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+        <section class="card">
+            <h2>"New plan"</h2>
+            <ActionForm action=create_plan attr:class="grid-form" attr:id="create-plan">
+                <FormError error=plan_error />
+                <TextField name="name" label="Plan name" error=name_error required=true />
+                <TextField
+                    name="mailbox_type"
+                    label="Mailbox type"
+                    error=type_error
+                    value="Business Mail".to_string()
+                />
+                <TextField
+                    name="included_mailboxes"
+                    label="Included mailboxes"
+                    error=included_error
+                    value="6".to_string()
+                />
+                {PRICES
+                    .iter()
+                    .map(|&(name, label)| {
+                        view! {
+                            <TextField
+                                name=name
+                                label=label
+                                error=field_error(plan_error, name)
+                                value="0".to_string()
+                                hint="Euro a month"
+                            />
+                        }
+                    })
+                    .collect_view()}
+                <div class="actions">
+                    <button type="submit">"Create plan"</button>
+                </div>
+            </ActionForm>
+        </section>
+        <section class="card">
+            <h2>"Plans"</h2>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match plans.await {
+                        Ok(rows) => {
+                            view! {
+                                <table class="list" id="plan-list">
+                                    <thead>
+                                        <tr>
+                                            <th>"Plan"</th>
+                                            <th>"Type"</th>
+                                            <th class="num">"Included"</th>
+                                            <th class="num">"Extra mailbox"</th>
+                                            <th class="num">"25 / 50 / 100 GB"</th>
+                                            <th class="num">"Send tiers"</th>
+                                            <th class="num">"Archive"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {rows
+                                            .into_iter()
+                                            .map(|p| {
+                                                view! {
+                                                    <tr>
+                                                        <td>{p.name}</td>
+                                                        <td>{p.mailbox_type}</td>
+                                                        <td class="num">{p.included_mailboxes}</td>
+                                                        <td class="num">{euros(p.price_extra_mailbox)}</td>
+                                                        <td class="num">
+                                                            {p.price_quota.map(euros).join(" / ")}
+                                                        </td>
+                                                        <td class="num">
+                                                            {p.price_send.map(euros).join(" / ")}
+                                                        </td>
+                                                        <td class="num">{euros(p.price_archive)}</td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                                .into_any()
+                        }
+                        Err(err) => view! { <ErrorMessage error=err /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

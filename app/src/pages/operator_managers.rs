@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! `/operator/managers`: managers and their domains; creating one (its password is e-mailed
+//! to it). Domains are given to managers on the domains page.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    api::operator::{CreateManager, list_managers},
+    components::{
+        ErrorMessage, FlashNotice, FormError, Guarded, TextField, action_error, field_error,
+    },
+    dto::Role,
+};
+
+#[component]
+pub fn OperatorManagers() -> impl IntoView {
+    view! {
+        <Title text="Managers · Casella" />
+        <Guarded roles=&[Role::Operator]>
+            <ManagersBody />
+        </Guarded>
+    }
+}
+
+#[component]
+fn ManagersBody() -> impl IntoView {
+    let create = ServerAction::<CreateManager>::new();
+    let value = create.value();
+    let error = action_error(value);
+    let [login_error, name_error, email_error] =
+        ["login", "display_name", "email"].map(|f| field_error(error, f));
+    let managers = Resource::new(move || create.version().get(), |_| list_managers());
+    view! {
+        <h1>"Managers"</h1>
+        <FlashNotice
+            id="manager-created"
+            message=Signal::derive(move || {
+                value
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|sent_to| {
+                        format!("Manager created. Its credentials were e-mailed to {sent_to}.")
+                    })
+            })
+        />
+        <section class="card">
+            <h2>"New manager"</h2>
+            <ActionForm action=create attr:class="grid-form" attr:id="create-manager">
+                <FormError error=error />
+                <TextField
+                    name="login"
+                    label="Login"
+                    error=login_error
+                    required=true
+                    hint="Letters, digits, dots, hyphens and underscores."
+                />
+                <TextField name="display_name" label="Name" error=name_error required=true />
+                <TextField
+                    name="email"
+                    label="E-mail"
+                    kind="email"
+                    error=email_error
+                    required=true
+                    hint="The credentials are sent here."
+                />
+                <div class="actions">
+                    <button type="submit">"Create manager"</button>
+                </div>
+            </ActionForm>
+        </section>
+        <section class="card">
+            <h2>"All managers"</h2>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match managers.await {
+                        Ok(rows) => {
+                            view! {
+                                <table class="list" id="manager-list">
+                                    <thead>
+                                        <tr>
+                                            <th>"Login"</th>
+                                            <th>"Name"</th>
+                                            <th>"E-mail"</th>
+                                            <th>"Domains"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {rows
+                                            .into_iter()
+                                            .map(|m| {
+                                                view! {
+                                                    <tr>
+                                                        <td>{m.login}</td>
+                                                        <td>{m.display_name}</td>
+                                                        <td>{m.email}</td>
+                                                        <td>{m.domains.join(", ")}</td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                                .into_any()
+                        }
+                        Err(err) => view! { <ErrorMessage error=err /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

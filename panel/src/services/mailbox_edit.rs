@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! Changing one mailbox of a domain: personal data, password, quota tier, protocols, chat,
+//! aliases, and deleting it. A mailbox of another domain is "not found".
+
+use chrono::Utc;
+use engine_glue::{GlueError, MailboxChanges, MailboxState, Protocols};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
+};
+
+use super::{
+    DomainScope, ServiceError, hash_password,
+    mailboxes::on_off,
+    names::{self, clean_text},
+    passwords,
+};
+use crate::db::{alias, mailbox, outbound};
+
+/// A mailbox with everything its page shows.
+pub struct MailboxDetail {
+    pub mailbox: mailbox::Model,
+    pub state: MailboxState,
+    pub aliases: Vec<alias::Model>,
+}
+
+/// Most aliases one mailbox may have.
+const MAX_ALIASES: usize = 50;
+
+impl DomainScope<'_> {
+    /// The mailbox with this address, if it is in this domain.
+    pub(super) async fn find_mailbox(&self, address: &str) -> Result<mailbox::Model, ServiceError> {
+        mailbox::Entity::find()
+            .filter(mailbox::Column::Address.eq(address.trim().to_lowercase()))
+            .filter(mailbox::Column::DomainId.eq(self.domain.id))
+            .one(&self.services.db)
+            .await?
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// A mailbox with its engine state and aliases.
+    pub async fn mailbox_detail(&self, address: &str) -> Result<MailboxDetail, ServiceError> {
+        let mailbox = self.find_mailbox(address).await?;
+        let state = self.services.engine.mailbox_state(&mailbox.address).await?;
+        let aliases = alias::Entity::find()
+            .filter(alias::Column::MailboxId.eq(mailbox.id))
+            .order_by_asc(alias::Column::Address)
+            .all(&self.services.db)
+            .await?;
+        Ok(MailboxDetail {
+            mailbox,
+            state,
+            aliases,
+        })
+    }
+
+    /// Changes the first and last name (seed 004: "Modifica utente di una casella").
+    pub async fn update_personal(
+        &self,
+        address: &str,
+        first_name: &str,
+        last_name: &str,
+    ) -> Result<(), ServiceError> {
+        let mailbox = self.find_mailbox(address).await?;
+        let first = clean_text(first_name, "first_name", 100)?;
+        let last = clean_text(last_name, "last_name", 100)?;
+        let before = format!("{} {}", mailbox.first_name, mailbox.last_name)
+            .trim()
+            .to_string();
+        let after = format!("{first} {last}").trim().to_string();
+        self.services
+            .engine
+            .update_mailbox(
+                &mailbox.address,
+                MailboxChanges {
+                    display_name: Some(after.clone()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let mut active: mailbox::ActiveModel = mailbox.clone().into();
+        active.first_name = Set(first);
+        active.last_name = Set(last);
+        active.update(&self.services.db).await?;
+        self.audit(
+            "mailbox.personal",
+            &mailbox.address,
+            Some(before),
+            Some(after),
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Sets a new password, chosen (checked against the policy, typed twice) or generated.
+    /// Returns the generated one.
+    pub async fn reset_password(
+        &self,
+        address: &str,
+        password: &str,
+        repeat: &str,
+    ) -> Result<Option<String>, ServiceError> {
+        let mailbox = self.find_mailbox(address).await?;
+        let (password, generated) = if password.is_empty() {
+            (passwords::generate(), true)
+        } else {
+            passwords::check_policy(password)
+                .map_err(|msg| ServiceError::invalid("password", msg))?;
+            if password != repeat {
+                return Err(ServiceError::invalid(
+                    "repeat",
+                    "The two passwords are not the same.",
+                ));
+            }
+            (password.to_string(), false)
+        };
+        let hash = hash_password(password.clone()).await?;
+        self.services
+            .engine
+            .update_mailbox(
+                &mailbox.address,
+                MailboxChanges {
+                    password: Some(hash),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        self.audit(
+            "mailbox.password",
+            &mailbox.address,
+            None,
+            Some(if generated { "generated" } else { "set" }.to_string()),
+        )
+        .await;
+        Ok(generated.then_some(password))
+    }
+
+    /// Sets the quota tier (8 GB standard, 25, 50 or 100 GB), given in bytes.
+    pub async fn set_quota(&self, address: &str, bytes: u64) -> Result<(), ServiceError> {
+        if !self.services.quota_tiers.contains(&bytes) {
+            return Err(ServiceError::invalid(
+                "quota",
+                "Choose one of the quota tiers.",
+            ));
+        }
+        let mailbox = self.find_mailbox(address).await?;
+        self.services
+            .engine
+            .update_mailbox(
+                &mailbox.address,
+                MailboxChanges {
+                    quota_bytes: Some(bytes),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let before = mailbox.quota_bytes;
+        let mut active: mailbox::ActiveModel = mailbox.clone().into();
+        active.quota_bytes = Set(bytes as i64);
+        active.update(&self.services.db).await?;
+        self.audit(
+            "mailbox.quota",
+            &mailbox.address,
+            Some(format!("{before} bytes")),
+            Some(format!("{bytes} bytes")),
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Switches IMAP, POP3 and SMTP on or off; webmail keeps working either way.
+    pub async fn set_protocols(
+        &self,
+        address: &str,
+        protocols: Protocols,
+    ) -> Result<(), ServiceError> {
+        let mailbox = self.find_mailbox(address).await?;
+        let engine = &self.services.engine;
+        let before = engine.mailbox_state(&mailbox.address).await?.protocols;
+        engine.set_protocols(&mailbox.address, protocols).await?;
+        self.audit(
+            "mailbox.protocols",
+            &mailbox.address,
+            Some(protocols_text(before)),
+            Some(protocols_text(protocols)),
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Switches chat on or off for one mailbox.
+    pub async fn set_chat(&self, address: &str, enabled: bool) -> Result<(), ServiceError> {
+        let mailbox = self.find_mailbox(address).await?;
+        let engine = &self.services.engine;
+        let before = engine.chat_enabled(&mailbox.address).await?;
+        engine.set_chat(&mailbox.address, enabled).await?;
+        self.audit(
+            "mailbox.chat",
+            &mailbox.address,
+            Some(on_off(before)),
+            Some(on_off(enabled)),
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Adds an alias in this domain that delivers to the mailbox.
+    pub async fn add_alias(&self, address: &str, local_part: &str) -> Result<String, ServiceError> {
+        let mailbox = self.find_mailbox(address).await?;
+        let local =
+            names::local_part(local_part).map_err(|msg| ServiceError::invalid("alias", msg))?;
+        let alias_address = format!("{local}@{}", self.domain.name);
+        let taken = ServiceError::conflict(
+            "alias",
+            format!("The address {alias_address} is already in use."),
+        );
+        let db = &self.services.db;
+        if self.services.login_taken(&alias_address).await? {
+            return Err(taken);
+        }
+        let count = alias::Entity::find()
+            .filter(alias::Column::MailboxId.eq(mailbox.id))
+            .all(db)
+            .await?
+            .len();
+        if count >= MAX_ALIASES {
+            return Err(ServiceError::invalid(
+                "alias",
+                format!("A mailbox has at most {MAX_ALIASES} aliases."),
+            ));
+        }
+        let engine = &self.services.engine;
+        match engine.add_alias(&mailbox.address, &alias_address).await {
+            Ok(()) => {}
+            Err(GlueError::AlreadyExists { .. }) => return Err(taken),
+            Err(err) => return Err(err.into()),
+        }
+        let row = alias::ActiveModel {
+            mailbox_id: Set(mailbox.id),
+            address: Set(alias_address.clone()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await;
+        if let Err(err) = row {
+            let _ = engine.remove_alias(&mailbox.address, &alias_address).await;
+            return Err(err.into());
+        }
+        self.audit(
+            "mailbox.alias.add",
+            &mailbox.address,
+            None,
+            Some(alias_address.clone()),
+        )
+        .await;
+        Ok(alias_address)
+    }
+
+    /// Removes one of the mailbox's aliases.
+    pub async fn remove_alias(
+        &self,
+        address: &str,
+        alias_address: &str,
+    ) -> Result<(), ServiceError> {
+        let mailbox = self.find_mailbox(address).await?;
+        let db = &self.services.db;
+        let row = alias::Entity::find()
+            .filter(alias::Column::MailboxId.eq(mailbox.id))
+            .filter(alias::Column::Address.eq(alias_address.trim().to_lowercase()))
+            .one(db)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        // Engine first: if the panel step is then interrupted, the alias is still listed and
+        // removing it again completes the job (the engine step is idempotent).
+        self.services
+            .engine
+            .remove_alias(&mailbox.address, &row.address)
+            .await?;
+        alias::Entity::delete_by_id(row.id).exec(db).await?;
+        self.audit(
+            "mailbox.alias.remove",
+            &mailbox.address,
+            Some(row.address),
+            None,
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Deletes a mailbox and destroys its mail. `confirm` must repeat the address; the
+    /// postmaster cannot be deleted.
+    pub async fn delete_mailbox(&self, address: &str, confirm: &str) -> Result<(), ServiceError> {
+        let mailbox = self.find_mailbox(address).await?;
+        if mailbox.is_postmaster {
+            return Err(ServiceError::invalid(
+                "confirm",
+                "The postmaster cannot be deleted: every domain has one.",
+            ));
+        }
+        if confirm.trim().to_lowercase() != mailbox.address {
+            return Err(ServiceError::invalid(
+                "confirm",
+                format!("Type {} to confirm.", mailbox.address),
+            ));
+        }
+        // Panel rows first, in one transaction; then the engine account with its mail. A crash
+        // in between leaves an engine account the panel does not know, which the start-up
+        // reconcile removes, so the deletion always completes.
+        let db = &self.services.db;
+        let id = mailbox.id;
+        let address = mailbox.address.clone();
+        db.transaction::<_, (), sea_orm::DbErr>(|txn| {
+            let address = address.clone();
+            Box::pin(async move {
+                alias::Entity::delete_many()
+                    .filter(alias::Column::MailboxId.eq(id))
+                    .exec(txn)
+                    .await?;
+                outbound::Entity::delete_many()
+                    .filter(outbound::Column::Address.eq(address))
+                    .exec(txn)
+                    .await?;
+                mailbox::Entity::delete_by_id(id).exec(txn).await?;
+                Ok(())
+            })
+        })
+        .await?;
+        self.services
+            .engine
+            .delete_mailbox(&mailbox.address)
+            .await?;
+        self.audit(
+            "mailbox.delete",
+            &mailbox.address,
+            Some(
+                format!("{} {}", mailbox.first_name, mailbox.last_name)
+                    .trim()
+                    .to_string(),
+            ),
+            None,
+        )
+        .await;
+        tracing::info!(address = %mailbox.address, "mailbox deleted");
+        Ok(())
+    }
+}
+
+fn protocols_text(p: Protocols) -> String {
+    [("IMAP", p.imap), ("POP3", p.pop3), ("SMTP", p.smtp)]
+        .iter()
+        .map(|(name, on)| format!("{name} {}", if *on { "on" } else { "off" }))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

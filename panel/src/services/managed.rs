@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! What only a domain's manager may do (seed 002): the daily limit of messages to external
+//! recipients, the webmail's branding, and buying mailbox slots.
+
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+
+use super::{DomainScope, ServiceError};
+use crate::db::{customer, domain};
+
+/// The largest logo accepted, in bytes.
+pub const MAX_LOGO_BYTES: usize = 256 * 1024;
+/// Most slots bought at once.
+const MAX_SLOTS_AT_ONCE: i64 = 1000;
+
+/// One of a manager's domains. Only [`super::Services::managed_domain`] makes one.
+pub struct ManagedDomain<'a> {
+    scope: DomainScope<'a>,
+}
+
+/// A logo as uploaded.
+pub struct Logo {
+    pub bytes: Vec<u8>,
+    pub media_type: String,
+}
+
+impl<'a> ManagedDomain<'a> {
+    pub(super) fn new(scope: DomainScope<'a>) -> Result<Self, ServiceError> {
+        if scope.managed {
+            Ok(ManagedDomain { scope })
+        } else {
+            Err(ServiceError::Forbidden)
+        }
+    }
+
+    /// Everything a postmaster may do on this domain.
+    pub fn scope(&self) -> &DomainScope<'a> {
+        &self.scope
+    }
+
+    /// Sets a mailbox's daily limit of recipients outside the domain (seed 002: 250 by
+    /// default, 1,000, 2,000 or 5,000). The engine applies it from the next recipient on.
+    pub async fn set_send_tier(&self, address: &str, tier: u32) -> Result<(), ServiceError> {
+        let services = self.scope.services;
+        if !services.send_tiers.contains(&tier) {
+            let list = services
+                .send_tiers
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(ServiceError::invalid(
+                "send_tier",
+                format!("Choose one of {list}."),
+            ));
+        }
+        let mailbox = self.scope.find_mailbox(address).await?;
+        services
+            .engine
+            .set_send_tier(&mailbox.address, tier)
+            .await?;
+        let before = mailbox.send_tier;
+        let mut active: crate::db::mailbox::ActiveModel = mailbox.clone().into();
+        active.send_tier = Set(tier as i32);
+        active.update(&services.db).await?;
+        self.scope
+            .audit(
+                "mailbox.send_tier",
+                &mailbox.address,
+                Some(format!("{before}/day")),
+                Some(format!("{tier}/day")),
+            )
+            .await;
+        Ok(())
+    }
+
+    /// Sets the company name and, when given, the logo shown on the domain's webmail. An
+    /// empty name removes the name; `remove_logo` removes the logo.
+    pub async fn set_branding(
+        &self,
+        company_name: &str,
+        logo: Option<Logo>,
+        remove_logo: bool,
+    ) -> Result<(), ServiceError> {
+        let name = super::names::clean_text(company_name, "company_name", 100)?;
+        if let Some(logo) = &logo {
+            if logo.bytes.len() > MAX_LOGO_BYTES {
+                return Err(ServiceError::invalid(
+                    "logo",
+                    format!("The logo may be at most {} KB.", MAX_LOGO_BYTES / 1024),
+                ));
+            }
+            if !logo_type_matches(&logo.bytes, &logo.media_type) {
+                return Err(ServiceError::invalid("logo", "Upload a PNG or JPEG image."));
+            }
+        }
+        let services = self.scope.services;
+        let current = domain::Entity::find_by_id(self.scope.domain.id)
+            .one(&services.db)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let before = current.brand_name.clone().unwrap_or_default();
+        let mut active: domain::ActiveModel = current.into();
+        active.brand_name = Set((!name.is_empty()).then(|| name.clone()));
+        if let Some(logo) = logo {
+            active.brand_logo = Set(Some(logo.bytes));
+            active.brand_logo_type = Set(Some(logo.media_type));
+        } else if remove_logo {
+            active.brand_logo = Set(None);
+            active.brand_logo_type = Set(None);
+        }
+        active.update(&services.db).await?;
+        self.scope
+            .audit(
+                "domain.branding",
+                &self.scope.domain.name,
+                Some(before),
+                Some(name),
+            )
+            .await;
+        Ok(())
+    }
+
+    /// Buys mailbox slots for the domain's customer; returns the slots bought so far.
+    pub async fn buy_slots(&self, count: i64) -> Result<i32, ServiceError> {
+        if !(1..=MAX_SLOTS_AT_ONCE).contains(&count) {
+            return Err(ServiceError::invalid(
+                "count",
+                format!("Buy between 1 and {MAX_SLOTS_AT_ONCE} mailboxes at once."),
+            ));
+        }
+        let services = self.scope.services;
+        let customer_id = self
+            .scope
+            .domain
+            .customer_id
+            .ok_or_else(|| ServiceError::invalid("count", "This domain has no plan."))?;
+        let customer = customer::Entity::find_by_id(customer_id)
+            .one(&services.db)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let before = customer.extra_slots;
+        let after = before.saturating_add(count as i32);
+        let mut active: customer::ActiveModel = customer.into();
+        active.extra_slots = Set(after);
+        active.update(&services.db).await?;
+        self.scope
+            .audit(
+                "customer.slots",
+                &self.scope.domain.name,
+                Some(before.to_string()),
+                Some(after.to_string()),
+            )
+            .await;
+        Ok(after)
+    }
+}
+
+/// Whether the bytes are the image type they claim to be. SVG is refused: it can carry
+/// scripts, and the logo is served from the panel's own origin.
+fn logo_type_matches(bytes: &[u8], media_type: &str) -> bool {
+    match media_type {
+        "image/png" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "image/jpeg" => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
+        _ => false,
+    }
+}

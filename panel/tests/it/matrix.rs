@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! Role × operation: every administrative server function called by every kind of actor,
+//! against an explicit table of what each may do. An operation "reached" is one that passed
+//! authorization: it succeeded or refused its input on a form field. Another domain's objects
+//! are "not found", never "forbidden".
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::{
+    flows::{self, PASSWORD},
+    harness::{Casella, Web},
+};
+
+/// What happened to one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Outcome {
+    Reached,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+}
+use Outcome::{Forbidden as F, NotFound as N, Reached as R, Unauthorized as U};
+
+fn outcome(result: Result<Value, Value>) -> Outcome {
+    match result {
+        Ok(_) => R,
+        Err(Value::String(kind)) => match kind.as_str() {
+            "Unauthorized" => U,
+            "Forbidden" => F,
+            "NotFound" => N,
+            other => panic!("unexpected error {other}"),
+        },
+        Err(err) if err.get("Invalid").is_some() || err.get("Conflict").is_some() => R,
+        Err(err) => panic!("unexpected error {err}"),
+    }
+}
+
+/// One operation: the server function, its form, what each actor gets.
+type Row = (
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+    [Outcome; 7],
+);
+
+/// The actors, in the order of the expectation columns.
+const ACTORS: [&str; 7] = [
+    "operator",
+    "manager A",
+    "manager B",
+    "postmaster A",
+    "postmaster B",
+    "user A",
+    "anonymous",
+];
+
+/// Operator-only operations.
+const OPERATOR: [Outcome; 7] = [R, F, F, F, F, F, U];
+/// A domain's operations, on domain A: its postmaster and manager.
+const DOMAIN_A: [Outcome; 7] = [F, R, N, R, N, F, U];
+/// Only domain A's manager.
+const MANAGER_A: [Outcome; 7] = [F, R, N, F, N, F, U];
+/// Only domain A's postmaster (the domain's chat service).
+const POSTMASTER_A: [Outcome; 7] = [F, F, N, R, N, F, U];
+/// Everyone who administers something.
+const ADMINS: [Outcome; 7] = [R, R, R, R, R, F, U];
+/// A mailbox owner's own settings.
+const MAILBOX_OWNERS: [Outcome; 7] = [F, F, F, R, R, R, U];
+
+#[test]
+fn every_administrative_operation_against_every_role() {
+    let casella = Casella::start(true);
+    let operator = flows::operator(&casella);
+    let postmaster_a = flows::customer_domain(&casella, &operator, "a.test", 100);
+    let postmaster_b = flows::customer_domain(&casella, &operator, "b.test", 100);
+    let mut managers = Vec::new();
+    for (login, domain) in [("manager.a", "a.test"), ("manager.b", "b.test")] {
+        operator
+            .call(
+                "managers/create",
+                &[
+                    ("login", login),
+                    ("display_name", login),
+                    ("email", "alice@demo.test"),
+                ],
+            )
+            .expect("manager");
+        operator
+            .call(
+                "domains/assign_manager",
+                &[("domain", domain), ("manager", login)],
+            )
+            .expect("assign");
+        let emailed = flows::emailed_password(&casella, "alice@demo.test", login);
+        managers.push(flows::first_sign_in(&casella, login, &emailed));
+    }
+    let manager_b = managers.pop().unwrap();
+    let manager_a = managers.pop().unwrap();
+    let user_address = flows::mailbox(&postmaster_a, "a.test", "u");
+    flows::mailbox(&postmaster_b, "b.test", "u");
+    let user_a = Web::new(&casella);
+    user_a.login(&user_address, PASSWORD).expect("user login");
+    let anonymous = Web::new(&casella);
+    let actors = [
+        &operator,
+        &manager_a,
+        &manager_b,
+        &postmaster_a,
+        &postmaster_b,
+        &user_a,
+        &anonymous,
+    ];
+
+    let u = "u@a.test";
+    let table: Vec<Row> = vec![
+        ("domains/list", vec![], OPERATOR),
+        (
+            "domains/register",
+            vec![("domain", "bad domain"), ("customer", "1")],
+            OPERATOR,
+        ),
+        (
+            "domains/assign_manager",
+            vec![("domain", "nope.test"), ("manager", "")],
+            OPERATOR,
+        ),
+        ("plans/list", vec![], OPERATOR),
+        (
+            "plans/create",
+            vec![
+                ("name", ""),
+                ("mailbox_type", ""),
+                ("included_mailboxes", "1"),
+                ("price_extra_mailbox", "0"),
+                ("price_quota_25", "0"),
+                ("price_quota_50", "0"),
+                ("price_quota_100", "0"),
+                ("price_send_1000", "0"),
+                ("price_send_2000", "0"),
+                ("price_send_5000", "0"),
+                ("price_archive", "0"),
+            ],
+            OPERATOR,
+        ),
+        ("customers/list", vec![], OPERATOR),
+        (
+            "customers/create",
+            vec![("company_name", ""), ("legal_email", "x"), ("plan", "1")],
+            OPERATOR,
+        ),
+        ("managers/list", vec![], OPERATOR),
+        (
+            "managers/create",
+            vec![("login", "x"), ("display_name", ""), ("email", "")],
+            OPERATOR,
+        ),
+        ("monitor", vec![], OPERATOR),
+        ("domain/overview", vec![("domain", "a.test")], DOMAIN_A),
+        (
+            "mailboxes/list",
+            vec![("domain", "a.test"), ("page", "0"), ("search", "")],
+            DOMAIN_A,
+        ),
+        (
+            "mailboxes/create",
+            vec![
+                ("domain", "a.test"),
+                ("local_part", "u"),
+                ("first_name", ""),
+                ("last_name", ""),
+                ("password", ""),
+            ],
+            DOMAIN_A,
+        ),
+        ("mailboxes/get", vec![("address", u)], DOMAIN_A),
+        (
+            "mailboxes/personal",
+            vec![("address", u), ("first_name", "U"), ("last_name", "A")],
+            DOMAIN_A,
+        ),
+        (
+            "mailboxes/password",
+            vec![("address", u), ("password", "weak"), ("repeat", "weak")],
+            DOMAIN_A,
+        ),
+        (
+            "mailboxes/quota",
+            vec![("address", u), ("quota", "1")],
+            DOMAIN_A,
+        ),
+        (
+            "mailboxes/protocols",
+            vec![
+                ("address", u),
+                ("imap", "on"),
+                ("pop3", "on"),
+                ("smtp", "on"),
+            ],
+            DOMAIN_A,
+        ),
+        (
+            "mailboxes/chat",
+            vec![("address", u), ("enabled", "true")],
+            DOMAIN_A,
+        ),
+        (
+            "mailboxes/alias_add",
+            vec![("address", u), ("alias", "bad alias")],
+            DOMAIN_A,
+        ),
+        (
+            "mailboxes/alias_remove",
+            vec![("address", u), ("alias", "kept@a.test")],
+            DOMAIN_A,
+        ),
+        (
+            "mailboxes/delete",
+            vec![("address", u), ("confirm", "not the address")],
+            DOMAIN_A,
+        ),
+        (
+            "domain/chat_all",
+            vec![("domain", "a.test"), ("enabled", "true")],
+            DOMAIN_A,
+        ),
+        (
+            "domain/chat",
+            vec![("domain", "a.test"), ("enabled", "true")],
+            POSTMASTER_A,
+        ),
+        (
+            "mailboxes/send_tier",
+            vec![("address", u), ("send_tier", "1")],
+            MANAGER_A,
+        ),
+        (
+            "domain/branding",
+            vec![("domain", "a.test"), ("company_name", "A S.p.A.")],
+            MANAGER_A,
+        ),
+        (
+            "domain/buy_slots",
+            vec![("domain", "a.test"), ("count", "0")],
+            MANAGER_A,
+        ),
+        ("audit", vec![("page", "0")], ADMINS),
+        ("account/client_settings", vec![], MAILBOX_OWNERS),
+    ];
+
+    let mut violations = Vec::new();
+    let mut counts: BTreeMap<Outcome, usize> = BTreeMap::new();
+    for (endpoint, form, expected) in &table {
+        for (i, actor) in actors.iter().enumerate() {
+            if *endpoint == "mailboxes/alias_remove" {
+                // The alias to remove exists before every call, so an allowed actor succeeds.
+                let _ =
+                    postmaster_a.call("mailboxes/alias_add", &[("address", u), ("alias", "kept")]);
+            }
+            let got = outcome(actor.call(endpoint, form));
+            *counts.entry(got).or_default() += 1;
+            if got != expected[i] {
+                violations.push(format!(
+                    "{endpoint} as {}: expected {:?}, got {got:?}",
+                    ACTORS[i], expected[i]
+                ));
+            }
+        }
+    }
+    assert!(
+        violations.is_empty(),
+        "{} violations:\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
+    // The table is not vacuous: every outcome occurs.
+    assert_eq!(counts.len(), 4, "{counts:?}");
+    assert_eq!(
+        table.len(),
+        29,
+        "every administrative server function is in the table"
+    );
+}
