@@ -61,3 +61,19 @@ pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
             .map(|error| view! { <ErrorMessage error /> })
     }
 }
+
+/// Empties a form once its action succeeded. Without JavaScript the page comes back fresh
+/// after a post; with it, the typed values would otherwise stay and invite a second submit.
+pub fn reset_on_success<T, S>(value: S, form: NodeRef<leptos::html::Form>)
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if matches!(value.get(), Some(Ok(_)))
+            && let Some(form) = form.get()
+        {
+            form.reset();
+        }
+    });
+}

@@ -8,5 +8,5 @@ mod frame;
 
 pub use credentials::{CredentialsNotice, FlashNotice};
 pub use field::{OnOff, TextField};
-pub use form::{ErrorMessage, FieldError, FormError, action_error, field_error};
+pub use form::{ErrorMessage, FieldError, FormError, action_error, field_error, reset_on_success};
 pub use frame::{Frame, Guarded};

@@ -13,6 +13,7 @@ use crate::{
     },
     components::{
         CredentialsNotice, ErrorMessage, FormError, Guarded, TextField, action_error, field_error,
+        reset_on_success,
     },
     dto::{MailboxRow, Role},
     format::{bytes, yes_no},
@@ -67,6 +68,8 @@ fn MailboxesBody() -> impl IntoView {
         |(domain, page, search, _, _)| list_mailboxes(domain, page, search),
     );
     let handed_over = Resource::new(|| (), |_| take_credentials());
+    let form = NodeRef::new();
+    reset_on_success(value, form);
     let created_with_own_password = move || matches!(value.get(), Some(Ok(None)));
     view! {
         <h1>"Mailboxes of " {domain}</h1>
@@ -94,7 +97,7 @@ fn MailboxesBody() -> impl IntoView {
         </Show>
         <section class="card">
             <h2>"New mailbox"</h2>
-            <ActionForm action=create attr:class="grid-form" attr:id="create-mailbox">
+            <ActionForm action=create node_ref=form attr:class="grid-form" attr:id="create-mailbox">
                 <input type="hidden" name="domain" value=domain />
                 <FormError error=error />
                 {move || {

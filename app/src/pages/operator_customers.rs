@@ -9,6 +9,7 @@ use crate::{
     api::operator::{CreateCustomer, CreatePlan, list_customers, list_plans},
     components::{
         ErrorMessage, FieldError, FormError, Guarded, TextField, action_error, field_error,
+        reset_on_success,
     },
     dto::Role,
     format::euros,
@@ -43,6 +44,9 @@ fn CustomersBody() -> impl IntoView {
     let plan_error = action_error(create_plan.value());
     let customer_error = action_error(create_customer.value());
     let plans = Resource::new(move || create_plan.version().get(), |_| list_plans());
+    let (plan_form, customer_form) = (NodeRef::new(), NodeRef::new());
+    reset_on_success(create_plan.value(), plan_form);
+    reset_on_success(create_customer.value(), customer_form);
     let customers = Resource::new(
         move || create_customer.version().get(),
         |_| list_customers(),
@@ -55,7 +59,12 @@ fn CustomersBody() -> impl IntoView {
         <h1>"Customers and plans"</h1>
         <section class="card">
             <h2>"New customer"</h2>
-            <ActionForm action=create_customer attr:class="grid-form" attr:id="create-customer">
+            <ActionForm
+                action=create_customer
+                node_ref=customer_form
+                attr:class="grid-form"
+                attr:id="create-customer"
+            >
                 <FormError error=customer_error />
                 <TextField name="company_name" label="Company name" error=company_error required=true />
                 <TextField
@@ -130,7 +139,12 @@ fn CustomersBody() -> impl IntoView {
         </section>
         <section class="card">
             <h2>"New plan"</h2>
-            <ActionForm action=create_plan attr:class="grid-form" attr:id="create-plan">
+            <ActionForm
+                action=create_plan
+                node_ref=plan_form
+                attr:class="grid-form"
+                attr:id="create-plan"
+            >
                 <FormError error=plan_error />
                 <TextField name="name" label="Plan name" error=name_error required=true />
                 <TextField

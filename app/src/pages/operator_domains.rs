@@ -10,6 +10,7 @@ use crate::{
     api::operator::{AssignManager, RegisterDomain, list_customers, list_domains, list_managers},
     components::{
         ErrorMessage, FieldError, FlashNotice, FormError, Guarded, action_error, field_error,
+        reset_on_success,
     },
     dto::Role,
 };
@@ -38,6 +39,8 @@ fn DomainsBody() -> impl IntoView {
         |_| list_domains(),
     );
     let customers = Resource::new(|| (), |_| list_customers());
+    let form = NodeRef::new();
+    reset_on_success(value, form);
     let managers = Resource::new(|| (), |_| list_managers());
     view! {
         <h1>"Domains"</h1>
@@ -56,7 +59,7 @@ fn DomainsBody() -> impl IntoView {
         />
         <section class="card">
             <h2>"Register a domain"</h2>
-            <ActionForm action=register attr:class="grid-form" attr:id="register-domain">
+            <ActionForm action=register node_ref=form attr:class="grid-form" attr:id="register-domain">
                 <FormError error=error />
                 <div class="field">
                     <label for="domain">"Domain name"</label>

@@ -9,6 +9,7 @@ use crate::{
     api::operator::{CreateManager, list_managers},
     components::{
         ErrorMessage, FlashNotice, FormError, Guarded, TextField, action_error, field_error,
+        reset_on_success,
     },
     dto::Role,
 };
@@ -31,6 +32,8 @@ fn ManagersBody() -> impl IntoView {
     let [login_error, name_error, email_error] =
         ["login", "display_name", "email"].map(|f| field_error(error, f));
     let managers = Resource::new(move || create.version().get(), |_| list_managers());
+    let form = NodeRef::new();
+    reset_on_success(value, form);
     view! {
         <h1>"Managers"</h1>
         <FlashNotice
@@ -46,7 +49,7 @@ fn ManagersBody() -> impl IntoView {
         />
         <section class="card">
             <h2>"New manager"</h2>
-            <ActionForm action=create attr:class="grid-form" attr:id="create-manager">
+            <ActionForm action=create node_ref=form attr:class="grid-form" attr:id="create-manager">
                 <FormError error=error />
                 <TextField
                     name="login"
