@@ -33,6 +33,18 @@ pub fn euros(cents: i64) -> String {
     format!("€ {}.{:02}", cents / 100, (cents % 100).abs())
 }
 
+/// Percent-encodes text for a link's query string.
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

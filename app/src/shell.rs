@@ -9,6 +9,7 @@ use leptos_router::{
     path,
 };
 
+use crate::i18n::current_lang;
 use crate::pages::{
     account::AccountPage, audit::AuditPage, domain_mailboxes::DomainMailboxes,
     domain_overview::DomainOverviewPage, domains::DomainsPage, home::Home, login::LoginPage,
@@ -19,9 +20,10 @@ use crate::pages::{
 
 /// The document around every page, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = current_lang().code();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=lang>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -43,6 +45,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(current_lang());
     // Effects run only in the browser: this marks the page once the wasm client has taken over
     // (browser tests wait for it; it also helps anyone debugging).
     Effect::new(|_| {

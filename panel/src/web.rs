@@ -71,6 +71,7 @@ pub fn router(
             move || shell(options.clone())
         })
         .route("/healthz", get(|| async { "ok" }))
+        .route("/lang/{code}", get(switch_language))
         .nest_service(
             "/pkg",
             ServeDir::new(site_dir.join("pkg")).precompressed_gzip(),
@@ -83,4 +84,36 @@ pub fn router(
         .layer(session_layer)
         .layer(CompressionLayer::new())
         .with_state(options)
+}
+
+/// Where the language switch sends the browser back to.
+#[derive(serde::Deserialize)]
+struct Back {
+    back: Option<String>,
+}
+
+/// `GET /lang/{code}?back=/path`: keeps the chosen language in a cookie for a year and goes
+/// back to the page, now rendered in that language. Only paths on this site are followed.
+async fn switch_language(
+    axum::extract::Path(code): axum::extract::Path<String>,
+    axum::extract::Query(back): axum::extract::Query<Back>,
+) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    let Some(lang) = app::i18n::Lang::from_code(&code) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let back = back
+        .back
+        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .unwrap_or_else(|| "/".into());
+    let cookie = format!(
+        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        app::i18n::LANG_COOKIE,
+        lang.code()
+    );
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, back), (header::SET_COOKIE, cookie)],
+    )
+        .into_response()
 }

@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::tr;
+
 use crate::dto::OneTimeCredentials;
 
 #[component]
@@ -10,11 +12,11 @@ pub fn CredentialsNotice(credentials: OneTimeCredentials, title: &'static str) -
     view! {
         <section class="notice credentials" aria-live="polite">
             <h2>{title}</h2>
-            <p>"Copy this password now: it is shown only once and cannot be read back later."</p>
+            <p>{tr("Copy this password now: it is shown only once and cannot be read back later.", "Copia subito questa password: è mostrata una sola volta e non si potrà rileggere.")}</p>
             <dl>
-                <dt>"Login"</dt>
+                <dt>{tr("Login", "Utente")}</dt>
                 <dd class="credential-login">{credentials.login}</dd>
-                <dt>"Password"</dt>
+                <dt>{tr("Password", "Password")}</dt>
                 <dd>
                     <code class="credential-password">{credentials.password}</code>
                 </dd>

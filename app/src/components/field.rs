@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::tr;
+
 use crate::components::FieldError;
 
 /// A labelled text input whose error, if the last submission had one for `name`, sits under
@@ -50,8 +52,8 @@ pub fn TextField(
 #[component]
 pub fn OnOff(on: bool) -> impl IntoView {
     if on {
-        view! { <span class="state on">"ACTIVE"</span> }
+        view! { <span class="state on">{tr("ACTIVE", "ATTIVO")}</span> }
     } else {
-        view! { <span class="state off">"NOT ACTIVE"</span> }
+        view! { <span class="state off">{tr("NOT ACTIVE", "NON ATTIVO")}</span> }
     }
 }

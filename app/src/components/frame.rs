@@ -8,6 +8,7 @@ use crate::{
     api::auth::{Logout, current_user},
     components::ErrorMessage,
     dto::{Me, Role},
+    i18n::{Lang, tr, use_lang},
 };
 
 /// Renders `children` for a signed-in person of one of `roles`; sends everyone else to the
@@ -53,10 +54,10 @@ pub fn Guarded(
 pub fn Frame(me: Me, children: Children) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     let role = match me.role {
-        Role::Operator => "Operator",
+        Role::Operator => tr("Operator", "Operatore"),
         Role::Manager => "Manager",
         Role::Postmaster => "Postmaster",
-        Role::User => "Mailbox",
+        Role::User => tr("Mailbox", "Casella"),
     };
     let nav = if me.must_change_password {
         Vec::new()
@@ -68,7 +69,7 @@ pub fn Frame(me: Me, children: Children) -> impl IntoView {
             <a class="brand" href=me.home()>
                 "Casella"
             </a>
-            <nav class="mainnav" aria-label="Main">
+            <nav class="mainnav" aria-label=tr("Main", "Principale")>
                 {nav
                     .into_iter()
                     .map(|(href, label)| view! { <a href=href>{label}</a> })
@@ -79,9 +80,10 @@ pub fn Frame(me: Me, children: Children) -> impl IntoView {
                 " "
                 <span class="login">{me.login.clone()}</span>
             </span>
+            <LangSwitch />
             <ActionForm action=logout attr:class="logout">
                 <button type="submit" class="secondary">
-                    "Sign out"
+                    {tr("Sign out", "Esci")}
                 </button>
             </ActionForm>
         </header>
@@ -93,9 +95,12 @@ pub fn Frame(me: Me, children: Children) -> impl IntoView {
 fn nav_links(me: &Me) -> Vec<(String, String)> {
     let mut links: Vec<(String, String)> = match me.role {
         Role::Operator => vec![
-            ("/operator/domains".into(), "Domains".into()),
-            ("/operator/customers".into(), "Customers and plans".into()),
-            ("/operator/managers".into(), "Managers".into()),
+            ("/operator/domains".into(), tr("Domains", "Domini").into()),
+            (
+                "/operator/customers".into(),
+                tr("Customers and plans", "Clienti e piani").into(),
+            ),
+            ("/operator/managers".into(), "Manager".into()),
             ("/operator/monitor".into(), "Monitor".into()),
         ],
         Role::Manager | Role::Postmaster => me
@@ -103,11 +108,49 @@ fn nav_links(me: &Me) -> Vec<(String, String)> {
             .iter()
             .map(|d| (format!("/domains/{d}"), d.clone()))
             .collect(),
-        Role::User => vec![("/account".into(), "My mailbox".into())],
+        Role::User => vec![("/account".into(), tr("My mailbox", "La mia casella").into())],
     };
     if me.role != Role::User {
-        links.push(("/audit".into(), "Audit log".into()));
+        links.push(("/audit".into(), tr("Audit log", "Registro attività").into()));
     }
     links.push(("/password".into(), "Password".into()));
     links
+}
+
+/// Links to the page in the other language (a full page load, with or without JavaScript).
+#[component]
+pub fn LangSwitch() -> impl IntoView {
+    let lang = use_lang();
+    let here = leptos_router::hooks::use_location();
+    let link = move |to: Lang| {
+        let back = format!(
+            "{}{}",
+            here.pathname.get_untracked(),
+            here.search.get_untracked()
+        );
+        format!(
+            "/lang/{}?back={}",
+            to.code(),
+            crate::format::urlencode(&back)
+        )
+    };
+    view! {
+        <nav class="lang" aria-label=tr("Language", "Lingua")>
+            {[(Lang::It, "IT", "Italiano"), (Lang::En, "EN", "English")]
+                .into_iter()
+                .map(|(to, short, name)| {
+                    if to == lang {
+                        view! { <span aria-current="true" title=name>{short}</span> }.into_any()
+                    } else {
+                        view! {
+                            <a href=link(to) hreflang=to.code() title=name rel="external nofollow">
+                                {short}
+                            </a>
+                        }
+                            .into_any()
+                    }
+                })
+                .collect_view()}
+        </nav>
+    }
 }

@@ -9,4 +9,4 @@ mod frame;
 pub use credentials::{CredentialsNotice, FlashNotice};
 pub use field::{OnOff, TextField};
 pub use form::{ErrorMessage, FieldError, FormError, action_error, field_error, reset_on_success};
-pub use frame::{Frame, Guarded};
+pub use frame::{Frame, Guarded, LangSwitch};

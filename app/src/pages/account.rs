@@ -2,6 +2,8 @@
 //! `/account`: a mailbox owner's page: how to set up a mail client.
 
 use leptos::prelude::*;
+
+use crate::i18n::tr;
 use leptos_meta::Title;
 
 use crate::{
@@ -13,7 +15,7 @@ use crate::{
 #[component]
 pub fn AccountPage() -> impl IntoView {
     view! {
-        <Title text="My mailbox · Casella" />
+        <Title text=tr("My mailbox · Casella", "La mia casella · Casella") />
         <Guarded roles=&[Role::User]>
             <AccountBody />
         </Guarded>
@@ -24,13 +26,13 @@ pub fn AccountPage() -> impl IntoView {
 fn AccountBody() -> impl IntoView {
     let settings = Resource::new(|| (), |_| get_client_settings());
     view! {
-        <h1>"My mailbox"</h1>
+        <h1>{tr("My mailbox", "La mia casella")}</h1>
         <section class="card">
-            <h2>"Mail client settings"</h2>
+            <h2>{tr("Mail client settings", "Impostazioni del client di posta")}</h2>
             <p class="hint">
-                "Thunderbird, Outlook, Apple Mail and phones: use your full e-mail address as user name and your password."
+                {tr("Thunderbird, Outlook, Apple Mail and phones: use your full e-mail address as user name and your password.", "Thunderbird, Outlook, Apple Mail e smartphone: usa come nome utente il tuo indirizzo e-mail completo e la tua password.")}
             </p>
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            <Suspense fallback=|| view! { <p>{tr("Loading…", "Caricamento…")}</p> }>
                 {move || Suspend::new(async move {
                     match settings.await {
                         Ok(s) => {
@@ -38,39 +40,39 @@ fn AccountBody() -> impl IntoView {
                                 <table class="list" id="client-settings">
                                     <thead>
                                         <tr>
-                                            <th>"Service"</th>
-                                            <th>"Server"</th>
-                                            <th class="num">"Port"</th>
-                                            <th>"Security"</th>
+                                            <th>{tr("Service", "Servizio")}</th>
+                                            <th>{tr("Server", "Server")}</th>
+                                            <th class="num">{tr("Port", "Porta")}</th>
+                                            <th>{tr("Security", "Sicurezza")}</th>
                                         </tr>
                                     </thead>
                                     <tbody>
                                         <tr>
-                                            <td>"IMAP (incoming)"</td>
+                                            <td>{tr("IMAP (incoming)", "IMAP (in arrivo)")}</td>
                                             <td>{s.hostname.clone()}</td>
                                             <td class="num">{s.imaps_port}</td>
                                             <td>"SSL/TLS"</td>
                                         </tr>
                                         <tr>
-                                            <td>"IMAP (incoming)"</td>
+                                            <td>{tr("IMAP (incoming)", "IMAP (in arrivo)")}</td>
                                             <td>{s.hostname.clone()}</td>
                                             <td class="num">{s.imap_port}</td>
                                             <td>"STARTTLS"</td>
                                         </tr>
                                         <tr>
-                                            <td>"POP3 (incoming)"</td>
+                                            <td>{tr("POP3 (incoming)", "POP3 (in arrivo)")}</td>
                                             <td>{s.hostname.clone()}</td>
                                             <td class="num">{s.pop3s_port}</td>
                                             <td>"SSL/TLS"</td>
                                         </tr>
                                         <tr>
-                                            <td>"SMTP (outgoing)"</td>
+                                            <td>{tr("SMTP (outgoing)", "SMTP (in uscita)")}</td>
                                             <td>{s.hostname.clone()}</td>
                                             <td class="num">{s.submissions_port}</td>
                                             <td>"SSL/TLS"</td>
                                         </tr>
                                         <tr>
-                                            <td>"SMTP (outgoing)"</td>
+                                            <td>{tr("SMTP (outgoing)", "SMTP (in uscita)")}</td>
                                             <td>{s.hostname.clone()}</td>
                                             <td class="num">{s.submission_port}</td>
                                             <td>"STARTTLS"</td>

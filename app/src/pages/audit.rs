@@ -3,6 +3,8 @@
 //! manager its domains, a postmaster its domain), newest first.
 
 use leptos::prelude::*;
+
+use crate::i18n::tr;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -15,7 +17,7 @@ use crate::{
 #[component]
 pub fn AuditPage() -> impl IntoView {
     view! {
-        <Title text="Audit log · Casella" />
+        <Title text=tr("Audit log · Casella", "Registro attività · Casella") />
         <Guarded roles=&[Role::Operator, Role::Manager, Role::Postmaster]>
             <AuditBody />
         </Guarded>
@@ -34,9 +36,9 @@ fn AuditBody() -> impl IntoView {
     };
     let log = Resource::new(page, audit_log);
     view! {
-        <h1>"Audit log"</h1>
+        <h1>{tr("Audit log", "Registro attività")}</h1>
         <section class="card">
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <Transition fallback=|| view! { <p>{tr("Loading…", "Caricamento…")}</p> }>
                 {move || Suspend::new(async move {
                     match log.await {
                         Ok(log) => {
@@ -46,13 +48,13 @@ fn AuditBody() -> impl IntoView {
                                 <table class="list" id="audit-log">
                                     <thead>
                                         <tr>
-                                            <th>"When"</th>
-                                            <th>"Who"</th>
-                                            <th>"From"</th>
-                                            <th>"Action"</th>
-                                            <th>"On"</th>
-                                            <th>"Before"</th>
-                                            <th>"After"</th>
+                                            <th>{tr("When", "Quando")}</th>
+                                            <th>{tr("Who", "Chi")}</th>
+                                            <th>{tr("From", "Da")}</th>
+                                            <th>{tr("Action", "Azione")}</th>
+                                            <th>{tr("On", "Su")}</th>
+                                            <th>{tr("Before", "Prima")}</th>
+                                            <th>{tr("After", "Dopo")}</th>
                                         </tr>
                                     </thead>
                                     <tbody>
@@ -77,15 +79,15 @@ fn AuditBody() -> impl IntoView {
                                             .collect_view()}
                                     </tbody>
                                 </table>
-                                <nav class="pager" aria-label="Pages">
+                                <nav class="pager" aria-label=tr("Pages", "Pagine")>
                                     <span>{format!("{} entries", log.total)}</span>
                                     {(page > 0)
                                         .then(|| {
-                                            view! { <a href=format!("?page={}", page - 1)>"← Newer"</a> }
+                                            view! { <a href=format!("?page={}", page - 1)>{tr("← Newer", "← Più recenti")}</a> }
                                         })}
                                     {(page < last)
                                         .then(|| {
-                                            view! { <a href=format!("?page={}", page + 1)>"Older →"</a> }
+                                            view! { <a href=format!("?page={}", page + 1)>{tr("Older →", "Meno recenti →")}</a> }
                                         })}
                                 </nav>
                             }

@@ -3,6 +3,8 @@
 //! external messages of the last 24 hours, protocols, chat and 2FA; creating a mailbox.
 
 use leptos::prelude::*;
+
+use crate::i18n::tr;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -22,7 +24,7 @@ use crate::{
 #[component]
 pub fn DomainMailboxes() -> impl IntoView {
     view! {
-        <Title text="Mailboxes · Casella" />
+        <Title text=tr("Mailboxes · Casella", "Caselle · Casella") />
         <Guarded roles=&[Role::Postmaster, Role::Manager]>
             <MailboxesBody />
         </Guarded>
@@ -72,31 +74,31 @@ fn MailboxesBody() -> impl IntoView {
     reset_on_success(value, form);
     let created_with_own_password = move || matches!(value.get(), Some(Ok(None)));
     view! {
-        <h1>"Mailboxes of " {domain}</h1>
+        <h1>{tr("Mailboxes of ", "Caselle di ")} {domain}</h1>
         <p>
-            <a href=move || format!("/domains/{}", domain())>"← Domain overview"</a>
+            <a href=move || format!("/domains/{}", domain())>{tr("← Domain overview", "← Riepilogo del dominio")}</a>
         </p>
         {move || match value.get() {
             Some(Ok(credentials)) => credentials,
             _ => None,
         }
-            .map(|credentials| view! { <CredentialsNotice credentials title="Mailbox created" /> })}
+            .map(|credentials| view! { <CredentialsNotice credentials title=tr("Mailbox created", "Casella creata") /> })}
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 handed_over
                     .await
                     .ok()
                     .flatten()
-                    .map(|credentials| view! { <CredentialsNotice credentials title="Mailbox created" /> })
+                    .map(|credentials| view! { <CredentialsNotice credentials title=tr("Mailbox created", "Casella creata") /> })
             })}
         </Suspense>
         <Show when=created_with_own_password>
             <p class="notice" role="status">
-                "Mailbox created with the password you chose."
+                {tr("Mailbox created with the password you chose.", "Casella creata con la password scelta.")}
             </p>
         </Show>
         <section class="card">
-            <h2>"New mailbox"</h2>
+            <h2>{tr("New mailbox", "Nuova casella")}</h2>
             <ActionForm action=create node_ref=form attr:class="grid-form" attr:id="create-mailbox">
                 <input type="hidden" name="domain" value=domain />
                 <FormError error=error />
@@ -108,44 +110,44 @@ fn MailboxesBody() -> impl IntoView {
                                 <p class="form-error" id="slots-error" role="alert">
                                     {message}
                                     " "
-                                    <a href=format!("/domains/{}#slots", domain())>"Buy mailboxes"</a>
+                                    <a href=format!("/domains/{}#slots", domain())>{tr("Buy mailboxes", "Acquista caselle")}</a>
                                 </p>
                             }
                         })
                 }}
                 <TextField
                     name="local_part"
-                    label="Address (before the @)"
+                    label=tr("Address (before the @)", "Indirizzo (prima della @)")
                     error=local_part_error
                     required=true
-                    placeholder="name"
+                    placeholder=tr("name", "nome")
                 />
-                <TextField name="first_name" label="First name" error=first_name_error />
-                <TextField name="last_name" label="Last name" error=last_name_error />
+                <TextField name="first_name" label=tr("First name", "Nome") error=first_name_error />
+                <TextField name="last_name" label=tr("Last name", "Cognome") error=last_name_error />
                 <TextField
                     name="password"
-                    label="Password"
+                    label=tr("Password", "Password")
                     kind="password"
                     autocomplete="new-password"
                     error=password_error
-                    hint="At least 8 characters with upper and lower case letters, a digit and a special character. Leave empty to generate one."
+                    hint=tr("At least 8 characters with upper and lower case letters, a digit and a special character. Leave empty to generate one.", "Almeno 8 caratteri con lettere maiuscole e minuscole, una cifra e un carattere speciale. Lascia vuoto per generarla.")
                 />
                 <div class="actions">
-                    <button type="submit">"Create mailbox"</button>
+                    <button type="submit">{tr("Create mailbox", "Aggiungi casella")}</button>
                 </div>
             </ActionForm>
         </section>
         <section class="card">
             <div class="card-head">
-                <h2>"Mailboxes"</h2>
+                <h2>{tr("Mailboxes", "Caselle")}</h2>
                 <form method="get" class="search" role="search">
-                    <label for="q" class="visually-hidden">"Search"</label>
-                    <input id="q" name="q" type="search" placeholder="Search address or name" value=search />
-                    <button type="submit" class="secondary">"Search"</button>
+                    <label for="q" class="visually-hidden">{tr("Search", "Cerca")}</label>
+                    <input id="q" name="q" type="search" placeholder=tr("Search address or name", "Cerca indirizzo o nome") value=search />
+                    <button type="submit" class="secondary">{tr("Search", "Cerca")}</button>
                 </form>
             </div>
             <FormError error=chat_error />
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <Transition fallback=|| view! { <p>{tr("Loading…", "Caricamento…")}</p> }>
                 {move || Suspend::new(async move {
                     match mailboxes.await {
                         Ok(list) => {
@@ -156,21 +158,21 @@ fn MailboxesBody() -> impl IntoView {
                                 if q.is_empty() {
                                     format!("?page={p}")
                                 } else {
-                                    format!("?page={p}&q={}", urlencode(&q))
+                                    format!("?page={p}&q={}", crate::format::urlencode(&q))
                                 }
                             };
                             view! {
                                 <table class="list" id="mailbox-list">
                                     <thead>
                                         <tr>
-                                            <th>"Address"</th>
-                                            <th>"Name"</th>
-                                            <th class="num">"Quota used"</th>
-                                            <th>"Last login"</th>
-                                            <th class="num">"External, 24 h"</th>
-                                            <th>"IMAP / POP3 / SMTP"</th>
-                                            <th>"Chat"</th>
-                                            <th>"2FA"</th>
+                                            <th>{tr("Address", "Indirizzo")}</th>
+                                            <th>{tr("Name", "Nome")}</th>
+                                            <th class="num">{tr("Quota used", "Quota usata")}</th>
+                                            <th>{tr("Last login", "Ultimo accesso")}</th>
+                                            <th class="num">{tr("External, 24 h", "Esterni, 24 h")}</th>
+                                            <th>{tr("IMAP / POP3 / SMTP", "IMAP / POP3 / SMTP")}</th>
+                                            <th>{tr("Chat", "Chat")}</th>
+                                            <th>{tr("2FA", "2FA")}</th>
                                         </tr>
                                     </thead>
                                     <tbody>
@@ -181,7 +183,7 @@ fn MailboxesBody() -> impl IntoView {
                                             .collect_view()}
                                     </tbody>
                                 </table>
-                                <nav class="pager" aria-label="Pages">
+                                <nav class="pager" aria-label=tr("Pages", "Pagine")>
                                     <span>
                                         {format!(
                                             "{} mailboxes · page {} of {}",
@@ -191,9 +193,9 @@ fn MailboxesBody() -> impl IntoView {
                                         )}
                                     </span>
                                     {(page > 0)
-                                        .then(|| view! { <a href=link(page - 1) rel="prev">"← Previous"</a> })}
+                                        .then(|| view! { <a href=link(page - 1) rel="prev">{tr("← Previous", "← Precedente")}</a> })}
                                     {(page < last_page)
-                                        .then(|| view! { <a href=link(page + 1) rel="next">"Next →"</a> })}
+                                        .then(|| view! { <a href=link(page + 1) rel="next">{tr("Next →", "Successiva →")}</a> })}
                                 </nav>
                             }
                                 .into_any()
@@ -255,16 +257,4 @@ fn MailboxLine(row: MailboxRow, chat: ServerAction<SetChat>) -> impl IntoView {
 
 fn domain_part(address: &str) -> &str {
     address.rsplit_once('@').map(|(_, d)| d).unwrap_or_default()
-}
-
-/// Percent-encodes a search term for a link.
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -4,6 +4,8 @@
 //! and the webmail's company name.
 
 use leptos::prelude::*;
+
+use crate::i18n::tr;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -16,7 +18,7 @@ use crate::{
 #[component]
 pub fn DomainOverviewPage() -> impl IntoView {
     view! {
-        <Title text="Domain · Casella" />
+        <Title text=tr("Domain · Casella", "Dominio · Casella") />
         <Guarded roles=&[Role::Postmaster, Role::Manager]>
             <OverviewBody />
         </Guarded>
@@ -45,7 +47,7 @@ fn OverviewBody() -> impl IntoView {
     );
     view! {
         <h1>{domain}</h1>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+        <Transition fallback=|| view! { <p>{tr("Loading…", "Caricamento…")}</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
                     Ok(o) => {
@@ -79,27 +81,27 @@ fn Overview(
     };
     view! {
         <section class="card" id="mail-service">
-            <h2>"E-mail service"</h2>
+            <h2>{tr("E-mail service", "Gestione posta elettronica")}</h2>
             <dl class="facts">
-                <dt>"Service"</dt>
+                <dt>{tr("Service", "Servizio")}</dt>
                 <dd id="service-state">
                     <OnOff on=o.service_active />
                 </dd>
-                <dt>"Mailbox type"</dt>
+                <dt>{tr("Mailbox type", "Tipo di caselle")}</dt>
                 <dd id="mailbox-type">{o.mailbox_type.clone().unwrap_or_else(|| "—".into())}</dd>
-                <dt>"Mailboxes created"</dt>
+                <dt>{tr("Mailboxes created", "Caselle create")}</dt>
                 <dd id="mailboxes-created">{o.created}</dd>
-                <dt>"Still available"</dt>
+                <dt>{tr("Still available", "Ancora da creare")}</dt>
                 <dd id="mailboxes-available">{available}</dd>
             </dl>
             <p>
                 <a class="button" href=format!("/domains/{}/mailboxes", name.get_value())>
-                    "Manage mailboxes"
+                    {tr("Manage mailboxes", "Gestisci caselle di posta")}
                 </a>
             </p>
         </section>
         <section class="card" id="chat-management">
-            <h2>"Chat management"</h2>
+            <h2>{tr("Chat management", "Gestione chat")}</h2>
             <p>
                 "Chat service for the domain: " <span id="domain-chat">
                     <OnOff on=o.chat_enabled />
@@ -114,9 +116,9 @@ fn Overview(
                             <input type="hidden" name="enabled" value=(!o.chat_enabled).to_string() />
                             <button type="submit" id="toggle-domain-chat">
                                 {if o.chat_enabled {
-                                    "Switch the chat service off"
+                                    {tr("Switch the chat service off", "Disattiva il servizio chat")}
                                 } else {
-                                    "Switch the chat service on"
+                                    {tr("Switch the chat service on", "Attiva il servizio chat")}
                                 }}
                             </button>
                         </ActionForm>
@@ -126,24 +128,24 @@ fn Overview(
                 .managed
                 .then(|| {
                     view! {
-                        <p class="hint">"Only the postmaster can switch the domain's chat service."</p>
+                        <p class="hint">{tr("Only the postmaster can switch the domain's chat service.", "Solo il postmaster può attivare o disattivare il servizio chat del dominio.")}</p>
                     }
                 })}
-            <p class="hint">"Chat for every mailbox of the domain:"</p>
+            <p class="hint">{tr("Chat for every mailbox of the domain:", "Chat per tutte le caselle del dominio:")}</p>
             <FormError error=chat_all_error />
             <div class="inline-actions">
                 <ActionForm action=chat_all>
                     <input type="hidden" name="domain" value=name.get_value() />
                     <input type="hidden" name="enabled" value="true" />
                     <button type="submit" class="secondary" id="chat-all-on">
-                        "All mailboxes on"
+                        {tr("All mailboxes on", "Tutte le caselle attive")}
                     </button>
                 </ActionForm>
                 <ActionForm action=chat_all>
                     <input type="hidden" name="domain" value=name.get_value() />
                     <input type="hidden" name="enabled" value="false" />
                     <button type="submit" class="secondary" id="chat-all-off">
-                        "All mailboxes off"
+                        {tr("All mailboxes off", "Tutte le caselle disattive")}
                     </button>
                 </ActionForm>
             </div>
@@ -153,9 +155,9 @@ fn Overview(
             .then(|| {
                 view! {
                     <section class="card" id="slots">
-                        <h2>"Buy mailboxes"</h2>
+                        <h2>{tr("Buy mailboxes", "Acquista caselle")}</h2>
                         <p class="hint">
-                            "Each mailbox beyond the plan's included ones is charged monthly."
+                            {tr("Each mailbox beyond the plan's included ones is charged monthly.", "Ogni casella oltre quelle incluse nel piano è addebitata mensilmente.")}
                         </p>
                         {move || {
                             slots
@@ -173,26 +175,26 @@ fn Overview(
                         <ActionForm action=slots attr:class="grid-form">
                             <input type="hidden" name="domain" value=name.get_value() />
                             <FormError error=slots_error />
-                            <TextField name="count" label="How many" error=count_error value="1".to_string() />
+                            <TextField name="count" label=tr("How many", "Quante") error=count_error value="1".to_string() />
                             <div class="actions">
-                                <button type="submit">"Buy"</button>
+                                <button type="submit">{tr("Buy", "Acquista")}</button>
                             </div>
                         </ActionForm>
                     </section>
                     <section class="card" id="branding">
-                        <h2>"Webmail branding"</h2>
+                        <h2>{tr("Webmail branding", "Personalizzazione webmail")}</h2>
                         <ActionForm action=branding attr:class="grid-form">
                             <input type="hidden" name="domain" value=name.get_value() />
                             <FormError error=branding_error />
                             <TextField
                                 name="company_name"
-                                label="Company name"
+                                label=tr("Company name", "Ragione sociale")
                                 error=company_error
                                 value=o.brand_name.clone().unwrap_or_default()
-                                hint="Shown on the domain's webmail sign-in page and header."
+                                hint=tr("Shown on the domain's webmail sign-in page and header.", "Mostrato nella pagina di accesso e nell'intestazione della webmail del dominio.")
                             />
                             <div class="actions">
-                                <button type="submit">"Save"</button>
+                                <button type="submit">{tr("Save", "Salva")}</button>
                             </div>
                         </ActionForm>
                     </section>

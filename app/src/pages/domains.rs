@@ -2,6 +2,8 @@
 //! `/domains`: the domains a manager (or postmaster) administers, to pick one.
 
 use leptos::prelude::*;
+
+use crate::i18n::tr;
 use leptos_meta::Title;
 
 use crate::{
@@ -12,7 +14,7 @@ use crate::{
 #[component]
 pub fn DomainsPage() -> impl IntoView {
     view! {
-        <Title text="Domains · Casella" />
+        <Title text=tr("Domains · Casella", "Domini · Casella") />
         <Guarded roles=&[Role::Manager, Role::Postmaster]>
             <DomainsBody />
         </Guarded>
@@ -23,10 +25,10 @@ pub fn DomainsPage() -> impl IntoView {
 fn DomainsBody() -> impl IntoView {
     let domains = use_context::<Me>().map(|me| me.domains).unwrap_or_default();
     view! {
-        <h1>"Your domains"</h1>
+        <h1>{tr("Your domains", "I tuoi domini")}</h1>
         <section class="card">
             {if domains.is_empty() {
-                view! { <p class="empty">"No domain is assigned to you yet."</p> }.into_any()
+                view! { <p class="empty">{tr("No domain is assigned to you yet.", "Nessun dominio ti è ancora assegnato.")}</p> }.into_any()
             } else {
                 view! {
                     <ul class="domain-list" id="my-domains">

@@ -2,11 +2,13 @@
 //! `/login`: one sign-in form for every role.
 
 use leptos::prelude::*;
+
+use crate::i18n::tr;
 use leptos_meta::Title;
 
 use crate::{
     api::auth::Login,
-    components::{FieldError, FormError, action_error, field_error},
+    components::{FieldError, FormError, LangSwitch, action_error, field_error},
 };
 
 #[component]
@@ -17,15 +19,16 @@ pub fn LoginPage() -> impl IntoView {
     let login_error = field_error(error, "login");
     let password_error = field_error(error, "password");
     view! {
-        <Title text="Sign in · Casella" />
+        <Title text=tr("Sign in · Casella", "Accedi · Casella") />
         <main class="page narrow">
+            <LangSwitch />
             <div class="card">
                 <p class="brand-line">"Casella"</p>
-                <h1>"Sign in"</h1>
-                <p class="hint">"Use your e-mail address (or operator login) and password."</p>
+                <h1>{tr("Sign in", "Accedi")}</h1>
+                <p class="hint">{tr("Use your e-mail address (or operator login) and password.", "Usa il tuo indirizzo e-mail (o l'utente operatore) e la password.")}</p>
                 <ActionForm action=login attr:class="stack" attr:id="login-form">
                     <FormError error=error />
-                    <label for="login">"E-mail address or login"</label>
+                    <label for="login">{tr("E-mail address or login", "Indirizzo e-mail o utente")}</label>
                     <input
                         id="login"
                         name="login"
@@ -36,7 +39,7 @@ pub fn LoginPage() -> impl IntoView {
                         aria-describedby="login-error"
                     />
                     <FieldError field="login" message=login_error />
-                    <label for="password">"Password"</label>
+                    <label for="password">{tr("Password", "Password")}</label>
                     <input
                         id="password"
                         name="password"
@@ -47,7 +50,7 @@ pub fn LoginPage() -> impl IntoView {
                         aria-describedby="password-error"
                     />
                     <FieldError field="password" message=password_error />
-                    <button type="submit">"Sign in"</button>
+                    <button type="submit">{tr("Sign in", "Accedi")}</button>
                 </ActionForm>
             </div>
         </main>

@@ -4,6 +4,8 @@
 //! deletion.
 
 use leptos::prelude::*;
+
+use crate::i18n::tr;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -26,7 +28,7 @@ use crate::{
 #[component]
 pub fn MailboxPage() -> impl IntoView {
     view! {
-        <Title text="Mailbox · Casella" />
+        <Title text=tr("Mailbox · Casella", "Casella · Casella") />
         <Guarded roles=&[Role::Postmaster, Role::Manager]>
             <MailboxBody />
         </Guarded>
@@ -85,20 +87,20 @@ fn MailboxBody() -> impl IntoView {
             Some(Ok(credentials)) => credentials,
             _ => None,
         }
-            .map(|credentials| view! { <CredentialsNotice credentials title="New password" /> })}
+            .map(|credentials| view! { <CredentialsNotice credentials title=tr("New password", "Nuova password") /> })}
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 handed_over
                     .await
                     .ok()
                     .flatten()
-                    .map(|credentials| view! { <CredentialsNotice credentials title="New password" /> })
+                    .map(|credentials| view! { <CredentialsNotice credentials title=tr("New password", "Nuova password") /> })
             })}
         </Suspense>
         <Show when=move || matches!(password_value.get(), Some(Ok(None)))>
-            <p class="notice" role="status">"Password changed."</p>
+            <p class="notice" role="status">{tr("Password changed.", "Password cambiata.")}</p>
         </Show>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+        <Transition fallback=|| view! { <p>{tr("Loading…", "Caricamento…")}</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(d) => view! { <MailboxForms d actions /> }.into_any(),
@@ -132,27 +134,27 @@ fn MailboxForms(d: MailboxDetail, actions: Actions) -> impl IntoView {
     let list_href = format!("/domains/{}/mailboxes", d.domain);
     view! {
         <p>
-            <a href=list_href>"← Mailboxes of " {d.domain.clone()}</a>
+            <a href=list_href>{tr("← Mailboxes of ", "← Caselle di ")} {d.domain.clone()}</a>
         </p>
         <section class="card" id="general">
-            <h2>"General"</h2>
+            <h2>{tr("General", "Generali")}</h2>
             <dl class="facts">
-                <dt>"Quota used"</dt>
+                <dt>{tr("Quota used", "Quota usata")}</dt>
                 <dd id="quota-used">
                     {format!("{} of {}", bytes(d.row.used_bytes), bytes(d.row.quota_bytes))}
                 </dd>
-                <dt>"Last login"</dt>
+                <dt>{tr("Last login", "Ultimo accesso")}</dt>
                 <dd>{d.row.last_login.clone().unwrap_or_else(|| "never".into())}</dd>
-                <dt>"Messages to external recipients, last 24 h"</dt>
+                <dt>{tr("Messages to external recipients, last 24 h", "Messaggi a destinatari esterni, ultime 24 h")}</dt>
                 <dd id="external-24h">{d.row.external_24h}</dd>
-                <dt>"Daily limit to external recipients"</dt>
+                <dt>{tr("Daily limit to external recipients", "Limite invio giornaliero verso l'esterno")}</dt>
                 <dd id="send-tier">{d.row.send_tier}</dd>
-                <dt>"Two-factor authentication"</dt>
+                <dt>{tr("Two-factor authentication", "Autenticazione a due fattori")}</dt>
                 <dd>{if d.row.two_factor { "on" } else { "off" }}</dd>
             </dl>
             <ActionForm action=actions.quota attr:class="inline-form" attr:id="quota-form">
                 <input type="hidden" name="address" value=address.get_value() />
-                <label for="quota">"Quota"</label>
+                <label for="quota">{tr("Quota", "Quota")}</label>
                 <select id="quota" name="quota">
                     {tiers
                         .iter()
@@ -167,7 +169,7 @@ fn MailboxForms(d: MailboxDetail, actions: Actions) -> impl IntoView {
                         })
                         .collect_view()}
                 </select>
-                <button type="submit">"Save quota"</button>
+                <button type="submit">{tr("Save quota", "Salva quota")}</button>
                 <FormError error=quota_error />
                 <FieldError field="quota" message=field_error(quota_error, "quota") />
             </ActionForm>
@@ -183,7 +185,7 @@ fn MailboxForms(d: MailboxDetail, actions: Actions) -> impl IntoView {
                             attr:id="send-tier-form"
                         >
                             <input type="hidden" name="address" value=address.get_value() />
-                            <label for="send_tier">"Daily send limit"</label>
+                            <label for="send_tier">{tr("Daily send limit", "Limite invio giornaliero")}</label>
                             <select id="send_tier" name="send_tier">
                                 {tiers
                                     .into_iter()
@@ -196,7 +198,7 @@ fn MailboxForms(d: MailboxDetail, actions: Actions) -> impl IntoView {
                                     })
                                     .collect_view()}
                             </select>
-                            <button type="submit">"Save limit"</button>
+                            <button type="submit">{tr("Save limit", "Salva limite")}</button>
                             <FormError error=tier_error />
                             <FieldError
                                 field="send_tier"
@@ -207,60 +209,60 @@ fn MailboxForms(d: MailboxDetail, actions: Actions) -> impl IntoView {
                 })}
         </section>
         <section class="card" id="personal">
-            <h2>"Personal data"</h2>
+            <h2>{tr("Personal data", "Dati anagrafici")}</h2>
             <ActionForm action=actions.personal attr:class="grid-form">
                 <input type="hidden" name="address" value=address.get_value() />
                 <FormError error=personal_error />
                 <TextField
                     name="first_name"
-                    label="First name"
+                    label=tr("First name", "Nome")
                     error=first_error
                     value=d.row.first_name.clone()
                 />
                 <TextField
                     name="last_name"
-                    label="Last name"
+                    label=tr("Last name", "Cognome")
                     error=last_error
                     value=d.row.last_name.clone()
                 />
                 <div class="actions">
-                    <button type="submit">"Save"</button>
+                    <button type="submit">{tr("Save", "Salva")}</button>
                 </div>
             </ActionForm>
             {move || {
                 matches!(actions.personal.value().get(), Some(Ok(())))
-                    .then(|| view! { <p class="notice" role="status">"Saved."</p> })
+                    .then(|| view! { <p class="notice" role="status">{tr("Saved.", "Salvato.")}</p> })
             }}
         </section>
         <section class="card" id="password">
-            <h2>"Password"</h2>
+            <h2>{tr("Password", "Password")}</h2>
             <ActionForm action=actions.password attr:class="grid-form">
                 <input type="hidden" name="address" value=address.get_value() />
                 <FormError error=password_error />
                 <TextField
                     name="password"
-                    label="New password"
+                    label=tr("New password", "Nuova password")
                     kind="password"
                     autocomplete="new-password"
                     error=new_error
-                    hint="At least 8 characters with upper and lower case letters, a digit and a special character. Leave both empty to generate one."
+                    hint=tr("At least 8 characters with upper and lower case letters, a digit and a special character. Leave both empty to generate one.", "Almeno 8 caratteri con lettere maiuscole e minuscole, una cifra e un carattere speciale. Lascia vuoti entrambi per generarla.")
                 />
                 <TextField
                     name="repeat"
-                    label="Repeat the password"
+                    label=tr("Repeat the password", "Ripeti password")
                     kind="password"
                     autocomplete="new-password"
                     error=repeat_error
                 />
                 <div class="actions">
-                    <button type="submit">"Set password"</button>
+                    <button type="submit">{tr("Set password", "Imposta password")}</button>
                 </div>
             </ActionForm>
         </section>
         <section class="card" id="security">
-            <h2>"Protocols and chat"</h2>
+            <h2>{tr("Protocols and chat", "Protocolli e chat")}</h2>
             <p class="hint">
-                "A switched-off protocol refuses that mail client's sign-in; the webmail keeps working."
+                {tr("A switched-off protocol refuses that mail client's sign-in; the webmail keeps working.", "Un protocollo disattivato rifiuta l'accesso di quel client di posta; la webmail continua a funzionare.")}
             </p>
             <ActionForm action=actions.protocols attr:class="checks" attr:id="protocols-form">
                 <input type="hidden" name="address" value=address.get_value() />
@@ -276,11 +278,11 @@ fn MailboxForms(d: MailboxDetail, actions: Actions) -> impl IntoView {
                     <input type="checkbox" name="smtp" value="on" checked=p.smtp />
                     " SMTP"
                 </label>
-                <button type="submit">"Save protocols"</button>
+                <button type="submit">{tr("Save protocols", "Salva protocolli")}</button>
                 <FormError error=protocols_error />
             </ActionForm>
             <div class="inline-actions">
-                <span>"Chat: " <span id="mailbox-chat"><OnOff on=d.row.chat /></span></span>
+                <span>{tr("Chat: ", "Chat: ")} <span id="mailbox-chat"><OnOff on=d.row.chat /></span></span>
                 <ActionForm action=actions.chat>
                     <input type="hidden" name="address" value=address.get_value() />
                     <input type="hidden" name="enabled" value=(!d.row.chat).to_string() />
@@ -292,8 +294,8 @@ fn MailboxForms(d: MailboxDetail, actions: Actions) -> impl IntoView {
             <FormError error=chat_error />
         </section>
         <section class="card" id="aliases">
-            <h2>"Aliases"</h2>
-            <p class="hint">"Other addresses of the domain that deliver to this mailbox."</p>
+            <h2>{tr("Aliases", "Alias")}</h2>
+            <p class="hint">{tr("Other addresses of the domain that deliver to this mailbox.", "Altri indirizzi del dominio che recapitano in questa casella.")}</p>
             <ul class="aliases">
                 {d
                     .aliases
@@ -311,7 +313,7 @@ fn MailboxForms(d: MailboxDetail, actions: Actions) -> impl IntoView {
                                         class="secondary"
                                         aria-label=format!("Remove {alias}")
                                     >
-                                        "Remove"
+                                        {tr("Remove", "Rimuovi")}
                                     </button>
                                 </ActionForm>
                             </li>
@@ -322,7 +324,7 @@ fn MailboxForms(d: MailboxDetail, actions: Actions) -> impl IntoView {
             <FormError error=remove_error />
             <ActionForm action=actions.add_alias attr:class="inline-form" attr:id="alias-form">
                 <input type="hidden" name="address" value=address.get_value() />
-                <label for="alias">"New alias"</label>
+                <label for="alias">{tr("New alias", "Nuovo alias")}</label>
                 <div class="input-suffix">
                     <input
                         id="alias"
@@ -334,7 +336,7 @@ fn MailboxForms(d: MailboxDetail, actions: Actions) -> impl IntoView {
                     />
                     <span class="suffix">"@" {d.domain.clone()}</span>
                 </div>
-                <button type="submit">"Add alias"</button>
+                <button type="submit">{tr("Add alias", "Aggiungi alias")}</button>
                 <FormError error=alias_error />
                 <FieldError field="alias" message=alias_field_error />
             </ActionForm>
@@ -343,20 +345,20 @@ fn MailboxForms(d: MailboxDetail, actions: Actions) -> impl IntoView {
             .then(|| {
                 view! {
                     <section class="card danger" id="delete">
-                        <h2>"Delete the mailbox"</h2>
+                        <h2>{tr("Delete the mailbox", "Elimina la casella")}</h2>
                         <p>
-                            "All its messages and folders are destroyed. This cannot be undone."
+                            {tr("All its messages and folders are destroyed. This cannot be undone.", "Tutti i messaggi e le cartelle vengono distrutti. L'operazione non si può annullare.")}
                         </p>
                         <ActionForm action=actions.delete attr:class="grid-form">
                             <input type="hidden" name="address" value=address.get_value() />
                             <FormError error=delete_error />
                             <TextField
                                 name="confirm"
-                                label="Type the address to confirm"
+                                label=tr("Type the address to confirm", "Scrivi l'indirizzo per confermare")
                                 error=confirm_error
                             />
                             <div class="actions">
-                                <button type="submit" class="danger">"Delete mailbox"</button>
+                                <button type="submit" class="danger">{tr("Delete mailbox", "Elimina casella")}</button>
                             </div>
                         </ActionForm>
                     </section>

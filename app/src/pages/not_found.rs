@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::tr;
+
 #[component]
 pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -11,9 +13,9 @@ pub fn NotFound() -> impl IntoView {
     }
     view! {
         <main class="page narrow">
-            <h1>"Page not found"</h1>
+            <h1>{tr("Page not found", "Pagina non trovata")}</h1>
             <p>
-                <a href="/">"Back to Casella"</a>
+                <a href="/">{tr("Back to Casella", "Torna a Casella")}</a>
             </p>
         </main>
     }

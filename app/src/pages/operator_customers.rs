@@ -3,6 +3,8 @@
 //! representative.
 
 use leptos::prelude::*;
+
+use crate::i18n::tr;
 use leptos_meta::Title;
 
 use crate::{
@@ -18,7 +20,7 @@ use crate::{
 #[component]
 pub fn OperatorCustomers() -> impl IntoView {
     view! {
-        <Title text="Customers and plans · Casella" />
+        <Title text=tr("Customers and plans · Casella", "Clienti e piani · Casella") />
         <Guarded roles=&[Role::Operator]>
             <CustomersBody />
         </Guarded>
@@ -56,9 +58,9 @@ fn CustomersBody() -> impl IntoView {
     let [company_error, legal_error, plan_field_error] =
         ["company_name", "legal_email", "plan"].map(|f| field_error(customer_error, f));
     view! {
-        <h1>"Customers and plans"</h1>
+        <h1>{tr("Customers and plans", "Clienti e piani")}</h1>
         <section class="card">
-            <h2>"New customer"</h2>
+            <h2>{tr("New customer", "Nuovo cliente")}</h2>
             <ActionForm
                 action=create_customer
                 node_ref=customer_form
@@ -66,17 +68,17 @@ fn CustomersBody() -> impl IntoView {
                 attr:id="create-customer"
             >
                 <FormError error=customer_error />
-                <TextField name="company_name" label="Company name" error=company_error required=true />
+                <TextField name="company_name" label=tr("Company name", "Ragione sociale") error=company_error required=true />
                 <TextField
                     name="legal_email"
-                    label="Legal representative's e-mail"
+                    label=tr("Legal representative's e-mail", "E-mail del rappresentante legale")
                     kind="email"
                     error=legal_error
                     required=true
-                    hint="Postmaster credentials and cost changes are sent here."
+                    hint=tr("Postmaster credentials and cost changes are sent here.", "Qui arrivano le credenziali del postmaster e le variazioni di costo.")
                 />
                 <div class="field">
-                    <label for="plan">"Plan"</label>
+                    <label for="plan">{tr("Plan", "Piano")}</label>
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
                             let list = plans.await.unwrap_or_default();
@@ -93,13 +95,13 @@ fn CustomersBody() -> impl IntoView {
                     <FieldError field="plan" message=plan_field_error />
                 </div>
                 <div class="actions">
-                    <button type="submit">"Create customer"</button>
+                    <button type="submit">{tr("Create customer", "Crea cliente")}</button>
                 </div>
             </ActionForm>
         </section>
         <section class="card">
-            <h2>"Customers"</h2>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <h2>{tr("Customers", "Clienti")}</h2>
+            <Transition fallback=|| view! { <p>{tr("Loading…", "Caricamento…")}</p> }>
                 {move || Suspend::new(async move {
                     match customers.await {
                         Ok(rows) => {
@@ -107,10 +109,10 @@ fn CustomersBody() -> impl IntoView {
                                 <table class="list" id="customer-list">
                                     <thead>
                                         <tr>
-                                            <th>"Company"</th>
-                                            <th>"Legal representative"</th>
-                                            <th>"Plan"</th>
-                                            <th class="num">"Mailboxes bought"</th>
+                                            <th>{tr("Company", "Azienda")}</th>
+                                            <th>{tr("Legal representative", "Rappresentante legale")}</th>
+                                            <th>{tr("Plan", "Piano")}</th>
+                                            <th class="num">{tr("Mailboxes bought", "Caselle acquistate")}</th>
                                         </tr>
                                     </thead>
                                     <tbody>
@@ -138,7 +140,7 @@ fn CustomersBody() -> impl IntoView {
             </Transition>
         </section>
         <section class="card">
-            <h2>"New plan"</h2>
+            <h2>{tr("New plan", "Nuovo piano")}</h2>
             <ActionForm
                 action=create_plan
                 node_ref=plan_form
@@ -146,16 +148,16 @@ fn CustomersBody() -> impl IntoView {
                 attr:id="create-plan"
             >
                 <FormError error=plan_error />
-                <TextField name="name" label="Plan name" error=name_error required=true />
+                <TextField name="name" label=tr("Plan name", "Nome del piano") error=name_error required=true />
                 <TextField
                     name="mailbox_type"
-                    label="Mailbox type"
+                    label=tr("Mailbox type", "Tipo di caselle")
                     error=type_error
                     value="Business Mail".to_string()
                 />
                 <TextField
                     name="included_mailboxes"
-                    label="Included mailboxes"
+                    label=tr("Included mailboxes", "Caselle incluse")
                     error=included_error
                     value="6".to_string()
                 />
@@ -168,19 +170,19 @@ fn CustomersBody() -> impl IntoView {
                                 label=label
                                 error=field_error(plan_error, name)
                                 value="0".to_string()
-                                hint="Euro a month"
+                                hint=tr("Euro a month", "Euro al mese")
                             />
                         }
                     })
                     .collect_view()}
                 <div class="actions">
-                    <button type="submit">"Create plan"</button>
+                    <button type="submit">{tr("Create plan", "Crea piano")}</button>
                 </div>
             </ActionForm>
         </section>
         <section class="card">
-            <h2>"Plans"</h2>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <h2>{tr("Plans", "Piani")}</h2>
+            <Transition fallback=|| view! { <p>{tr("Loading…", "Caricamento…")}</p> }>
                 {move || Suspend::new(async move {
                     match plans.await {
                         Ok(rows) => {
@@ -188,13 +190,13 @@ fn CustomersBody() -> impl IntoView {
                                 <table class="list" id="plan-list">
                                     <thead>
                                         <tr>
-                                            <th>"Plan"</th>
-                                            <th>"Type"</th>
-                                            <th class="num">"Included"</th>
-                                            <th class="num">"Extra mailbox"</th>
+                                            <th>{tr("Plan", "Piano")}</th>
+                                            <th>{tr("Type", "Tipo")}</th>
+                                            <th class="num">{tr("Included", "Incluse")}</th>
+                                            <th class="num">{tr("Extra mailbox", "Casella aggiuntiva")}</th>
                                             <th class="num">"25 / 50 / 100 GB"</th>
-                                            <th class="num">"Send tiers"</th>
-                                            <th class="num">"Archive"</th>
+                                            <th class="num">{tr("Send tiers", "Limiti di invio")}</th>
+                                            <th class="num">{tr("Archive", "Archivio")}</th>
                                         </tr>
                                     </thead>
                                     <tbody>

@@ -4,6 +4,8 @@
 //! domain to a manager.
 
 use leptos::prelude::*;
+
+use crate::i18n::tr;
 use leptos_meta::Title;
 
 use crate::{
@@ -18,7 +20,7 @@ use crate::{
 #[component]
 pub fn OperatorDomains() -> impl IntoView {
     view! {
-        <Title text="Domains · Casella" />
+        <Title text=tr("Domains · Casella", "Domini · Casella") />
         <Guarded roles=&[Role::Operator]>
             <DomainsBody />
         </Guarded>
@@ -43,7 +45,7 @@ fn DomainsBody() -> impl IntoView {
     reset_on_success(value, form);
     let managers = Resource::new(|| (), |_| list_managers());
     view! {
-        <h1>"Domains"</h1>
+        <h1>{tr("Domains", "Domini")}</h1>
         <FlashNotice
             id="registered"
             message=Signal::derive(move || {
@@ -58,11 +60,11 @@ fn DomainsBody() -> impl IntoView {
             })
         />
         <section class="card">
-            <h2>"Register a domain"</h2>
+            <h2>{tr("Register a domain", "Registra un dominio")}</h2>
             <ActionForm action=register node_ref=form attr:class="grid-form" attr:id="register-domain">
                 <FormError error=error />
                 <div class="field">
-                    <label for="domain">"Domain name"</label>
+                    <label for="domain">{tr("Domain name", "Nome del dominio")}</label>
                     <input
                         id="domain"
                         name="domain"
@@ -76,7 +78,7 @@ fn DomainsBody() -> impl IntoView {
                     <FieldError field="domain" message=domain_error />
                 </div>
                 <div class="field">
-                    <label for="customer">"Customer"</label>
+                    <label for="customer">{tr("Customer", "Cliente")}</label>
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
                             let list = customers.await.unwrap_or_default();
@@ -104,34 +106,34 @@ fn DomainsBody() -> impl IntoView {
                     </Suspense>
                     <FieldError field="customer" message=customer_error />
                     <p class="hint">
-                        "The postmaster's password goes by e-mail to the customer's legal representative."
+                        {tr("The postmaster's password goes by e-mail to the customer's legal representative.", "La password del postmaster viene inviata via e-mail al rappresentante legale del cliente.")}
                     </p>
                 </div>
                 <div class="actions">
-                    <button type="submit">"Register domain"</button>
+                    <button type="submit">{tr("Register domain", "Registra dominio")}</button>
                 </div>
             </ActionForm>
         </section>
         <section class="card">
-            <h2>"All domains"</h2>
+            <h2>{tr("All domains", "Tutti i domini")}</h2>
             <FormError error=assign_error />
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <Transition fallback=|| view! { <p>{tr("Loading…", "Caricamento…")}</p> }>
                 {move || Suspend::new(async move {
                     let managers = managers.await.unwrap_or_default();
                     match domains.await {
                         Ok(rows) if rows.is_empty() => {
-                            view! { <p class="empty">"No domain yet."</p> }.into_any()
+                            view! { <p class="empty">{tr("No domain yet.", "Ancora nessun dominio.")}</p> }.into_any()
                         }
                         Ok(rows) => {
                             view! {
                                 <table class="list" id="domain-list">
                                     <thead>
                                         <tr>
-                                            <th>"Domain"</th>
-                                            <th>"Customer"</th>
-                                            <th class="num">"Mailboxes"</th>
-                                            <th>"Registered"</th>
-                                            <th>"Manager"</th>
+                                            <th>{tr("Domain", "Dominio")}</th>
+                                            <th>{tr("Customer", "Cliente")}</th>
+                                            <th class="num">{tr("Mailboxes", "Caselle")}</th>
+                                            <th>{tr("Registered", "Registrato")}</th>
+                                            <th>{tr("Manager", "Manager")}</th>
                                         </tr>
                                     </thead>
                                     <tbody>
@@ -156,7 +158,7 @@ fn DomainsBody() -> impl IntoView {
                                                                     aria-label=label
                                                                 >
                                                                     <option value="" selected=current.is_empty()>
-                                                                        "— none —"
+                                                                        {tr("— none —", "— nessuno —")}
                                                                     </option>
                                                                     {managers
                                                                         .into_iter()
@@ -171,7 +173,7 @@ fn DomainsBody() -> impl IntoView {
                                                                         .collect_view()}
                                                                 </select>
                                                                 <button type="submit" class="secondary">
-                                                                    "Set"
+                                                                    {tr("Set", "Imposta")}
                                                                 </button>
                                                             </ActionForm>
                                                         </td>

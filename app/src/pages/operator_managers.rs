@@ -3,6 +3,8 @@
 //! to it). Domains are given to managers on the domains page.
 
 use leptos::prelude::*;
+
+use crate::i18n::tr;
 use leptos_meta::Title;
 
 use crate::{
@@ -17,7 +19,7 @@ use crate::{
 #[component]
 pub fn OperatorManagers() -> impl IntoView {
     view! {
-        <Title text="Managers · Casella" />
+        <Title text=tr("Managers · Casella", "Manager · Casella") />
         <Guarded roles=&[Role::Operator]>
             <ManagersBody />
         </Guarded>
@@ -35,7 +37,7 @@ fn ManagersBody() -> impl IntoView {
     let form = NodeRef::new();
     reset_on_success(value, form);
     view! {
-        <h1>"Managers"</h1>
+        <h1>{tr("Managers", "Manager")}</h1>
         <FlashNotice
             id="manager-created"
             message=Signal::derive(move || {
@@ -48,33 +50,33 @@ fn ManagersBody() -> impl IntoView {
             })
         />
         <section class="card">
-            <h2>"New manager"</h2>
+            <h2>{tr("New manager", "Nuovo manager")}</h2>
             <ActionForm action=create node_ref=form attr:class="grid-form" attr:id="create-manager">
                 <FormError error=error />
                 <TextField
                     name="login"
-                    label="Login"
+                    label=tr("Login", "Utente")
                     error=login_error
                     required=true
-                    hint="Letters, digits, dots, hyphens and underscores."
+                    hint=tr("Letters, digits, dots, hyphens and underscores.", "Lettere, cifre, punti, trattini e trattini bassi.")
                 />
-                <TextField name="display_name" label="Name" error=name_error required=true />
+                <TextField name="display_name" label=tr("Name", "Nome") error=name_error required=true />
                 <TextField
                     name="email"
-                    label="E-mail"
+                    label=tr("E-mail", "E-mail")
                     kind="email"
                     error=email_error
                     required=true
-                    hint="The credentials are sent here."
+                    hint=tr("The credentials are sent here.", "Le credenziali vengono inviate qui.")
                 />
                 <div class="actions">
-                    <button type="submit">"Create manager"</button>
+                    <button type="submit">{tr("Create manager", "Crea manager")}</button>
                 </div>
             </ActionForm>
         </section>
         <section class="card">
-            <h2>"All managers"</h2>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <h2>{tr("All managers", "Tutti i manager")}</h2>
+            <Transition fallback=|| view! { <p>{tr("Loading…", "Caricamento…")}</p> }>
                 {move || Suspend::new(async move {
                     match managers.await {
                         Ok(rows) => {
@@ -82,10 +84,10 @@ fn ManagersBody() -> impl IntoView {
                                 <table class="list" id="manager-list">
                                     <thead>
                                         <tr>
-                                            <th>"Login"</th>
-                                            <th>"Name"</th>
-                                            <th>"E-mail"</th>
-                                            <th>"Domains"</th>
+                                            <th>{tr("Login", "Utente")}</th>
+                                            <th>{tr("Name", "Nome")}</th>
+                                            <th>{tr("E-mail", "E-mail")}</th>
+                                            <th>{tr("Domains", "Domini")}</th>
                                         </tr>
                                     </thead>
                                     <tbody>

@@ -3,6 +3,8 @@
 //! and the monthly cost (seed 002, "Monitor").
 
 use leptos::prelude::*;
+
+use crate::i18n::tr;
 use leptos_meta::Title;
 
 use crate::{
@@ -15,7 +17,7 @@ use crate::{
 #[component]
 pub fn OperatorMonitor() -> impl IntoView {
     view! {
-        <Title text="Monitor · Casella" />
+        <Title text=tr("Monitor · Casella", "Monitor · Casella") />
         <Guarded roles=&[Role::Operator]>
             <MonitorBody />
         </Guarded>
@@ -26,9 +28,9 @@ pub fn OperatorMonitor() -> impl IntoView {
 fn MonitorBody() -> impl IntoView {
     let rows = Resource::new(|| (), |_| monitor());
     view! {
-        <h1>"Monitor"</h1>
+        <h1>{tr("Monitor", "Monitor")}</h1>
         <section class="card">
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <Transition fallback=|| view! { <p>{tr("Loading…", "Caricamento…")}</p> }>
                 {move || Suspend::new(async move {
                     match rows.await {
                         Ok(rows) => {
@@ -36,14 +38,14 @@ fn MonitorBody() -> impl IntoView {
                                 <table class="list" id="monitor">
                                     <thead>
                                         <tr>
-                                            <th>"Customer"</th>
-                                            <th>"Plan"</th>
-                                            <th class="num">"Created / included"</th>
-                                            <th class="num">"Available"</th>
+                                            <th>{tr("Customer", "Cliente")}</th>
+                                            <th>{tr("Plan", "Piano")}</th>
+                                            <th class="num">{tr("Created / included", "Create / incluse")}</th>
+                                            <th class="num">{tr("Available", "Disponibili")}</th>
                                             <th class="num">"25 / 50 / 100 GB"</th>
-                                            <th class="num">"Send upgrades"</th>
-                                            <th class="num">"Archives"</th>
-                                            <th class="num">"Monthly cost"</th>
+                                            <th class="num">{tr("Send upgrades", "Upgrade di invio")}</th>
+                                            <th class="num">{tr("Archives", "Archivi")}</th>
+                                            <th class="num">{tr("Monthly cost", "Costo mensile")}</th>
                                         </tr>
                                     </thead>
                                     <tbody>

@@ -3,6 +3,8 @@
 //! done (a postmaster or manager whose password was e-mailed).
 
 use leptos::prelude::*;
+
+use crate::i18n::tr;
 use leptos_meta::Title;
 
 use crate::{
@@ -14,7 +16,7 @@ use crate::{
 #[component]
 pub fn PasswordPage() -> impl IntoView {
     view! {
-        <Title text="Password · Casella" />
+        <Title text=tr("Password · Casella", "Password · Casella") />
         <Guarded
             roles=&[Role::Operator, Role::Manager, Role::Postmaster, Role::User]
             password_page=true
@@ -32,12 +34,12 @@ fn PasswordBody() -> impl IntoView {
         ["current", "new", "repeat"].map(|f| field_error(error, f));
     let required = use_context::<Me>().is_some_and(|me| me.must_change_password);
     view! {
-        <h1>"Change password"</h1>
+        <h1>{tr("Change password", "Cambia password")}</h1>
         {required
             .then(|| {
                 view! {
                     <p class="notice" role="status" id="password-required">
-                        "The password you received by e-mail must be changed before you continue."
+                        {tr("The password you received by e-mail must be changed before you continue.", "La password ricevuta via e-mail va cambiata prima di continuare.")}
                     </p>
                 }
             })}
@@ -46,7 +48,7 @@ fn PasswordBody() -> impl IntoView {
                 <FormError error=error />
                 <TextField
                     name="current"
-                    label="Current password"
+                    label=tr("Current password", "Password attuale")
                     kind="password"
                     autocomplete="current-password"
                     error=current_error
@@ -54,23 +56,23 @@ fn PasswordBody() -> impl IntoView {
                 />
                 <TextField
                     name="new"
-                    label="New password"
+                    label=tr("New password", "Nuova password")
                     kind="password"
                     autocomplete="new-password"
                     error=new_error
                     required=true
-                    hint="At least 8 characters with upper and lower case letters, a digit and a special character."
+                    hint=tr("At least 8 characters with upper and lower case letters, a digit and a special character.", "Almeno 8 caratteri con lettere maiuscole e minuscole, una cifra e un carattere speciale.")
                 />
                 <TextField
                     name="repeat"
-                    label="Repeat the new password"
+                    label=tr("Repeat the new password", "Ripeti la nuova password")
                     kind="password"
                     autocomplete="new-password"
                     error=repeat_error
                     required=true
                 />
                 <div class="actions">
-                    <button type="submit">"Change password"</button>
+                    <button type="submit">{tr("Change password", "Cambia password")}</button>
                 </div>
             </ActionForm>
         </section>

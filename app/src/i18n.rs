@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! Italian and English. The language is the one chosen with the switch (a cookie), else
+//! Italian for browsers that ask for it first, else English. The server renders the page in
+//! that language and writes it on `<html lang>`, where the browser side reads it back, so both
+//! sides render the same words.
+//!
+//! Strings sit in the code in both languages, side by side (`tr("Mailboxes", "Caselle")`),
+//! so a page reads as it shows and a missing translation cannot go unnoticed.
+
+use leptos::prelude::*;
+
+/// Name of the cookie that keeps the chosen language.
+pub const LANG_COOKIE: &str = "casella_lang";
+
+/// A language of the interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    It,
+    En,
+}
+
+impl Lang {
+    /// The language's code, as in `<html lang>` and the switch's links.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::It => "it",
+            Lang::En => "en",
+        }
+    }
+
+    /// A language from its code.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code.trim().to_ascii_lowercase().get(..2) {
+            Some("it") => Some(Lang::It),
+            Some("en") => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The language for a request: the cookie's, else the first of the browser's
+    /// `Accept-Language` that Casella speaks, else English.
+    pub fn negotiate(cookie_header: Option<&str>, accept_language: Option<&str>) -> Lang {
+        let chosen = cookie_header.and_then(|cookies| {
+            cookies.split(';').find_map(|pair| {
+                let (name, value) = pair.split_once('=')?;
+                (name.trim() == LANG_COOKIE)
+                    .then(|| Lang::from_code(value))
+                    .flatten()
+            })
+        });
+        chosen
+            .or_else(|| {
+                accept_language?
+                    .split(',')
+                    .find_map(|part| Lang::from_code(part.split(';').next().unwrap_or_default()))
+            })
+            .unwrap_or(Lang::En)
+    }
+}
+
+/// The language of the page being rendered.
+pub fn current_lang() -> Lang {
+    #[cfg(feature = "ssr")]
+    {
+        use axum::http::{
+            header::{ACCEPT_LANGUAGE, COOKIE},
+            request::Parts,
+        };
+        use_context::<Parts>()
+            .map(|parts| {
+                let header = |name| {
+                    parts
+                        .headers
+                        .get(name)
+                        .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
+                };
+                Lang::negotiate(header(COOKIE), header(ACCEPT_LANGUAGE))
+            })
+            .unwrap_or(Lang::En)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        document()
+            .document_element()
+            .and_then(|html| html.get_attribute("lang"))
+            .and_then(|code| Lang::from_code(&code))
+            .unwrap_or(Lang::En)
+    }
+}
+
+/// The language in the reactive context (provided once by the application).
+pub fn use_lang() -> Lang {
+    use_context::<Lang>().unwrap_or(Lang::En)
+}
+
+/// The text in the page's language.
+pub fn tr(en: &'static str, it: &'static str) -> &'static str {
+    match use_lang() {
+        Lang::En => en,
+        Lang::It => it,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookie_then_browser_then_english() {
+        assert_eq!(
+            Lang::negotiate(None, Some("it-IT,it;q=0.9,en;q=0.8")),
+            Lang::It
+        );
+        assert_eq!(Lang::negotiate(None, Some("de-DE,en;q=0.5")), Lang::En);
+        assert_eq!(Lang::negotiate(None, Some("de-DE")), Lang::En);
+        assert_eq!(Lang::negotiate(None, None), Lang::En);
+        assert_eq!(
+            Lang::negotiate(Some("a=b; casella_lang=en"), Some("it-IT")),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::negotiate(Some("casella_lang=it"), Some("en-US")),
+            Lang::It
+        );
+    }
+}
