@@ -12,6 +12,9 @@ use crate::{
     error::AppError,
 };
 
+/// The session key under which a signed-in identity is kept.
+pub const SESSION_ACTOR_KEY: &str = "actor";
+
 /// A signed-in session's identity, as stored in the session.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SessionActor {
@@ -207,6 +210,15 @@ pub trait PanelPort: Send + Sync {
         logo: Option<LogoUpload>,
         remove_logo: bool,
     ) -> Result<(), AppError>;
+    /// Sets (or with `None` removes) the logo on a domain's webmail.
+    async fn set_logo(
+        &self,
+        caller: &Caller,
+        domain: &str,
+        logo: Option<LogoUpload>,
+    ) -> Result<(), AppError>;
+    /// The logo of a domain's webmail: bytes and media type (public).
+    async fn logo(&self, domain: &str) -> Result<Option<LogoUpload>, AppError>;
     /// Buys mailbox slots; returns the slots bought so far.
     async fn buy_slots(&self, caller: &Caller, domain: &str, count: i64) -> Result<i32, AppError>;
 

@@ -2,6 +2,7 @@
 //! `panel`: Casella's server side: configuration, boot and shutdown, the web router, sessions,
 //! the services (business rules and role checks) and the panel database.
 
+pub mod branding;
 pub mod config;
 pub mod costs;
 pub mod db;

@@ -72,6 +72,15 @@ pub fn router(
         })
         .route("/healthz", get(|| async { "ok" }))
         .route("/lang/{code}", get(switch_language))
+        .route(
+            "/branding/{domain}/logo",
+            get(crate::branding::logo)
+                .post(crate::branding::upload_logo)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::branding::UPLOAD_LIMIT,
+                ))
+                .with_state(port.clone()),
+        )
         .nest_service(
             "/pkg",
             ServeDir::new(site_dir.join("pkg")).precompressed_gzip(),

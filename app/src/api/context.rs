@@ -14,7 +14,7 @@ use crate::{
     ports::{Caller, Port, SessionActor},
 };
 
-const ACTOR_KEY: &str = "actor";
+const ACTOR_KEY: &str = crate::ports::SESSION_ACTOR_KEY;
 const ONCE_KEY: &str = "once";
 const NOTICE_KEY: &str = "notice";
 

@@ -75,6 +75,10 @@ fn Overview(
     let branding_error = action_error(branding.value());
     let company_error = field_error(branding_error, "company_name");
     let name = StoredValue::new(o.name.clone());
+    let has_logo = o.has_logo;
+    let logo_error = leptos_router::hooks::use_query_map()
+        .get_untracked()
+        .get("logo_error");
     let available = match o.available {
         Some(n) => n.to_string(),
         None => "no limit".to_string(),
@@ -197,6 +201,56 @@ fn Overview(
                                 <button type="submit">{tr("Save", "Salva")}</button>
                             </div>
                         </ActionForm>
+                        <h3>{tr("Logo", "Logo")}</h3>
+                        {has_logo
+                            .then(|| {
+                                view! {
+                                    <img
+                                        class="brand-logo"
+                                        id="current-logo"
+                                        src=format!("/branding/{}/logo", name.get_value())
+                                        alt=tr("Current logo", "Logo attuale")
+                                    />
+                                }
+                            })}
+                        <form
+                            method="post"
+                            enctype="multipart/form-data"
+                            action=format!("/branding/{}/logo", name.get_value())
+                            class="grid-form"
+                            id="logo-form"
+                        >
+                            <div class="field">
+                                <label for="logo">{tr("PNG or JPEG, at most 256 KB", "PNG o JPEG, al massimo 256 KB")}</label>
+                                <input
+                                    id="logo"
+                                    name="logo"
+                                    type="file"
+                                    accept="image/png,image/jpeg"
+                                    aria-describedby="logo-error"
+                                />
+                                {logo_error
+                                    .clone()
+                                    .map(|message| {
+                                        view! {
+                                            <p class="field-error" id="logo-error" role="alert">
+                                                {message}
+                                            </p>
+                                        }
+                                    })}
+                            </div>
+                            <div class="actions">
+                                <button type="submit">{tr("Upload logo", "Carica logo")}</button>
+                                {has_logo
+                                    .then(|| {
+                                        view! {
+                                            <button type="submit" name="remove" value="1" class="secondary">
+                                                {tr("Remove logo", "Rimuovi logo")}
+                                            </button>
+                                        }
+                                    })}
+                            </div>
+                        </form>
                     </section>
                 }
             })}

@@ -18,12 +18,44 @@ pub fn LoginPage() -> impl IntoView {
     let error = action_error(value);
     let login_error = field_error(error, "login");
     let password_error = field_error(error, "password");
+    // A domain's sign-in link (`/login?domain=example.com`) shows its company and logo.
+    let query = leptos_router::hooks::use_query_map();
+    let branding = Resource::new(
+        move || query.read().get("domain"),
+        |domain| async move {
+            match domain {
+                Some(domain) => crate::api::domain::get_branding(domain).await.ok(),
+                None => None,
+            }
+        },
+    );
     view! {
         <Title text=tr("Sign in · Casella", "Accedi · Casella") />
         <main class="page narrow">
             <LangSwitch />
             <div class="card">
-                <p class="brand-line">"Casella"</p>
+                <Suspense fallback=|| view! { <p class="brand-line">"Casella"</p> }>
+                    {move || Suspend::new(async move {
+                        match branding.await {
+                            Some(b) => {
+                                view! {
+                                    <div class="brand" id="domain-brand">
+                                        {b
+                                            .logo_url
+                                            .map(|src| {
+                                                view! { <img class="brand-logo" src=src alt="" /> }
+                                            })}
+                                        <p class="brand-line">
+                                            {b.company_name.unwrap_or(b.domain)}
+                                        </p>
+                                    </div>
+                                }
+                                    .into_any()
+                            }
+                            None => view! { <p class="brand-line">"Casella"</p> }.into_any(),
+                        }
+                    })}
+                </Suspense>
                 <h1>{tr("Sign in", "Accedi")}</h1>
                 <p class="hint">{tr("Use your e-mail address (or operator login) and password.", "Usa il tuo indirizzo e-mail (o l'utente operatore) e la password.")}</p>
                 <ActionForm action=login attr:class="stack" attr:id="login-form">

@@ -120,6 +120,52 @@ impl<'a> ManagedDomain<'a> {
         Ok(())
     }
 
+    /// Sets the logo shown on the domain's webmail, or removes it with `None`.
+    pub async fn set_logo(&self, logo: Option<Logo>) -> Result<(), ServiceError> {
+        if let Some(logo) = &logo {
+            if logo.bytes.is_empty() {
+                return Err(ServiceError::invalid("logo", "Choose an image file."));
+            }
+            if logo.bytes.len() > MAX_LOGO_BYTES {
+                return Err(ServiceError::invalid(
+                    "logo",
+                    format!("The logo may be at most {} KB.", MAX_LOGO_BYTES / 1024),
+                ));
+            }
+            if !logo_type_matches(&logo.bytes, &logo.media_type) {
+                return Err(ServiceError::invalid("logo", "Upload a PNG or JPEG image."));
+            }
+        }
+        let services = self.scope.services;
+        let current = domain::Entity::find_by_id(self.scope.domain.id)
+            .one(&services.db)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let before = current
+            .brand_logo
+            .as_ref()
+            .map(|b| format!("{} bytes", b.len()));
+        let after = logo
+            .as_ref()
+            .map(|l| format!("{}, {} bytes", l.media_type, l.bytes.len()));
+        let mut active: domain::ActiveModel = current.into();
+        match logo {
+            Some(logo) => {
+                active.brand_logo = Set(Some(logo.bytes));
+                active.brand_logo_type = Set(Some(logo.media_type));
+            }
+            None => {
+                active.brand_logo = Set(None);
+                active.brand_logo_type = Set(None);
+            }
+        }
+        active.update(&services.db).await?;
+        self.scope
+            .audit("domain.logo", &self.scope.domain.name, before, after)
+            .await;
+        Ok(())
+    }
+
     /// Buys mailbox slots for the domain's customer; returns the slots bought so far.
     pub async fn buy_slots(&self, count: i64) -> Result<i32, ServiceError> {
         if !(1..=MAX_SLOTS_AT_ONCE).contains(&count) {

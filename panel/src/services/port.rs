@@ -629,6 +629,37 @@ impl PanelPort for Services {
             .await?)
     }
 
+    async fn set_logo(
+        &self,
+        caller: &WireCaller,
+        domain: &str,
+        logo: Option<LogoUpload>,
+    ) -> Result<(), AppError> {
+        let caller = self.caller(caller).await?;
+        let logo = logo.map(|l| Logo {
+            bytes: l.bytes,
+            media_type: l.media_type,
+        });
+        Ok(self
+            .managed_domain(&caller, domain)
+            .await?
+            .set_logo(logo)
+            .await?)
+    }
+
+    async fn logo(&self, domain_name: &str) -> Result<Option<LogoUpload>, AppError> {
+        let found = domain::Entity::find()
+            .filter(domain::Column::Name.eq(domain_name.trim().to_ascii_lowercase()))
+            .one(&self.db)
+            .await
+            .map_err(ServiceError::from)?
+            .ok_or(AppError::NotFound)?;
+        Ok(match (found.brand_logo, found.brand_logo_type) {
+            (Some(bytes), Some(media_type)) => Some(LogoUpload { bytes, media_type }),
+            _ => None,
+        })
+    }
+
     async fn buy_slots(
         &self,
         caller: &WireCaller,

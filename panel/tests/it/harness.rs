@@ -263,6 +263,51 @@ impl Web {
         (resp.status().as_u16(), location)
     }
 
+    /// Posts a file the way a browser's multipart form does; returns status and redirect.
+    pub fn upload(&self, path: &str, field: &str, media_type: &str, bytes: &[u8]) -> (u16, String) {
+        let boundary = "casella-test-boundary";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"logo\"\r\nContent-Type: {media_type}\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let resp = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .expect("request");
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        (resp.status().as_u16(), location)
+    }
+
+    /// A response's status, content type and body bytes.
+    pub fn bytes(&self, path: &str) -> (u16, String, Vec<u8>) {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .expect("request");
+        let status = resp.status().as_u16();
+        let media_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        (status, media_type, resp.bytes().expect("body").to_vec())
+    }
+
     /// A page as a browser without JavaScript gets it: status and HTML.
     pub fn page(&self, path: &str) -> (u16, String) {
         let resp = self

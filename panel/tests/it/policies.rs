@@ -462,6 +462,27 @@ fn slots_chat_and_branding_persist_and_are_enforced() {
         )
         .expect("branding");
 
+    // The logo: the manager only, PNG or JPEG only; served to anyone.
+    let png: &[u8] = &[
+        0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n', 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0,
+        0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89,
+    ];
+    let logo_path = "/branding/small.test/logo";
+    let (status, location) = manager.upload(logo_path, "logo", "image/png", b"not an image");
+    assert_eq!(status, 303);
+    assert!(location.contains("logo_error="), "{location}");
+    let (status, location) = postmaster.upload(logo_path, "logo", "image/png", png);
+    assert!(
+        location.contains("logo_error="),
+        "postmaster refused: {status} {location}"
+    );
+    assert_eq!(Web::new(&casella).bytes(logo_path).0, 404, "no logo yet");
+    let (status, location) = manager.upload(logo_path, "logo", "image/png", png);
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/domains/small.test#branding")
+    );
+
     // Everything reads back after a restart.
     let tmp = casella.take_tmp();
     assert!(casella.stop(), "clean exit");
@@ -487,6 +508,17 @@ fn slots_chat_and_branding_persist_and_are_enforced() {
         .call("branding", &[("domain", "small.test")])
         .expect("public branding");
     assert_eq!(branding["company_name"], "Small S.n.c.");
+    assert_eq!(branding["logo_url"], "/branding/small.test/logo");
+    let (status, media_type, bytes) = Web::new(&again).bytes("/branding/small.test/logo");
+    assert_eq!(
+        (status, media_type.as_str(), bytes.as_slice()),
+        (200, "image/png", png)
+    );
+    let (_, login_page) = Web::new(&again).page("/login?domain=small.test");
+    assert!(
+        login_page.contains("Small S.n.c.") && login_page.contains("/branding/small.test/logo"),
+        "the domain's sign-in page shows its company and logo"
+    );
     drop(again);
     drop(tmp);
 }

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! A domain's webmail logo over plain HTTP: served to anyone (the sign-in page shows it), and
+//! uploaded by the domain's manager from a multipart form, which server functions do not take.
+//! The upload goes through the same port, so the same scope checks and audit apply.
+
+use app::{
+    error::AppError,
+    ports::{Caller, LogoUpload, Port, SESSION_ACTOR_KEY, SessionActor},
+};
+use axum::{
+    extract::{ConnectInfo, Multipart, Path, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use std::net::SocketAddr;
+use tower_sessions::Session;
+
+/// The largest upload read; the service refuses anything above its own, smaller limit.
+pub const UPLOAD_LIMIT: usize = 1024 * 1024;
+
+/// `GET /branding/{domain}/logo`.
+pub async fn logo(State(port): State<Port>, Path(domain): Path<String>) -> Response {
+    match port.logo(&domain).await {
+        Ok(Some(logo)) => (
+            [
+                (header::CONTENT_TYPE, logo.media_type),
+                (header::CACHE_CONTROL, "public, max-age=300".to_string()),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "default-src 'none'; sandbox".to_string(),
+                ),
+            ],
+            logo.bytes,
+        )
+            .into_response(),
+        Ok(None) | Err(AppError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// `POST /branding/{domain}/logo` (multipart: `logo`, the image; `remove`, to take it away).
+/// Goes back to the domain's page, with the error in the query string if there is one.
+pub async fn upload_logo(
+    State(port): State<Port>,
+    Path(domain): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    mut form: Multipart,
+) -> Response {
+    let Ok(Some(actor)) = session.get::<SessionActor>(SESSION_ACTOR_KEY).await else {
+        return redirect("/login".into());
+    };
+    let caller = Caller {
+        login: actor.login,
+        ip: peer.ip(),
+    };
+    let mut upload = None;
+    let mut remove = false;
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name() {
+            Some("logo") => {
+                let media_type = field.content_type().unwrap_or_default().to_string();
+                match field.bytes().await {
+                    Ok(bytes) if !bytes.is_empty() => {
+                        upload = Some(LogoUpload {
+                            bytes: bytes.to_vec(),
+                            media_type,
+                        })
+                    }
+                    Ok(_) => {}
+                    Err(_) => return back(&domain, Some("The upload was interrupted.")),
+                }
+            }
+            Some("remove") => remove = true,
+            _ => {}
+        }
+    }
+    let result = match (upload, remove) {
+        (Some(logo), false) => port.set_logo(&caller, &domain, Some(logo)).await,
+        (_, true) => port.set_logo(&caller, &domain, None).await,
+        (None, false) => Err(AppError::invalid("logo", "Choose an image file.")),
+    };
+    match result {
+        Ok(()) => back(&domain, None),
+        Err(AppError::Invalid { message, .. }) => back(&domain, Some(&message)),
+        Err(AppError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(AppError::Unauthorized) => redirect("/login".into()),
+        Err(err) => back(&domain, Some(&err.message())),
+    }
+}
+
+fn back(domain: &str, error: Option<&str>) -> Response {
+    let domain = app::format::urlencode(domain);
+    match error {
+        Some(message) => redirect(format!(
+            "/domains/{domain}?logo_error={}#branding",
+            app::format::urlencode(message)
+        )),
+        None => redirect(format!("/domains/{domain}#branding")),
+    }
+}
+
+fn redirect(to: String) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
+}
