@@ -172,15 +172,15 @@ impl<'a> DomainScope<'a> {
         let sent: std::collections::HashMap<String, i64> = outbound::Entity::find()
             .select_only()
             .column(outbound::Column::Address)
-            .column_as(Expr::col(outbound::Column::Recipients).sum(), "n")
+            .column_as(Expr::col(outbound::Column::Id).count(), "n")
             .filter(outbound::Column::Address.is_in(addresses))
             .filter(outbound::Column::At.gte(since))
             .group_by(outbound::Column::Address)
-            .into_tuple::<(String, Option<i64>)>()
+            .into_tuple::<(String, i64)>()
             .all(db)
             .await?
             .into_iter()
-            .map(|(address, n)| (address, n.unwrap_or_default()))
+            .map(|(address, n)| (address, n))
             .collect();
         let engine = &self.services.engine;
         let mut out = Vec::with_capacity(rows.len());

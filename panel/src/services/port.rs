@@ -16,7 +16,7 @@ use app::{
     },
 };
 use engine_glue::{MailboxState, Protocols};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::{
     Actor, Caller, CustomerInput, PlanInput, ServiceError, Services,
@@ -447,15 +447,13 @@ impl PanelPort for Services {
         let scope = self.domain_scope(&caller, domain_of(address)?).await?;
         let detail = scope.mailbox_detail(address).await?;
         let since = chrono::Utc::now() - chrono::Duration::hours(24);
-        let sent: i64 = db::outbound::Entity::find()
+        // Messages, not recipients: the daily limit counts recipients, the list messages.
+        let sent = db::outbound::Entity::find()
             .filter(db::outbound::Column::Address.eq(detail.mailbox.address.clone()))
             .filter(db::outbound::Column::At.gte(since))
-            .all(&self.db)
+            .count(&self.db)
             .await
-            .map_err(ServiceError::from)?
-            .iter()
-            .map(|row| i64::from(row.recipients))
-            .sum();
+            .map_err(ServiceError::from)?;
         Ok(MailboxDetail {
             domain: scope.domain().name.clone(),
             managed: scope.managed,
@@ -465,7 +463,7 @@ impl PanelPort for Services {
             row: mailbox_row(
                 detail.mailbox,
                 &detail.state,
-                u64::try_from(sent).unwrap_or_default(),
+                sent,
             ),
         })
     }

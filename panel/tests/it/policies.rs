@@ -197,7 +197,8 @@ fn protocols_quota_send_limit_and_aliases_are_enforced_by_the_engine() {
     ]);
     assert_eq!(codes.trim(), "250", "the new tier applies at once: {codes}");
 
-    // A message actually sent to an external recipient is counted for the last 24 hours.
+    // A message actually sent to external recipients counts once (messages, not recipients)
+    // for the last 24 hours.
     mail(&[
         "submit",
         &submissions,
@@ -205,8 +206,8 @@ fn protocols_quota_send_limit_and_aliases_are_enforced_by_the_engine() {
         &dora,
         PASSWORD,
         &dora,
-        "partner@external.test",
-        "to a partner",
+        "partner@external.test, other@external.test",
+        "to two partners",
     ]);
     let detail = wait_detail(&postmaster, &dora, |d| d["row"]["external_24h"] == 1);
     assert_eq!(detail["row"]["external_24h"], 1, "{detail}");
