@@ -460,11 +460,7 @@ impl PanelPort for Services {
             send_tiers: self.send_tiers.to_vec(),
             quota_tiers: self.quota_tiers.to_vec(),
             aliases: detail.aliases.into_iter().map(|a| a.address).collect(),
-            row: mailbox_row(
-                detail.mailbox,
-                &detail.state,
-                sent,
-            ),
+            row: mailbox_row(detail.mailbox, &detail.state, sent),
         })
     }
 
