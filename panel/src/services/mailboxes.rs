@@ -180,7 +180,6 @@ impl<'a> DomainScope<'a> {
             .all(db)
             .await?
             .into_iter()
-            .map(|(address, n)| (address, n))
             .collect();
         let engine = &self.services.engine;
         let mut out = Vec::with_capacity(rows.len());
