@@ -202,13 +202,12 @@ pub trait PanelPort: Send + Sync {
         address: &str,
         tier: u32,
     ) -> Result<(), AppError>;
-    async fn set_branding(
+    /// Sets the company name on a domain's webmail (empty removes it).
+    async fn set_brand_name(
         &self,
         caller: &Caller,
         domain: &str,
         company_name: &str,
-        logo: Option<LogoUpload>,
-        remove_logo: bool,
     ) -> Result<(), AppError>;
     /// Sets (or with `None` removes) the logo on a domain's webmail.
     async fn set_logo(

@@ -183,8 +183,3 @@ fn cost(customer: customer::Model, plan: plan::Model, usage: &Usage) -> Customer
         plan,
     }
 }
-
-/// Euro cents as "12.34".
-pub fn euros(cents: i64) -> String {
-    format!("{}.{:02}", cents / 100, (cents % 100).abs())
-}

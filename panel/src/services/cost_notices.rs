@@ -7,9 +7,11 @@ use std::time::Duration;
 use chrono::{NaiveTime, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 
+use app::format::euros;
+
 use super::{ServiceError, Services};
 use crate::{
-    costs::{self, CustomerCost, euros},
+    costs::{self, CustomerCost},
     db::customer,
 };
 
@@ -72,7 +74,7 @@ fn notice(cost: &CustomerCost, before: i64) -> String {
     format!(
         "Gentile Cliente,\n\n\
          il costo mensile del servizio Mail per {company} è cambiato oggi:\n\
-         da € {before} a € {after}.\n\n\
+         da {before} a {after}.\n\n\
          Caselle create: {created} (incluse nel piano {plan}: {included}, disponibili in tutto: {capacity})\n\
          Upgrade di quota 25/50/100 GB: {q25}/{q50}/{q100}\n\
          Upgrade del limite di invio: {s1}/{s2}/{s3}\n\
@@ -80,7 +82,7 @@ fn notice(cost: &CustomerCost, before: i64) -> String {
          ---\n\n\
          Dear Customer,\n\n\
          the monthly cost of the Mail service for {company} changed today:\n\
-         from € {before} to € {after}.\n\n\
+         from {before} to {after}.\n\n\
          Mailboxes created: {created} (included in plan {plan}: {included}, available in all: {capacity})\n\
          Quota upgrades 25/50/100 GB: {q25}/{q50}/{q100}\n\
          Send limit upgrades: {s1}/{s2}/{s3}\n\

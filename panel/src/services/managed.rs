@@ -73,26 +73,9 @@ impl<'a> ManagedDomain<'a> {
         Ok(())
     }
 
-    /// Sets the company name and, when given, the logo shown on the domain's webmail. An
-    /// empty name removes the name; `remove_logo` removes the logo.
-    pub async fn set_branding(
-        &self,
-        company_name: &str,
-        logo: Option<Logo>,
-        remove_logo: bool,
-    ) -> Result<(), ServiceError> {
+    /// Sets the company name shown on the domain's webmail; an empty name removes it.
+    pub async fn set_brand_name(&self, company_name: &str) -> Result<(), ServiceError> {
         let name = super::names::clean_text(company_name, "company_name", 100)?;
-        if let Some(logo) = &logo {
-            if logo.bytes.len() > MAX_LOGO_BYTES {
-                return Err(ServiceError::invalid(
-                    "logo",
-                    format!("The logo may be at most {} KB.", MAX_LOGO_BYTES / 1024),
-                ));
-            }
-            if !logo_type_matches(&logo.bytes, &logo.media_type) {
-                return Err(ServiceError::invalid("logo", "Upload a PNG or JPEG image."));
-            }
-        }
         let services = self.scope.services;
         let current = domain::Entity::find_by_id(self.scope.domain.id)
             .one(&services.db)
@@ -101,13 +84,6 @@ impl<'a> ManagedDomain<'a> {
         let before = current.brand_name.clone().unwrap_or_default();
         let mut active: domain::ActiveModel = current.into();
         active.brand_name = Set((!name.is_empty()).then(|| name.clone()));
-        if let Some(logo) = logo {
-            active.brand_logo = Set(Some(logo.bytes));
-            active.brand_logo_type = Set(Some(logo.media_type));
-        } else if remove_logo {
-            active.brand_logo = Set(None);
-            active.brand_logo_type = Set(None);
-        }
         active.update(&services.db).await?;
         self.scope
             .audit(

@@ -603,23 +603,17 @@ impl PanelPort for Services {
             .await?)
     }
 
-    async fn set_branding(
+    async fn set_brand_name(
         &self,
         caller: &WireCaller,
         domain: &str,
         company_name: &str,
-        logo: Option<LogoUpload>,
-        remove_logo: bool,
     ) -> Result<(), AppError> {
         let caller = self.caller(caller).await?;
-        let logo = logo.map(|l| Logo {
-            bytes: l.bytes,
-            media_type: l.media_type,
-        });
         Ok(self
             .managed_domain(&caller, domain)
             .await?
-            .set_branding(company_name, logo, remove_logo)
+            .set_brand_name(company_name)
             .await?)
     }
 

@@ -237,13 +237,7 @@ impl Web {
             .form(form)
             .send()
             .expect("request");
-        let location = resp
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        (resp.status().as_u16(), location)
+        (resp.status().as_u16(), location(&resp))
     }
 
     /// A page's status and where it redirects, if it does.
@@ -254,13 +248,7 @@ impl Web {
             .header("Accept", "text/html")
             .send()
             .expect("request");
-        let location = resp
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        (resp.status().as_u16(), location)
+        (resp.status().as_u16(), location(&resp))
     }
 
     /// Posts a file the way a browser's multipart form does; returns status and redirect.
@@ -282,13 +270,7 @@ impl Web {
             .body(body)
             .send()
             .expect("request");
-        let location = resp
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        (resp.status().as_u16(), location)
+        (resp.status().as_u16(), location(&resp))
     }
 
     /// A response's status, content type and body bytes.
@@ -343,4 +325,13 @@ pub fn mail_result(args: &[&str]) -> (bool, String) {
         String::from_utf8_lossy(&out.stderr)
     );
     (out.status.success(), text)
+}
+
+/// Where a response redirects to, or empty.
+fn location(resp: &reqwest::blocking::Response) -> String {
+    resp.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
 }

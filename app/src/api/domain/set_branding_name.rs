@@ -8,6 +8,6 @@ use crate::error::AppError;
 pub async fn set_branding_name(domain: String, company_name: String) -> Result<(), AppError> {
     use crate::api::context::{caller, port};
     port()?
-        .set_branding(&caller().await?, &domain, &company_name, None, false)
+        .set_brand_name(&caller().await?, &domain, &company_name)
         .await
 }
