@@ -51,16 +51,37 @@ fn backend(err: impl std::fmt::Display) -> Error {
     Error::Backend(err.to_string())
 }
 
+fn row(record: &Record) -> Result<web_session::ActiveModel> {
+    let data = serde_json::to_vec(record).map_err(|err| Error::Encode(err.to_string()))?;
+    Ok(web_session::ActiveModel {
+        id: Set(record.id.to_string()),
+        data: Set(data),
+        expires_at: Set(record.expiry_date.unix_timestamp()),
+    })
+}
+
 #[async_trait::async_trait]
 impl SessionStore for DbSessionStore {
+    /// A new session never takes over a stored one: on an id clash another id is drawn.
+    async fn create(&self, record: &mut Record) -> Result<()> {
+        loop {
+            match WebSession::insert(row(record)?).exec(&self.db).await {
+                Ok(_) => return Ok(()),
+                Err(err)
+                    if matches!(
+                        err.sql_err(),
+                        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                    ) =>
+                {
+                    record.id = Id::default();
+                }
+                Err(err) => return Err(backend(err)),
+            }
+        }
+    }
+
     async fn save(&self, record: &Record) -> Result<()> {
-        let data = serde_json::to_vec(record).map_err(|err| Error::Encode(err.to_string()))?;
-        let row = web_session::ActiveModel {
-            id: Set(record.id.to_string()),
-            data: Set(data),
-            expires_at: Set(record.expiry_date.unix_timestamp()),
-        };
-        WebSession::insert(row)
+        WebSession::insert(row(record)?)
             .on_conflict(
                 OnConflict::column(web_session::Column::Id)
                     .update_columns([web_session::Column::Data, web_session::Column::ExpiresAt])
@@ -91,5 +112,41 @@ impl SessionStore for DbSessionStore {
             .await
             .map_err(backend)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_new_session_never_takes_over_a_stored_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("s.sqlite3").display()
+        );
+        let db = crate::db::connect(&url).await.unwrap();
+        let store = DbSessionStore::new(db);
+        let expiry = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+        let mut first = Record {
+            id: Id::default(),
+            data: Default::default(),
+            expiry_date: expiry,
+        };
+        first.data.insert("who".into(), serde_json::json!("first"));
+        store.create(&mut first).await.unwrap();
+
+        // A second session drawn with the same id gets another one.
+        let mut second = first.clone();
+        second
+            .data
+            .insert("who".into(), serde_json::json!("second"));
+        store.create(&mut second).await.unwrap();
+        assert_ne!(second.id, first.id);
+        let kept = store.load(&first.id).await.unwrap().unwrap();
+        assert_eq!(kept.data["who"], "first");
+        let created = store.load(&second.id).await.unwrap().unwrap();
+        assert_eq!(created.data["who"], "second");
     }
 }
