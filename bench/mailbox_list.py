@@ -6,9 +6,10 @@ Starts a private Casella (demo data, free ports, a temporary data folder), regis
 whose plan includes enough mailboxes, signs its postmaster in the way the product does (the
 password arrives by e-mail to the demo's alice, read over IMAP, changed at first sign-in), then
 grows the domain to 100, 1,000 and 10,000 mailboxes through the panel's own API. At each size it
-times the first page, a middle page and a search of the list page as rendered on the server
-(no JavaScript), and prints the medians and the ratio 10,000 / 100 (the goal is about 1: every
-query is paged, so a page costs the same in any size of domain).
+times the first page, a middle page and a search (one mailbox found by the start of its
+address) of the list page as rendered on the server (no JavaScript), and prints the medians and
+the ratio 10,000 / 100 (the goal is about 1: every query is paged and read in index order, and a
+search reads an index range of words, so a page costs the same in any size of domain).
 
     bench/mailbox_list.py [--casella-bin PATH] [--sizes 100,1000,10000] [--samples 15]
 """

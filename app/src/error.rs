@@ -5,6 +5,8 @@
 //! only that id. Field errors name the form field they belong on.
 
 use serde::{Deserialize, Serialize};
+
+use crate::i18n::{Lang, Text};
 use server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
@@ -26,10 +28,10 @@ pub enum AppError {
     NotFound,
     /// A form field holds a value that cannot be accepted.
     #[error("{field}: {message}")]
-    Invalid { field: String, message: String },
+    Invalid { field: String, message: Text },
     /// The request clashes with what exists (for example an address in use).
     #[error("{field}: {message}")]
-    Conflict { field: String, message: String },
+    Conflict { field: String, message: Text },
     /// Something failed on the server; the id finds the cause in the server log.
     #[error("something went wrong on our side (reference {op_id})")]
     Internal { op_id: String },
@@ -47,21 +49,49 @@ impl AppError {
         }
     }
 
-    /// The message to show next to a field, or above the form.
+    /// The message to show next to a field, or above the form, in the page's language.
     pub fn message(&self) -> String {
+        self.message_in(crate::i18n::use_lang())
+    }
+
+    /// The message in a given language.
+    pub fn message_in(&self, lang: Lang) -> String {
+        let pick = |en: &str, it: &str| match lang {
+            Lang::En => en.to_string(),
+            Lang::It => it.to_string(),
+        };
         match self {
             AppError::Invalid { message, .. } | AppError::Conflict { message, .. } => {
-                message.clone()
+                message.get(lang).to_string()
             }
-            other => other.to_string(),
+            AppError::Unauthorized => pick("Please sign in.", "Accedi per continuare."),
+            AppError::Forbidden => pick(
+                "You are not allowed to do this.",
+                "Non hai i permessi per questa operazione.",
+            ),
+            AppError::PasswordChangeRequired => pick(
+                "Please change your password first.",
+                "Prima cambia la tua password.",
+            ),
+            AppError::NotFound => pick("Not found.", "Non trovato."),
+            AppError::Internal { op_id } => match lang {
+                Lang::En => format!("Something went wrong on our side (reference {op_id})."),
+                Lang::It => {
+                    format!("Si è verificato un errore da parte nostra (riferimento {op_id}).")
+                }
+            },
+            AppError::Request(cause) => match lang {
+                Lang::En => format!("The request could not be processed: {cause}"),
+                Lang::It => format!("Non è stato possibile elaborare la richiesta: {cause}"),
+            },
         }
     }
 
     /// Builds a field error.
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+    pub fn invalid(field: &str, message: Text) -> Self {
         AppError::Invalid {
             field: field.to_string(),
-            message: message.into(),
+            message,
         }
     }
 }

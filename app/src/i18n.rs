@@ -7,7 +7,10 @@
 //! Strings sit in the code in both languages, side by side (`tr("Mailboxes", "Caselle")`),
 //! so a page reads as it shows and a missing translation cannot go unnoticed.
 
+use std::fmt;
+
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// Name of the cookie that keeps the chosen language.
 pub const LANG_COOKIE: &str = "casella_lang";
@@ -98,6 +101,38 @@ pub fn tr(en: &'static str, it: &'static str) -> &'static str {
     match use_lang() {
         Lang::En => en,
         Lang::It => it,
+    }
+}
+
+/// A message made on the server (a field error, a notice), in both languages, so the page
+/// shows it in its own language whichever side renders it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Text {
+    pub en: String,
+    pub it: String,
+}
+
+impl Text {
+    pub fn new(en: impl Into<String>, it: impl Into<String>) -> Self {
+        Text {
+            en: en.into(),
+            it: it.into(),
+        }
+    }
+
+    /// The message in a language.
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.en,
+            Lang::It => &self.it,
+        }
+    }
+}
+
+/// Logs and non-page uses read the English text.
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.en)
     }
 }
 

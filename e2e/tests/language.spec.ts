@@ -2,7 +2,7 @@
 // Italian for Italian browsers, English otherwise; the switch keeps the choice in a cookie and
 // works with JavaScript off and hydrated.
 import { expect, test } from '@playwright/test';
-import { instance, open, signIn } from './instance';
+import { hydrated, instance, open, signIn } from './instance';
 
 test.describe('an Italian browser', () => {
   test.use({ locale: 'it-IT' });
@@ -23,10 +23,20 @@ test.describe('an Italian browser', () => {
 
     await page.click('.lang a[hreflang=it]');
     await expect(page.locator('h1')).toHaveText('Accedi');
+    // Messages made on the server speak Italian too.
+    await signIn(page, testInfo, casella.url, casella.operatorLogin, 'sbagliata');
+    await expect(page.locator('#password-error')).toHaveText('Indirizzo e-mail o password errati.');
     await signIn(page, testInfo, casella.url, casella.operatorLogin, casella.operatorPassword);
     await expect(page.locator('nav.mainnav')).toContainText('Domini');
     await expect(page.locator('h1')).toHaveText('Domini');
     await expect(page.locator('#register-domain button[type=submit]')).toHaveText('Registra dominio');
+    await page.fill('#domain', 'non valido');
+    await page.click('#register-domain button[type=submit]');
+    await expect(page.locator('#domain-error')).toHaveText('Usa solo lettere, cifre, trattini e punti.');
+    await hydrated(page, testInfo);
+    await page.fill('#domain', 'demo.test');
+    await page.click('#register-domain button[type=submit]');
+    await expect(page.locator('#domain-error')).toHaveText('Il dominio demo.test è già registrato.');
     await page.screenshot({ path: testInfo.outputPath('operator-it.png'), fullPage: true });
   });
 });

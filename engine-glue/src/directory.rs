@@ -67,6 +67,8 @@ pub struct MailboxInfo {
     pub address: String,
     pub display_name: String,
     pub quota_bytes: u64,
+    /// Extra addresses that deliver to the mailbox.
+    pub aliases: Vec<String>,
 }
 
 impl Engine {
@@ -297,11 +299,17 @@ impl Engine {
                 address: p.name.clone(),
                 display_name: String::new(),
                 quota_bytes: 0,
+                aliases: Vec::new(),
             };
             for item in &p.data {
                 match item {
                     PrincipalData::Description(name) => info.display_name = name.clone(),
                     PrincipalData::DiskQuota(quota) => info.quota_bytes = *quota,
+                    PrincipalData::PrimaryEmail(email) | PrincipalData::EmailAlias(email)
+                        if *email != info.address =>
+                    {
+                        info.aliases.push(email.clone())
+                    }
                     _ => {}
                 }
             }

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_create_identities;
 mod m20261122_000002_create_sessions;
 mod m20261122_000003_create_administration;
+mod m20261123_000004_mailbox_search;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_create_identities::Migration),
             Box::new(m20261122_000002_create_sessions::Migration),
             Box::new(m20261122_000003_create_administration::Migration),
+            Box::new(m20261123_000004_mailbox_search::Migration),
         ]
     }
 }

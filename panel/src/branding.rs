@@ -5,11 +5,12 @@
 
 use app::{
     error::AppError,
+    i18n::{Lang, Text},
     ports::{Caller, LogoUpload, Port, SESSION_ACTOR_KEY, SessionActor},
 };
 use axum::{
     extract::{ConnectInfo, Multipart, Path, State},
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use std::net::SocketAddr;
@@ -46,8 +47,11 @@ pub async fn upload_logo(
     Path(domain): Path<String>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
+    headers: HeaderMap,
     mut form: Multipart,
 ) -> Response {
+    let value_of = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let lang = Lang::negotiate(value_of(header::COOKIE), value_of(header::ACCEPT_LANGUAGE));
     let Ok(Some(actor)) = session.get::<SessionActor>(SESSION_ACTOR_KEY).await else {
         return redirect("/login".into());
     };
@@ -69,7 +73,13 @@ pub async fn upload_logo(
                         })
                     }
                     Ok(_) => {}
-                    Err(_) => return back(&domain, Some("The upload was interrupted.")),
+                    Err(_) => {
+                        let message = Text::new(
+                            "The upload was interrupted.",
+                            "Il caricamento si è interrotto.",
+                        );
+                        return back(&domain, Some(message.get(lang)));
+                    }
                 }
             }
             Some("remove") => remove = true,
@@ -79,14 +89,16 @@ pub async fn upload_logo(
     let result = match (upload, remove) {
         (Some(logo), false) => port.set_logo(&caller, &domain, Some(logo)).await,
         (_, true) => port.set_logo(&caller, &domain, None).await,
-        (None, false) => Err(AppError::invalid("logo", "Choose an image file.")),
+        (None, false) => Err(AppError::invalid(
+            "logo",
+            Text::new("Choose an image file.", "Scegli un file immagine."),
+        )),
     };
     match result {
         Ok(()) => back(&domain, None),
-        Err(AppError::Invalid { message, .. }) => back(&domain, Some(&message)),
         Err(AppError::NotFound) => StatusCode::NOT_FOUND.into_response(),
         Err(AppError::Unauthorized) => redirect("/login".into()),
-        Err(err) => back(&domain, Some(&err.message())),
+        Err(err) => back(&domain, Some(&err.message_in(lang))),
     }
 }
 

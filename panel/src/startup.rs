@@ -68,6 +68,10 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
         config.mailer()?,
         config.quota_tiers,
     );
+    let indexed = services.index_unsearchable_mailboxes().await?;
+    if indexed > 0 {
+        tracing::info!(mailboxes = indexed, "indexed mailboxes for search");
+    }
     services.spawn_activity(engine.subscribe());
     services.ensure_dkim_keys().await?;
     services.spawn_cost_notices(config.cost_schedule()?);

@@ -11,6 +11,7 @@ use tower_sessions::Session;
 use crate::{
     dto::OneTimeCredentials,
     error::AppError,
+    i18n::{Text, current_lang},
     ports::{Caller, Port, SessionActor},
 };
 
@@ -105,11 +106,12 @@ async fn plain_form_post() -> Result<bool, AppError> {
 
 /// Keeps a confirmation for the page a plain form post returns to; with JavaScript the page
 /// shows the server function's result itself.
-pub(crate) async fn flash(message: &str) -> Result<(), AppError> {
+/// The notice is kept in the language of the request that made it.
+pub(crate) async fn flash(message: Text) -> Result<(), AppError> {
     if plain_form_post().await? {
         session()
             .await?
-            .insert(NOTICE_KEY, message)
+            .insert(NOTICE_KEY, message.get(current_lang()))
             .await
             .map_err(|err| internal(&format!("session write: {err}")))?;
     }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! Numbers typed into forms. A form posts text; a wrong number is an error on its field.
 
-use crate::error::AppError;
+use crate::{error::AppError, i18n::Text};
 
 /// A whole number of zero or more.
 pub(crate) fn whole(field: &str, text: &str) -> Result<i64, AppError> {
@@ -9,13 +9,29 @@ pub(crate) fn whole(field: &str, text: &str) -> Result<i64, AppError> {
         .parse::<i64>()
         .ok()
         .filter(|n| *n >= 0)
-        .ok_or_else(|| AppError::invalid(field, "Enter a whole number of zero or more."))
+        .ok_or_else(|| {
+            AppError::invalid(
+                field,
+                Text::new(
+                    "Enter a whole number of zero or more.",
+                    "Inserisci un numero intero, zero o più.",
+                ),
+            )
+        })
 }
 
 /// An amount in euro ("12", "12.5", "12,50") as cents.
 pub(crate) fn cents(field: &str, text: &str) -> Result<i64, AppError> {
     let text = text.trim().replace(',', ".");
-    let wrong = || AppError::invalid(field, "Enter an amount in euro, for example 2.50.");
+    let wrong = || {
+        AppError::invalid(
+            field,
+            Text::new(
+                "Enter an amount in euro, for example 2.50.",
+                "Inserisci un importo in euro, per esempio 2,50.",
+            ),
+        )
+    };
     let (units, fraction) = match text.split_once('.') {
         Some((units, fraction)) => (units, fraction),
         None => (text.as_str(), ""),

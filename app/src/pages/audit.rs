@@ -3,8 +3,6 @@
 //! manager its domains, a postmaster its domain), newest first.
 
 use leptos::prelude::*;
-
-use crate::i18n::tr;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -12,6 +10,7 @@ use crate::{
     api::domain::audit_log,
     components::{ErrorMessage, Guarded},
     dto::Role,
+    i18n::tr,
 };
 
 #[component]
@@ -66,13 +65,15 @@ fn AuditBody() -> impl IntoView {
                                                     <tr>
                                                         <td>{r.at}</td>
                                                         <td>
-                                                            {r.actor} <span class="tag">{r.actor_role}</span>
+                                                            {r.actor} <span class="tag">{role_label(&r.actor_role)}</span>
                                                         </td>
                                                         <td>{r.ip}</td>
-                                                        <td class="action">{r.action}</td>
+                                                        <td class="action">
+                                                            {action_label(&r.action)} <code>{r.action.clone()}</code>
+                                                        </td>
                                                         <td class="target">{r.target}</td>
-                                                        <td>{r.before.unwrap_or_default()}</td>
-                                                        <td>{r.after.unwrap_or_default()}</td>
+                                                        <td>{value(r.before)}</td>
+                                                        <td>{value(r.after)}</td>
                                                     </tr>
                                                 }
                                             })
@@ -80,7 +81,7 @@ fn AuditBody() -> impl IntoView {
                                     </tbody>
                                 </table>
                                 <nav class="pager" aria-label=tr("Pages", "Pagine")>
-                                    <span>{format!("{} entries", log.total)}</span>
+                                    <span>{format!("{} {}", log.total, tr("entries", "voci"))}</span>
                                     {(page > 0)
                                         .then(|| {
                                             view! { <a href=format!("?page={}", page - 1)>{tr("← Newer", "← Più recenti")}</a> }
@@ -98,5 +99,70 @@ fn AuditBody() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// What an action code means, in the page's language. The code stays beside it: it is what the
+/// log stores and what a search or a script looks for.
+fn action_label(code: &str) -> &'static str {
+    match code {
+        "account.password" => tr("Own password changed", "Password cambiata dal titolare"),
+        "plan.create" => tr(
+            "Plan created (type · included · extra mailbox)",
+            "Piano creato (tipo · incluse · casella aggiuntiva)",
+        ),
+        "customer.create" => tr(
+            "Customer created (legal representative)",
+            "Cliente creato (legale rappresentante)",
+        ),
+        "manager.create" => tr(
+            "Manager created (credentials sent to)",
+            "Manager creato (credenziali inviate a)",
+        ),
+        "domain.manager" => tr("Manager assigned", "Manager assegnato"),
+        "domain.register" => tr(
+            "Domain registered (customer → postmaster credentials)",
+            "Dominio registrato (cliente → credenziali del postmaster)",
+        ),
+        "domain.chat" => tr("Domain chat service", "Servizio chat del dominio"),
+        "domain.branding" => tr("Webmail company name", "Nome azienda della webmail"),
+        "domain.logo" => tr("Webmail logo", "Logo della webmail"),
+        "customer.slots" => tr("Mailboxes bought", "Caselle acquistate"),
+        "mailbox.create" => tr("Mailbox created", "Casella creata"),
+        "mailbox.personal" => tr("Personal data", "Dati anagrafici"),
+        "mailbox.password" => tr("Password reset", "Password reimpostata"),
+        "mailbox.quota" => tr("Quota", "Spazio"),
+        "mailbox.protocols" => tr("Protocols", "Protocolli"),
+        "mailbox.chat" => tr("Chat", "Chat"),
+        "mailbox.send_tier" => tr("Daily send limit", "Limite invio giornaliero"),
+        "mailbox.alias.add" => tr("Alias added", "Alias aggiunto"),
+        "mailbox.alias.remove" => tr("Alias removed", "Alias rimosso"),
+        "mailbox.delete" => tr("Mailbox deleted", "Casella eliminata"),
+        _ => "",
+    }
+}
+
+/// The role an entry was made in.
+fn role_label(role: &str) -> String {
+    match role {
+        "operator" => tr("operator", "operatore").to_string(),
+        "manager" => "manager".to_string(),
+        "postmaster" => "postmaster".to_string(),
+        "user" => tr("user", "utente").to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// A before/after value: data as stored, except the few words the log stores as tokens.
+fn value(stored: Option<String>) -> String {
+    let Some(stored) = stored else {
+        return String::new();
+    };
+    match stored.as_str() {
+        "on" => tr("ACTIVE", "ATTIVO").to_string(),
+        "off" => tr("NOT ACTIVE", "NON ATTIVO").to_string(),
+        "generated" => tr("generated", "generata").to_string(),
+        "set" => tr("chosen", "scelta").to_string(),
+        _ => stored,
     }
 }

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::i18n::tr;
+use crate::i18n::{Lang, tr, use_lang};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -185,12 +185,20 @@ fn MailboxesBody() -> impl IntoView {
                                 </table>
                                 <nav class="pager" aria-label=tr("Pages", "Pagine")>
                                     <span>
-                                        {format!(
-                                            "{} mailboxes · page {} of {}",
-                                            list.total,
-                                            page + 1,
-                                            last_page + 1,
-                                        )}
+                                        {match use_lang() {
+                                            Lang::En => format!(
+                                                "{} mailboxes · page {} of {}",
+                                                list.total,
+                                                page + 1,
+                                                last_page + 1,
+                                            ),
+                                            Lang::It => format!(
+                                                "{} caselle · pagina {} di {}",
+                                                list.total,
+                                                page + 1,
+                                                last_page + 1,
+                                            ),
+                                        }}
                                     </span>
                                     {(page > 0)
                                         .then(|| view! { <a href=link(page - 1) rel="prev">{tr("← Previous", "← Precedente")}</a> })}
@@ -239,14 +247,14 @@ fn MailboxLine(row: MailboxRow, chat: ServerAction<SetChat>) -> impl IntoView {
                     <button
                         type="submit"
                         class=if row.chat { "state on" } else { "state off" }
-                        aria-label=format!(
-                            "Chat for {}: {}. Switch it {}.",
-                            address.get_value(),
-                            if row.chat { "active" } else { "not active" },
-                            if row.chat { "off" } else { "on" },
-                        )
+                        aria-label=match (use_lang(), row.chat) {
+                            (Lang::En, true) => format!("Chat for {}: active. Switch it off.", address.get_value()),
+                            (Lang::En, false) => format!("Chat for {}: not active. Switch it on.", address.get_value()),
+                            (Lang::It, true) => format!("Chat di {}: attiva. Disattivala.", address.get_value()),
+                            (Lang::It, false) => format!("Chat di {}: non attiva. Attivala.", address.get_value()),
+                        }
                     >
-                        {if row.chat { "ACTIVE" } else { "NOT ACTIVE" }}
+                        {if row.chat { tr("ACTIVE", "ATTIVO") } else { tr("NOT ACTIVE", "NON ATTIVO") }}
                     </button>
                 </ActionForm>
             </td>

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use crate::i18n::tr;
+use crate::i18n::{Lang, tr, use_lang};
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -81,7 +81,7 @@ fn Overview(
         .get("logo_error");
     let available = match o.available {
         Some(n) => n.to_string(),
-        None => "no limit".to_string(),
+        None => tr("no limit", "nessun limite").to_string(),
     };
     view! {
         <section class="card" id="mail-service">
@@ -107,7 +107,7 @@ fn Overview(
         <section class="card" id="chat-management">
             <h2>{tr("Chat management", "Gestione chat")}</h2>
             <p>
-                "Chat service for the domain: " <span id="domain-chat">
+                {tr("Chat service for the domain: ", "Servizio chat del dominio: ")} <span id="domain-chat">
                     <OnOff on=o.chat_enabled />
                 </span>
             </p>
@@ -171,7 +171,10 @@ fn Overview(
                                 .map(|total| {
                                     view! {
                                         <p class="notice" role="status">
-                                            {format!("Done: {total} extra mailboxes bought in all.")}
+                                            {match use_lang() {
+                                                Lang::En => format!("Done: {total} extra mailboxes bought in all."),
+                                                Lang::It => format!("Fatto: {total} caselle aggiuntive acquistate in tutto."),
+                                            }}
                                         </p>
                                     }
                                 })

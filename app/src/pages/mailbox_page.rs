@@ -192,7 +192,7 @@ fn MailboxForms(d: MailboxDetail, actions: Actions) -> impl IntoView {
                                     .map(|tier| {
                                         view! {
                                             <option value=tier.to_string() selected=tier == current>
-                                                {format!("{tier} a day")}
+                                                {format!("{tier} {}", tr("a day", "al giorno"))}
                                             </option>
                                         }
                                     })
@@ -287,7 +287,11 @@ fn MailboxForms(d: MailboxDetail, actions: Actions) -> impl IntoView {
                     <input type="hidden" name="address" value=address.get_value() />
                     <input type="hidden" name="enabled" value=(!d.row.chat).to_string() />
                     <button type="submit" class="secondary" id="toggle-chat">
-                        {if d.row.chat { "Switch chat off" } else { "Switch chat on" }}
+                        {if d.row.chat {
+                            tr("Switch chat off", "Disattiva la chat")
+                        } else {
+                            tr("Switch chat on", "Attiva la chat")
+                        }}
                     </button>
                 </ActionForm>
             </div>
@@ -311,7 +315,7 @@ fn MailboxForms(d: MailboxDetail, actions: Actions) -> impl IntoView {
                                     <button
                                         type="submit"
                                         class="secondary"
-                                        aria-label=format!("Remove {alias}")
+                                        aria-label=format!("{} {alias}", tr("Remove", "Rimuovi"))
                                     >
                                         {tr("Remove", "Rimuovi")}
                                     </button>

@@ -27,16 +27,28 @@ pub fn OperatorCustomers() -> impl IntoView {
     }
 }
 
-/// The price fields of a plan: form name and label.
-const PRICES: [(&str, &str); 8] = [
-    ("price_extra_mailbox", "Extra mailbox"),
-    ("price_quota_25", "Quota 25 GB"),
-    ("price_quota_50", "Quota 50 GB"),
-    ("price_quota_100", "Quota 100 GB"),
-    ("price_send_1000", "Send limit, 2nd tier"),
-    ("price_send_2000", "Send limit, 3rd tier"),
-    ("price_send_5000", "Send limit, 4th tier"),
-    ("price_archive", "Archive"),
+/// The price fields of a plan: form name and label in English and Italian.
+const PRICES: [(&str, &str, &str); 8] = [
+    ("price_extra_mailbox", "Extra mailbox", "Casella aggiuntiva"),
+    ("price_quota_25", "Quota 25 GB", "Spazio 25 GB"),
+    ("price_quota_50", "Quota 50 GB", "Spazio 50 GB"),
+    ("price_quota_100", "Quota 100 GB", "Spazio 100 GB"),
+    (
+        "price_send_1000",
+        "Send limit, 2nd tier",
+        "Limite invio, 2° livello",
+    ),
+    (
+        "price_send_2000",
+        "Send limit, 3rd tier",
+        "Limite invio, 3° livello",
+    ),
+    (
+        "price_send_5000",
+        "Send limit, 4th tier",
+        "Limite invio, 4° livello",
+    ),
+    ("price_archive", "Archive", "Archiviazione"),
 ];
 
 #[component]
@@ -163,11 +175,11 @@ fn CustomersBody() -> impl IntoView {
                 />
                 {PRICES
                     .iter()
-                    .map(|&(name, label)| {
+                    .map(|&(name, en, it)| {
                         view! {
                             <TextField
                                 name=name
-                                label=label
+                                label=tr(en, it)
                                 error=field_error(plan_error, name)
                                 value="0".to_string()
                                 hint=tr("Euro a month", "Euro al mese")

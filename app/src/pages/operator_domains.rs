@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use crate::i18n::tr;
+use crate::i18n::{Lang, tr, use_lang};
 use leptos_meta::Title;
 
 use crate::{
@@ -53,9 +53,14 @@ fn DomainsBody() -> impl IntoView {
                     .get()
                     .and_then(Result::ok)
                     .map(|sent_to| {
-                        format!(
-                            "Domain registered. The postmaster's credentials were e-mailed to {sent_to}.",
-                        )
+                        match use_lang() {
+                            Lang::En => format!(
+                                "Domain registered. The postmaster's credentials were e-mailed to {sent_to}.",
+                            ),
+                            Lang::It => format!(
+                                "Dominio registrato. Le credenziali del postmaster sono state inviate a {sent_to}.",
+                            ),
+                        }
                     })
             })
         />
@@ -142,7 +147,7 @@ fn DomainsBody() -> impl IntoView {
                                             .map(|row| {
                                                 let current = row.manager.clone().unwrap_or_default();
                                                 let name = row.name.clone();
-                                                let label = format!("Manager of {}", row.name);
+                                                let label = format!("{} {}", tr("Manager of", "Manager di"), row.name);
                                                 let managers = managers.clone();
                                                 view! {
                                                     <tr data-domain=row.name.clone()>

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod customer;
 pub mod domain;
 pub mod mailbox;
+pub mod mailbox_term;
 pub mod manager;
 pub mod operator;
 pub mod outbound;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! Signing in, resolving a session, changing one's own password, and the operator accounts.
 
+use app::i18n::Text;
 use std::net::IpAddr;
 
 use chrono::Utc;
@@ -26,7 +27,10 @@ impl Services {
         if verified.is_none() {
             return Err(ServiceError::invalid(
                 "password",
-                "Wrong e-mail address or password.",
+                Text::new(
+                    "Wrong e-mail address or password.",
+                    "Indirizzo e-mail o password errati.",
+                ),
             ));
         }
         // An engine account without a panel row is not a panel identity.
@@ -140,7 +144,10 @@ impl Services {
         if current.is_empty() {
             return Err(ServiceError::invalid(
                 "current",
-                "Enter your current password.",
+                Text::new(
+                    "Enter your current password.",
+                    "Inserisci la password attuale.",
+                ),
             ));
         }
         if self
@@ -151,20 +158,29 @@ impl Services {
         {
             return Err(ServiceError::invalid(
                 "current",
-                "The current password is not right.",
+                Text::new(
+                    "The current password is not right.",
+                    "La password attuale non è corretta.",
+                ),
             ));
         }
         passwords::check_policy(new).map_err(|msg| ServiceError::invalid("new", msg))?;
         if new == current {
             return Err(ServiceError::invalid(
                 "new",
-                "Choose a password different from the current one.",
+                Text::new(
+                    "Choose a password different from the current one.",
+                    "Scegli una password diversa da quella attuale.",
+                ),
             ));
         }
         if new != repeat {
             return Err(ServiceError::invalid(
                 "repeat",
-                "The two passwords are not the same.",
+                Text::new(
+                    "The two passwords are not the same.",
+                    "Le due password non coincidono.",
+                ),
             ));
         }
         let hash = hash_password(new.to_string()).await?;
@@ -203,7 +219,7 @@ impl Services {
                 domain: domain.as_deref(),
                 target: &login,
                 before: None,
-                after: Some("changed by its owner".into()),
+                after: None,
             },
         )
         .await;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! The operator's customers, plans and managers.
 
+use app::i18n::Text;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -49,19 +50,28 @@ impl OperatorScope<'_> {
     pub async fn create_plan(&self, input: PlanInput) -> Result<plan::Model, ServiceError> {
         let name = clean_text(&input.name, "name", 100)?;
         if name.is_empty() {
-            return Err(ServiceError::invalid("name", "Enter the plan's name."));
+            return Err(ServiceError::invalid(
+                "name",
+                Text::new("Enter the plan's name.", "Inserisci il nome del piano."),
+            ));
         }
         let mailbox_type = clean_text(&input.mailbox_type, "mailbox_type", 100)?;
         if mailbox_type.is_empty() {
             return Err(ServiceError::invalid(
                 "mailbox_type",
-                "Enter the type of mailbox, for example Business Mail.",
+                Text::new(
+                    "Enter the type of mailbox, for example Business Mail.",
+                    "Inserisci il tipo di casella, per esempio Business Mail.",
+                ),
             ));
         }
         if !(0..=MAX_INCLUDED).contains(&input.included_mailboxes) {
             return Err(ServiceError::invalid(
                 "included_mailboxes",
-                format!("Between 0 and {MAX_INCLUDED}."),
+                Text::new(
+                    format!("Between 0 and {MAX_INCLUDED}."),
+                    format!("Tra 0 e {MAX_INCLUDED}."),
+                ),
             ));
         }
         let prices = [
@@ -78,7 +88,10 @@ impl OperatorScope<'_> {
             if !(0..=MAX_PRICE).contains(&price) {
                 return Err(ServiceError::invalid(
                     field,
-                    "Enter a price of zero or more, in euro.",
+                    Text::new(
+                        "Enter a price of zero or more, in euro.",
+                        "Inserisci un prezzo in euro, zero o più.",
+                    ),
                 ));
             }
         }
@@ -91,7 +104,10 @@ impl OperatorScope<'_> {
         {
             return Err(ServiceError::conflict(
                 "name",
-                format!("A plan called {name} exists already."),
+                Text::new(
+                    format!("A plan called {name} exists already."),
+                    format!("Esiste già un piano chiamato {name}."),
+                ),
             ));
         }
         let created = plan::ActiveModel {
@@ -120,8 +136,10 @@ impl OperatorScope<'_> {
                     target: &name,
                     before: None,
                     after: Some(format!(
-                        "{} mailboxes included, extra mailbox {} cents",
-                        created.included_mailboxes, created.price_extra_mailbox
+                        "{} · {} · + {}",
+                        created.mailbox_type,
+                        created.included_mailboxes,
+                        app::format::euros(created.price_extra_mailbox)
                     )),
                 },
             )
@@ -149,7 +167,7 @@ impl OperatorScope<'_> {
         if company.is_empty() {
             return Err(ServiceError::invalid(
                 "company_name",
-                "Enter the company name.",
+                Text::new("Enter the company name.", "Inserisci la ragione sociale."),
             ));
         }
         let email = names::email(&input.legal_email)
@@ -160,7 +178,10 @@ impl OperatorScope<'_> {
             .await?
             .is_none()
         {
-            return Err(ServiceError::invalid("plan", "Choose a plan."));
+            return Err(ServiceError::invalid(
+                "plan",
+                Text::new("Choose a plan.", "Scegli un piano."),
+            ));
         }
         if customer::Entity::find()
             .filter(customer::Column::CompanyName.eq(&company))
@@ -170,7 +191,10 @@ impl OperatorScope<'_> {
         {
             return Err(ServiceError::conflict(
                 "company_name",
-                format!("{company} is already a customer."),
+                Text::new(
+                    format!("{company} is already a customer."),
+                    format!("{company} è già un cliente."),
+                ),
             ));
         }
         let created = customer::ActiveModel {
@@ -192,7 +216,7 @@ impl OperatorScope<'_> {
                     domain: None,
                     target: &company,
                     before: None,
-                    after: Some(format!("legal representative {email}")),
+                    after: Some(email.clone()),
                 },
             )
             .await;
@@ -229,12 +253,21 @@ impl OperatorScope<'_> {
         if display_name.is_empty() {
             return Err(ServiceError::invalid(
                 "display_name",
-                "Enter the manager's name.",
+                Text::new(
+                    "Enter the manager's name.",
+                    "Inserisci il nome del manager.",
+                ),
             ));
         }
         let email = names::email(email).map_err(|msg| ServiceError::invalid("email", msg))?;
         let services = self.services;
-        let taken = ServiceError::conflict("login", format!("The login {login} is taken."));
+        let taken = ServiceError::conflict(
+            "login",
+            Text::new(
+                format!("The login {login} is taken."),
+                format!("Il nome utente {login} è già in uso."),
+            ),
+        );
         if services.login_taken(&login).await? {
             return Err(taken);
         }
@@ -278,7 +311,10 @@ impl OperatorScope<'_> {
             let _ = services.engine.delete_account(&login).await;
             return Err(ServiceError::invalid(
                 "email",
-                format!("The credentials could not be e-mailed to {email}: {reason}"),
+                Text::new(
+                    format!("The credentials could not be e-mailed to {email}: {reason}"),
+                    format!("Non è stato possibile inviare le credenziali a {email}: {reason}"),
+                ),
             ));
         }
         services
@@ -289,7 +325,7 @@ impl OperatorScope<'_> {
                     domain: None,
                     target: &login,
                     before: None,
-                    after: Some(format!("credentials e-mailed to {email}")),
+                    after: Some(email.clone()),
                 },
             )
             .await;
@@ -308,14 +344,24 @@ impl OperatorScope<'_> {
             .filter(domain::Column::Name.eq(domain_name.trim().to_ascii_lowercase()))
             .one(db)
             .await?
-            .ok_or_else(|| ServiceError::invalid("domain", "No such domain."))?;
+            .ok_or_else(|| {
+                ServiceError::invalid(
+                    "domain",
+                    Text::new("No such domain.", "Dominio inesistente."),
+                )
+            })?;
         let new_manager = match manager_login.map(str::trim).filter(|l| !l.is_empty()) {
             Some(login) => Some(
                 manager::Entity::find()
                     .filter(manager::Column::Login.eq(login.to_ascii_lowercase()))
                     .one(db)
                     .await?
-                    .ok_or_else(|| ServiceError::invalid("manager", "No such manager."))?,
+                    .ok_or_else(|| {
+                        ServiceError::invalid(
+                            "manager",
+                            Text::new("No such manager.", "Manager inesistente."),
+                        )
+                    })?,
             ),
             None => None,
         };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! The operator's work on domains: the list, registering one for a customer, and the monitor.
 
+use app::i18n::Text;
 use std::collections::HashMap;
 
 use chrono::Utc;
@@ -10,7 +11,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use super::{AuditEntry, Caller, ServiceError, Services, hash_password, names, passwords};
+use super::{AuditEntry, Caller, ServiceError, Services, hash_password, names, passwords, search};
 use crate::{
     costs::{self, CustomerCost},
     db::{customer, domain, mailbox, manager},
@@ -96,7 +97,10 @@ impl<'a> OperatorScope<'a> {
         let name = names::domain(input).map_err(|msg| ServiceError::invalid("domain", msg))?;
         let taken = ServiceError::conflict(
             "domain",
-            format!("The domain {name} is already registered."),
+            Text::new(
+                format!("The domain {name} is already registered."),
+                format!("Il dominio {name} è già registrato."),
+            ),
         );
         let services = self.services;
         let db = &services.db;
@@ -104,7 +108,12 @@ impl<'a> OperatorScope<'a> {
         let customer = customer::Entity::find_by_id(customer_id)
             .one(db)
             .await?
-            .ok_or_else(|| ServiceError::invalid("customer", "Choose a customer."))?;
+            .ok_or_else(|| {
+                ServiceError::invalid(
+                    "customer",
+                    Text::new("Choose a customer.", "Scegli un cliente."),
+                )
+            })?;
         if domain::Entity::find()
             .filter(domain::Column::Name.eq(&name))
             .one(db)
@@ -166,7 +175,7 @@ impl<'a> OperatorScope<'a> {
                     }
                     .insert(txn)
                     .await?;
-                    mailbox::ActiveModel {
+                    let postmaster = mailbox::ActiveModel {
                         domain_id: Set(domain.id),
                         local_part: Set("postmaster".into()),
                         address: Set(postmaster),
@@ -183,6 +192,7 @@ impl<'a> OperatorScope<'a> {
                     }
                     .insert(txn)
                     .await?;
+                    search::index(txn, &postmaster).await?;
                     Ok(domain.id)
                 })
             })
@@ -210,9 +220,15 @@ impl<'a> OperatorScope<'a> {
                     undo_engine().await;
                     return Err(ServiceError::invalid(
                         "customer",
-                        format!(
-                            "The credentials could not be e-mailed to {}: {reason}",
-                            customer.legal_email
+                        Text::new(
+                            format!(
+                                "The credentials could not be e-mailed to {}: {reason}",
+                                customer.legal_email
+                            ),
+                            format!(
+                                "Non è stato possibile inviare le credenziali a {}: {reason}",
+                                customer.legal_email
+                            ),
                         ),
                     ));
                 }
@@ -227,12 +243,13 @@ impl<'a> OperatorScope<'a> {
                     domain: Some(&name),
                     target: &name,
                     before: None,
+                    // The customer, and where the postmaster's credentials went.
                     after: Some(format!(
-                        "customer {}, postmaster credentials {}",
+                        "{} → {}",
                         customer.company_name,
                         match handover {
-                            Handover::Email => format!("e-mailed to {}", customer.legal_email),
-                            Handover::Return => "printed on the console".to_string(),
+                            Handover::Email => customer.legal_email.as_str(),
+                            Handover::Return => "console",
                         }
                     )),
                 },

@@ -2,6 +2,7 @@
 //! Changing one mailbox of a domain: personal data, password, quota tier, protocols, chat,
 //! aliases, and deleting it. A mailbox of another domain is "not found".
 
+use app::i18n::Text;
 use chrono::Utc;
 use engine_glue::{GlueError, MailboxChanges, MailboxState, Protocols};
 use sea_orm::{
@@ -13,9 +14,9 @@ use super::{
     DomainScope, ServiceError, hash_password,
     mailboxes::on_off,
     names::{self, clean_text},
-    passwords,
+    passwords, search,
 };
-use crate::db::{alias, mailbox, outbound};
+use crate::db::{alias, mailbox, mailbox_term, outbound};
 
 /// A mailbox with everything its page shows.
 pub struct MailboxDetail {
@@ -81,7 +82,15 @@ impl DomainScope<'_> {
         let mut active: mailbox::ActiveModel = mailbox.clone().into();
         active.first_name = Set(first);
         active.last_name = Set(last);
-        active.update(&self.services.db).await?;
+        self.services
+            .db
+            .transaction::<_, (), sea_orm::DbErr>(|txn| {
+                Box::pin(async move {
+                    let updated = active.update(txn).await?;
+                    search::index(txn, &updated).await
+                })
+            })
+            .await?;
         self.audit(
             "mailbox.personal",
             &mailbox.address,
@@ -109,7 +118,10 @@ impl DomainScope<'_> {
             if password != repeat {
                 return Err(ServiceError::invalid(
                     "repeat",
-                    "The two passwords are not the same.",
+                    Text::new(
+                        "The two passwords are not the same.",
+                        "Le due password non coincidono.",
+                    ),
                 ));
             }
             (password.to_string(), false)
@@ -140,7 +152,10 @@ impl DomainScope<'_> {
         if !self.services.quota_tiers.contains(&bytes) {
             return Err(ServiceError::invalid(
                 "quota",
-                "Choose one of the quota tiers.",
+                Text::new(
+                    "Choose one of the quota tiers.",
+                    "Scegli uno dei tagli di spazio.",
+                ),
             ));
         }
         let mailbox = self.find_mailbox(address).await?;
@@ -161,8 +176,8 @@ impl DomainScope<'_> {
         self.audit(
             "mailbox.quota",
             &mailbox.address,
-            Some(format!("{before} bytes")),
-            Some(format!("{bytes} bytes")),
+            Some(app::format::bytes(before.max(0) as u64)),
+            Some(app::format::bytes(bytes)),
         )
         .await;
         Ok(())
@@ -212,7 +227,10 @@ impl DomainScope<'_> {
         let alias_address = format!("{local}@{}", self.domain.name);
         let taken = ServiceError::conflict(
             "alias",
-            format!("The address {alias_address} is already in use."),
+            Text::new(
+                format!("The address {alias_address} is already in use."),
+                format!("L'indirizzo {alias_address} è già in uso."),
+            ),
         );
         let db = &self.services.db;
         if self.services.login_taken(&alias_address).await? {
@@ -226,7 +244,10 @@ impl DomainScope<'_> {
         if count >= MAX_ALIASES {
             return Err(ServiceError::invalid(
                 "alias",
-                format!("A mailbox has at most {MAX_ALIASES} aliases."),
+                Text::new(
+                    format!("A mailbox has at most {MAX_ALIASES} aliases."),
+                    format!("Una casella ha al massimo {MAX_ALIASES} alias."),
+                ),
             ));
         }
         let engine = &self.services.engine;
@@ -295,13 +316,19 @@ impl DomainScope<'_> {
         if mailbox.is_postmaster {
             return Err(ServiceError::invalid(
                 "confirm",
-                "The postmaster cannot be deleted: every domain has one.",
+                Text::new(
+                    "The postmaster cannot be deleted: every domain has one.",
+                    "Il postmaster non si può eliminare: ogni dominio ne ha uno.",
+                ),
             ));
         }
         if confirm.trim().to_lowercase() != mailbox.address {
             return Err(ServiceError::invalid(
                 "confirm",
-                format!("Type {} to confirm.", mailbox.address),
+                Text::new(
+                    format!("Type {} to confirm.", mailbox.address),
+                    format!("Scrivi {} per confermare.", mailbox.address),
+                ),
             ));
         }
         // Panel rows first, in one transaction; then the engine account with its mail. A crash
@@ -319,6 +346,10 @@ impl DomainScope<'_> {
                     .await?;
                 outbound::Entity::delete_many()
                     .filter(outbound::Column::Address.eq(address))
+                    .exec(txn)
+                    .await?;
+                mailbox_term::Entity::delete_many()
+                    .filter(mailbox_term::Column::MailboxId.eq(id))
                     .exec(txn)
                     .await?;
                 mailbox::Entity::delete_by_id(id).exec(txn).await?;
@@ -349,7 +380,7 @@ impl DomainScope<'_> {
 fn protocols_text(p: Protocols) -> String {
     [("IMAP", p.imap), ("POP3", p.pop3), ("SMTP", p.smtp)]
         .iter()
-        .map(|(name, on)| format!("{name} {}", if *on { "on" } else { "off" }))
+        .map(|(name, on)| format!("{name} {}", if *on { "✓" } else { "✗" }))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(" · ")
 }

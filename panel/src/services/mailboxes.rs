@@ -2,19 +2,21 @@
 //! Work inside one domain, for its postmaster and its manager: the overview, the mailbox list,
 //! creating mailboxes within the customer's slots, and the domain's chat service.
 
+use app::i18n::Text;
 use chrono::{Duration, Utc};
 use engine_glue::{GlueError, NewMailbox, Protocols};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Expr, ExprTrait, Func},
+    TransactionTrait,
+    sea_query::{Expr, ExprTrait},
 };
 
 use super::{
     AuditEntry, Caller, ServiceError, Services, hash_password,
     names::{self, clean_text},
-    passwords,
+    passwords, search,
 };
 use crate::{
     costs,
@@ -143,21 +145,8 @@ impl<'a> DomainScope<'a> {
         let db = &self.services.db;
         let mut query =
             mailbox::Entity::find().filter(mailbox::Column::DomainId.eq(self.domain.id));
-        let search = search.trim().to_lowercase();
-        if !search.is_empty() {
-            let pattern = format!("%{}%", search.replace(['%', '_'], ""));
-            query = query.filter(
-                sea_orm::Condition::any()
-                    .add(mailbox::Column::Address.like(&pattern))
-                    .add(
-                        Expr::expr(Func::lower(Expr::col(mailbox::Column::FirstName)))
-                            .like(&pattern),
-                    )
-                    .add(
-                        Expr::expr(Func::lower(Expr::col(mailbox::Column::LastName)))
-                            .like(&pattern),
-                    ),
-            );
+        if !search.trim().is_empty() {
+            query = query.filter(search::condition(self.domain.id, search));
         }
         let total = query.clone().count(db).await?;
         let rows = query
@@ -220,7 +209,10 @@ impl<'a> DomainScope<'a> {
         let address = format!("{local}@{}", self.domain.name);
         let taken = ServiceError::conflict(
             "local_part",
-            format!("The address {address} is already in use."),
+            Text::new(
+                format!("The address {address} is already in use."),
+                format!("L'indirizzo {address} è già in uso."),
+            ),
         );
         let db = &self.services.db;
         let engine = &self.services.engine;
@@ -264,7 +256,16 @@ impl<'a> DomainScope<'a> {
             last_login_at: Set(None),
             ..Default::default()
         };
-        if let Err(err) = row.insert(db).await {
+        // The row and its search words together, or neither.
+        let written = db
+            .transaction::<_, (), sea_orm::DbErr>(|txn| {
+                Box::pin(async move {
+                    let mailbox = row.insert(txn).await?;
+                    search::index(txn, &mailbox).await
+                })
+            })
+            .await;
+        if let Err(err) = written {
             let _ = engine.delete_mailbox(&address).await;
             return Err(err.into());
         }
@@ -284,16 +285,23 @@ impl<'a> DomainScope<'a> {
             return Ok(());
         };
         if cost.created >= cost.capacity {
-            let how = if self.managed {
-                "Buy more mailboxes from the domain overview."
+            let (how_en, how_it) = if self.managed {
+                (
+                    "Buy more mailboxes from the domain overview.",
+                    "Acquista altre caselle dalla panoramica del dominio.",
+                )
             } else {
-                "Ask the domain's manager or your provider to buy more mailboxes."
+                (
+                    "Ask the domain's manager or your provider to buy more mailboxes.",
+                    "Chiedi al manager del dominio o al tuo fornitore di acquistare altre caselle.",
+                )
             };
+            let capacity = cost.capacity;
             return Err(ServiceError::conflict(
                 "slots",
-                format!(
-                    "All {} mailboxes of the plan are in use. {how}",
-                    cost.capacity
+                Text::new(
+                    format!("All {capacity} mailboxes of the plan are in use. {how_en}"),
+                    format!("Tutte le {capacity} caselle del piano sono in uso. {how_it}"),
                 ),
             ));
         }

@@ -2,6 +2,7 @@
 //! What only a domain's manager may do (seed 002): the daily limit of messages to external
 //! recipients, the webmail's branding, and buying mailbox slots.
 
+use app::i18n::Text;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 
 use super::{DomainScope, ServiceError};
@@ -50,7 +51,10 @@ impl<'a> ManagedDomain<'a> {
                 .join(", ");
             return Err(ServiceError::invalid(
                 "send_tier",
-                format!("Choose one of {list}."),
+                Text::new(
+                    format!("Choose one of {list}."),
+                    format!("Scegli uno tra {list}."),
+                ),
             ));
         }
         let mailbox = self.scope.find_mailbox(address).await?;
@@ -66,8 +70,8 @@ impl<'a> ManagedDomain<'a> {
             .audit(
                 "mailbox.send_tier",
                 &mailbox.address,
-                Some(format!("{before}/day")),
-                Some(format!("{tier}/day")),
+                Some(before.to_string()),
+                Some(tier.to_string()),
             )
             .await;
         Ok(())
@@ -100,16 +104,31 @@ impl<'a> ManagedDomain<'a> {
     pub async fn set_logo(&self, logo: Option<Logo>) -> Result<(), ServiceError> {
         if let Some(logo) = &logo {
             if logo.bytes.is_empty() {
-                return Err(ServiceError::invalid("logo", "Choose an image file."));
+                return Err(ServiceError::invalid(
+                    "logo",
+                    Text::new("Choose an image file.", "Scegli un file immagine."),
+                ));
             }
             if logo.bytes.len() > MAX_LOGO_BYTES {
                 return Err(ServiceError::invalid(
                     "logo",
-                    format!("The logo may be at most {} KB.", MAX_LOGO_BYTES / 1024),
+                    Text::new(
+                        format!("The logo may be at most {} KB.", MAX_LOGO_BYTES / 1024),
+                        format!(
+                            "Il logo può essere al massimo di {} KB.",
+                            MAX_LOGO_BYTES / 1024
+                        ),
+                    ),
                 ));
             }
             if !logo_type_matches(&logo.bytes, &logo.media_type) {
-                return Err(ServiceError::invalid("logo", "Upload a PNG or JPEG image."));
+                return Err(ServiceError::invalid(
+                    "logo",
+                    Text::new(
+                        "Upload a PNG or JPEG image.",
+                        "Carica un'immagine PNG o JPEG.",
+                    ),
+                ));
             }
         }
         let services = self.scope.services;
@@ -120,10 +139,14 @@ impl<'a> ManagedDomain<'a> {
         let before = current
             .brand_logo
             .as_ref()
-            .map(|b| format!("{} bytes", b.len()));
-        let after = logo
-            .as_ref()
-            .map(|l| format!("{}, {} bytes", l.media_type, l.bytes.len()));
+            .map(|b| app::format::bytes(b.len() as u64));
+        let after = logo.as_ref().map(|l| {
+            format!(
+                "{}, {}",
+                l.media_type,
+                app::format::bytes(l.bytes.len() as u64)
+            )
+        });
         let mut active: domain::ActiveModel = current.into();
         match logo {
             Some(logo) => {
@@ -147,15 +170,22 @@ impl<'a> ManagedDomain<'a> {
         if !(1..=MAX_SLOTS_AT_ONCE).contains(&count) {
             return Err(ServiceError::invalid(
                 "count",
-                format!("Buy between 1 and {MAX_SLOTS_AT_ONCE} mailboxes at once."),
+                Text::new(
+                    format!("Buy between 1 and {MAX_SLOTS_AT_ONCE} mailboxes at once."),
+                    format!("Acquista da 1 a {MAX_SLOTS_AT_ONCE} caselle per volta."),
+                ),
             ));
         }
         let services = self.scope.services;
-        let customer_id = self
-            .scope
-            .domain
-            .customer_id
-            .ok_or_else(|| ServiceError::invalid("count", "This domain has no plan."))?;
+        let customer_id = self.scope.domain.customer_id.ok_or_else(|| {
+            ServiceError::invalid(
+                "count",
+                Text::new(
+                    "This domain has no plan.",
+                    "Questo dominio non ha un piano.",
+                ),
+            )
+        })?;
         let customer = customer::Entity::find_by_id(customer_id)
             .one(&services.db)
             .await?

@@ -20,9 +20,11 @@ mod managed;
 pub mod names;
 pub mod passwords;
 mod port;
+pub mod search;
 
 use std::{net::IpAddr, sync::Arc};
 
+use app::i18n::Text;
 use engine_glue::{Engine, GlueError, PasswordHash};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
@@ -140,32 +142,22 @@ pub enum ServiceError {
     #[error("not found")]
     NotFound,
     #[error("{field}: {message}")]
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
+    Invalid { field: &'static str, message: Text },
     #[error("{field}: {message}")]
-    Conflict {
-        field: &'static str,
-        message: String,
-    },
+    Conflict { field: &'static str, message: Text },
     #[error("{0}")]
     Internal(String),
 }
 
 impl ServiceError {
-    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        ServiceError::Invalid {
-            field,
-            message: message.into(),
-        }
+    /// A value that cannot be accepted, with the message for its form field.
+    pub fn invalid(field: &'static str, message: Text) -> Self {
+        ServiceError::Invalid { field, message }
     }
 
-    pub fn conflict(field: &'static str, message: impl Into<String>) -> Self {
-        ServiceError::Conflict {
-            field,
-            message: message.into(),
-        }
+    /// A value that clashes with what exists, with the message for its form field.
+    pub fn conflict(field: &'static str, message: Text) -> Self {
+        ServiceError::Conflict { field, message }
     }
 }
 

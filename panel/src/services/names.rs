@@ -1,74 +1,118 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! What domain names, local parts, e-mail addresses, staff logins and free text may look like.
 
+use app::i18n::Text;
+
 use super::ServiceError;
 
 /// A domain name in lower-case ASCII (IDNs in their `xn--` form), or the reason it is refused.
-pub fn domain(input: &str) -> Result<String, String> {
+pub fn domain(input: &str) -> Result<String, Text> {
     let name = input.trim().trim_end_matches('.').to_ascii_lowercase();
     if name.is_empty() {
-        return Err("Enter a domain name, for example example.com.".into());
+        return Err(Text::new(
+            "Enter a domain name, for example example.com.",
+            "Inserisci un nome di dominio, per esempio esempio.it.",
+        ));
     }
     if !name.is_ascii() {
-        return Err("Write international domain names in their ASCII (xn--) form.".into());
+        return Err(Text::new(
+            "Write international domain names in their ASCII (xn--) form.",
+            "Scrivi i nomi di dominio internazionali nella loro forma ASCII (xn--).",
+        ));
     }
     if name.len() > 253 {
-        return Err("A domain name has at most 253 characters.".into());
+        return Err(Text::new(
+            "A domain name has at most 253 characters.",
+            "Un nome di dominio ha al massimo 253 caratteri.",
+        ));
     }
     if !name
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
     {
-        return Err("Use only letters, digits, hyphens and dots.".into());
+        return Err(Text::new(
+            "Use only letters, digits, hyphens and dots.",
+            "Usa solo lettere, cifre, trattini e punti.",
+        ));
     }
     let labels: Vec<&str> = name.split('.').collect();
     if labels.len() < 2 {
-        return Err("Enter the full domain name, for example example.com.".into());
+        return Err(Text::new(
+            "Enter the full domain name, for example example.com.",
+            "Inserisci il nome di dominio completo, per esempio esempio.it.",
+        ));
     }
     for label in &labels {
         if label.is_empty() || label.len() > 63 {
-            return Err("Each part of the name has 1 to 63 characters.".into());
+            return Err(Text::new(
+                "Each part of the name has 1 to 63 characters.",
+                "Ogni parte del nome ha da 1 a 63 caratteri.",
+            ));
         }
         if label.starts_with('-') || label.ends_with('-') {
-            return Err("A part of the name cannot start or end with a hyphen.".into());
+            return Err(Text::new(
+                "A part of the name cannot start or end with a hyphen.",
+                "Una parte del nome non può iniziare o finire con un trattino.",
+            ));
         }
     }
     let tld = labels.last().copied().unwrap_or_default();
     if tld.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("The last part of a domain name cannot be a number.".into());
+        return Err(Text::new(
+            "The last part of a domain name cannot be a number.",
+            "L'ultima parte di un nome di dominio non può essere un numero.",
+        ));
     }
     Ok(name)
 }
 
 /// A mailbox's local part (before the @) in lower case, or the reason it is refused.
-pub fn local_part(input: &str) -> Result<String, String> {
+pub fn local_part(input: &str) -> Result<String, Text> {
     let local = input.trim().to_ascii_lowercase();
     if local.is_empty() {
-        return Err("Enter the part of the address before the @.".into());
+        return Err(Text::new(
+            "Enter the part of the address before the @.",
+            "Inserisci la parte dell'indirizzo prima della @.",
+        ));
     }
     if local.contains('@') {
-        return Err("Enter only the part before the @; the domain is added for you.".into());
+        return Err(Text::new(
+            "Enter only the part before the @; the domain is added for you.",
+            "Inserisci solo la parte prima della @; il dominio viene aggiunto da sé.",
+        ));
     }
     if local.len() > 64 {
-        return Err("The part before the @ has at most 64 characters.".into());
+        return Err(Text::new(
+            "The part before the @ has at most 64 characters.",
+            "La parte prima della @ ha al massimo 64 caratteri.",
+        ));
     }
     if !local
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
     {
-        return Err("Use only letters, digits, dots, hyphens and underscores.".into());
+        return Err(Text::new(
+            "Use only letters, digits, dots, hyphens and underscores.",
+            "Usa solo lettere, cifre, punti, trattini e trattini bassi.",
+        ));
     }
     if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
-        return Err("Dots cannot start or end the address or stand next to each other.".into());
+        return Err(Text::new(
+            "Dots cannot start or end the address or stand next to each other.",
+            "I punti non possono aprire o chiudere l'indirizzo né stare uno accanto all'altro.",
+        ));
     }
     Ok(local)
 }
 
 /// An e-mail address somewhere (a legal representative's, a manager's), in lower case.
-pub fn email(input: &str) -> Result<String, String> {
+pub fn email(input: &str) -> Result<String, Text> {
     let address = input.trim().to_lowercase();
     let Some((local, domain_part)) = address.rsplit_once('@') else {
-        return Err("Enter an e-mail address such as name@example.com.".into());
+        return Err(Text::new(
+            "Enter an e-mail address such as name@example.com.",
+            "Inserisci un indirizzo e-mail come nome@esempio.it.",
+        ));
     };
     if local.is_empty()
         || local.len() > 64
@@ -76,24 +120,38 @@ pub fn email(input: &str) -> Result<String, String> {
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\\\"".contains(c))
     {
-        return Err("The part before the @ is not valid.".into());
+        return Err(Text::new(
+            "The part before the @ is not valid.",
+            "La parte prima della @ non è valida.",
+        ));
     }
-    domain(domain_part).map_err(|_| "The part after the @ is not a valid domain.".to_string())?;
+    domain(domain_part).map_err(|_| {
+        Text::new(
+            "The part after the @ is not a valid domain.",
+            "La parte dopo la @ non è un dominio valido.",
+        )
+    })?;
     Ok(address)
 }
 
 /// A manager's login: 3 to 64 letters, digits, dots, hyphens or underscores, no @ (so it can
 /// never clash with a mailbox address).
-pub fn staff_login(input: &str) -> Result<String, String> {
+pub fn staff_login(input: &str) -> Result<String, Text> {
     let login = input.trim().to_ascii_lowercase();
     if login.len() < 3 || login.len() > 64 {
-        return Err("A login has 3 to 64 characters.".into());
+        return Err(Text::new(
+            "A login has 3 to 64 characters.",
+            "Un nome utente ha da 3 a 64 caratteri.",
+        ));
     }
     if !login
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
     {
-        return Err("Use only letters, digits, dots, hyphens and underscores.".into());
+        return Err(Text::new(
+            "Use only letters, digits, dots, hyphens and underscores.",
+            "Usa solo lettere, cifre, punti, trattini e trattini bassi.",
+        ));
     }
     Ok(login)
 }
@@ -105,13 +163,19 @@ pub fn clean_text(input: &str, field: &'static str, max: usize) -> Result<String
     if text.chars().count() > max {
         return Err(ServiceError::invalid(
             field,
-            format!("At most {max} characters."),
+            Text::new(
+                format!("At most {max} characters."),
+                format!("Al massimo {max} caratteri."),
+            ),
         ));
     }
     if text.chars().any(char::is_control) {
         return Err(ServiceError::invalid(
             field,
-            "Control characters are not allowed.",
+            Text::new(
+                "Control characters are not allowed.",
+                "I caratteri di controllo non sono ammessi.",
+            ),
         ));
     }
     Ok(text)

@@ -2,6 +2,7 @@
 //! The password policy (seed 004: at least 8 characters with digits, upper and lower case and
 //! a special character) and generated passwords that meet it.
 
+use app::i18n::Text;
 use rand::{Rng, seq::SliceRandom};
 
 const LOWER: &[u8] = b"abcdefghijkmnopqrstuvwxyz";
@@ -10,34 +11,56 @@ const DIGITS: &[u8] = b"23456789";
 const SPECIAL: &[u8] = b"!#%+-=?@_";
 
 /// Why a password is refused, in words for the form field.
-pub fn check_policy(password: &str) -> Result<(), String> {
-    let mut missing = Vec::new();
-    if password.chars().count() < 8 {
-        missing.push("at least 8 characters");
-    }
-    if !password.chars().any(|c| c.is_lowercase()) {
-        missing.push("a lower-case letter");
-    }
-    if !password.chars().any(|c| c.is_uppercase()) {
-        missing.push("an upper-case letter");
-    }
-    if !password.chars().any(|c| c.is_ascii_digit()) {
-        missing.push("a digit");
-    }
-    if !password
-        .chars()
-        .any(|c| !c.is_alphanumeric() && !c.is_whitespace())
-    {
-        missing.push("a special character such as ! # % + - = ? @ _");
-    }
+pub fn check_policy(password: &str) -> Result<(), Text> {
     if password.chars().any(char::is_control) {
-        return Err("The password contains a control character.".into());
+        return Err(Text::new(
+            "The password contains a control character.",
+            "La password contiene un carattere di controllo.",
+        ));
     }
+    let checks: [(bool, &str, &str); 5] = [
+        (
+            password.chars().count() >= 8,
+            "at least 8 characters",
+            "almeno 8 caratteri",
+        ),
+        (
+            password.chars().any(|c| c.is_lowercase()),
+            "a lower-case letter",
+            "una lettera minuscola",
+        ),
+        (
+            password.chars().any(|c| c.is_uppercase()),
+            "an upper-case letter",
+            "una lettera maiuscola",
+        ),
+        (
+            password.chars().any(|c| c.is_ascii_digit()),
+            "a digit",
+            "una cifra",
+        ),
+        (
+            password
+                .chars()
+                .any(|c| !c.is_alphanumeric() && !c.is_whitespace()),
+            "a special character such as ! # % + - = ? @ _",
+            "un carattere speciale come ! # % + - = ? @ _",
+        ),
+    ];
+    let missing: Vec<(&str, &str)> = checks
+        .iter()
+        .filter(|(met, ..)| !met)
+        .map(|(_, en, it)| (*en, *it))
+        .collect();
     if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("The password needs {}.", missing.join(", ")))
+        return Ok(());
     }
+    let en: Vec<&str> = missing.iter().map(|m| m.0).collect();
+    let it: Vec<&str> = missing.iter().map(|m| m.1).collect();
+    Err(Text::new(
+        format!("The password needs {}.", en.join(", ")),
+        format!("La password deve contenere {}.", it.join(", ")),
+    ))
 }
 
 /// A random 16-character password with every character class, without look-alike characters.
@@ -63,9 +86,20 @@ mod tests {
     fn policy_names_what_is_missing() {
         assert!(check_policy("Abcdef1!").is_ok());
         let err = check_policy("abcdefgh").unwrap_err();
-        assert!(err.contains("upper-case") && err.contains("digit") && err.contains("special"));
-        assert!(check_policy("Ab1!").unwrap_err().contains("8 characters"));
-        assert!(check_policy("Abcdefg1").unwrap_err().contains("special"));
+        assert!(
+            err.en.contains("upper-case") && err.en.contains("digit") && err.en.contains("special")
+        );
+        assert!(
+            err.it.contains("maiuscola") && err.it.contains("cifra") && err.it.contains("speciale")
+        );
+        assert!(
+            check_policy("Ab1!")
+                .unwrap_err()
+                .en
+                .contains("8 characters")
+        );
+        assert!(check_policy("Ab1!").unwrap_err().it.contains("8 caratteri"));
+        assert!(check_policy("Abcdefg1").unwrap_err().en.contains("special"));
     }
 
     #[test]

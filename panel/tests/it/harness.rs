@@ -335,3 +335,22 @@ fn location(resp: &reqwest::blocking::Response) -> String {
         .unwrap_or_default()
         .to_string()
 }
+
+/// Offers a message from outside to the MX, as another mail server would; returns whether
+/// it was accepted.
+pub fn mx_accepts(casella: &Casella, to: &str, subject: &str) -> bool {
+    Command::new("python3")
+        .args([
+            "-c",
+            "import smtplib,sys; s=smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=20); \
+             s.sendmail('someone@elsewhere.test', [sys.argv[2]], \
+             ('From: someone@elsewhere.test\\r\\nTo: ' + sys.argv[2] + '\\r\\nSubject: ' + sys.argv[3] + '\\r\\n\\r\\nhi\\r\\n').encode()); s.quit()",
+            &casella.ports.smtp.to_string(),
+            to,
+            subject,
+        ])
+        .output()
+        .expect("python3")
+        .status
+        .success()
+}

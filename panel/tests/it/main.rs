@@ -136,3 +136,135 @@ fn pages_render_without_javascript_and_guard_sign_in() {
     let (_, html) = postmaster.page(page);
     assert!(!html.contains("credential-password"), "shown once only");
 }
+
+#[test]
+fn interrupted_alias_changes_are_reconciled_at_start() {
+    let mut casella = Casella::start(true);
+    let postmaster = flows::first_sign_in(
+        &casella,
+        "postmaster@demo.test",
+        &casella.printed["postmaster@demo.test"],
+    );
+    for alias in ["sales", "info"] {
+        postmaster
+            .call(
+                "mailboxes/alias_add",
+                &[("address", "alice@demo.test"), ("alias", alias)],
+            )
+            .expect("alias");
+    }
+    assert!(harness::mx_accepts(&casella, "sales@demo.test", "before"));
+
+    // A crash between the engine's write and the panel's: one alias row never written
+    // (creation), one row left behind after the engine let the address go (removal).
+    let tmp = casella.take_tmp();
+    assert!(casella.stop(), "clean exit");
+    let panel_db = casella.data.join("panel.sqlite3");
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); \
+             db.execute(\"DELETE FROM aliases WHERE address='sales@demo.test'\"); \
+             db.execute(\"INSERT INTO aliases (mailbox_id, address, created_at) \
+               SELECT id, 'ghost@demo.test', created_at FROM mailboxes \
+               WHERE address='alice@demo.test'\"); db.commit()",
+        ])
+        .arg(&panel_db)
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "{out:?}");
+
+    let again = Casella::start_in(&casella.data, true);
+    let postmaster = Web::new(&again);
+    postmaster
+        .login("postmaster@demo.test", flows::PASSWORD)
+        .expect("sign-in");
+    let detail = postmaster
+        .call("mailboxes/get", &[("address", "alice@demo.test")])
+        .expect("detail");
+    assert_eq!(
+        detail["aliases"],
+        serde_json::json!(["info@demo.test"]),
+        "the panel lists what the engine delivers"
+    );
+    assert!(
+        !harness::mx_accepts(&again, "sales@demo.test", "after"),
+        "the engine alias with no panel row is gone"
+    );
+    assert!(harness::mx_accepts(&again, "info@demo.test", "after"));
+    drop(again);
+    drop(tmp);
+}
+
+#[test]
+fn the_mailbox_list_finds_mailboxes_by_the_start_of_their_words() {
+    let casella = Casella::start(true);
+    let postmaster = flows::first_sign_in(
+        &casella,
+        "postmaster@demo.test",
+        &casella.printed["postmaster@demo.test"],
+    );
+    let found = |search: &str| -> Vec<String> {
+        let list = postmaster
+            .call(
+                "mailboxes/list",
+                &[("domain", "demo.test"), ("page", "0"), ("search", search)],
+            )
+            .expect("list");
+        let rows: Vec<String> = list["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["address"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(list["total"], rows.len(), "total counts the matches");
+        rows
+    };
+    // The demo's alice is Alice Rossi, bob is Bruno Bianchi.
+    assert_eq!(
+        found(""),
+        ["postmaster@demo.test", "alice@demo.test", "bob@demo.test"]
+    );
+    assert_eq!(found("ros"), ["alice@demo.test"]);
+    assert_eq!(found("  BRU   bia "), ["bob@demo.test"]);
+    assert_eq!(
+        found("bru rossi"),
+        Vec::<String>::new(),
+        "every word must match"
+    );
+    assert_eq!(found("alice@demo"), ["alice@demo.test"]);
+    assert_eq!(
+        found("lice"),
+        Vec::<String>::new(),
+        "words match from their start"
+    );
+    assert_eq!(found("100%_"), Vec::<String>::new());
+
+    // New names are found at once, old ones no longer.
+    postmaster
+        .call(
+            "mailboxes/personal",
+            &[
+                ("address", "alice@demo.test"),
+                ("first_name", "Alessia"),
+                ("last_name", "Verdi"),
+            ],
+        )
+        .expect("rename");
+    assert_eq!(found("verdi"), ["alice@demo.test"]);
+    assert_eq!(found("rossi"), Vec::<String>::new());
+
+    // A new mailbox is found by the pieces of its address; a deleted one is gone.
+    flows::mailbox(&postmaster, "demo.test", "mario.rossi");
+    assert_eq!(found("rossi"), ["mario.rossi@demo.test"]);
+    postmaster
+        .call(
+            "mailboxes/delete",
+            &[
+                ("address", "mario.rossi@demo.test"),
+                ("confirm", "mario.rossi@demo.test"),
+            ],
+        )
+        .expect("delete");
+    assert_eq!(found("rossi"), Vec::<String>::new());
+}

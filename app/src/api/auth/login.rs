@@ -8,17 +8,24 @@ use crate::error::AppError;
 pub async fn login(login: String, password: String) -> Result<(), AppError> {
     use crate::{
         api::context::{peer_ip, port, sign_in},
+        i18n::Text,
         ports::Caller,
     };
 
     if login.trim().is_empty() {
         return Err(AppError::invalid(
             "login",
-            "Enter your e-mail address or login.",
+            Text::new(
+                "Enter your e-mail address or login.",
+                "Inserisci il tuo indirizzo e-mail o utente.",
+            ),
         ));
     }
     if password.is_empty() {
-        return Err(AppError::invalid("password", "Enter your password."));
+        return Err(AppError::invalid(
+            "password",
+            Text::new("Enter your password.", "Inserisci la password."),
+        ));
     }
     let ip = peer_ip().await?;
     let actor = port()?.login(&login, &password, ip).await?;

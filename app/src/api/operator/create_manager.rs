@@ -10,12 +10,16 @@ pub async fn create_manager(
     display_name: String,
     email: String,
 ) -> Result<String, AppError> {
-    use crate::api::context::{caller, flash, port};
+    use crate::{
+        api::context::{caller, flash, port},
+        i18n::Text,
+    };
     let sent_to = port()?
         .create_manager(&caller().await?, &login, &display_name, &email)
         .await?;
-    flash(&format!(
-        "Manager created. Its credentials were e-mailed to {sent_to}."
+    flash(Text::new(
+        format!("Manager created. Its credentials were e-mailed to {sent_to}."),
+        format!("Manager creato. Le sue credenziali sono state inviate a {sent_to}."),
     ))
     .await?;
     Ok(sent_to)
