@@ -104,6 +104,33 @@ pub fn tr(en: &'static str, it: &'static str) -> &'static str {
     }
 }
 
+/// One of two values, by the page's language (for text built with `format!`).
+pub fn in_lang<T>(en: T, it: T) -> T {
+    match use_lang() {
+        Lang::En => en,
+        Lang::It => it,
+    }
+}
+
+/// The confirmation after registering a domain: a notice after a plain form post, the
+/// page's own message when hydrated.
+pub fn domain_registered(sent_to: &str) -> Text {
+    Text::new(
+        format!("Domain registered. The postmaster's credentials were e-mailed to {sent_to}."),
+        format!(
+            "Dominio registrato. Le credenziali del postmaster sono state inviate a {sent_to}."
+        ),
+    )
+}
+
+/// The confirmation after creating a manager (see [`domain_registered`]).
+pub fn manager_created(sent_to: &str) -> Text {
+    Text::new(
+        format!("Manager created. Its credentials were e-mailed to {sent_to}."),
+        format!("Manager creato. Le sue credenziali sono state inviate a {sent_to}."),
+    )
+}
+
 /// A message made on the server (a field error, a notice), in both languages, so the page
 /// shows it in its own language whichever side renders it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::i18n::{Lang, tr, use_lang};
+use crate::i18n::{in_lang, tr};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -185,20 +185,10 @@ fn MailboxesBody() -> impl IntoView {
                                 </table>
                                 <nav class="pager" aria-label=tr("Pages", "Pagine")>
                                     <span>
-                                        {match use_lang() {
-                                            Lang::En => format!(
-                                                "{} mailboxes · page {} of {}",
-                                                list.total,
-                                                page + 1,
-                                                last_page + 1,
-                                            ),
-                                            Lang::It => format!(
-                                                "{} caselle · pagina {} di {}",
-                                                list.total,
-                                                page + 1,
-                                                last_page + 1,
-                                            ),
-                                        }}
+                                        {in_lang(
+                                            format!("{} mailboxes · page {} of {}", list.total, page + 1, last_page + 1),
+                                            format!("{} caselle · pagina {} di {}", list.total, page + 1, last_page + 1),
+                                        )}
                                     </span>
                                     {(page > 0)
                                         .then(|| view! { <a href=link(page - 1) rel="prev">{tr("← Previous", "← Precedente")}</a> })}
@@ -247,11 +237,16 @@ fn MailboxLine(row: MailboxRow, chat: ServerAction<SetChat>) -> impl IntoView {
                     <button
                         type="submit"
                         class=if row.chat { "state on" } else { "state off" }
-                        aria-label=match (use_lang(), row.chat) {
-                            (Lang::En, true) => format!("Chat for {}: active. Switch it off.", address.get_value()),
-                            (Lang::En, false) => format!("Chat for {}: not active. Switch it on.", address.get_value()),
-                            (Lang::It, true) => format!("Chat di {}: attiva. Disattivala.", address.get_value()),
-                            (Lang::It, false) => format!("Chat di {}: non attiva. Attivala.", address.get_value()),
+                        aria-label=if row.chat {
+                            in_lang(
+                                format!("Chat for {}: active. Switch it off.", address.get_value()),
+                                format!("Chat di {}: attiva. Disattivala.", address.get_value()),
+                            )
+                        } else {
+                            in_lang(
+                                format!("Chat for {}: not active. Switch it on.", address.get_value()),
+                                format!("Chat di {}: non attiva. Attivala.", address.get_value()),
+                            )
                         }
                     >
                         {if row.chat { tr("ACTIVE", "ATTIVO") } else { tr("NOT ACTIVE", "NON ATTIVO") }}

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use crate::i18n::{Lang, tr, use_lang};
+use crate::i18n::{in_lang, tr};
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -171,10 +171,10 @@ fn Overview(
                                 .map(|total| {
                                     view! {
                                         <p class="notice" role="status">
-                                            {match use_lang() {
-                                                Lang::En => format!("Done: {total} extra mailboxes bought in all."),
-                                                Lang::It => format!("Fatto: {total} caselle aggiuntive acquistate in tutto."),
-                                            }}
+                                            {in_lang(
+                                                format!("Done: {total} extra mailboxes bought in all."),
+                                                format!("Fatto: {total} caselle aggiuntive acquistate in tutto."),
+                                            )}
                                         </p>
                                     }
                                 })

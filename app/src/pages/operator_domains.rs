@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use crate::i18n::{Lang, tr, use_lang};
+use crate::i18n::{domain_registered, tr, use_lang};
 use leptos_meta::Title;
 
 use crate::{
@@ -53,14 +53,7 @@ fn DomainsBody() -> impl IntoView {
                     .get()
                     .and_then(Result::ok)
                     .map(|sent_to| {
-                        match use_lang() {
-                            Lang::En => format!(
-                                "Domain registered. The postmaster's credentials were e-mailed to {sent_to}.",
-                            ),
-                            Lang::It => format!(
-                                "Dominio registrato. Le credenziali del postmaster sono state inviate a {sent_to}.",
-                            ),
-                        }
+                        domain_registered(&sent_to).get(use_lang()).to_string()
                     })
             })
         />

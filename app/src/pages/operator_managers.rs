@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::i18n::{Lang, tr, use_lang};
+use crate::i18n::{manager_created, tr, use_lang};
 use leptos_meta::Title;
 
 use crate::{
@@ -45,10 +45,7 @@ fn ManagersBody() -> impl IntoView {
                     .get()
                     .and_then(Result::ok)
                     .map(|sent_to| {
-                        match use_lang() {
-                            Lang::En => format!("Manager created. Its credentials were e-mailed to {sent_to}."),
-                            Lang::It => format!("Manager creato. Le sue credenziali sono state inviate a {sent_to}."),
-                        }
+                        manager_created(&sent_to).get(use_lang()).to_string()
                     })
             })
         />

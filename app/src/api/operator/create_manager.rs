@@ -12,15 +12,11 @@ pub async fn create_manager(
 ) -> Result<String, AppError> {
     use crate::{
         api::context::{caller, flash, port},
-        i18n::Text,
+        i18n::manager_created,
     };
     let sent_to = port()?
         .create_manager(&caller().await?, &login, &display_name, &email)
         .await?;
-    flash(Text::new(
-        format!("Manager created. Its credentials were e-mailed to {sent_to}."),
-        format!("Manager creato. Le sue credenziali sono state inviate a {sent_to}."),
-    ))
-    .await?;
+    flash(manager_created(&sent_to)).await?;
     Ok(sent_to)
 }

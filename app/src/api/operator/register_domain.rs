@@ -9,17 +9,11 @@ use crate::error::AppError;
 pub async fn register_domain(domain: String, customer: i32) -> Result<String, AppError> {
     use crate::{
         api::context::{caller, flash, port},
-        i18n::Text,
+        i18n::domain_registered,
     };
     let sent_to = port()?
         .register_domain(&caller().await?, &domain, customer)
         .await?;
-    flash(Text::new(
-        format!("Domain registered. The postmaster's credentials were e-mailed to {sent_to}."),
-        format!(
-            "Dominio registrato. Le credenziali del postmaster sono state inviate a {sent_to}."
-        ),
-    ))
-    .await?;
+    flash(domain_registered(&sent_to)).await?;
     Ok(sent_to)
 }
