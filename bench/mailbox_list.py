@@ -124,7 +124,7 @@ def emailed_password(ports, printed, login):
 
 def grow(postmaster, domain, have, want, workers):
     def create(i):
-        postmaster.call("mailboxes/create", {
+        postmaster.call("mailboxes/create_mailbox", {
             "domain": domain, "local_part": f"user{i:05d}", "first_name": "Bench",
             "last_name": f"User {i}", "password": PASSWORD,
         })
@@ -157,23 +157,23 @@ def main():
         base = f"http://127.0.0.1:{ports['HTTP_PORT']}"
         operator = Web(base)
         operator.call("auth/login", {"login": "admin", "password": printed["admin"]})
-        operator.call("plans/create", {
+        operator.call("operator/create_plan", {
             "name": "Bench", "mailbox_type": "Business Mail",
             "included_mailboxes": str(max(sizes) + 10), **{k: "0" for k in (
                 "price_extra_mailbox", "price_quota_25", "price_quota_50", "price_quota_100",
                 "price_send_1000", "price_send_2000", "price_send_5000", "price_archive")},
         })
-        plan = next(p["id"] for p in operator.call("plans/list", {}) if p["name"] == "Bench")
-        operator.call("customers/create", {
+        plan = next(p["id"] for p in operator.call("operator/list_plans", {}) if p["name"] == "Bench")
+        operator.call("operator/create_customer", {
             "company_name": "Bench S.p.A.", "legal_email": "alice@demo.test", "plan": str(plan)})
-        customer = next(c["id"] for c in operator.call("customers/list", {})
+        customer = next(c["id"] for c in operator.call("operator/list_customers", {})
                         if c["company_name"] == "Bench S.p.A.")
         domain = "bench.test"
-        operator.call("domains/register", {"domain": domain, "customer": str(customer)})
+        operator.call("operator/register_domain", {"domain": domain, "customer": str(customer)})
         emailed = emailed_password(ports, printed, f"postmaster@{domain}")
         postmaster = Web(base)
         postmaster.call("auth/login", {"login": f"postmaster@{domain}", "password": emailed})
-        postmaster.call("auth/password", {"current": emailed, "new": PASSWORD, "repeat": PASSWORD})
+        postmaster.call("auth/change_password", {"current": emailed, "new": PASSWORD, "repeat": PASSWORD})
 
         results = []
         have = 0

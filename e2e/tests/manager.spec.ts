@@ -93,7 +93,7 @@ test('manager: domain switcher, slots, send limit, branding', async ({ page }, t
 
   // Branding: the company name, then a logo (a text file is refused on the field).
   await page.fill('#company_name', 'Demo Mail Srl');
-  await submit(page, '#branding button[type=submit]', 'domain/branding');
+  await submit(page, '#branding button[type=submit]', 'domain/set_branding_name');
   await open(page, testInfo, `${casella.url}/domains/demo.test`);
   await expect(page.locator('#company_name')).toHaveValue('Demo Mail Srl');
   await page.setInputFiles('#logo', { name: 'logo.png', mimeType: 'image/png', buffer: Buffer.from('not an image') });
@@ -113,7 +113,7 @@ test('manager: domain switcher, slots, send limit, branding', async ({ page }, t
   await open(page, testInfo, `${casella.url}/domains/demo.test/mailboxes/bob@demo.test`);
   await expect(page.locator('#send_tier')).toHaveValue('250');
   await page.selectOption('#send_tier', '1000');
-  await submit(page, '#send-tier-form button[type=submit]', 'mailboxes/send_tier');
+  await submit(page, '#send-tier-form button[type=submit]', 'mailboxes/set_send_tier');
   await open(page, testInfo, `${casella.url}/domains/demo.test/mailboxes/bob@demo.test`);
   await expect(page.locator('#send_tier')).toHaveValue('1000');
 

@@ -25,6 +25,8 @@ pub struct EngineConfig {
     pub bind_address: IpAddr,
     /// Listener ports.
     pub ports: EnginePorts,
+    /// The certificate of every TLS listener; `None` makes the engine use a self-signed one.
+    pub tls: Option<crate::tls::TlsFiles>,
     /// Where messages, the directory and counters are kept.
     pub store: StoreBackend,
     /// Cache sizes; `None` keeps the engine's defaults.
@@ -169,6 +171,19 @@ impl EngineConfig {
             }
         }
 
+        // The certificate as references to its files, so a reload reads them again.
+        if let Some(tls) = &self.tls {
+            w.str(
+                "certificate.casella.cert",
+                &format!("%{{file:{}}}%", path_str(&tls.cert)?),
+            );
+            w.str(
+                "certificate.casella.private-key",
+                &format!("%{{file:{}}}%", path_str(&tls.key)?),
+            );
+            w.raw("certificate.casella.default", "true");
+        }
+
         // Stores: one data store for everything, and the internal directory on it.
         for kind in ["data", "fts", "blob", "lookup"] {
             w.str(&format!("storage.{kind}"), "db");
@@ -303,15 +318,21 @@ impl EngineConfig {
         w.raw("queue.quota.size.size", "10737418240");
         w.raw("queue.quota.size.enable", "true");
 
-        // Daily external-recipient limits, one limiter per tier. An account without a tier key
-        // gets the smallest tier.
+        // Daily external-recipient limits, one limiter per tier. The smallest tier takes every
+        // account whose key names none of the larger ones: no key, or a tier that is no longer
+        // configured, still gets a limit, never none.
+        let tier_key = "key_get('', 'send-tier:' + authenticated_as)";
         for (i, tier) in self.send_tiers.iter().enumerate() {
             let key = format!("queue.limiter.inbound.send-{tier}");
-            let selected = format!("key_get('', 'send-tier:' + authenticated_as) == '{tier}'");
             let selected = if i == 0 {
-                format!("(is_empty(key_get('', 'send-tier:' + authenticated_as)) || {selected})")
+                let larger = self.send_tiers[1..]
+                    .iter()
+                    .map(|t| format!("{tier_key} == '{t}'"))
+                    .collect::<Vec<_>>()
+                    .join(" || ");
+                format!("!({larger})")
             } else {
-                selected
+                format!("{tier_key} == '{tier}'")
             };
             w.str(&format!("{key}.key"), "authenticated_as");
             w.str(&format!("{key}.rate"), &format!("{tier}/1d"));
@@ -363,7 +384,7 @@ impl EngineConfig {
         let text = self.render()?;
         // Write then rename, so a crash never leaves a half-written file for the next boot.
         let tmp = path.with_extension("toml.tmp");
-        std::fs::write(&tmp, text).map_err(|err| GlueError::io(&tmp, err))?;
+        write_private(&tmp, &text).map_err(|err| GlueError::io(&tmp, err))?;
         std::fs::rename(&tmp, &path).map_err(|err| GlueError::io(&path, err))?;
         Ok(path)
     }
@@ -382,6 +403,19 @@ impl Writer<'_> {
         // `let _`: writing to a String cannot fail.
         let _ = writeln!(self.out, "{key} = {value}");
     }
+}
+
+/// Writes a file only its owner may read: it can hold the store's password.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
+    let _ = std::fs::remove_file(path);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
 }
 
 /// A TOML basic string.
@@ -405,6 +439,7 @@ mod tests {
         EngineConfig {
             data_dir: PathBuf::from("/tmp/casella \"quoted\"/engine"),
             hostname: "mail.example.test".into(),
+            tls: None,
             bind_address: "127.0.0.1".parse().unwrap_or(IpAddr::from([127, 0, 0, 1])),
             ports: EnginePorts::default(),
             store,
@@ -467,12 +502,10 @@ mod tests {
         assert!(allowed.contains_key("127.0.0.1") && allowed.contains_key("::1"));
         let limiters = table["queue"]["limiter"]["inbound"].as_table().unwrap();
         assert_eq!(limiters.len(), SEND_TIERS.len());
-        assert!(
-            limiters["send-250"]["match"]
-                .as_str()
-                .unwrap()
-                .contains("is_empty(key_get")
-        );
+        // The smallest tier takes whatever names none of the larger ones.
+        let smallest = limiters["send-250"]["match"].as_str().unwrap();
+        assert!(smallest.contains("!(key_get('', 'send-tier:' + authenticated_as) == '1000' ||"));
+        assert!(!smallest.contains("== '250'"));
     }
 
     #[test]

@@ -35,6 +35,9 @@ const STAFF_DISABLED: [&str; 6] = [
     "jmap-email-get",
 ];
 
+/// What a disabled account may not do: sign in by any means, or receive mail.
+const DISABLED_ACCOUNT: [&str; 2] = ["authenticate", "email-receive"];
+
 /// The engine's id of an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AccountId(pub u32);
@@ -213,6 +216,43 @@ impl Engine {
         self.delete_mailbox(name).await
     }
 
+    /// Whether the directory has an account by this name.
+    pub async fn account_exists(&self, name: &str) -> Result<bool, GlueError> {
+        let info = self
+            .server()
+            .store()
+            .get_principal_info(&name.to_lowercase())
+            .await
+            .map_err(engine_err)?;
+        Ok(info.is_some_and(|info| info.typ == Type::Individual))
+    }
+
+    /// Stops an account from signing in anywhere and from receiving mail, keeping its data:
+    /// the first step of a deletion, so an interrupted one never leaves a live account behind.
+    pub async fn disable_account(&self, name: &str) -> Result<(), GlueError> {
+        let server = self.server();
+        let name = name.to_lowercase();
+        let changed = server
+            .store()
+            .update_principal(
+                UpdatePrincipal::by_name(&name).with_updates(
+                    DISABLED_ACCOUNT
+                        .iter()
+                        .map(|p| {
+                            PrincipalUpdate::add_item(
+                                PrincipalField::DisabledPermissions,
+                                PrincipalValue::String(p.to_string()),
+                            )
+                        })
+                        .collect(),
+                ),
+            )
+            .await
+            .map_err(|err| manage_err(err, &name))?;
+        invalidate(&server, changed).await;
+        Ok(())
+    }
+
     /// Applies changes to a mailbox.
     pub async fn update_mailbox(
         &self,
@@ -338,21 +378,37 @@ impl Engine {
             .map_err(engine_err)?
             .filter(|p| p.typ == Type::Individual);
         let mut verified = None;
-        if let Some(principal) = principal {
-            let hash = principal.data.iter().find_map(|item| match item {
+        let hash = principal.as_ref().and_then(|principal| {
+            principal.data.iter().find_map(|item| match item {
                 PrincipalData::Password(hash) => Some(hash.clone()),
                 _ => None,
-            });
-            if let Some(hash) = hash
-                && verify_secret_hash(&hash, password).await.unwrap_or(false)
-            {
-                let token = server
-                    .get_access_token(principal.id)
-                    .await
-                    .map_err(engine_err)?;
-                if token.has_permission(Permission::Authenticate) {
-                    verified = Some(AccountId(principal.id));
+            })
+        });
+        match (principal, hash) {
+            (Some(principal), Some(hash)) => {
+                let matches = if crate::secret::is_first(&hash) {
+                    // A first password: only this path has its key (see `hash_first`).
+                    let password = password.to_string();
+                    tokio::task::spawn_blocking(move || crate::secret::verify_phc(&hash, &password))
+                        .await
+                        .unwrap_or(false)
+                } else {
+                    verify_secret_hash(&hash, password).await.unwrap_or(false)
+                };
+                if matches {
+                    let token = server
+                        .get_access_token(principal.id)
+                        .await
+                        .map_err(engine_err)?;
+                    if token.has_permission(Permission::Authenticate) {
+                        verified = Some(AccountId(principal.id));
+                    }
                 }
+            }
+            _ => {
+                // An unknown login costs what a known one does, so timing does not tell
+                // which accounts exist.
+                let _ = verify_secret_hash(self.dummy_hash.as_phc(), password).await;
             }
         }
         if verified.is_none() && server.has_auth_fail2ban() {

@@ -24,7 +24,7 @@ use stalwart_lib::{
 };
 use tokio::sync::watch;
 
-use crate::{config::EngineConfig, error::GlueError};
+use crate::{config::EngineConfig, error::GlueError, secret::PasswordHash};
 
 /// How long listeners get to finish their sessions after the shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
@@ -38,6 +38,8 @@ pub struct Engine {
     pub(crate) reload_lock: tokio::sync::Mutex<()>,
     shutdown_tx: watch::Sender<bool>,
     config: EngineConfig,
+    /// Verified in place of a real hash when a web login names no account.
+    pub(crate) dummy_hash: PasswordHash,
 }
 
 impl Engine {
@@ -45,6 +47,15 @@ impl Engine {
     pub async fn start(config: EngineConfig) -> Result<Engine, GlueError> {
         let path = config.write()?;
         point_engine_at(&path);
+        let dummy_hash = tokio::task::spawn_blocking(|| {
+            let mut random = [0u8; 24];
+            rand::fill(&mut random);
+            PasswordHash::hash(&format!("{random:?}"))
+        })
+        .await
+        .map_err(|err| GlueError::Secret {
+            reason: err.to_string(),
+        })??;
 
         let mut boot = Box::pin(BootManager::init()).await;
         let mut problems: Vec<String> = boot
@@ -118,6 +129,7 @@ impl Engine {
             reload_lock: tokio::sync::Mutex::new(()),
             shutdown_tx,
             config,
+            dummy_hash,
         })
     }
 

@@ -12,6 +12,7 @@ mod error;
 mod events;
 mod policy;
 mod secret;
+mod tls;
 
 pub use config::{CacheConfig, EngineConfig, EnginePorts, PostgresStore, SEND_TIERS, StoreBackend};
 pub use directory::{AccountId, MailboxChanges, MailboxInfo, NewMailbox};
@@ -20,3 +21,4 @@ pub use error::GlueError;
 pub use events::EngineEvent;
 pub use policy::{DkimKind, MailboxState, Protocols};
 pub use secret::PasswordHash;
+pub use tls::TlsFiles;

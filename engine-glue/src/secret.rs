@@ -3,9 +3,43 @@
 //! engine (the engine keeps secrets exactly as given and would accept clear text).
 
 use argon2::{
-    Argon2, PasswordHasher, PasswordVerifier,
+    Algorithm, Argon2, KeyId, ParamsBuilder, PasswordHasher, PasswordVerifier, Version,
     password_hash::{PasswordHash as PhcHash, SaltString},
 };
+
+/// The key of first-password hashes, and the id that marks them in the PHC string. Not a
+/// secret that guards anything: it only keeps the engine's verifier (which has no key) from
+/// accepting these hashes.
+const FIRST_KEY: &[u8] = b"casella first password: web sign-in only";
+const FIRST_KEY_ID: &[u8] = b"first";
+
+/// Whether a stored PHC string is a first password's (see [`PasswordHash::hash_first`]).
+pub(crate) fn is_first(phc: &str) -> bool {
+    PhcHash::new(phc).is_ok_and(|hash| {
+        hash.params
+            .get_str("keyid")
+            .is_some_and(|id| id == "Zmlyc3Q")
+    })
+}
+
+/// Checks a password against a stored argon2id PHC string, with the first-password key when
+/// the string carries its id.
+pub(crate) fn verify_phc(phc: &str, password: &str) -> bool {
+    let Ok(hash) = PhcHash::new(phc) else {
+        return false;
+    };
+    if is_first(phc) {
+        let Ok(params) = argon2::Params::try_from(&hash) else {
+            return false;
+        };
+        Argon2::new_with_secret(FIRST_KEY, Algorithm::Argon2id, Version::V0x13, params)
+            .is_ok_and(|argon| argon.verify_password(password.as_bytes(), &hash).is_ok())
+    } else {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    }
+}
 
 use crate::error::GlueError;
 
@@ -30,6 +64,32 @@ impl PasswordHash {
             })
     }
 
+    /// Hashes a first password, the one a new account is handed and must replace at its first
+    /// web sign-in. The hash is keyed with a secret the engine's own verifier does not have,
+    /// so IMAP, POP3 and SMTP cannot sign in with it; only the web login (which knows the key,
+    /// see [`PasswordHash::verify`]) accepts it, until the account sets a password of its own.
+    pub fn hash_first(password: &str) -> Result<Self, GlueError> {
+        let secret_err = |err: argon2::Error| GlueError::Secret {
+            reason: err.to_string(),
+        };
+        let mut salt = [0u8; 16];
+        rand::fill(&mut salt);
+        let salt = SaltString::encode_b64(&salt).map_err(|err| GlueError::Secret {
+            reason: err.to_string(),
+        })?;
+        let params = ParamsBuilder::new()
+            .keyid(KeyId::new(FIRST_KEY_ID).map_err(secret_err)?)
+            .build()
+            .map_err(secret_err)?;
+        Argon2::new_with_secret(FIRST_KEY, Algorithm::Argon2id, Version::V0x13, params)
+            .map_err(secret_err)?
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| PasswordHash(hash.to_string()))
+            .map_err(|err| GlueError::Secret {
+                reason: err.to_string(),
+            })
+    }
+
     /// Accepts an argon2id PHC string made elsewhere; anything else is refused.
     pub fn from_phc(phc: &str) -> Result<Self, GlueError> {
         let parsed = PhcHash::new(phc).map_err(|err| GlueError::Secret {
@@ -43,13 +103,10 @@ impl PasswordHash {
         Ok(PasswordHash(phc.to_string()))
     }
 
-    /// Checks a clear-text password against this hash. CPU-heavy: call it from a blocking task.
+    /// Checks a clear-text password against this hash, a first password's included.
+    /// CPU-heavy: call it from a blocking task.
     pub fn verify(&self, password: &str) -> bool {
-        PhcHash::new(&self.0).is_ok_and(|hash| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &hash)
-                .is_ok()
-        })
+        verify_phc(&self.0, password)
     }
 
     /// The PHC string, as written into the engine's directory.
@@ -81,6 +138,24 @@ mod tests {
     fn refuses_clear_text_and_other_algorithms() {
         assert!(PasswordHash::from_phc("Secret-123").is_err());
         assert!(PasswordHash::from_phc("$6$salt$abc").is_err());
+    }
+
+    #[tokio::test]
+    async fn a_first_password_verifies_here_but_never_in_the_engine() {
+        let first = PasswordHash::hash_first("Printed-Once-42").unwrap();
+        assert!(first.as_phc().starts_with("$argon2id$") && is_first(first.as_phc()));
+        assert!(first.verify("Printed-Once-42"));
+        assert!(!first.verify("printed-once-42"));
+        // What IMAP, POP3 and SMTP sign-ins run.
+        let engine = stalwart_lib::directory::core::secret::verify_secret_hash;
+        assert!(
+            !engine(first.as_phc(), "Printed-Once-42")
+                .await
+                .unwrap_or(false)
+        );
+        let own = PasswordHash::hash("Chosen-Later-42").unwrap();
+        assert!(!is_first(own.as_phc()));
+        assert!(engine(own.as_phc(), "Chosen-Later-42").await.unwrap());
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod m20261122_000001_create_identities;
 mod m20261122_000002_create_sessions;
 mod m20261122_000003_create_administration;
 mod m20261123_000004_mailbox_search;
+mod m20261203_000005_intents_and_session_keys;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_create_sessions::Migration),
             Box::new(m20261122_000003_create_administration::Migration),
             Box::new(m20261123_000004_mailbox_search::Migration),
+            Box::new(m20261203_000005_intents_and_session_keys::Migration),
         ]
     }
 }

@@ -6,22 +6,29 @@
 use app::{
     error::AppError,
     i18n::{Lang, Text},
-    ports::{Caller, LogoUpload, Port, SESSION_ACTOR_KEY, SessionActor},
+    ports::{Caller, ClientIp, DomainName, LogoUpload, Port, SESSION_ACTOR_KEY, SessionActor},
 };
 use axum::{
-    extract::{ConnectInfo, Multipart, Path, State},
+    Extension,
+    extract::{Multipart, Path, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use std::net::SocketAddr;
 use tower_sessions::Session;
+
+/// What a logo error's seal is bound to (see `http::error_seal`).
+pub const LOGO_ERROR_SEAL: &str = "logo";
 
 /// The largest upload read; the service refuses anything above its own, smaller limit.
 pub const UPLOAD_LIMIT: usize = 1024 * 1024;
 
 /// `GET /branding/{domain}/logo`.
 pub async fn logo(State(port): State<Port>, Path(domain): Path<String>) -> Response {
-    match port.logo(&domain).await {
+    let logo = match DomainName::parse(&domain) {
+        Ok(domain) => port.public().logo(&domain).await,
+        Err(err) => Err(err),
+    };
+    match logo {
         Ok(Some(logo)) => (
             [
                 (header::CONTENT_TYPE, logo.media_type),
@@ -45,7 +52,7 @@ pub async fn logo(State(port): State<Port>, Path(domain): Path<String>) -> Respo
 pub async fn upload_logo(
     State(port): State<Port>,
     Path(domain): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(ClientIp(ip)): Extension<ClientIp>,
     session: Session,
     headers: HeaderMap,
     mut form: Multipart,
@@ -55,10 +62,7 @@ pub async fn upload_logo(
     let Ok(Some(actor)) = session.get::<SessionActor>(SESSION_ACTOR_KEY).await else {
         return redirect("/login".into());
     };
-    let caller = Caller {
-        login: actor.login,
-        ip: peer.ip(),
-    };
+    let caller = Caller::from_session(actor, ip);
     let mut upload = None;
     let mut remove = false;
     while let Ok(Some(field)) = form.next_field().await {
@@ -86,13 +90,20 @@ pub async fn upload_logo(
             _ => {}
         }
     }
-    let result = match (upload, remove) {
-        (Some(logo), false) => port.set_logo(&caller, &domain, Some(logo)).await,
-        (_, true) => port.set_logo(&caller, &domain, None).await,
+    let logo = match (upload, remove) {
+        (Some(logo), false) => Ok(Some(logo)),
+        (_, true) => Ok(None),
         (None, false) => Err(AppError::invalid(
             "logo",
             Text::new("Choose an image file.", "Scegli un file immagine."),
         )),
+    };
+    let result = match (logo, DomainName::parse(&domain)) {
+        (Ok(logo), Ok(name)) => match port.managed(&caller, &name).await {
+            Ok(managed) => managed.set_logo(logo).await,
+            Err(err) => Err(err),
+        },
+        (Err(err), _) | (_, Err(err)) => Err(err),
     };
     match result {
         Ok(()) => back(&domain, None),
@@ -105,9 +116,11 @@ pub async fn upload_logo(
 fn back(domain: &str, error: Option<&str>) -> Response {
     let domain = app::format::urlencode(domain);
     match error {
+        // Sealed, so a link cannot put words of its own under the logo form.
         Some(message) => redirect(format!(
-            "/domains/{domain}?logo_error={}#branding",
-            app::format::urlencode(message)
+            "/domains/{domain}?logo_error={}&__seal={}#branding",
+            app::format::urlencode(message),
+            crate::http::seal(message, LOGO_ERROR_SEAL)
         )),
         None => redirect(format!("/domains/{domain}#branding")),
     }

@@ -5,11 +5,11 @@
 //! checked once at start.
 
 use std::{
-    net::{IpAddr, Ipv4Addr},
+    net::{IpAddr, Ipv4Addr, SocketAddr},
     path::{Path, PathBuf},
 };
 
-use engine_glue::{CacheConfig, EngineConfig, EnginePorts, PostgresStore, StoreBackend};
+use engine_glue::{CacheConfig, EngineConfig, EnginePorts, PostgresStore, StoreBackend, TlsFiles};
 use figment::{
     Figment,
     providers::{Env, Format, Serialized, Toml},
@@ -30,15 +30,32 @@ pub struct Config {
     pub http_port: u16,
     /// Host name mail clients use to reach this server (also the SMTP greeting name).
     pub hostname: String,
+    /// Address the web panel binds to; unset means `bind_address`.
+    pub web_bind_address: Option<IpAddr>,
+    /// Address the mail listeners bind to; unset means `bind_address`.
+    pub mail_bind_address: Option<IpAddr>,
     /// Panel database URL; empty means a SQLite file in the data folder.
     /// PostgreSQL: `postgres://user:password@host/database`.
-    pub database_url: String,
+    pub database_url: Secret,
+    /// A file holding the panel database URL (for secrets kept out of the configuration);
+    /// read at start and used instead of `database_url`.
+    pub database_url_file: Option<PathBuf>,
     /// Folder with the browser assets (`pkg/`, favicon); empty means next to the binary.
     pub site_dir: PathBuf,
     /// Log filter for Casella's own logs (`tracing` syntax, e.g. `info,panel=debug`).
     pub log: String,
-    /// Send session cookies only over HTTPS; turn on behind a TLS-terminating proxy.
+    /// Send session cookies only over HTTPS, and tell browsers to keep to HTTPS (HSTS); on
+    /// by itself when the panel serves HTTPS or `public_url` is `https://`. Turn on behind a
+    /// TLS-terminating proxy.
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: addresses or CIDR ranges such as
+    /// `127.0.0.1` or `10.0.0.0/8`. From anyone else the header is ignored, so the client's
+    /// address, which the sign-in throttle and the audit log use, cannot be forged.
+    pub trusted_proxies: Vec<String>,
+    /// A web session ends this many hours after its sign-in, however active it is.
+    pub session_max_hours: u64,
+    /// TLS certificate for every mail listener and, with `tls.web`, the panel.
+    pub tls: TlsSection,
     /// Mail listener ports.
     pub ports: EnginePorts,
     /// The mail engine.
@@ -57,6 +74,58 @@ pub struct Config {
     pub cost_notice_time: String,
     /// Send the cost-change notices every this many seconds instead of daily; 0 = daily.
     pub cost_notice_every_seconds: u64,
+}
+
+/// The server's TLS certificate (PEM files). Without one, the mail listeners use a
+/// self-signed certificate for `hostname` and the panel serves plain HTTP.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsSection {
+    /// Certificate chain, PEM.
+    pub cert: Option<PathBuf>,
+    /// Private key, PEM (PKCS#8, PKCS#1 or SEC1).
+    pub key: Option<PathBuf>,
+    /// Serve the web panel over HTTPS with the same certificate.
+    pub web: bool,
+    /// How often the files are checked for a renewed certificate, in seconds; a renewal is
+    /// taken without a restart (so is SIGHUP).
+    pub reload_seconds: u64,
+}
+
+impl Default for TlsSection {
+    fn default() -> Self {
+        TlsSection {
+            cert: None,
+            key: None,
+            web: false,
+            reload_seconds: 60,
+        }
+    }
+}
+
+/// A configuration value that must not reach a log: `Debug` shows only whether it is set.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "<redacted>"
+        })
+    }
 }
 
 /// Where notification e-mails come from and which SMTP server takes them.
@@ -113,25 +182,18 @@ impl Default for EngineSection {
 }
 
 /// A PostgreSQL server for the engine's store.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PostgresSection {
     pub host: String,
     pub port: u16,
     pub database: String,
     pub user: String,
-    pub password: String,
-}
-
-impl std::fmt::Debug for PostgresSection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PostgresSection")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("database", &self.database)
-            .field("user", &self.user)
-            .finish_non_exhaustive()
-    }
+    #[serde(default)]
+    pub password: Secret,
+    /// A file holding the password, read at start and used instead of `password`.
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -141,10 +203,16 @@ impl Default for Config {
             bind_address: IpAddr::V4(Ipv4Addr::LOCALHOST),
             http_port: 8080,
             hostname: "localhost".into(),
-            database_url: String::new(),
+            web_bind_address: None,
+            mail_bind_address: None,
+            database_url: Secret::default(),
+            database_url_file: None,
             site_dir: PathBuf::new(),
             log: "info".into(),
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
+            session_max_hours: 12,
+            tls: TlsSection::default(),
             ports: EnginePorts::default(),
             engine: EngineSection::default(),
             public_url: String::new(),
@@ -194,13 +262,73 @@ impl Config {
             }
             None => figment = figment.merge(Toml::file("casella.toml")),
         }
-        let config: Config = figment
+        let mut config: Config = figment
             .merge(Env::prefixed("CASELLA_").split("__"))
             .merge(Serialized::defaults(flags))
             .extract()
             .map_err(Box::new)?;
+        config.read_secret_files()?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// Replaces each secret that has a `*_file` with the file's content (without its final
+    /// line break).
+    fn read_secret_files(&mut self) -> Result<(), ConfigError> {
+        fn read(path: &Path, key: &str) -> Result<Secret, ConfigError> {
+            std::fs::read_to_string(path)
+                .map(|text| Secret(text.trim_end_matches(['\r', '\n']).to_string()))
+                .map_err(|err| {
+                    ConfigError::Invalid(format!("{key}: cannot read {}: {err}", path.display()))
+                })
+        }
+        if let Some(path) = &self.database_url_file {
+            self.database_url = read(path, "database_url_file")?;
+        }
+        if let Some(pg) = &mut self.engine.postgres
+            && let Some(path) = &pg.password_file
+        {
+            pg.password = read(path, "engine.postgres.password_file")?;
+        }
+        Ok(())
+    }
+
+    /// The trusted proxies, parsed.
+    pub fn trusted_proxies(&self) -> Result<Vec<IpRange>, ConfigError> {
+        self.trusted_proxies
+            .iter()
+            .map(|text| {
+                IpRange::parse(text).ok_or_else(|| {
+                    ConfigError::Invalid(format!(
+                        "trusted_proxies: {text:?} is not an address or a CIDR range"
+                    ))
+                })
+            })
+            .collect()
+    }
+
+    /// Where the web panel listens.
+    pub fn web_address(&self) -> SocketAddr {
+        SocketAddr::new(
+            self.web_bind_address.unwrap_or(self.bind_address),
+            self.http_port,
+        )
+    }
+
+    /// Whether the web panel serves HTTPS itself.
+    pub fn web_tls(&self) -> bool {
+        self.tls.web && self.tls.cert.is_some()
+    }
+
+    /// Whether browsers reach the panel over HTTPS (directly or through a proxy): cookies are
+    /// then `Secure` and HSTS is sent.
+    pub fn served_over_https(&self) -> bool {
+        self.secure_cookies || self.web_tls() || self.public_url.starts_with("https://")
+    }
+
+    /// How long a web session lasts at most.
+    pub fn session_lifetime(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.session_max_hours.saturating_mul(3600))
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -242,6 +370,31 @@ impl Config {
                 "send_tiers must be four growing limits above 0".into(),
             ));
         }
+        self.trusted_proxies()?;
+        if self.session_max_hours == 0 {
+            return Err(ConfigError::Invalid("session_max_hours is 0".into()));
+        }
+        match (&self.tls.cert, &self.tls.key) {
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(ConfigError::Invalid(
+                    "tls.cert and tls.key go together".into(),
+                ));
+            }
+            (None, None) if self.tls.web => {
+                return Err(ConfigError::Invalid(
+                    "tls.web needs tls.cert and tls.key".into(),
+                ));
+            }
+            _ => {}
+        }
+        for path in [&self.tls.cert, &self.tls.key].into_iter().flatten() {
+            if !path.is_file() {
+                return Err(ConfigError::Invalid(format!(
+                    "TLS file {} does not exist",
+                    path.display()
+                )));
+            }
+        }
         if self.engine.store == StoreKind::Postgresql && self.engine.postgres.is_none() {
             return Err(ConfigError::Invalid(
                 "engine.store = \"postgresql\" needs an [engine.postgres] section".into(),
@@ -258,7 +411,7 @@ impl Config {
                 self.data_dir.join("panel.sqlite3").display()
             )
         } else {
-            self.database_url.clone()
+            self.database_url.expose().to_string()
         }
     }
 
@@ -280,8 +433,15 @@ impl Config {
         EngineConfig {
             data_dir: self.data_dir.join("engine"),
             hostname: self.hostname.clone(),
-            bind_address: self.bind_address,
+            bind_address: self.mail_bind_address.unwrap_or(self.bind_address),
             ports: self.ports,
+            tls: match (&self.tls.cert, &self.tls.key) {
+                (Some(cert), Some(key)) => Some(TlsFiles {
+                    cert: absolute(cert),
+                    key: absolute(key),
+                }),
+                _ => None,
+            },
             store: match (&self.engine.store, &self.engine.postgres) {
                 (StoreKind::Sqlite, _) => StoreBackend::Sqlite,
                 (StoreKind::Rocksdb, _) => StoreBackend::RocksDb,
@@ -290,7 +450,7 @@ impl Config {
                     port: pg.port,
                     database: pg.database.clone(),
                     user: pg.user.clone(),
-                    password: pg.password.clone(),
+                    password: pg.password.expose().to_string(),
                 }),
                 // validate() refuses this combination; fall back to the embedded default.
                 (StoreKind::Postgresql, None) => StoreBackend::RocksDb,
@@ -324,7 +484,8 @@ impl Config {
     /// The panel's address as people reach it.
     pub fn public_url(&self) -> String {
         if self.public_url.is_empty() {
-            format!("http://{}:{}", self.bind_address, self.http_port)
+            let scheme = if self.web_tls() { "https" } else { "http" };
+            format!("{scheme}://{}", self.web_address())
         } else {
             self.public_url.clone()
         }
@@ -333,7 +494,7 @@ impl Config {
     /// The notification mailer: by default through the engine's own MX on this machine.
     pub fn mailer(&self) -> Result<Mailer, ConfigError> {
         let host = if self.notify.smtp_host.is_empty() {
-            match self.bind_address {
+            match self.mail_bind_address.unwrap_or(self.bind_address) {
                 IpAddr::V4(a) if a.is_unspecified() => "127.0.0.1".to_string(),
                 IpAddr::V6(a) if a.is_unspecified() => "::1".to_string(),
                 other => other.to_string(),
@@ -352,6 +513,56 @@ impl Config {
             self.notify.from.clone()
         };
         Mailer::new(&host, port, &from, &self.public_url()).map_err(ConfigError::Invalid)
+    }
+}
+
+/// A path made absolute against the working folder (the engine reads it from elsewhere).
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// An address or a CIDR range of addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpRange {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl IpRange {
+    /// `192.0.2.1`, `10.0.0.0/8`, `::1`, `fd00::/8`.
+    pub fn parse(text: &str) -> Option<IpRange> {
+        let (addr, prefix) = match text.trim().split_once('/') {
+            Some((addr, prefix)) => (addr.parse::<IpAddr>().ok()?, prefix.parse::<u8>().ok()?),
+            None => {
+                let addr = text.trim().parse::<IpAddr>().ok()?;
+                (addr, if addr.is_ipv4() { 32 } else { 128 })
+            }
+        };
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        (prefix <= max).then_some(IpRange {
+            network: addr,
+            prefix,
+        })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        fn bits(ip: IpAddr) -> (u128, u8) {
+            match ip {
+                IpAddr::V4(v4) => (u128::from(u32::from(v4)), 32),
+                IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                    Some(v4) => (u128::from(u32::from(v4)), 32),
+                    None => (u128::from(v6), 128),
+                },
+            }
+        }
+        let (net, net_width) = bits(self.network);
+        let (addr, width) = bits(ip);
+        if net_width != width {
+            return false;
+        }
+        let shift = u32::from(width - self.prefix.min(width));
+        let mask = if shift >= 128 { 0 } else { u128::MAX << shift };
+        (net & mask) == (addr & mask)
     }
 }
 
@@ -389,6 +600,59 @@ mod tests {
             );
             Ok(())
         });
+    }
+
+    #[test]
+    fn secrets_stay_out_of_logs_and_come_from_files() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("db-url", "postgres://casella:hunter2@db/casella\n")?;
+            jail.create_file("pg-password", "s3cret-engine\n")?;
+            jail.create_file(
+                "casella.toml",
+                "database_url_file = \"db-url\"\n[engine]\nstore = \"postgresql\"\n\
+                 [engine.postgres]\nhost = \"db\"\nport = 5432\ndatabase = \"mail\"\n\
+                 user = \"casella\"\npassword_file = \"pg-password\"\n",
+            )?;
+            let config = Config::load(None, FlagOverrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(
+                config.database_url(),
+                "postgres://casella:hunter2@db/casella"
+            );
+            match config.engine_config().store {
+                StoreBackend::Postgres(pg) => assert_eq!(pg.password, "s3cret-engine"),
+                other => panic!("{other:?}"),
+            }
+            let shown = format!("{config:?}");
+            assert!(
+                !shown.contains("hunter2") && !shown.contains("s3cret"),
+                "{shown}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn proxy_ranges_match_what_they_name() {
+        let range = IpRange::parse("10.0.0.0/8").unwrap();
+        assert!(range.contains("10.200.1.2".parse().unwrap()));
+        assert!(!range.contains("11.0.0.1".parse().unwrap()));
+        assert!(range.contains("::ffff:10.0.0.9".parse().unwrap()));
+        let one = IpRange::parse("127.0.0.1").unwrap();
+        assert!(one.contains("127.0.0.1".parse().unwrap()));
+        assert!(!one.contains("127.0.0.2".parse().unwrap()));
+        assert!(
+            IpRange::parse("::1")
+                .unwrap()
+                .contains("::1".parse().unwrap())
+        );
+        assert!(
+            IpRange::parse("fd00::/8")
+                .unwrap()
+                .contains("fd12::1".parse().unwrap())
+        );
+        for bad in ["10.0.0.0/33", "example.com", "10.0.0/8", ""] {
+            assert!(IpRange::parse(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

@@ -75,13 +75,13 @@ pub async fn ensure_demo(services: &Services) -> Result<Vec<Printed>, ServiceErr
             plan_id: plan.id,
         })
         .await?;
-    let (postmaster, password) = scope
+    let registered = scope
         .register_domain(DEMO_DOMAIN, customer.id, Handover::Return)
         .await?;
     let mut printed = vec![Printed {
         role: "postmaster",
-        login: postmaster,
-        password: password.unwrap_or_default(),
+        login: registered.postmaster,
+        password: registered.password.unwrap_or_default(),
     }];
     let domain = services.setup_scope(&caller, DEMO_DOMAIN).await?;
     for (local, first, last) in [("alice", "Alice", "Rossi"), ("bob", "Bruno", "Bianchi")] {

@@ -45,6 +45,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    private_files();
     let cli = Cli::parse();
     let Command::Serve {
         demo,
@@ -90,5 +91,16 @@ fn main() -> ExitCode {
             eprintln!("casella: {err}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Every file and folder Casella creates (databases, the mail store, the engine's
+/// configuration with its store password) is readable by its own user only.
+#[allow(unsafe_code)]
+fn private_files() {
+    // SAFETY: umask only sets the process's file-creation mask and cannot fail; it runs first
+    // thing in `main`, before any thread exists.
+    unsafe {
+        libc::umask(0o077);
     }
 }

@@ -5,8 +5,7 @@
 use std::time::Duration;
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr,
 };
 use tower_sessions::{
     SessionStore,
@@ -80,13 +79,17 @@ impl SessionStore for DbSessionStore {
         }
     }
 
+    /// Updates a stored session, and never brings back one that is gone: a request that
+    /// loaded the session before a sign-out elsewhere finishes after it without undoing it.
     async fn save(&self, record: &Record) -> Result<()> {
-        WebSession::insert(row(record)?)
-            .on_conflict(
-                OnConflict::column(web_session::Column::Id)
-                    .update_columns([web_session::Column::Data, web_session::Column::ExpiresAt])
-                    .to_owned(),
+        let data = serde_json::to_vec(record).map_err(|err| Error::Encode(err.to_string()))?;
+        WebSession::update_many()
+            .col_expr(web_session::Column::Data, Expr::value(data))
+            .col_expr(
+                web_session::Column::ExpiresAt,
+                Expr::value(record.expiry_date.unix_timestamp()),
             )
+            .filter(web_session::Column::Id.eq(record.id.to_string()))
             .exec(&self.db)
             .await
             .map_err(backend)?;
@@ -148,5 +151,26 @@ mod tests {
         assert_eq!(kept.data["who"], "first");
         let created = store.load(&second.id).await.unwrap().unwrap();
         assert_eq!(created.data["who"], "second");
+    }
+
+    #[tokio::test]
+    async fn a_save_after_sign_out_does_not_bring_the_session_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("s.sqlite3").display()
+        );
+        let store = DbSessionStore::new(crate::db::connect(&url).await.unwrap());
+        let mut record = Record {
+            id: Id::default(),
+            data: Default::default(),
+            expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        };
+        store.create(&mut record).await.unwrap();
+        // A request in flight loaded it; then the user signed out (the row is deleted).
+        let in_flight = store.load(&record.id).await.unwrap().unwrap();
+        store.delete(&record.id).await.unwrap();
+        store.save(&in_flight).await.unwrap();
+        assert!(store.load(&record.id).await.unwrap().is_none());
     }
 }

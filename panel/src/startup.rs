@@ -10,12 +10,13 @@ use std::{
 
 use engine_glue::Engine;
 
+use axum::serve::ListenerExt;
+
 use crate::{
     config::Config,
-    db, demo, reconcile,
+    db, demo, http, reconcile,
     services::{MailEndpoints, Services},
     sessions::DbSessionStore,
-    web,
 };
 
 /// Why Casella could not start.
@@ -34,6 +35,8 @@ pub enum StartError {
     Service(#[from] crate::services::ServiceError),
     #[error("{0}")]
     Config(#[from] crate::config::ConfigError),
+    #[error("{0}")]
+    Reconcile(#[from] reconcile::ReconcileError),
     #[error("web listener on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -44,7 +47,7 @@ pub enum StartError {
 /// Runs Casella until a shutdown signal.
 pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
     let started = Instant::now();
-    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+    private_data_dir(&config.data_dir).map_err(|source| StartError::DataDir {
         path: config.data_dir.display().to_string(),
         source,
     })?;
@@ -53,9 +56,24 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
     let engine = Arc::new(Engine::start(config.engine_config()).await?);
     tracing::info!(store = engine.config().store.name(), "mail engine started");
 
-    let removed = reconcile::run(&db, &engine).await?;
-    if removed != reconcile::Reconciled::default() {
-        tracing::warn!(?removed, "reconciled the engine with the panel database");
+    let reconciled = match reconcile::run(&db, &engine).await {
+        Ok(reconciled) => reconciled,
+        Err(err) => {
+            engine.shutdown().await;
+            return Err(err.into());
+        }
+    };
+    if reconciled.changed() {
+        tracing::warn!(
+            ?reconciled,
+            "finished interrupted work between the engine and the panel database"
+        );
+    }
+    if !reconciled.unexplained.is_empty() {
+        tracing::warn!(
+            count = reconciled.unexplained.len(),
+            "engine objects the panel does not know were left as they are"
+        );
     }
 
     let services = Services::new(
@@ -67,7 +85,12 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
         },
         config.mailer()?,
         config.quota_tiers,
+        config.session_lifetime(),
     );
+    let keyed = services.backfill_session_keys().await?;
+    if keyed > 0 {
+        tracing::info!(identities = keyed, "gave identities their session keys");
+    }
     let indexed = services.index_unsearchable_mailboxes().await?;
     if indexed > 0 {
         tracing::info!(mailboxes = indexed, "indexed mailboxes for search");
@@ -92,33 +115,123 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
     if !site_dir.join("pkg").is_dir() {
         tracing::warn!(site = %site_dir.display(), "browser assets not found: pages work without JavaScript only (run scripts/build)");
     }
-    let app = web::router(services, sessions, &site_dir, config.secure_cookies);
+    let app = http::router(
+        services,
+        sessions,
+        &site_dir,
+        http::WebSettings {
+            https: config.served_over_https(),
+            trusted_proxies: config.trusted_proxies()?,
+            public_origin: public_origin(&config.public_url),
+        },
+    );
+    if config.tls.cert.is_some() {
+        spawn_certificate_reload(engine.clone(), &config);
+    }
 
-    let addr = SocketAddr::new(config.bind_address, config.http_port);
+    let addr = config.web_address();
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| StartError::Listen { addr, source })?;
+    let scheme = if config.web_tls() { "https" } else { "http" };
     // The engine's listeners were bound during its boot, so everything accepts from here on.
     println!(
-        "casella ready: http://{addr} (imaps {}, submission {}, mx {}) in {} ms",
+        "casella ready: {scheme}://{addr} (imaps {}, submission {}, mx {}) in {} ms",
         config.ports.imaps,
         config.ports.submission,
         config.ports.smtp,
         started.elapsed().as_millis()
     );
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|source| StartError::Listen { addr, source })?;
+    let served = if config.web_tls() {
+        let tls = http::tls::TlsListener::new(listener, engine.web_tls_config()?)
+            .map_err(|source| StartError::Listen { addr, source })?;
+        axum::serve(
+            tls.tap_io(|_| {}),
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+    } else {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+    };
+    served.map_err(|source| StartError::Listen { addr, source })?;
 
     tracing::info!("web listener closed; stopping the mail engine");
     engine.shutdown().await;
     db.close().await?;
     println!("casella stopped");
     Ok(())
+}
+
+/// Creates the data folder, or narrows an existing one, so only Casella's user can enter it;
+/// files made inside are private too (the process runs with umask 077, see `main`).
+fn private_data_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+/// The origin (`scheme://host[:port]`) of the configured public address.
+fn public_origin(public_url: &str) -> Option<String> {
+    let (scheme, rest) = public_url.split_once("://")?;
+    let authority = rest.split('/').next().filter(|a| !a.is_empty())?;
+    Some(format!("{scheme}://{authority}").to_ascii_lowercase())
+}
+
+/// Takes a renewed certificate without a restart: on SIGHUP, and whenever the files change
+/// (checked every `tls.reload_seconds`).
+fn spawn_certificate_reload(engine: Arc<Engine>, config: &Config) {
+    let files: Vec<std::path::PathBuf> = [&config.tls.cert, &config.tls.key]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    let every = Duration::from_secs(config.tls.reload_seconds.max(1));
+    tokio::spawn(async move {
+        let stamp = |files: &[std::path::PathBuf]| {
+            files
+                .iter()
+                .map(|f| std::fs::metadata(f).and_then(|m| m.modified()).ok())
+                .collect::<Vec<_>>()
+        };
+        let mut seen = stamp(&files);
+        #[cfg(unix)]
+        let mut hangup =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+        loop {
+            #[cfg(unix)]
+            let asked = async {
+                match hangup.as_mut() {
+                    Some(signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            #[cfg(not(unix))]
+            let asked = std::future::pending::<()>();
+            let forced = tokio::select! {
+                _ = asked => true,
+                _ = tokio::time::sleep(every) => false,
+            };
+            let now = stamp(&files);
+            if !forced && now == seen {
+                continue;
+            }
+            seen = now;
+            match engine.reload_certificates().await {
+                Ok(()) => tracing::info!("TLS certificate reloaded"),
+                Err(err) => {
+                    tracing::error!(%err, "TLS certificate not reloaded; the previous one stays")
+                }
+            }
+        }
+    });
 }
 
 async fn shutdown_signal() {

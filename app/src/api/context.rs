@@ -42,19 +42,17 @@ pub(crate) async fn actor() -> Result<SessionActor, AppError> {
 /// The signed-in caller and the address the request came from, or `Unauthorized`.
 pub(crate) async fn caller() -> Result<Caller, AppError> {
     let actor = actor().await?;
-    Ok(Caller {
-        login: actor.login,
-        ip: peer_ip().await?,
-    })
+    Ok(Caller::from_session(actor, peer_ip().await?))
 }
 
-/// The address the request came from.
+/// The address the request came from, as the HTTP layer established it (trusted proxies
+/// taken into account).
 pub(crate) async fn peer_ip() -> Result<std::net::IpAddr, AppError> {
-    let axum::extract::ConnectInfo(peer) =
-        leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+    let axum::Extension(crate::ports::ClientIp(ip)) =
+        leptos_axum::extract::<axum::Extension<crate::ports::ClientIp>>()
             .await
-            .map_err(|err| internal(&format!("peer address: {err}")))?;
-    Ok(peer.ip())
+            .map_err(|err| internal(&format!("client address: {err}")))?;
+    Ok(ip)
 }
 
 /// Starts a fresh session for a signed-in actor (a new id, so a planted id is useless).

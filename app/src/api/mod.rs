@@ -2,6 +2,7 @@
 //! Server functions, one per file, grouped by area. Each resolves the caller, calls the port and
 //! maps the error; nothing else.
 
+pub mod account;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub(crate) mod context;

@@ -7,7 +7,7 @@ use crate::i18n::tr;
 use leptos_meta::Title;
 
 use crate::{
-    api::mailboxes::get_client_settings,
+    api::account::get_client_settings,
     components::{ErrorMessage, Guarded},
     dto::Role,
 };

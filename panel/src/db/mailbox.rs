@@ -22,6 +22,8 @@ pub struct Model {
     pub send_tier: i32,
     pub archive: bool,
     pub last_login_at: Option<ChronoDateTimeUtc>,
+    /// A web session is valid only while it carries this value; see [`super::new_session_key`].
+    pub session_key: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -49,3 +51,42 @@ impl Related<super::domain::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Deletes a mailbox's panel rows (its aliases, outbound log, search words and the mailbox
+/// itself) in one transaction; a mailbox that has none is a no-op.
+pub async fn delete_rows(db: &DatabaseConnection, address: &str) -> Result<(), DbErr> {
+    use sea_orm::TransactionTrait;
+
+    use super::{alias, mailbox_term, outbound};
+    let address = address.to_string();
+    db.transaction::<_, (), DbErr>(|txn| {
+        Box::pin(async move {
+            let Some(found) = Entity::find()
+                .filter(Column::Address.eq(&address))
+                .one(txn)
+                .await?
+            else {
+                return Ok(());
+            };
+            alias::Entity::delete_many()
+                .filter(alias::Column::MailboxId.eq(found.id))
+                .exec(txn)
+                .await?;
+            outbound::Entity::delete_many()
+                .filter(outbound::Column::Address.eq(&address))
+                .exec(txn)
+                .await?;
+            mailbox_term::Entity::delete_many()
+                .filter(mailbox_term::Column::MailboxId.eq(found.id))
+                .exec(txn)
+                .await?;
+            Entity::delete_by_id(found.id).exec(txn).await?;
+            Ok(())
+        })
+    })
+    .await
+    .map_err(|err| match err {
+        sea_orm::TransactionError::Connection(err)
+        | sea_orm::TransactionError::Transaction(err) => err,
+    })
+}

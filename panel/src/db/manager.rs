@@ -15,6 +15,8 @@ pub struct Model {
     pub email: String,
     pub must_change_password: bool,
     pub created_at: ChronoDateTimeUtc,
+    /// A web session is valid only while it carries this value; see [`super::new_session_key`].
+    pub session_key: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

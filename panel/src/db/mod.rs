@@ -6,6 +6,7 @@ pub mod alias;
 pub mod audit;
 pub mod customer;
 pub mod domain;
+pub mod intent;
 pub mod mailbox;
 pub mod mailbox_term;
 pub mod manager;
@@ -33,4 +34,12 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     }
     Migrator::up(&db, None).await?;
     Ok(db)
+}
+
+/// A fresh random session key for an identity: every web session of the identity carries the
+/// key it was signed in with, so replacing the key ends every other session at once.
+pub fn new_session_key() -> String {
+    use rand::Rng;
+    let bytes: [u8; 16] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

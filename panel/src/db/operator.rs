@@ -12,6 +12,8 @@ pub struct Model {
     pub login: String,
     pub display_name: String,
     pub created_at: ChronoDateTimeUtc,
+    /// A web session is valid only while it carries this value; see [`super::new_session_key`].
+    pub session_key: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,37 +8,80 @@ use chrono::Utc;
 use engine_glue::MailboxChanges;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    TransactionTrait,
 };
 
-use super::{Actor, AuditEntry, Caller, ServiceError, Services, hash_password, passwords};
-use crate::db::{alias, domain, mailbox, manager, operator};
+use app::ports::SessionActor;
+
+use super::{
+    Actor, AuditEntry, Caller, ServiceError, Services, hash_password, login_guard, passwords,
+};
+use crate::db::new_session_key;
+use crate::db::{alias, domain, intent, mailbox, manager, operator};
 
 impl Services {
-    /// Checks a web login through the engine's directory (main password only) and returns
-    /// the login name to keep in the session.
+    /// Checks a web login through the engine's directory (main password only), throttled per
+    /// account and address before any password is verified, and returns the identity to keep
+    /// in the session.
     pub async fn login(
         &self,
         login: &str,
         password: &str,
         ip: IpAddr,
-    ) -> Result<String, ServiceError> {
+    ) -> Result<SessionActor, ServiceError> {
         let login = login.trim().to_lowercase();
-        let verified = self.engine.verify_web_login(&login, password, ip).await?;
-        if verified.is_none() {
-            return Err(ServiceError::invalid(
+        self.throttle.check(&login, ip)?;
+        let verified = {
+            let _permit = login_guard::argon_permit().await?;
+            self.engine.verify_web_login(&login, password, ip).await?
+        };
+        let wrong = || {
+            ServiceError::invalid(
                 "password",
                 Text::new(
                     "Wrong e-mail address or password.",
                     "Indirizzo e-mail o password errati.",
                 ),
-            ));
+            )
+        };
+        if verified.is_none() {
+            self.throttle.failed(&login, ip);
+            return Err(wrong());
         }
         // An engine account without a panel row is not a panel identity.
-        let actor = self.resolve(&login).await?;
-        if let Actor::Postmaster { mailbox, .. } | Actor::User { mailbox, .. } = actor {
+        let actor = match self.resolve(&login).await {
+            Ok(actor) => actor,
+            Err(ServiceError::Unauthorized) => {
+                self.throttle.failed(&login, ip);
+                return Err(wrong());
+            }
+            Err(err) => return Err(err),
+        };
+        self.throttle.succeeded(&login, ip);
+        if let Actor::Postmaster { mailbox, .. } | Actor::User { mailbox, .. } = &actor {
             self.record_login(&mailbox.address).await;
         }
-        Ok(login)
+        Ok(SessionActor {
+            key: actor.session_key().to_string(),
+            login,
+            since: Utc::now().timestamp(),
+        })
+    }
+
+    /// The identity behind a session, if the session is still valid: the identity exists, its
+    /// session key is the one the session signed in with (a password change or reset, or a
+    /// deletion, replaces it), and the session is younger than the absolute lifetime.
+    pub async fn resolve_session(&self, session: &SessionActor) -> Result<Actor, ServiceError> {
+        let actor = self.resolve(&session.login).await?;
+        let age = Utc::now().timestamp().saturating_sub(session.since);
+        let lifetime = i64::try_from(self.session_lifetime.as_secs()).unwrap_or(i64::MAX);
+        if session.key.is_empty()
+            || actor.session_key() != session.key
+            || !(-60..=lifetime).contains(&age)
+        {
+            return Err(ServiceError::Unauthorized);
+        }
+        Ok(actor)
     }
 
     /// Notes a mailbox's latest sign-in, from the web or a mail client.
@@ -139,7 +182,7 @@ impl Services {
         current: &str,
         new: &str,
         repeat: &str,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<String, ServiceError> {
         let login = caller.actor.login().to_string();
         if current.is_empty() {
             return Err(ServiceError::invalid(
@@ -150,12 +193,13 @@ impl Services {
                 ),
             ));
         }
-        if self
-            .engine
-            .verify_web_login(&login, current, caller.ip)
-            .await?
-            .is_none()
-        {
+        let verified = {
+            let _permit = login_guard::argon_permit().await?;
+            self.engine
+                .verify_web_login(&login, current, caller.ip)
+                .await?
+        };
+        if verified.is_none() {
             return Err(ServiceError::invalid(
                 "current",
                 Text::new(
@@ -193,18 +237,26 @@ impl Services {
                 },
             )
             .await?;
+        // A new session key ends every other session of this identity.
+        let key = new_session_key();
         match &caller.actor {
             Actor::Manager(m) => {
                 let mut active: manager::ActiveModel = m.clone().into();
                 active.must_change_password = Set(false);
+                active.session_key = Set(key.clone());
                 active.update(&self.db).await?;
             }
             Actor::Postmaster { mailbox, .. } | Actor::User { mailbox, .. } => {
                 let mut active: mailbox::ActiveModel = mailbox.clone().into();
                 active.must_change_password = Set(false);
+                active.session_key = Set(key.clone());
                 active.update(&self.db).await?;
             }
-            Actor::Operator(_) => {}
+            Actor::Operator(op) => {
+                let mut active: operator::ActiveModel = op.clone().into();
+                active.session_key = Set(key.clone());
+                active.update(&self.db).await?;
+            }
         }
         let domain = match &caller.actor {
             Actor::Postmaster { domain, .. } | Actor::User { domain, .. } => {
@@ -223,7 +275,44 @@ impl Services {
             },
         )
         .await;
-        Ok(())
+        Ok(key)
+    }
+
+    /// Gives every identity stored before session keys existed a key of its own, so sessions
+    /// from before cannot match it.
+    pub async fn backfill_session_keys(&self) -> Result<u64, ServiceError> {
+        let mut filled = 0;
+        for op in operator::Entity::find()
+            .filter(operator::Column::SessionKey.eq(""))
+            .all(&self.db)
+            .await?
+        {
+            let mut active: operator::ActiveModel = op.into();
+            active.session_key = Set(new_session_key());
+            active.update(&self.db).await?;
+            filled += 1;
+        }
+        for m in manager::Entity::find()
+            .filter(manager::Column::SessionKey.eq(""))
+            .all(&self.db)
+            .await?
+        {
+            let mut active: manager::ActiveModel = m.into();
+            active.session_key = Set(new_session_key());
+            active.update(&self.db).await?;
+            filled += 1;
+        }
+        for m in mailbox::Entity::find()
+            .filter(mailbox::Column::SessionKey.eq(""))
+            .all(&self.db)
+            .await?
+        {
+            let mut active: mailbox::ActiveModel = m.into();
+            active.session_key = Set(new_session_key());
+            active.update(&self.db).await?;
+            filled += 1;
+        }
+        Ok(filled)
     }
 
     /// Whether any operator exists.
@@ -237,21 +326,39 @@ impl Services {
         login: &str,
         display_name: &str,
     ) -> Result<String, ServiceError> {
+        let login = login.to_lowercase();
         let password = passwords::generate();
         let hash = hash_password(password.clone()).await?;
-        // Engine first, panel row last: a crash in between leaves an engine account that the
-        // start-up reconcile removes, never a panel row without credentials.
-        self.engine
-            .create_staff_account(login, display_name, &hash)
-            .await?;
+        // Intent, engine, then the row with the intent's end: a crash in between leaves an
+        // intent, and the start-up reconcile removes the engine account it names.
+        let intent_id =
+            intent::record(&self.db, intent::Kind::CreateAccount, &login, "", None).await?;
+        if let Err(err) = self
+            .engine
+            .create_staff_account(&login, display_name, &hash)
+            .await
+        {
+            intent::clear(&self.db, intent_id).await?;
+            return Err(err.into());
+        }
         let row = operator::ActiveModel {
-            login: Set(login.to_lowercase()),
+            login: Set(login.clone()),
             display_name: Set(display_name.to_string()),
             created_at: Set(Utc::now()),
+            session_key: Set(new_session_key()),
             ..Default::default()
         };
-        if let Err(err) = row.insert(&self.db).await {
-            let _ = self.engine.delete_account(login).await;
+        let written = self
+            .db
+            .transaction::<_, (), sea_orm::DbErr>(|txn| {
+                Box::pin(async move {
+                    row.insert(txn).await?;
+                    intent::clear(txn, intent_id).await
+                })
+            })
+            .await;
+        if let Err(err) = written {
+            self.undo_account(&login, intent_id).await;
             return Err(err.into());
         }
         Ok(password)

@@ -70,13 +70,20 @@ impl Services {
             Actor::User { .. } => return Err(ServiceError::Forbidden),
         }
         let total = query.clone().count(&self.db).await?;
-        let rows = query
+        let mut rows = query
             .order_by_desc(audit::Column::At)
             .order_by_desc(audit::Column::Id)
-            .offset(page * AUDIT_PAGE)
+            .offset(super::page_offset(page, AUDIT_PAGE))
             .limit(AUDIT_PAGE)
             .all(&self.db)
             .await?;
+        if !matches!(caller.actor, Actor::Operator(_)) {
+            // The provider's staff work from the provider's network: customers see that the
+            // provider acted, not from where.
+            for row in rows.iter_mut().filter(|r| r.actor_role == "operator") {
+                row.ip = String::new();
+            }
+        }
         Ok((rows, total))
     }
 }

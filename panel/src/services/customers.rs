@@ -12,7 +12,7 @@ use super::{
     names::{self, clean_text},
     passwords,
 };
-use crate::db::{customer, domain, manager, plan};
+use crate::db::{customer, domain, intent, manager, plan};
 
 /// A plan, as typed into the form. Prices are monthly, in euro cents.
 pub struct PlanInput {
@@ -273,15 +273,20 @@ impl OperatorScope<'_> {
         }
         let password = passwords::generate();
         let hash = hash_password(password.clone()).await?;
-        // Engine first, panel row next, e-mail last; each failure undoes what came before.
-        match services
+        // Intent, engine, panel row, e-mail, end of intent; each failure undoes what came
+        // before, and a crash leaves the intent for the start-up reconcile.
+        let db = &services.db;
+        let intent_id = intent::record(db, intent::Kind::CreateAccount, &login, "", None).await?;
+        if let Err(err) = services
             .engine
             .create_staff_account(&login, &display_name, &hash)
             .await
         {
-            Ok(_) => {}
-            Err(engine_glue::GlueError::AlreadyExists { .. }) => return Err(taken),
-            Err(err) => return Err(err.into()),
+            intent::clear(db, intent_id).await?;
+            return Err(match err {
+                engine_glue::GlueError::AlreadyExists { .. } => taken,
+                err => err.into(),
+            });
         }
         let row = manager::ActiveModel {
             login: Set(login.clone()),
@@ -289,14 +294,15 @@ impl OperatorScope<'_> {
             email: Set(email.clone()),
             must_change_password: Set(true),
             created_at: Set(Utc::now()),
+            session_key: Set(crate::db::new_session_key()),
             ..Default::default()
         }
-        .insert(&services.db)
+        .insert(db)
         .await;
         let row = match row {
             Ok(row) => row,
             Err(err) => {
-                let _ = services.engine.delete_account(&login).await;
+                services.undo_account(&login, intent_id).await;
                 return Err(err.into());
             }
         };
@@ -305,10 +311,8 @@ impl OperatorScope<'_> {
             .send_credentials(&email, &login, &password, "manager")
             .await;
         if let Err(reason) = sent {
-            let _ = manager::Entity::delete_by_id(row.id)
-                .exec(&services.db)
-                .await;
-            let _ = services.engine.delete_account(&login).await;
+            let _ = manager::Entity::delete_by_id(row.id).exec(db).await;
+            services.undo_account(&login, intent_id).await;
             return Err(ServiceError::invalid(
                 "email",
                 Text::new(
@@ -317,6 +321,7 @@ impl OperatorScope<'_> {
                 ),
             ));
         }
+        intent::clear(db, intent_id).await?;
         services
             .audit(
                 &self.caller,

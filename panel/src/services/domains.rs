@@ -11,10 +11,12 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use super::{AuditEntry, Caller, ServiceError, Services, hash_password, names, passwords, search};
+use super::{
+    AuditEntry, Caller, ServiceError, Services, hash_first_password, names, passwords, search,
+};
 use crate::{
     costs::{self, CustomerCost},
-    db::{customer, domain, mailbox, manager},
+    db::{customer, domain, intent, mailbox, manager},
 };
 
 /// What an operator may do. Only [`Services::operator_scope`] makes one.
@@ -29,6 +31,15 @@ pub struct DomainSummary {
     pub customer: Option<String>,
     pub manager: Option<String>,
     pub mailboxes: u64,
+}
+
+/// A registered domain's postmaster, and where its credentials went.
+pub struct Registered {
+    pub postmaster: String,
+    /// The password, with [`Handover::Return`].
+    pub password: Option<String>,
+    /// The legal representative the credentials were e-mailed to, with [`Handover::Email`].
+    pub sent_to: String,
 }
 
 /// How the new postmaster's credentials reach a person.
@@ -93,7 +104,7 @@ impl<'a> OperatorScope<'a> {
         input: &str,
         customer_id: i32,
         handover: Handover,
-    ) -> Result<(String, Option<String>), ServiceError> {
+    ) -> Result<Registered, ServiceError> {
         let name = names::domain(input).map_err(|msg| ServiceError::invalid("domain", msg))?;
         let taken = ServiceError::conflict(
             "domain",
@@ -124,21 +135,59 @@ impl<'a> OperatorScope<'a> {
         }
         let postmaster = format!("postmaster@{name}");
         let password = passwords::generate();
-        let hash = hash_password(password.clone()).await?;
+        // Only the web login takes it, until the postmaster chooses its own.
+        let hash = hash_first_password(password.clone()).await?;
         let services_quota = services.quota_tiers[0];
         let first_send_tier = services.send_tiers[0] as i32;
 
-        // Engine first, panel rows next, e-mail last; each step undone if a later one fails.
-        // A crash in between leaves engine objects without panel rows, which the start-up
-        // reconcile removes.
+        // Intents, engine, panel rows, e-mail, end of the intents; each step undone if a later
+        // one fails, and a crash leaves the intents for the start-up reconcile.
+        let (domain_intent, account_intent) = db
+            .transaction::<_, (i32, i32), sea_orm::DbErr>(|txn| {
+                let name = name.clone();
+                let postmaster = postmaster.clone();
+                Box::pin(async move {
+                    let domain =
+                        intent::record(txn, intent::Kind::CreateDomain, &name, "", None).await?;
+                    let account =
+                        intent::record(txn, intent::Kind::CreateAccount, &postmaster, "", None)
+                            .await?;
+                    Ok((domain, account))
+                })
+            })
+            .await?;
+        let clear_intents = || async {
+            for id in [account_intent, domain_intent] {
+                if let Err(err) = intent::clear(db, id).await {
+                    tracing::warn!(%err, "registration intent not cleared");
+                }
+            }
+        };
         match engine.create_domain(&name).await {
             Ok(()) => {}
-            Err(GlueError::AlreadyExists { .. }) => return Err(taken),
-            Err(err) => return Err(err.into()),
+            Err(err) => {
+                clear_intents().await;
+                return Err(match err {
+                    GlueError::AlreadyExists { .. } => taken,
+                    err => err.into(),
+                });
+            }
         }
         let undo_engine = || async {
-            let _ = engine.delete_mailbox(&postmaster).await;
-            let _ = engine.delete_domain(&name).await;
+            let account_gone = match engine.disable_account(&postmaster).await {
+                Ok(()) => engine.delete_mailbox(&postmaster).await,
+                Err(err) => Err(err),
+            };
+            let account_gone = matches!(account_gone, Ok(()) | Err(GlueError::NotFound { .. }));
+            let domain_gone = matches!(
+                engine.delete_domain(&name).await,
+                Ok(()) | Err(GlueError::NotFound { .. })
+            );
+            if account_gone && domain_gone {
+                clear_intents().await;
+            } else {
+                tracing::warn!(domain = %name, "undo of a failed registration left for the next start");
+            }
         };
         if let Err(err) = engine.ensure_dkim_key(&name, DkimKind::Ed25519).await {
             undo_engine().await;
@@ -188,6 +237,7 @@ impl<'a> OperatorScope<'a> {
                         send_tier: Set(first_send_tier),
                         archive: Set(false),
                         last_login_at: Set(None),
+                        session_key: Set(crate::db::new_session_key()),
                         ..Default::default()
                     }
                     .insert(txn)
@@ -235,6 +285,7 @@ impl<'a> OperatorScope<'a> {
                 None
             }
         };
+        clear_intents().await;
         services
             .audit(
                 &self.caller,
@@ -257,7 +308,11 @@ impl<'a> OperatorScope<'a> {
             .await;
         services.spawn_rsa_dkim(name.clone());
         tracing::info!(domain = %name, customer = %customer.company_name, "domain registered");
-        Ok((postmaster, returned))
+        Ok(Registered {
+            postmaster,
+            password: returned,
+            sent_to: customer.legal_email,
+        })
     }
 }
 

@@ -2,12 +2,12 @@
 //! Changing one mailbox of a domain: personal data, password, quota tier, protocols, chat,
 //! aliases, and deleting it. A mailbox of another domain is "not found".
 
-use app::i18n::Text;
+use app::{i18n::Text, ports::Address};
 use chrono::Utc;
 use engine_glue::{GlueError, MailboxChanges, MailboxState, Protocols};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
 };
 
 use super::{
@@ -16,13 +16,16 @@ use super::{
     names::{self, clean_text},
     passwords, search,
 };
-use crate::db::{alias, mailbox, mailbox_term, outbound};
+use crate::db::{self, alias, intent, mailbox, outbound};
 
 /// A mailbox with everything its page shows.
 pub struct MailboxDetail {
     pub mailbox: mailbox::Model,
     pub state: MailboxState,
     pub aliases: Vec<alias::Model>,
+    /// Messages sent to external recipients in the last 24 hours (messages, not recipients:
+    /// the daily limit counts recipients).
+    pub external_24h: u64,
 }
 
 /// Most aliases one mailbox may have.
@@ -30,9 +33,12 @@ const MAX_ALIASES: usize = 50;
 
 impl DomainScope<'_> {
     /// The mailbox with this address, if it is in this domain.
-    pub(super) async fn find_mailbox(&self, address: &str) -> Result<mailbox::Model, ServiceError> {
+    pub(crate) async fn find_mailbox(
+        &self,
+        address: &Address,
+    ) -> Result<mailbox::Model, ServiceError> {
         mailbox::Entity::find()
-            .filter(mailbox::Column::Address.eq(address.trim().to_lowercase()))
+            .filter(mailbox::Column::Address.eq(address.as_str()))
             .filter(mailbox::Column::DomainId.eq(self.domain.id))
             .one(&self.services.db)
             .await?
@@ -40,7 +46,7 @@ impl DomainScope<'_> {
     }
 
     /// A mailbox with its engine state and aliases.
-    pub async fn mailbox_detail(&self, address: &str) -> Result<MailboxDetail, ServiceError> {
+    pub async fn mailbox_detail(&self, address: &Address) -> Result<MailboxDetail, ServiceError> {
         let mailbox = self.find_mailbox(address).await?;
         let state = self.services.engine.mailbox_state(&mailbox.address).await?;
         let aliases = alias::Entity::find()
@@ -48,17 +54,24 @@ impl DomainScope<'_> {
             .order_by_asc(alias::Column::Address)
             .all(&self.services.db)
             .await?;
+        let since = chrono::Utc::now() - chrono::Duration::hours(24);
+        let external_24h = outbound::Entity::find()
+            .filter(outbound::Column::Address.eq(mailbox.address.clone()))
+            .filter(outbound::Column::At.gte(since))
+            .count(&self.services.db)
+            .await?;
         Ok(MailboxDetail {
             mailbox,
             state,
             aliases,
+            external_24h,
         })
     }
 
     /// Changes the first and last name (seed 004: "Modifica utente di una casella").
     pub async fn update_personal(
         &self,
-        address: &str,
+        address: &Address,
         first_name: &str,
         last_name: &str,
     ) -> Result<(), ServiceError> {
@@ -105,11 +118,21 @@ impl DomainScope<'_> {
     /// Returns the generated one.
     pub async fn reset_password(
         &self,
-        address: &str,
+        address: &Address,
         password: &str,
         repeat: &str,
     ) -> Result<Option<String>, ServiceError> {
         let mailbox = self.find_mailbox(address).await?;
+        if mailbox.address == self.caller.actor.login() {
+            // One's own password changes only with the current one (the account page).
+            return Err(ServiceError::invalid(
+                "password",
+                Text::new(
+                    "Change your own password from your account, with the current one.",
+                    "Cambia la tua password dal tuo account, inserendo quella attuale.",
+                ),
+            ));
+        }
         let (password, generated) = if password.is_empty() {
             (passwords::generate(), true)
         } else {
@@ -137,6 +160,10 @@ impl DomainScope<'_> {
                 },
             )
             .await?;
+        // The mailbox's web sessions end with its old password.
+        let mut active: mailbox::ActiveModel = mailbox.clone().into();
+        active.session_key = Set(db::new_session_key());
+        active.update(&self.services.db).await?;
         self.audit(
             "mailbox.password",
             &mailbox.address,
@@ -148,7 +175,7 @@ impl DomainScope<'_> {
     }
 
     /// Sets the quota tier (8 GB standard, 25, 50 or 100 GB), given in bytes.
-    pub async fn set_quota(&self, address: &str, bytes: u64) -> Result<(), ServiceError> {
+    pub async fn set_quota(&self, address: &Address, bytes: u64) -> Result<(), ServiceError> {
         if !self.services.quota_tiers.contains(&bytes) {
             return Err(ServiceError::invalid(
                 "quota",
@@ -186,7 +213,7 @@ impl DomainScope<'_> {
     /// Switches IMAP, POP3 and SMTP on or off; webmail keeps working either way.
     pub async fn set_protocols(
         &self,
-        address: &str,
+        address: &Address,
         protocols: Protocols,
     ) -> Result<(), ServiceError> {
         let mailbox = self.find_mailbox(address).await?;
@@ -204,7 +231,7 @@ impl DomainScope<'_> {
     }
 
     /// Switches chat on or off for one mailbox.
-    pub async fn set_chat(&self, address: &str, enabled: bool) -> Result<(), ServiceError> {
+    pub async fn set_chat(&self, address: &Address, enabled: bool) -> Result<(), ServiceError> {
         let mailbox = self.find_mailbox(address).await?;
         let engine = &self.services.engine;
         let before = engine.chat_enabled(&mailbox.address).await?;
@@ -220,7 +247,11 @@ impl DomainScope<'_> {
     }
 
     /// Adds an alias in this domain that delivers to the mailbox.
-    pub async fn add_alias(&self, address: &str, local_part: &str) -> Result<String, ServiceError> {
+    pub async fn add_alias(
+        &self,
+        address: &Address,
+        local_part: &str,
+    ) -> Result<String, ServiceError> {
         let mailbox = self.find_mailbox(address).await?;
         let local =
             names::local_part(local_part).map_err(|msg| ServiceError::invalid("alias", msg))?;
@@ -251,21 +282,44 @@ impl DomainScope<'_> {
             ));
         }
         let engine = &self.services.engine;
-        match engine.add_alias(&mailbox.address, &alias_address).await {
-            Ok(()) => {}
-            Err(GlueError::AlreadyExists { .. }) => return Err(taken),
-            Err(err) => return Err(err.into()),
+        let intent_id = intent::record(
+            db,
+            intent::Kind::CreateAlias,
+            &alias_address,
+            &mailbox.address,
+            None,
+        )
+        .await?;
+        if let Err(err) = engine.add_alias(&mailbox.address, &alias_address).await {
+            intent::clear(db, intent_id).await?;
+            return Err(match err {
+                GlueError::AlreadyExists { .. } => taken,
+                err => err.into(),
+            });
         }
         let row = alias::ActiveModel {
             mailbox_id: Set(mailbox.id),
             address: Set(alias_address.clone()),
             created_at: Set(Utc::now()),
             ..Default::default()
-        }
-        .insert(db)
-        .await;
-        if let Err(err) = row {
-            let _ = engine.remove_alias(&mailbox.address, &alias_address).await;
+        };
+        let written = db
+            .transaction::<_, (), sea_orm::DbErr>(|txn| {
+                Box::pin(async move {
+                    row.insert(txn).await?;
+                    intent::clear(txn, intent_id).await
+                })
+            })
+            .await;
+        if let Err(err) = written {
+            // Undone now if the engine allows; otherwise the intent has the next start do it.
+            if engine
+                .remove_alias(&mailbox.address, &alias_address)
+                .await
+                .is_ok()
+            {
+                let _ = intent::clear(db, intent_id).await;
+            }
             return Err(err.into());
         }
         self.audit(
@@ -281,7 +335,7 @@ impl DomainScope<'_> {
     /// Removes one of the mailbox's aliases.
     pub async fn remove_alias(
         &self,
-        address: &str,
+        address: &Address,
         alias_address: &str,
     ) -> Result<(), ServiceError> {
         let mailbox = self.find_mailbox(address).await?;
@@ -292,13 +346,33 @@ impl DomainScope<'_> {
             .one(db)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        // Engine first: if the panel step is then interrupted, the alias is still listed and
-        // removing it again completes the job (the engine step is idempotent).
-        self.services
+        // Intent, engine, then the row with the intent: an interruption leaves the intent,
+        // and the next start completes the removal.
+        let intent_id = intent::record(
+            db,
+            intent::Kind::RemoveAlias,
+            &row.address,
+            &mailbox.address,
+            None,
+        )
+        .await?;
+        if let Err(err) = self
+            .services
             .engine
             .remove_alias(&mailbox.address, &row.address)
-            .await?;
-        alias::Entity::delete_by_id(row.id).exec(db).await?;
+            .await
+        {
+            intent::clear(db, intent_id).await?;
+            return Err(err.into());
+        }
+        let row_id = row.id;
+        db.transaction::<_, (), sea_orm::DbErr>(|txn| {
+            Box::pin(async move {
+                alias::Entity::delete_by_id(row_id).exec(txn).await?;
+                intent::clear(txn, intent_id).await
+            })
+        })
+        .await?;
         self.audit(
             "mailbox.alias.remove",
             &mailbox.address,
@@ -311,7 +385,11 @@ impl DomainScope<'_> {
 
     /// Deletes a mailbox and destroys its mail. `confirm` must repeat the address; the
     /// postmaster cannot be deleted.
-    pub async fn delete_mailbox(&self, address: &str, confirm: &str) -> Result<(), ServiceError> {
+    pub async fn delete_mailbox(
+        &self,
+        address: &Address,
+        confirm: &str,
+    ) -> Result<(), ServiceError> {
         let mailbox = self.find_mailbox(address).await?;
         if mailbox.is_postmaster {
             return Err(ServiceError::invalid(
@@ -331,36 +409,26 @@ impl DomainScope<'_> {
                 ),
             ));
         }
-        // Panel rows first, in one transaction; then the engine account with its mail. A crash
-        // in between leaves an engine account the panel does not know, which the start-up
-        // reconcile removes, so the deletion always completes.
+        // Intent, then the engine account disabled (it can neither sign in nor receive from
+        // here on), then the panel rows, then the engine account with its mail. Whatever
+        // interrupts this, the intent makes the start-up reconcile finish the deletion, and no
+        // working account is ever left without its panel row.
         let db = &self.services.db;
-        let id = mailbox.id;
-        let address = mailbox.address.clone();
-        db.transaction::<_, (), sea_orm::DbErr>(|txn| {
-            let address = address.clone();
-            Box::pin(async move {
-                alias::Entity::delete_many()
-                    .filter(alias::Column::MailboxId.eq(id))
-                    .exec(txn)
-                    .await?;
-                outbound::Entity::delete_many()
-                    .filter(outbound::Column::Address.eq(address))
-                    .exec(txn)
-                    .await?;
-                mailbox_term::Entity::delete_many()
-                    .filter(mailbox_term::Column::MailboxId.eq(id))
-                    .exec(txn)
-                    .await?;
-                mailbox::Entity::delete_by_id(id).exec(txn).await?;
-                Ok(())
-            })
-        })
-        .await?;
-        self.services
-            .engine
-            .delete_mailbox(&mailbox.address)
-            .await?;
+        let engine = &self.services.engine;
+        let intent_id =
+            intent::record(db, intent::Kind::DeleteAccount, &mailbox.address, "", None).await?;
+        if let Err(err) = engine.disable_account(&mailbox.address).await {
+            intent::clear(db, intent_id).await?;
+            return Err(err.into());
+        }
+        mailbox::delete_rows(db, &mailbox.address).await?;
+        match engine.delete_mailbox(&mailbox.address).await {
+            Ok(()) | Err(GlueError::NotFound { .. }) => intent::clear(db, intent_id).await?,
+            Err(err) => {
+                // Disabled and gone from the panel; the next start removes it and its mail.
+                tracing::warn!(address = %mailbox.address, %err, "mailbox disabled but not yet removed from the engine");
+            }
+        }
         self.audit(
             "mailbox.delete",
             &mailbox.address,

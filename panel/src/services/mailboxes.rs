@@ -20,7 +20,7 @@ use super::{
 };
 use crate::{
     costs,
-    db::{domain, mailbox, outbound},
+    db::{self, customer, domain, intent, mailbox, outbound, plan},
 };
 
 /// Mailboxes per page of the list.
@@ -84,6 +84,16 @@ impl<'a> DomainScope<'a> {
     /// The domain this scope acts on.
     pub fn domain(&self) -> &domain::Model {
         &self.domain
+    }
+
+    /// Whether the actor is the domain's manager (rather than its postmaster).
+    pub fn is_managed(&self) -> bool {
+        self.managed
+    }
+
+    /// The configured send and quota tiers.
+    pub fn tiers(&self) -> ([u32; 4], [u64; 4]) {
+        self.services.tiers()
     }
 
     /// Records an administrative action on this domain.
@@ -152,7 +162,7 @@ impl<'a> DomainScope<'a> {
         let rows = query
             .order_by_desc(mailbox::Column::IsPostmaster)
             .order_by_asc(mailbox::Column::Address)
-            .offset(page * MAILBOX_PAGE)
+            .offset(super::page_offset(page, MAILBOX_PAGE))
             .limit(MAILBOX_PAGE)
             .all(db)
             .await?;
@@ -219,10 +229,11 @@ impl<'a> DomainScope<'a> {
         if self.services.login_taken(&address).await? {
             return Err(taken);
         }
-        self.check_free_slot().await?;
         let hash = hash_password(password.clone()).await?;
         let display_name = format!("{first_name} {last_name}").trim().to_string();
         let services_quota = self.services.quota_tiers[0];
+        // The intent holds the slot from here until the row replaces it.
+        let intent_id = self.reserve_slot(&address).await?;
         match engine
             .create_mailbox(NewMailbox {
                 address: &address,
@@ -233,12 +244,17 @@ impl<'a> DomainScope<'a> {
             .await
         {
             Ok(_) => {}
-            Err(GlueError::AlreadyExists { .. }) => return Err(taken),
-            Err(err) => return Err(err.into()),
+            Err(err) => {
+                intent::clear(db, intent_id).await?;
+                return Err(match err {
+                    GlueError::AlreadyExists { .. } => taken,
+                    err => err.into(),
+                });
+            }
         }
         // A new mailbox follows the domain's chat service.
         if let Err(err) = engine.set_chat(&address, self.domain.chat_enabled).await {
-            let _ = engine.delete_mailbox(&address).await;
+            self.services.undo_account(&address, intent_id).await;
             return Err(err.into());
         }
         let row = mailbox::ActiveModel {
@@ -254,19 +270,21 @@ impl<'a> DomainScope<'a> {
             send_tier: Set(self.services.send_tiers[0] as i32),
             archive: Set(false),
             last_login_at: Set(None),
+            session_key: Set(db::new_session_key()),
             ..Default::default()
         };
-        // The row and its search words together, or neither.
+        // The row, its search words and the end of the intent together, or none of them.
         let written = db
             .transaction::<_, (), sea_orm::DbErr>(|txn| {
                 Box::pin(async move {
                     let mailbox = row.insert(txn).await?;
-                    search::index(txn, &mailbox).await
+                    search::index(txn, &mailbox).await?;
+                    intent::clear(txn, intent_id).await
                 })
             })
             .await;
         if let Err(err) = written {
-            let _ = engine.delete_mailbox(&address).await;
+            self.services.undo_account(&address, intent_id).await;
             return Err(err.into());
         }
         self.audit("mailbox.create", &address, None, Some(display_name.clone()))
@@ -275,37 +293,64 @@ impl<'a> DomainScope<'a> {
         Ok((address, generated.then_some(password)))
     }
 
-    /// Refuses a new mailbox when the customer has no free slot left.
-    async fn check_free_slot(&self) -> Result<(), ServiceError> {
-        let Some(customer_id) = self.domain.customer_id else {
-            return Ok(());
-        };
-        let db = &self.services.db;
-        let Some(cost) = costs::for_customer(db, customer_id, self.services.tiers()).await? else {
-            return Ok(());
-        };
-        if cost.created >= cost.capacity {
-            let (how_en, how_it) = if self.managed {
-                (
-                    "Buy more mailboxes from the domain overview.",
-                    "Acquista altre caselle dalla panoramica del dominio.",
-                )
-            } else {
-                (
-                    "Ask the domain's manager or your provider to buy more mailboxes.",
-                    "Chiedi al manager del dominio o al tuo fornitore di acquistare altre caselle.",
-                )
-            };
-            let capacity = cost.capacity;
-            return Err(ServiceError::conflict(
-                "slots",
-                Text::new(
-                    format!("All {capacity} mailboxes of the plan are in use. {how_en}"),
-                    format!("Tutte le {capacity} caselle del piano sono in uso. {how_it}"),
-                ),
-            ));
-        }
-        Ok(())
+    /// Records the creation's intent, which holds one of the customer's slots. The customer
+    /// row is written first, so concurrent creations for one customer queue behind each other
+    /// (a row lock in PostgreSQL, the write lock in SQLite); then the mailboxes created and the
+    /// creations under way are counted against what the customer may have.
+    async fn reserve_slot(&self, address: &str) -> Result<i32, ServiceError> {
+        let customer_id = self.domain.customer_id;
+        let address = address.to_string();
+        let managed = self.managed;
+        self.services
+            .db
+            .transaction::<_, i32, ServiceError>(|txn| {
+                Box::pin(async move {
+                    if let Some(id) = customer_id {
+                        customer::Entity::update_many()
+                            .col_expr(
+                                customer::Column::ExtraSlots,
+                                Expr::col(customer::Column::ExtraSlots).into(),
+                            )
+                            .filter(customer::Column::Id.eq(id))
+                            .exec(txn)
+                            .await?;
+                        if let Some((customer, Some(plan))) = customer::Entity::find_by_id(id)
+                            .find_also_related(plan::Entity)
+                            .one(txn)
+                            .await?
+                        {
+                            let capacity = u64::try_from(plan.included_mailboxes)
+                                .unwrap_or_default()
+                                + u64::try_from(customer.extra_slots).unwrap_or_default();
+                            let domains: Vec<i32> = domain::Entity::find()
+                                .filter(domain::Column::CustomerId.eq(id))
+                                .select_only()
+                                .column(domain::Column::Id)
+                                .into_tuple()
+                                .all(txn)
+                                .await?;
+                            let created = mailbox::Entity::find()
+                                .filter(mailbox::Column::DomainId.is_in(domains))
+                                .filter(mailbox::Column::IsPostmaster.eq(false))
+                                .count(txn)
+                                .await?;
+                            let pending = intent::pending_creations(txn, id).await?;
+                            if created + pending >= capacity {
+                                return Err(no_free_slot(capacity, managed));
+                            }
+                        }
+                    }
+                    Ok(
+                        intent::record(txn, intent::Kind::CreateAccount, &address, "", customer_id)
+                            .await?,
+                    )
+                })
+            })
+            .await
+            .map_err(|err| match err {
+                sea_orm::TransactionError::Connection(err) => err.into(),
+                sea_orm::TransactionError::Transaction(err) => err,
+            })
     }
 
     /// Switches the domain's chat service on or off (ATTIVO / NON ATTIVO). Postmaster only
@@ -353,6 +398,28 @@ impl<'a> DomainScope<'a> {
         .await;
         Ok(addresses.len() as u64)
     }
+}
+
+/// The refusal of a creation beyond the customer's slots, with the way out for this actor.
+fn no_free_slot(capacity: u64, managed: bool) -> ServiceError {
+    let (how_en, how_it) = if managed {
+        (
+            "Buy more mailboxes from the domain overview.",
+            "Acquista altre caselle dalla panoramica del dominio.",
+        )
+    } else {
+        (
+            "Ask the domain's manager or your provider to buy more mailboxes.",
+            "Chiedi al manager del dominio o al tuo fornitore di acquistare altre caselle.",
+        )
+    };
+    ServiceError::conflict(
+        "slots",
+        Text::new(
+            format!("All {capacity} mailboxes of the plan are in use. {how_en}"),
+            format!("Tutte le {capacity} caselle del piano sono in uso. {how_it}"),
+        ),
+    )
 }
 
 pub(super) fn on_off(on: bool) -> String {

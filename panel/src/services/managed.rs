@@ -2,10 +2,13 @@
 //! What only a domain's manager may do (seed 002): the daily limit of messages to external
 //! recipients, the webmail's branding, and buying mailbox slots.
 
-use app::i18n::Text;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use app::{
+    i18n::Text,
+    ports::{Address, DomainName},
+};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
-use super::{DomainScope, ServiceError};
+use super::{DomainScope, ServiceError, Services};
 use crate::db::{customer, domain};
 
 /// The largest logo accepted, in bytes.
@@ -40,7 +43,7 @@ impl<'a> ManagedDomain<'a> {
 
     /// Sets a mailbox's daily limit of recipients outside the domain (seed 002: 250 by
     /// default, 1,000, 2,000 or 5,000). The engine applies it from the next recipient on.
-    pub async fn set_send_tier(&self, address: &str, tier: u32) -> Result<(), ServiceError> {
+    pub async fn set_send_tier(&self, address: &Address, tier: u32) -> Result<(), ServiceError> {
         let services = self.scope.services;
         if !services.send_tiers.contains(&tier) {
             let list = services
@@ -214,5 +217,16 @@ fn logo_type_matches(bytes: &[u8], media_type: &str) -> bool {
         "image/png" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
         "image/jpeg" => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
         _ => false,
+    }
+}
+
+impl Services {
+    /// A domain as its public sign-in page shows it (company name, logo); anyone may ask.
+    pub async fn public_domain(&self, name: &DomainName) -> Result<domain::Model, ServiceError> {
+        domain::Entity::find()
+            .filter(domain::Column::Name.eq(name.as_str()))
+            .one(&self.db)
+            .await?
+            .ok_or(ServiceError::NotFound)
     }
 }

@@ -14,29 +14,35 @@ mod audit;
 mod cost_notices;
 mod customers;
 mod domains;
+pub mod login_guard;
 mod mailbox_edit;
 mod mailboxes;
 mod managed;
 pub mod names;
+mod op_id;
 pub mod passwords;
-mod port;
 pub mod search;
 
 use std::{net::IpAddr, sync::Arc};
 
-use app::i18n::Text;
+use app::{i18n::Text, ports::DomainName};
 use engine_glue::{Engine, GlueError, PasswordHash};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::{db, notify::Mailer};
 use engine_glue::EnginePorts;
 
+pub use audit::AUDIT_PAGE;
 pub use audit::AuditEntry;
 pub use cost_notices::Schedule;
 pub use customers::{CustomerInput, PlanInput};
-pub use domains::{Handover, OperatorScope};
-pub use mailboxes::{DomainScope, MailboxInput};
+pub use domains::DomainSummary;
+pub use domains::{Handover, OperatorScope, Registered};
+pub use mailbox_edit::MailboxDetail;
+pub use mailboxes::{DomainScope, MAILBOX_PAGE, MailboxInput, MailboxListRow};
+pub use managed::Logo;
 pub use managed::ManagedDomain;
+pub use op_id::OpId;
 
 /// A mailbox input with a generated password.
 pub fn mailboxes_input(local: &str, first: &str, last: &str) -> MailboxInput {
@@ -74,6 +80,10 @@ pub struct Services {
     send_tiers: [u32; 4],
     /// The quota tiers in bytes, smallest (the default) first.
     quota_tiers: [u64; 4],
+    /// Failed web sign-ins, throttled before any password is verified.
+    throttle: Arc<login_guard::LoginThrottle>,
+    /// How long a web session lasts at most, however active.
+    session_lifetime: std::time::Duration,
 }
 
 /// A signed-in identity, checked against the panel database.
@@ -111,6 +121,15 @@ impl Actor {
         }
     }
 
+    /// The key every web session of this identity must carry.
+    pub fn session_key(&self) -> &str {
+        match self {
+            Actor::Operator(op) => &op.session_key,
+            Actor::Manager(m) => &m.session_key,
+            Actor::Postmaster { mailbox, .. } | Actor::User { mailbox, .. } => &mailbox.session_key,
+        }
+    }
+
     /// Whether the password given with the account must be replaced before anything else.
     pub fn must_change_password(&self) -> bool {
         match self {
@@ -145,6 +164,10 @@ pub enum ServiceError {
     Invalid { field: &'static str, message: Text },
     #[error("{field}: {message}")]
     Conflict { field: &'static str, message: Text },
+    #[error("database: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error("engine: {0}")]
+    Engine(#[from] GlueError),
     #[error("{0}")]
     Internal(String),
 }
@@ -161,21 +184,12 @@ impl ServiceError {
     }
 }
 
-impl From<sea_orm::DbErr> for ServiceError {
-    fn from(err: sea_orm::DbErr) -> Self {
-        ServiceError::Internal(format!("database: {err}"))
-    }
-}
-
 impl From<sea_orm::TransactionError<sea_orm::DbErr>> for ServiceError {
     fn from(err: sea_orm::TransactionError<sea_orm::DbErr>) -> Self {
-        ServiceError::Internal(format!("database: {err}"))
-    }
-}
-
-impl From<GlueError> for ServiceError {
-    fn from(err: GlueError) -> Self {
-        ServiceError::Internal(format!("engine: {err}"))
+        match err {
+            sea_orm::TransactionError::Connection(err)
+            | sea_orm::TransactionError::Transaction(err) => ServiceError::Db(err),
+        }
     }
 }
 
@@ -186,6 +200,7 @@ impl Services {
         mail: MailEndpoints,
         mailer: Mailer,
         quota_tiers: [u64; 4],
+        session_lifetime: std::time::Duration,
     ) -> Self {
         let send_tiers = engine.config().send_tiers;
         Services {
@@ -195,12 +210,39 @@ impl Services {
             mailer,
             send_tiers,
             quota_tiers,
+            throttle: Arc::default(),
+            session_lifetime,
+        }
+    }
+
+    /// Undoes an engine account whose creation failed after its engine step: disabled first,
+    /// so even a failed removal leaves nothing that signs in or receives, then removed. The
+    /// intent is cleared only once the account is gone; otherwise the next start removes it.
+    pub(crate) async fn undo_account(&self, login: &str, intent_id: i32) {
+        let removed = match self.engine.disable_account(login).await {
+            Ok(()) => self.engine.delete_account(login).await,
+            Err(err) => Err(err),
+        };
+        match removed {
+            Ok(()) | Err(GlueError::NotFound { .. }) => {
+                if let Err(err) = db::intent::clear(&self.db, intent_id).await {
+                    tracing::warn!(%login, %err, "intent of an undone creation not cleared");
+                }
+            }
+            Err(err) => {
+                tracing::warn!(%login, %err, "undo of a failed creation left for the next start");
+            }
         }
     }
 
     /// The send and quota tiers, for the cost computations.
     pub(crate) fn tiers(&self) -> ([u32; 4], [u64; 4]) {
         (self.send_tiers, self.quota_tiers)
+    }
+
+    /// What mail clients connect to.
+    pub fn mail_endpoints(&self) -> &MailEndpoints {
+        &self.mail
     }
 
     /// The operator scope, for operators only.
@@ -220,16 +262,16 @@ impl Services {
     pub async fn domain_scope<'a>(
         &'a self,
         caller: &Caller,
-        domain: &str,
+        domain: &DomainName,
     ) -> Result<DomainScope<'a>, ServiceError> {
         ready(caller)?;
-        let name = domain.trim().to_ascii_lowercase();
+        let name = domain.as_str();
         let (domain, managed) = match &caller.actor {
             Actor::Postmaster { domain, .. } if domain.name == name => (domain.clone(), false),
             Actor::Postmaster { .. } => return Err(ServiceError::NotFound),
             Actor::Manager(manager) => (
                 db::domain::Entity::find()
-                    .filter(db::domain::Column::Name.eq(&name))
+                    .filter(db::domain::Column::Name.eq(name))
                     .filter(db::domain::Column::ManagerId.eq(manager.id))
                     .one(&self.db)
                     .await?
@@ -245,7 +287,7 @@ impl Services {
     pub async fn managed_domain<'a>(
         &'a self,
         caller: &Caller,
-        domain: &str,
+        domain: &DomainName,
     ) -> Result<ManagedDomain<'a>, ServiceError> {
         match caller.actor {
             Actor::Manager(_) => ManagedDomain::new(self.domain_scope(caller, domain).await?),
@@ -259,17 +301,6 @@ impl Services {
                 ready(caller)?;
                 Err(ServiceError::Forbidden)
             }
-        }
-    }
-
-    /// The scope of the domain the actor's own mailbox is in (postmaster only).
-    pub async fn own_domain_scope<'a>(
-        &'a self,
-        caller: &Caller,
-    ) -> Result<DomainScope<'a>, ServiceError> {
-        match &caller.actor {
-            Actor::Postmaster { domain, .. } => self.domain_scope(caller, &domain.name).await,
-            _ => Err(ServiceError::Forbidden),
         }
     }
 }
@@ -294,6 +325,12 @@ impl Services {
     }
 }
 
+/// The first row of a page, for any page number a request may carry: beyond the last page
+/// it is simply past the end (an empty page), never an overflow.
+pub(crate) fn page_offset(page: u64, size: u64) -> u64 {
+    page.saturating_mul(size).min(i64::MAX as u64)
+}
+
 /// Refuses every administrative operation until a required password change is done.
 fn ready(caller: &Caller) -> Result<(), ServiceError> {
     if caller.actor.must_change_password() {
@@ -303,9 +340,21 @@ fn ready(caller: &Caller) -> Result<(), ServiceError> {
     }
 }
 
-/// Hashes a password off the async threads (argon2id is deliberately slow).
+/// Hashes a password off the async threads (argon2id is deliberately slow), within the
+/// bound on argon2 work running at once.
 pub(crate) async fn hash_password(password: String) -> Result<PasswordHash, ServiceError> {
+    let _permit = login_guard::argon_permit().await?;
     tokio::task::spawn_blocking(move || PasswordHash::hash(&password))
+        .await
+        .map_err(|err| ServiceError::Internal(format!("hashing task: {err}")))?
+        .map_err(ServiceError::from)
+}
+
+/// Hashes a first password, which only the web login accepts (see
+/// [`PasswordHash::hash_first`]): mail clients cannot use it before it is replaced.
+pub(crate) async fn hash_first_password(password: String) -> Result<PasswordHash, ServiceError> {
+    let _permit = login_guard::argon_permit().await?;
+    tokio::task::spawn_blocking(move || PasswordHash::hash_first(&password))
         .await
         .map_err(|err| ServiceError::Internal(format!("hashing task: {err}")))?
         .map_err(ServiceError::from)

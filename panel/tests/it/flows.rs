@@ -22,7 +22,7 @@ pub fn plan(operator: &Web, name: &str, included: u32) -> i64 {
     let included = included.to_string();
     operator
         .call(
-            "plans/create",
+            "operator/create_plan",
             &[
                 ("name", name),
                 ("mailbox_type", "Business Mail"),
@@ -38,7 +38,7 @@ pub fn plan(operator: &Web, name: &str, included: u32) -> i64 {
             ],
         )
         .expect("create plan");
-    let plans = operator.call("plans/list", &[]).expect("plans");
+    let plans = operator.call("operator/list_plans", &[]).expect("plans");
     plans
         .as_array()
         .unwrap()
@@ -53,7 +53,7 @@ pub fn customer(operator: &Web, company: &str, legal_email: &str, plan: i64) -> 
     let plan = plan.to_string();
     operator
         .call(
-            "customers/create",
+            "operator/create_customer",
             &[
                 ("company_name", company),
                 ("legal_email", legal_email),
@@ -61,7 +61,9 @@ pub fn customer(operator: &Web, company: &str, legal_email: &str, plan: i64) -> 
             ],
         )
         .expect("create customer");
-    let customers = operator.call("customers/list", &[]).expect("customers");
+    let customers = operator
+        .call("operator/list_customers", &[])
+        .expect("customers");
     customers
         .as_array()
         .unwrap()
@@ -93,7 +95,7 @@ pub fn first_sign_in(casella: &Casella, login: &str, emailed: &str) -> Web {
     let web = Web::new(casella);
     web.login(login, emailed).expect("first sign-in");
     web.call(
-        "auth/password",
+        "auth/change_password",
         &[
             ("current", emailed),
             ("new", PASSWORD),
@@ -117,7 +119,7 @@ pub fn customer_domain(casella: &Casella, operator: &Web, domain: &str, included
     let customer = customer.to_string();
     operator
         .call(
-            "domains/register",
+            "operator/register_domain",
             &[("domain", domain), ("customer", &customer)],
         )
         .expect("register domain");
@@ -130,7 +132,7 @@ pub fn customer_domain(casella: &Casella, operator: &Web, domain: &str, included
 pub fn mailbox(admin: &Web, domain: &str, local: &str) -> String {
     admin
         .call(
-            "mailboxes/create",
+            "mailboxes/create_mailbox",
             &[
                 ("domain", domain),
                 ("local_part", local),
@@ -141,4 +143,27 @@ pub fn mailbox(admin: &Web, domain: &str, local: &str) -> String {
         )
         .expect("create mailbox");
     format!("{local}@{domain}")
+}
+
+/// Sets a manager for `domain` whose credentials are e-mailed to alice; returns it signed in.
+pub fn manager_of(casella: &Casella, operator: &Web, login: &str, domain: &str) -> Web {
+    let sent_to = operator
+        .call(
+            "operator/create_manager",
+            &[
+                ("login", login),
+                ("display_name", "IT Manager"),
+                ("email", "alice@demo.test"),
+            ],
+        )
+        .expect("create manager");
+    assert_eq!(sent_to, "alice@demo.test");
+    operator
+        .call(
+            "operator/assign_manager",
+            &[("domain", domain), ("manager", login)],
+        )
+        .expect("assign manager");
+    let emailed = emailed_password(casella, "alice@demo.test", login);
+    first_sign_in(casella, login, &emailed)
 }

@@ -58,6 +58,8 @@ pub struct Casella {
     child: Option<Child>,
     /// Printed-once credentials: login → password (and role → login for the operator).
     pub printed: HashMap<String, String>,
+    /// `http`, or `https` when the panel serves TLS itself.
+    scheme: &'static str,
 }
 
 impl Casella {
@@ -82,6 +84,20 @@ impl Casella {
     /// Starts on a data folder with extra configuration.
     pub fn launch(data: &Path, demo: bool, env: &[(&str, &str)]) -> Casella {
         let ports = Ports::free();
+        let mut cmd = Casella::command(data, demo, env, &ports);
+        cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
+        let scheme = if env
+            .iter()
+            .any(|(k, v)| *k == "CASELLA_TLS__WEB" && *v == "true")
+        {
+            "https"
+        } else {
+            "http"
+        };
+        Casella::wait_ready(cmd, ports, data, scheme)
+    }
+
+    fn command(data: &Path, demo: bool, env: &[(&str, &str)], ports: &Ports) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_casella"));
         cmd.arg("serve").arg("--data-dir").arg(data);
         if demo {
@@ -99,9 +115,11 @@ impl Casella {
             .env("CASELLA_PORTS__POP3S", ports.pop3s.to_string())
             .env("CASELLA_PORTS__MANAGESIEVE", ports.managesieve.to_string())
             .env("CASELLA_LOG", "warn")
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .envs(env.iter().copied());
+        cmd
+    }
+
+    fn wait_ready(mut cmd: Command, ports: Ports, data: &Path, scheme: &'static str) -> Casella {
         let mut child = cmd.spawn().expect("spawn casella");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = mpsc::channel();
@@ -140,11 +158,33 @@ impl Casella {
             _tmp: None,
             child: Some(child),
             printed,
+            scheme,
         }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.ports.http)
+        format!("{}://127.0.0.1:{}{path}", self.scheme, self.ports.http)
+    }
+
+    /// Starts on a data folder and expects Casella to refuse to start; returns what it said.
+    pub fn refused_start(data: &Path, env: &[(&str, &str)]) -> String {
+        let ports = Ports::free();
+        let out = Casella::command(data, false, env, &ports)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .output()
+            .expect("run casella");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !out.status.success(),
+            "casella should have refused to start: {text}"
+        );
+        assert!(!text.contains("casella ready"), "{text}");
+        text
     }
 
     /// Sends SIGTERM and waits; returns whether it exited cleanly, and keeps the data folder.
@@ -184,19 +224,87 @@ impl Drop for Casella {
 /// the way the hydrated page does.
 pub struct Web {
     client: reqwest::blocking::Client,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
     base: String,
 }
 
 impl Web {
     pub fn new(casella: &Casella) -> Web {
+        Web::with_headers(casella, &[])
+    }
+
+    /// A client that sends these headers with every request (e.g. `X-Forwarded-For`).
+    pub fn with_headers(casella: &Casella, headers: &[(&'static str, &str)]) -> Web {
+        Web::build(casella.url(""), headers, None)
+    }
+
+    /// A second browser holding a copy of this one's session cookie.
+    pub fn same_session(&self) -> Web {
+        Web::build(self.base.clone(), &[], Some(self.session_cookie()))
+    }
+
+    fn build(base: String, headers: &[(&'static str, &str)], cookie: Option<String>) -> Web {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        if let Some(cookie) = cookie {
+            jar.add_cookie_str(&cookie, &base.parse().expect("url"));
+        }
+        let mut defaults = reqwest::header::HeaderMap::new();
+        for (name, value) in headers {
+            defaults.insert(*name, value.parse().expect("header value"));
+        }
         Web {
             client: reqwest::blocking::Client::builder()
-                .cookie_store(true)
+                .cookie_provider(jar.clone())
+                .default_headers(defaults)
+                .danger_accept_invalid_certs(true)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("client"),
-            base: casella.url(""),
+            jar,
+            base,
         }
+    }
+
+    /// The session cookie as a `name=value` pair.
+    pub fn session_cookie(&self) -> String {
+        use reqwest::cookie::CookieStore;
+        let url = self.base.parse().expect("url");
+        self.jar
+            .cookies(&url)
+            .and_then(|v| v.to_str().ok().map(str::to_string))
+            .unwrap_or_default()
+            .split("; ")
+            .find(|c| c.starts_with("casella_session="))
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// A raw POST with chosen headers: status and body.
+    pub fn post_with(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        form: &[(&str, &str)],
+    ) -> (u16, String) {
+        let mut req = self.client.post(format!("{}{path}", self.base)).form(form);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let resp = req.send().expect("request");
+        (resp.status().as_u16(), resp.text().unwrap_or_default())
+    }
+
+    /// A GET: status, headers and body.
+    pub fn get_full(&self, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("Accept", "text/html")
+            .send()
+            .expect("request");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        (status, headers, resp.text().unwrap_or_default())
     }
 
     /// Calls a server function; `Ok(json)` on success, `Err(json error)` otherwise.
@@ -302,6 +410,21 @@ impl Web {
     }
 }
 
+/// Runs SQL on a stopped Casella's panel database (the way a crash or an operator's mistake
+/// would leave it).
+pub fn sql(casella: &Casella, script: &str) {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.executescript(sys.argv[2]); db.commit()",
+        ])
+        .arg(casella.data.join("panel.sqlite3"))
+        .arg(script)
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "sql failed: {out:?}");
+}
+
 /// Runs the Python mail client; panics with its output unless it succeeds.
 pub fn mail(args: &[&str]) -> String {
     let out = mail_result(args);
@@ -327,6 +450,31 @@ pub fn mail_result(args: &[&str]) -> (bool, String) {
     (out.status.success(), text)
 }
 
+/// Runs the Python mail client and checks that the server refused (it answered, and said
+/// no): a dead port or a broken connection fails the test. Returns the client's output.
+pub fn mail_refused(args: &[&str]) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/mail_clients.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(args[0])
+        .arg("127.0.0.1")
+        .args(&args[1..])
+        .output()
+        .expect("python3");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "mail client {args:?} should have been refused by the server: {text}"
+    );
+    assert!(text.starts_with("refused:"), "{text}");
+    text
+}
+
 /// Where a response redirects to, or empty.
 fn location(resp: &reqwest::blocking::Response) -> String {
     resp.headers()
@@ -336,13 +484,14 @@ fn location(resp: &reqwest::blocking::Response) -> String {
         .to_string()
 }
 
-/// Offers a message from outside to the MX, as another mail server would; returns whether
-/// it was accepted.
+/// Offers a message from outside to the MX, as another mail server would (from 127.0.0.2,
+/// which is not this machine's own loopback address the MX relays for); returns whether it
+/// was accepted.
 pub fn mx_accepts(casella: &Casella, to: &str, subject: &str) -> bool {
     Command::new("python3")
         .args([
             "-c",
-            "import smtplib,sys; s=smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=20); \
+            "import smtplib,sys; s=smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=20, source_address=('127.0.0.2', 0)); \
              s.sendmail('someone@elsewhere.test', [sys.argv[2]], \
              ('From: someone@elsewhere.test\\r\\nTo: ' + sys.argv[2] + '\\r\\nSubject: ' + sys.argv[3] + '\\r\\n\\r\\nhi\\r\\n').encode()); s.quit()",
             &casella.ports.smtp.to_string(),

@@ -8,7 +8,8 @@ Usage: mail_clients.py COMMAND HOST PORT MODE USER PASSWORD [ARGS...]
   submit FROM TO SUBJECT                      send one message (SMTP AUTH PLAIN)
   imap-find SUBJECT | pop3-find SUBJECT       wait up to 20 s until a message with SUBJECT is in INBOX
   imap-append-count                           print the number of messages in INBOX
-Prints "ok ..." and exits 0 on success; prints the server's answer and exits 1 otherwise.
+Prints "ok ..." and exits 0 on success; prints "refused: <the server's answer>" and exits 1 when
+the server refuses; prints "unreachable: ..." and exits 2 when no server answered properly.
 """
 import email
 import imaplib
@@ -188,8 +189,13 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    # A server's refusal (exit 1) is told apart from a server that is not there or broke the
+    # connection (exit 2), so a test that expects a refusal cannot pass on a dead port.
     try:
         main(sys.argv[1:])
-    except (imaplib.IMAP4.error, poplib.error_proto, smtplib.SMTPException, AssertionError, OSError) as err:
-        print(f"failed: {type(err).__name__}: {err}")
+    except (imaplib.IMAP4.error, poplib.error_proto, smtplib.SMTPResponseException, AssertionError) as err:
+        print(f"refused: {type(err).__name__}: {err}")
         sys.exit(1)
+    except (smtplib.SMTPException, OSError) as err:
+        print(f"unreachable: {type(err).__name__}: {err}")
+        sys.exit(2)

@@ -78,7 +78,7 @@ fn every_administrative_operation_against_every_role() {
     for (login, domain) in [("manager.a", "a.test"), ("manager.b", "b.test")] {
         operator
             .call(
-                "managers/create",
+                "operator/create_manager",
                 &[
                     ("login", login),
                     ("display_name", login),
@@ -88,7 +88,7 @@ fn every_administrative_operation_against_every_role() {
             .expect("manager");
         operator
             .call(
-                "domains/assign_manager",
+                "operator/assign_manager",
                 &[("domain", domain), ("manager", login)],
             )
             .expect("assign");
@@ -114,20 +114,20 @@ fn every_administrative_operation_against_every_role() {
 
     let u = "u@a.test";
     let table: Vec<Row> = vec![
-        ("domains/list", vec![], OPERATOR),
+        ("operator/list_domains", vec![], OPERATOR),
         (
-            "domains/register",
+            "operator/register_domain",
             vec![("domain", "bad domain"), ("customer", "1")],
             OPERATOR,
         ),
         (
-            "domains/assign_manager",
+            "operator/assign_manager",
             vec![("domain", "nope.test"), ("manager", "")],
             OPERATOR,
         ),
-        ("plans/list", vec![], OPERATOR),
+        ("operator/list_plans", vec![], OPERATOR),
         (
-            "plans/create",
+            "operator/create_plan",
             vec![
                 ("name", ""),
                 ("mailbox_type", ""),
@@ -143,27 +143,31 @@ fn every_administrative_operation_against_every_role() {
             ],
             OPERATOR,
         ),
-        ("customers/list", vec![], OPERATOR),
+        ("operator/list_customers", vec![], OPERATOR),
         (
-            "customers/create",
+            "operator/create_customer",
             vec![("company_name", ""), ("legal_email", "x"), ("plan", "1")],
             OPERATOR,
         ),
-        ("managers/list", vec![], OPERATOR),
+        ("operator/list_managers", vec![], OPERATOR),
         (
-            "managers/create",
+            "operator/create_manager",
             vec![("login", "x"), ("display_name", ""), ("email", "")],
             OPERATOR,
         ),
-        ("monitor", vec![], OPERATOR),
-        ("domain/overview", vec![("domain", "a.test")], DOMAIN_A),
+        ("operator/monitor", vec![], OPERATOR),
         (
-            "mailboxes/list",
+            "domain/get_domain_overview",
+            vec![("domain", "a.test")],
+            DOMAIN_A,
+        ),
+        (
+            "mailboxes/list_mailboxes",
             vec![("domain", "a.test"), ("page", "0"), ("search", "")],
             DOMAIN_A,
         ),
         (
-            "mailboxes/create",
+            "mailboxes/create_mailbox",
             vec![
                 ("domain", "a.test"),
                 ("local_part", "u"),
@@ -173,24 +177,24 @@ fn every_administrative_operation_against_every_role() {
             ],
             DOMAIN_A,
         ),
-        ("mailboxes/get", vec![("address", u)], DOMAIN_A),
+        ("mailboxes/get_mailbox", vec![("address", u)], DOMAIN_A),
         (
-            "mailboxes/personal",
+            "mailboxes/update_personal",
             vec![("address", u), ("first_name", "U"), ("last_name", "A")],
             DOMAIN_A,
         ),
         (
-            "mailboxes/password",
+            "mailboxes/reset_password",
             vec![("address", u), ("password", "weak"), ("repeat", "weak")],
             DOMAIN_A,
         ),
         (
-            "mailboxes/quota",
+            "mailboxes/set_quota",
             vec![("address", u), ("quota", "1")],
             DOMAIN_A,
         ),
         (
-            "mailboxes/protocols",
+            "mailboxes/set_protocols",
             vec![
                 ("address", u),
                 ("imap", "on"),
@@ -200,42 +204,42 @@ fn every_administrative_operation_against_every_role() {
             DOMAIN_A,
         ),
         (
-            "mailboxes/chat",
+            "mailboxes/set_chat",
             vec![("address", u), ("enabled", "true")],
             DOMAIN_A,
         ),
         (
-            "mailboxes/alias_add",
+            "mailboxes/add_alias",
             vec![("address", u), ("alias", "bad alias")],
             DOMAIN_A,
         ),
         (
-            "mailboxes/alias_remove",
+            "mailboxes/remove_alias",
             vec![("address", u), ("alias", "kept@a.test")],
             DOMAIN_A,
         ),
         (
-            "mailboxes/delete",
+            "mailboxes/delete_mailbox",
             vec![("address", u), ("confirm", "not the address")],
             DOMAIN_A,
         ),
         (
-            "domain/chat_all",
+            "domain/set_chat_for_all",
             vec![("domain", "a.test"), ("enabled", "true")],
             DOMAIN_A,
         ),
         (
-            "domain/chat",
+            "domain/set_domain_chat",
             vec![("domain", "a.test"), ("enabled", "true")],
             POSTMASTER_A,
         ),
         (
-            "mailboxes/send_tier",
+            "mailboxes/set_send_tier",
             vec![("address", u), ("send_tier", "1")],
             MANAGER_A,
         ),
         (
-            "domain/branding",
+            "domain/set_branding_name",
             vec![("domain", "a.test"), ("company_name", "A S.p.A.")],
             MANAGER_A,
         ),
@@ -244,7 +248,7 @@ fn every_administrative_operation_against_every_role() {
             vec![("domain", "a.test"), ("count", "0")],
             MANAGER_A,
         ),
-        ("audit", vec![("page", "0")], ADMINS),
+        ("domain/audit_log", vec![("page", "0")], ADMINS),
         ("account/client_settings", vec![], MAILBOX_OWNERS),
     ];
 
@@ -252,10 +256,10 @@ fn every_administrative_operation_against_every_role() {
     let mut counts: BTreeMap<Outcome, usize> = BTreeMap::new();
     for (endpoint, form, expected) in &table {
         for (i, actor) in actors.iter().enumerate() {
-            if *endpoint == "mailboxes/alias_remove" {
+            if *endpoint == "mailboxes/remove_alias" {
                 // The alias to remove exists before every call, so an allowed actor succeeds.
                 let _ =
-                    postmaster_a.call("mailboxes/alias_add", &[("address", u), ("alias", "kept")]);
+                    postmaster_a.call("mailboxes/add_alias", &[("address", u), ("alias", "kept")]);
             }
             let got = outcome(actor.call(endpoint, form));
             *counts.entry(got).or_default() += 1;

@@ -5,7 +5,7 @@
 use crate::{
     error_field,
     flows::{self, PASSWORD},
-    harness::{Casella, Web, mail, mail_result},
+    harness::{Casella, Web, mail, mail_refused},
 };
 
 #[test]
@@ -20,7 +20,7 @@ fn operator_to_postmaster_to_mailbox_to_imap_pop3_and_smtp() {
     for bad in ["not a domain", "localhost", "-x.test"] {
         let err = operator
             .call(
-                "domains/register",
+                "operator/register_domain",
                 &[("domain", bad), ("customer", &customer)],
             )
             .unwrap_err();
@@ -28,14 +28,14 @@ fn operator_to_postmaster_to_mailbox_to_imap_pop3_and_smtp() {
     }
     let err = operator
         .call(
-            "domains/register",
+            "operator/register_domain",
             &[("domain", "ok.test"), ("customer", "999")],
         )
         .unwrap_err();
     assert_eq!(error_field(&err).as_deref(), Some("customer"), "{err}");
     let sent_to = operator
         .call(
-            "domains/register",
+            "operator/register_domain",
             &[("domain", "Example.TEST"), ("customer", &customer)],
         )
         .expect("register example.test");
@@ -45,7 +45,7 @@ fn operator_to_postmaster_to_mailbox_to_imap_pop3_and_smtp() {
     );
     let err = operator
         .call(
-            "domains/register",
+            "operator/register_domain",
             &[("domain", "example.test"), ("customer", &customer)],
         )
         .unwrap_err();
@@ -54,7 +54,7 @@ fn operator_to_postmaster_to_mailbox_to_imap_pop3_and_smtp() {
         Some("domain"),
         "duplicate: {err}"
     );
-    let domains = operator.call("domains/list", &[]).expect("list");
+    let domains = operator.call("operator/list_domains", &[]).expect("list");
     let example = domains
         .as_array()
         .unwrap()
@@ -71,7 +71,9 @@ fn operator_to_postmaster_to_mailbox_to_imap_pop3_and_smtp() {
     postmaster.login(pm, &emailed).expect("first sign-in");
     let list_args = [("domain", "example.test"), ("page", "0"), ("search", "")];
     assert_eq!(
-        postmaster.call("mailboxes/list", &list_args).unwrap_err(),
+        postmaster
+            .call("mailboxes/list_mailboxes", &list_args)
+            .unwrap_err(),
         serde_json::json!("PasswordChangeRequired")
     );
     let (status, location) = postmaster.page_redirect("/domains/example.test/mailboxes");
@@ -84,7 +86,7 @@ fn operator_to_postmaster_to_mailbox_to_imap_pop3_and_smtp() {
     ] {
         let err = postmaster
             .call(
-                "auth/password",
+                "auth/change_password",
                 &[("current", current), ("new", new), ("repeat", repeat)],
             )
             .unwrap_err();
@@ -92,7 +94,7 @@ fn operator_to_postmaster_to_mailbox_to_imap_pop3_and_smtp() {
     }
     postmaster
         .call(
-            "auth/password",
+            "auth/change_password",
             &[
                 ("current", &emailed),
                 ("new", PASSWORD),
@@ -111,7 +113,7 @@ fn operator_to_postmaster_to_mailbox_to_imap_pop3_and_smtp() {
     // The postmaster creates alice.
     let weak = postmaster
         .call(
-            "mailboxes/create",
+            "mailboxes/create_mailbox",
             &[
                 ("domain", "example.test"),
                 ("local_part", "alice"),
@@ -124,7 +126,7 @@ fn operator_to_postmaster_to_mailbox_to_imap_pop3_and_smtp() {
     assert_eq!(error_field(&weak).as_deref(), Some("password"), "{weak}");
     let bad_local = postmaster
         .call(
-            "mailboxes/create",
+            "mailboxes/create_mailbox",
             &[
                 ("domain", "example.test"),
                 ("local_part", "al ice"),
@@ -138,7 +140,7 @@ fn operator_to_postmaster_to_mailbox_to_imap_pop3_and_smtp() {
     let alice_password = "Alice-Secret-42";
     let made = postmaster
         .call(
-            "mailboxes/create",
+            "mailboxes/create_mailbox",
             &[
                 ("domain", "example.test"),
                 ("local_part", "alice"),
@@ -154,7 +156,7 @@ fn operator_to_postmaster_to_mailbox_to_imap_pop3_and_smtp() {
     );
     let taken = postmaster
         .call(
-            "mailboxes/create",
+            "mailboxes/create_mailbox",
             &[
                 ("domain", "example.test"),
                 ("local_part", "ALICE"),
@@ -169,7 +171,9 @@ fn operator_to_postmaster_to_mailbox_to_imap_pop3_and_smtp() {
         Some("local_part"),
         "{taken}"
     );
-    let list = postmaster.call("mailboxes/list", &list_args).expect("list");
+    let list = postmaster
+        .call("mailboxes/list_mailboxes", &list_args)
+        .expect("list");
     assert_eq!(list["total"], 2, "failed creations left nothing: {list}");
     // The failed attempts left no engine account either.
     let p = &casella.ports;
@@ -179,8 +183,7 @@ fn operator_to_postmaster_to_mailbox_to_imap_pop3_and_smtp() {
         p.pop3s.to_string(),
         p.pop3.to_string(),
     );
-    let (ok, _) = mail_result(&["imap-login", &imaps, "tls", "al ice@example.test", "x"]);
-    assert!(!ok);
+    mail_refused(&["imap-login", &imaps, "tls", "al ice@example.test", "x"]);
 
     // alice's credentials work in IMAP and POP3 clients, over TLS and STARTTLS.
     let alice = "alice@example.test";
@@ -188,8 +191,7 @@ fn operator_to_postmaster_to_mailbox_to_imap_pop3_and_smtp() {
     mail(&["imap-login", &imap, "starttls", alice, alice_password]);
     mail(&["pop3-login", &pop3s, "tls", alice, alice_password]);
     mail(&["pop3-login", &pop3, "starttls", alice, alice_password]);
-    let (ok, out) = mail_result(&["imap-login", &imaps, "tls", alice, "Wrong-Password-1"]);
-    assert!(!ok, "wrong password refused: {out}");
+    mail_refused(&["imap-login", &imaps, "tls", alice, "Wrong-Password-1"]);
 
     // alice submits to the postmaster on 587 (STARTTLS) and 465 (TLS); the postmaster reads
     // both over IMAP and POP3.

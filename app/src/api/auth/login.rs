@@ -28,12 +28,9 @@ pub async fn login(login: String, password: String) -> Result<(), AppError> {
         ));
     }
     let ip = peer_ip().await?;
-    let actor = port()?.login(&login, &password, ip).await?;
-    let caller = Caller {
-        login: actor.login.clone(),
-        ip,
-    };
-    let me = port()?.me(&caller).await?;
+    let actor = port()?.public().login(&login, &password, ip).await?;
+    let caller = Caller::from_session(actor.clone(), ip);
+    let me = port()?.own(&caller).await?.me().await?;
     sign_in(&actor).await?;
     leptos_axum::redirect(&me.home());
     Ok(())

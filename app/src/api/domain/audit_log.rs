@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use crate::{dto::AuditPage, error::AppError};
 
 /// A page of the audit log, as the signed-in person may see it.
-#[server(prefix = "/api", endpoint = "audit")]
+#[server(prefix = "/api", endpoint = "domain/audit_log")]
 pub async fn audit_log(page: u64) -> Result<AuditPage, AppError> {
     use crate::api::context::{caller, port};
-    port()?.audit_log(&caller().await?, page).await
+    port()?.own(&caller().await?).await?.audit_log(page).await
 }

@@ -12,5 +12,9 @@ pub async fn buy_slots(domain: String, count: String) -> Result<i32, AppError> {
         form::whole,
     };
     let count = whole("count", &count)?;
-    port()?.buy_slots(&caller().await?, &domain, count).await
+    port()?
+        .managed(&caller().await?, &crate::ports::DomainName::parse(&domain)?)
+        .await?
+        .buy_slots(count)
+        .await
 }

@@ -4,8 +4,12 @@ use leptos::prelude::*;
 use crate::error::AppError;
 
 /// Adds an alias that delivers to a mailbox.
-#[server(prefix = "/api", endpoint = "mailboxes/alias_add")]
+#[server(prefix = "/api", endpoint = "mailboxes/add_alias")]
 pub async fn add_alias(address: String, alias: String) -> Result<(), AppError> {
     use crate::api::context::{caller, port};
-    port()?.add_alias(&caller().await?, &address, &alias).await
+    port()?
+        .mailbox(&caller().await?, &crate::ports::Address::parse(&address)?)
+        .await?
+        .add_alias(&alias)
+        .await
 }

@@ -5,7 +5,7 @@ use crate::{dto::OneTimeCredentials, error::AppError};
 
 /// Creates a mailbox in a domain. An empty password asks for a generated one, which is
 /// returned once.
-#[server(prefix = "/api", endpoint = "mailboxes/create")]
+#[server(prefix = "/api", endpoint = "mailboxes/create_mailbox")]
 pub async fn create_mailbox(
     domain: String,
     local_part: String,
@@ -24,7 +24,9 @@ pub async fn create_mailbox(
         password,
     };
     let created = port()?
-        .create_mailbox(&caller().await?, &domain, form)
+        .domain(&caller().await?, &crate::ports::DomainName::parse(&domain)?)
+        .await?
+        .create_mailbox(form)
         .await?;
     if let Some(credentials) = &created {
         hand_over_once(credentials).await?;

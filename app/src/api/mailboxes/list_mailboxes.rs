@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use crate::{dto::MailboxPage, error::AppError};
 
 /// One page of a domain's mailboxes, optionally filtered.
-#[server(prefix = "/api", endpoint = "mailboxes/list")]
+#[server(prefix = "/api", endpoint = "mailboxes/list_mailboxes")]
 pub async fn list_mailboxes(
     domain: String,
     page: u64,
@@ -12,6 +12,8 @@ pub async fn list_mailboxes(
 ) -> Result<MailboxPage, AppError> {
     use crate::api::context::{caller, port};
     port()?
-        .list_mailboxes(&caller().await?, &domain, page, &search)
+        .domain(&caller().await?, &crate::ports::DomainName::parse(&domain)?)
+        .await?
+        .list_mailboxes(page, &search)
         .await
 }

@@ -2,7 +2,6 @@
 //! A domain's mailboxes, for its postmaster and manager; a mailbox's own settings.
 
 mod add_alias;
-mod client_settings;
 mod create_mailbox;
 mod delete_mailbox;
 mod get_mailbox;
@@ -16,7 +15,6 @@ mod set_send_tier;
 mod update_personal;
 
 pub use add_alias::*;
-pub use client_settings::*;
 pub use create_mailbox::*;
 pub use delete_mailbox::*;
 pub use get_mailbox::*;

@@ -4,10 +4,12 @@ use leptos::prelude::*;
 use crate::error::AppError;
 
 /// Removes one of a mailbox's aliases.
-#[server(prefix = "/api", endpoint = "mailboxes/alias_remove")]
+#[server(prefix = "/api", endpoint = "mailboxes/remove_alias")]
 pub async fn remove_alias(address: String, alias: String) -> Result<(), AppError> {
     use crate::api::context::{caller, port};
     port()?
-        .remove_alias(&caller().await?, &address, &alias)
+        .mailbox(&caller().await?, &crate::ports::Address::parse(&address)?)
+        .await?
+        .remove_alias(&alias)
         .await
 }

@@ -4,8 +4,12 @@ use leptos::prelude::*;
 use crate::error::AppError;
 
 /// Switches chat on or off for a mailbox.
-#[server(prefix = "/api", endpoint = "mailboxes/chat")]
+#[server(prefix = "/api", endpoint = "mailboxes/set_chat")]
 pub async fn set_chat(address: String, enabled: bool) -> Result<(), AppError> {
     use crate::api::context::{caller, port};
-    port()?.set_chat(&caller().await?, &address, enabled).await
+    port()?
+        .mailbox(&caller().await?, &crate::ports::Address::parse(&address)?)
+        .await?
+        .set_chat(enabled)
+        .await
 }

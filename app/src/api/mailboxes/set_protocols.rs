@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use crate::error::AppError;
 
 /// Switches IMAP, POP3 and SMTP for a mailbox; a missing box means off.
-#[server(prefix = "/api", endpoint = "mailboxes/protocols")]
+#[server(prefix = "/api", endpoint = "mailboxes/set_protocols")]
 pub async fn set_protocols(
     address: String,
     imap: Option<String>,
@@ -21,6 +21,8 @@ pub async fn set_protocols(
         smtp: smtp.is_some(),
     };
     port()?
-        .set_protocols(&caller().await?, &address, switches)
+        .mailbox(&caller().await?, &crate::ports::Address::parse(&address)?)
+        .await?
+        .set_protocols(switches)
         .await
 }

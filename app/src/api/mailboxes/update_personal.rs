@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use crate::error::AppError;
 
 /// Changes a mailbox's first and last name.
-#[server(prefix = "/api", endpoint = "mailboxes/personal")]
+#[server(prefix = "/api", endpoint = "mailboxes/update_personal")]
 pub async fn update_personal(
     address: String,
     first_name: String,
@@ -12,6 +12,8 @@ pub async fn update_personal(
 ) -> Result<(), AppError> {
     use crate::api::context::{caller, port};
     port()?
-        .update_personal(&caller().await?, &address, &first_name, &last_name)
+        .mailbox(&caller().await?, &crate::ports::Address::parse(&address)?)
+        .await?
+        .update_personal(&first_name, &last_name)
         .await
 }

@@ -4,10 +4,12 @@ use leptos::prelude::*;
 use crate::error::AppError;
 
 /// Gives a domain to a manager, or takes it away with an empty manager (operator only).
-#[server(prefix = "/api", endpoint = "domains/assign_manager")]
+#[server(prefix = "/api", endpoint = "operator/assign_manager")]
 pub async fn assign_manager(domain: String, manager: String) -> Result<(), AppError> {
     use crate::api::context::{caller, port};
     port()?
-        .assign_manager(&caller().await?, &domain, &manager)
+        .operator(&caller().await?)
+        .await?
+        .assign_manager(&domain, &manager)
         .await
 }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use crate::error::AppError;
 
 /// Creates a customer (operator only).
-#[server(prefix = "/api", endpoint = "customers/create")]
+#[server(prefix = "/api", endpoint = "operator/create_customer")]
 pub async fn create_customer(
     company_name: String,
     legal_email: String,
@@ -12,6 +12,8 @@ pub async fn create_customer(
 ) -> Result<(), AppError> {
     use crate::api::context::{caller, port};
     port()?
-        .create_customer(&caller().await?, &company_name, &legal_email, plan)
+        .operator(&caller().await?)
+        .await?
+        .create_customer(&company_name, &legal_email, plan)
         .await
 }

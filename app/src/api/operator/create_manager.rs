@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use crate::error::AppError;
 
 /// Creates a manager (operator only); its password is e-mailed to it. The result says where.
-#[server(prefix = "/api", endpoint = "managers/create")]
+#[server(prefix = "/api", endpoint = "operator/create_manager")]
 pub async fn create_manager(
     login: String,
     display_name: String,
@@ -15,7 +15,9 @@ pub async fn create_manager(
         i18n::manager_created,
     };
     let sent_to = port()?
-        .create_manager(&caller().await?, &login, &display_name, &email)
+        .operator(&caller().await?)
+        .await?
+        .create_manager(&login, &display_name, &email)
         .await?;
     flash(manager_created(&sent_to)).await?;
     Ok(sent_to)

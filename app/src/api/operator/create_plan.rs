@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::error::AppError;
 
 /// Creates a plan (operator only). Prices are typed in euro.
-#[server(prefix = "/api", endpoint = "plans/create")]
+#[server(prefix = "/api", endpoint = "operator/create_plan")]
 pub async fn create_plan(
     name: String,
     mailbox_type: String,
@@ -42,5 +42,9 @@ pub async fn create_plan(
         name,
         mailbox_type,
     };
-    port()?.create_plan(&caller().await?, form).await
+    port()?
+        .operator(&caller().await?)
+        .await?
+        .create_plan(form)
+        .await
 }

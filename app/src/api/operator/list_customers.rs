@@ -4,8 +4,12 @@ use leptos::prelude::*;
 use crate::{dto::CustomerRow, error::AppError};
 
 /// Every customer (operator only).
-#[server(prefix = "/api", endpoint = "customers/list")]
+#[server(prefix = "/api", endpoint = "operator/list_customers")]
 pub async fn list_customers() -> Result<Vec<CustomerRow>, AppError> {
     use crate::api::context::{caller, port};
-    port()?.list_customers(&caller().await?).await
+    port()?
+        .operator(&caller().await?)
+        .await?
+        .list_customers()
+        .await
 }

@@ -4,8 +4,12 @@ use leptos::prelude::*;
 use crate::{dto::DomainRow, error::AppError};
 
 /// Every domain (operator only).
-#[server(prefix = "/api", endpoint = "domains/list")]
+#[server(prefix = "/api", endpoint = "operator/list_domains")]
 pub async fn list_domains() -> Result<Vec<DomainRow>, AppError> {
     use crate::api::context::{caller, port};
-    port()?.list_domains(&caller().await?).await
+    port()?
+        .operator(&caller().await?)
+        .await?
+        .list_domains()
+        .await
 }

@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use crate::{dto::PlanRow, error::AppError};
 
 /// Every plan (operator only).
-#[server(prefix = "/api", endpoint = "plans/list")]
+#[server(prefix = "/api", endpoint = "operator/list_plans")]
 pub async fn list_plans() -> Result<Vec<PlanRow>, AppError> {
     use crate::api::context::{caller, port};
-    port()?.list_plans(&caller().await?).await
+    port()?.operator(&caller().await?).await?.list_plans().await
 }

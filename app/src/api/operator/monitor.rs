@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use crate::{dto::MonitorRow, error::AppError};
 
 /// Per customer: mailboxes, upgrades and monthly cost (operator only).
-#[server(prefix = "/api", endpoint = "monitor")]
+#[server(prefix = "/api", endpoint = "operator/monitor")]
 pub async fn monitor() -> Result<Vec<MonitorRow>, AppError> {
     use crate::api::context::{caller, port};
-    port()?.monitor(&caller().await?).await
+    port()?.operator(&caller().await?).await?.monitor().await
 }

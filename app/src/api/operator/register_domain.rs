@@ -5,14 +5,16 @@ use crate::error::AppError;
 
 /// Registers a domain for a customer (operator only). The postmaster's password is e-mailed
 /// to the customer's legal representative; the result says where.
-#[server(prefix = "/api", endpoint = "domains/register")]
+#[server(prefix = "/api", endpoint = "operator/register_domain")]
 pub async fn register_domain(domain: String, customer: i32) -> Result<String, AppError> {
     use crate::{
         api::context::{caller, flash, port},
         i18n::domain_registered,
     };
     let sent_to = port()?
-        .register_domain(&caller().await?, &domain, customer)
+        .operator(&caller().await?)
+        .await?
+        .register_domain(&domain, customer)
         .await?;
     flash(domain_registered(&sent_to)).await?;
     Ok(sent_to)

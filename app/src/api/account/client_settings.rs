@@ -7,5 +7,5 @@ use crate::{dto::ClientSettings, error::AppError};
 #[server(prefix = "/api", endpoint = "account/client_settings")]
 pub async fn get_client_settings() -> Result<ClientSettings, AppError> {
     use crate::api::context::{caller, port};
-    port()?.client_settings(&caller().await?).await
+    port()?.own(&caller().await?).await?.client_settings().await
 }

@@ -1,5 +1,13 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-//! The HTTP side: Leptos pages and server functions, static assets, sessions.
+//! The HTTP side: Leptos pages and server functions, static assets, sessions, and the layers
+//! every request passes (operation id, client address, same-origin check, sealed form
+//! errors, security headers).
+
+mod error_seal;
+pub use error_seal::seal;
+pub mod guard;
+pub mod language;
+pub mod tls;
 
 use std::{path::Path, sync::Arc};
 
@@ -8,6 +16,7 @@ use axum::{
     Router,
     body::Body,
     extract::Request,
+    middleware::{from_fn, from_fn_with_state},
     response::IntoResponse,
     routing::{get, post},
 };
@@ -19,17 +28,28 @@ use tower_sessions::{
     cookie::{SameSite, time::Duration},
 };
 
-use crate::{services::Services, sessions::DbSessionStore};
+use crate::{config::IpRange, services::Services, sessions::DbSessionStore};
 
-/// Sessions end after this long without a request.
+/// Sessions end after this long without a request (and, however active, after the
+/// configured absolute lifetime, which the services check).
 const SESSION_IDLE: Duration = Duration::hours(8);
+
+/// How the router is set up.
+pub struct WebSettings {
+    /// Browsers reach the panel over HTTPS: `Secure` cookies and HSTS.
+    pub https: bool,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpRange>,
+    /// The panel's public origin (`scheme://host[:port]`), if configured.
+    pub public_origin: Option<String>,
+}
 
 /// Builds the router of the web panel.
 pub fn router(
     services: Services,
     sessions: DbSessionStore,
     site_dir: &Path,
-    secure_cookies: bool,
+    settings: WebSettings,
 ) -> Router {
     let options = LeptosOptions::builder()
         .output_name("casella")
@@ -59,11 +79,12 @@ pub fn router(
     };
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name("casella_session")
-        .with_secure(secure_cookies)
+        .with_secure(settings.https)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
 
+    // Leptos registers each server function's own path; the catch-all serves the rest.
     Router::new()
         .route("/api/{*fn_name}", post(server_fns.clone()).get(server_fns))
         .leptos_routes_with_context(&options, routes, context, {
@@ -71,7 +92,7 @@ pub fn router(
             move || shell(options.clone())
         })
         .route("/healthz", get(|| async { "ok" }))
-        .route("/lang/{code}", get(switch_language))
+        .route("/lang/{code}", get(language::switch_language))
         .route(
             "/branding/{domain}/logo",
             get(crate::branding::logo)
@@ -90,39 +111,26 @@ pub fn router(
             tower_http::services::ServeFile::new(site_dir.join("favicon.svg")),
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(from_fn(error_seal::check_page_errors))
+        .layer(from_fn(error_seal::seal_redirects))
         .layer(session_layer)
         .layer(CompressionLayer::new())
+        .layer(from_fn_with_state(
+            Arc::new(guard::OwnOrigin {
+                public: settings.public_origin,
+            }),
+            guard::same_origin,
+        ))
+        .layer(from_fn_with_state(
+            Arc::<[IpRange]>::from(settings.trusted_proxies),
+            guard::client_ip,
+        ))
+        .layer(from_fn_with_state(
+            guard::HeaderPolicy {
+                https: settings.https,
+            },
+            guard::security_headers,
+        ))
+        .layer(from_fn(guard::operation_id))
         .with_state(options)
-}
-
-/// Where the language switch sends the browser back to.
-#[derive(serde::Deserialize)]
-struct Back {
-    back: Option<String>,
-}
-
-/// `GET /lang/{code}?back=/path`: keeps the chosen language in a cookie for a year and goes
-/// back to the page, now rendered in that language. Only paths on this site are followed.
-async fn switch_language(
-    axum::extract::Path(code): axum::extract::Path<String>,
-    axum::extract::Query(back): axum::extract::Query<Back>,
-) -> axum::response::Response {
-    use axum::http::{StatusCode, header};
-    let Some(lang) = app::i18n::Lang::from_code(&code) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let back = back
-        .back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
-        .unwrap_or_else(|| "/".into());
-    let cookie = format!(
-        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-        app::i18n::LANG_COOKIE,
-        lang.code()
-    );
-    (
-        StatusCode::SEE_OTHER,
-        [(header::LOCATION, back), (header::SET_COOKIE, cookie)],
-    )
-        .into_response()
 }

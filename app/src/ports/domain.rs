@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! One domain, for its postmaster and its manager.
+
+use crate::{
+    dto::{DomainOverview, MailboxPage, OneTimeCredentials},
+    error::AppError,
+};
+
+/// A new mailbox, as typed into the form.
+#[derive(Debug, Clone)]
+pub struct NewMailboxForm {
+    pub local_part: String,
+    pub first_name: String,
+    pub last_name: String,
+    /// Empty means "generate one".
+    pub password: String,
+}
+
+#[async_trait::async_trait]
+pub trait DomainHandle: Send + Sync {
+    async fn overview(&self) -> Result<DomainOverview, AppError>;
+    async fn list_mailboxes(&self, page: u64, search: &str) -> Result<MailboxPage, AppError>;
+    /// Creates a mailbox; returns its credentials when the password was generated.
+    async fn create_mailbox(
+        &self,
+        form: NewMailboxForm,
+    ) -> Result<Option<OneTimeCredentials>, AppError>;
+    /// The domain's chat service (postmaster only).
+    async fn set_domain_chat(&self, enabled: bool) -> Result<(), AppError>;
+    async fn set_chat_for_all(&self, enabled: bool) -> Result<(), AppError>;
+}

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! One domain's handle, for its postmaster and its manager: the overview, the mailbox list,
+//! creating mailboxes, the domain's chat.
+
+use app::{
+    dto::{DomainOverview, MailboxPage, OneTimeCredentials},
+    error::AppError,
+    ports::{DomainHandle, NewMailboxForm},
+};
+use engine_glue::MailboxState;
+
+use super::mailbox::mailbox_row;
+use crate::services::{DomainScope, MAILBOX_PAGE, MailboxInput};
+
+/// What may be done inside one domain, as the pages ask it.
+pub struct Domain<'a>(pub DomainScope<'a>);
+
+#[async_trait::async_trait]
+impl DomainHandle for Domain<'_> {
+    async fn overview(&self) -> Result<DomainOverview, AppError> {
+        let overview = self.0.overview().await?;
+        Ok(DomainOverview {
+            name: overview.domain.name,
+            service_active: overview.service_active,
+            mailbox_type: overview.mailbox_type,
+            created: overview.created,
+            available: overview.available,
+            chat_enabled: overview.domain.chat_enabled,
+            managed: overview.managed,
+            brand_name: overview.domain.brand_name,
+            has_logo: overview.domain.brand_logo.is_some(),
+            send_tiers: self.0.tiers().0.to_vec(),
+        })
+    }
+
+    async fn list_mailboxes(&self, page: u64, search: &str) -> Result<MailboxPage, AppError> {
+        let (rows, total) = self.0.list_mailboxes(page, search).await?;
+        Ok(MailboxPage {
+            rows: rows
+                .into_iter()
+                .map(|row| {
+                    let state = MailboxState {
+                        quota_bytes: u64::try_from(row.mailbox.quota_bytes).unwrap_or_default(),
+                        used_bytes: row.used_bytes,
+                        protocols: row.protocols,
+                        chat: row.chat,
+                        two_factor: row.two_factor,
+                        send_tier: None,
+                    };
+                    mailbox_row(row.mailbox, &state, row.external_24h)
+                })
+                .collect(),
+            total,
+            page,
+            page_size: MAILBOX_PAGE,
+        })
+    }
+
+    async fn create_mailbox(
+        &self,
+        form: NewMailboxForm,
+    ) -> Result<Option<OneTimeCredentials>, AppError> {
+        let (login, generated) = self
+            .0
+            .create_mailbox(MailboxInput {
+                local_part: form.local_part,
+                first_name: form.first_name,
+                last_name: form.last_name,
+                password: form.password,
+            })
+            .await?;
+        Ok(generated.map(|password| OneTimeCredentials { login, password }))
+    }
+
+    async fn set_domain_chat(&self, enabled: bool) -> Result<(), AppError> {
+        Ok(self.0.set_domain_chat(enabled).await?)
+    }
+
+    async fn set_chat_for_all(&self, enabled: bool) -> Result<(), AppError> {
+        self.0.set_chat_for_all(enabled).await?;
+        Ok(())
+    }
+}

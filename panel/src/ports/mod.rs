@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! The services as the pages' port. [`PanelPort`] resolves the caller once — the session
+//! must still be valid (see [`Services::resolve_session`]) — and hands out the handle its role
+//! allows; each handle lives in its own file with its model → DTO conversions beside it. No
+//! handle queries the database itself: it calls the services.
+
+mod domain;
+mod mailbox;
+mod managed;
+mod operator;
+mod own;
+mod public;
+
+use app::{
+    error::AppError,
+    ports::{
+        Address, Caller as WireCaller, DomainHandle, DomainName, MailboxHandle, ManagedHandle,
+        OperatorHandle, OwnHandle, PanelPort, PublicHandle,
+    },
+};
+
+use crate::services::{Caller, OpId, ServiceError, Services};
+
+impl From<ServiceError> for AppError {
+    fn from(err: ServiceError) -> Self {
+        match err {
+            ServiceError::Unauthorized => AppError::Unauthorized,
+            ServiceError::Forbidden => AppError::Forbidden,
+            ServiceError::PasswordChangeRequired => AppError::PasswordChangeRequired,
+            ServiceError::NotFound => AppError::NotFound,
+            ServiceError::Invalid { field, message } => AppError::Invalid {
+                field: field.to_string(),
+                message,
+            },
+            ServiceError::Conflict { field, message } => AppError::Conflict {
+                field: field.to_string(),
+                message,
+            },
+            err @ (ServiceError::Db(_) | ServiceError::Engine(_) | ServiceError::Internal(_)) => {
+                // The cause stays in the log under the request's operation id; the user gets
+                // the id only.
+                let op_id = OpId::current().to_string();
+                let cause = std::error::Error::source(&err)
+                    .map(|source| format!("{err}: {source:?}"))
+                    .unwrap_or_else(|| err.to_string());
+                tracing::error!(op_id, %cause, "internal error");
+                AppError::Internal { op_id }
+            }
+        }
+    }
+}
+
+pub(crate) fn date(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+pub(crate) fn date_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+impl Services {
+    /// The caller behind a wire caller, if its session is still valid.
+    async fn caller(&self, caller: &WireCaller) -> Result<Caller, ServiceError> {
+        Ok(Caller {
+            actor: self.resolve_session(&caller.session).await?,
+            ip: caller.ip,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl PanelPort for Services {
+    fn public(&self) -> &dyn PublicHandle {
+        self
+    }
+
+    async fn own<'a>(&'a self, caller: &WireCaller) -> Result<Box<dyn OwnHandle + 'a>, AppError> {
+        let session = caller.session.clone();
+        let caller = self.caller(caller).await?;
+        Ok(Box::new(own::Own {
+            services: self,
+            caller,
+            session,
+        }))
+    }
+
+    async fn operator<'a>(
+        &'a self,
+        caller: &WireCaller,
+    ) -> Result<Box<dyn OperatorHandle + 'a>, AppError> {
+        let caller = self.caller(caller).await?;
+        Ok(Box::new(operator::Operator(self.operator_scope(&caller)?)))
+    }
+
+    async fn domain<'a>(
+        &'a self,
+        caller: &WireCaller,
+        domain: &DomainName,
+    ) -> Result<Box<dyn DomainHandle + 'a>, AppError> {
+        let caller = self.caller(caller).await?;
+        Ok(Box::new(domain::Domain(
+            self.domain_scope(&caller, domain).await?,
+        )))
+    }
+
+    async fn mailbox<'a>(
+        &'a self,
+        caller: &WireCaller,
+        address: &Address,
+    ) -> Result<Box<dyn MailboxHandle + 'a>, AppError> {
+        let caller = self.caller(caller).await?;
+        let scope = self.domain_scope(&caller, &address.domain()).await?;
+        scope.find_mailbox(address).await?;
+        Ok(Box::new(mailbox::Mailbox {
+            scope,
+            address: address.clone(),
+        }))
+    }
+
+    async fn managed<'a>(
+        &'a self,
+        caller: &WireCaller,
+        domain: &DomainName,
+    ) -> Result<Box<dyn ManagedHandle + 'a>, AppError> {
+        let caller = self.caller(caller).await?;
+        Ok(Box::new(managed::Managed(
+            self.managed_domain(&caller, domain).await?,
+        )))
+    }
+}

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! What anyone may ask: signing in, a domain's branding and logo.
+
+use std::net::IpAddr;
+
+use app::{
+    dto::Branding,
+    error::AppError,
+    ports::{DomainName, LogoUpload, PublicHandle, SessionActor},
+};
+
+use crate::services::Services;
+
+#[async_trait::async_trait]
+impl PublicHandle for Services {
+    async fn login(
+        &self,
+        login: &str,
+        password: &str,
+        ip: IpAddr,
+    ) -> Result<SessionActor, AppError> {
+        Ok(Services::login(self, login, password, ip).await?)
+    }
+
+    async fn branding(&self, domain: &DomainName) -> Result<Branding, AppError> {
+        let found = self.public_domain(domain).await?;
+        Ok(Branding {
+            logo_url: found
+                .brand_logo
+                .as_ref()
+                .map(|_| format!("/branding/{}/logo", found.name)),
+            company_name: found.brand_name,
+            domain: found.name,
+        })
+    }
+
+    async fn logo(&self, domain: &DomainName) -> Result<Option<LogoUpload>, AppError> {
+        let found = self.public_domain(domain).await?;
+        Ok(match (found.brand_logo, found.brand_logo_type) {
+            (Some(bytes), Some(media_type)) => Some(LogoUpload { bytes, media_type }),
+            _ => None,
+        })
+    }
+}
