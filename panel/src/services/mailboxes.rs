@@ -309,7 +309,7 @@ impl<'a> DomainScope<'a> {
                         customer::Entity::update_many()
                             .col_expr(
                                 customer::Column::ExtraSlots,
-                                Expr::col(customer::Column::ExtraSlots).into(),
+                                Expr::col(customer::Column::ExtraSlots),
                             )
                             .filter(customer::Column::Id.eq(id))
                             .exec(txn)
