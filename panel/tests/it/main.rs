@@ -6,6 +6,7 @@
 
 mod flows;
 mod harness;
+mod listing;
 mod matrix;
 mod policies;
 mod safety;
