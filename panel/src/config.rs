@@ -16,7 +16,24 @@ use figment::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{notify::Mailer, services::Schedule};
+use crate::notify::Mailer;
+
+/// Quota tiers a mailbox may have, in bytes (seed 002: 8 GB standard, 25, 50, 100 GB).
+pub const QUOTA_TIERS: [u64; 4] = [
+    8_000_000_000,
+    25_000_000_000,
+    50_000_000_000,
+    100_000_000_000,
+];
+
+/// When the daily cost-change notices go out.
+#[derive(Debug, Clone, Copy)]
+pub enum Schedule {
+    /// Once a day at this time (UTC).
+    DailyAt(chrono::NaiveTime),
+    /// Every so often (tests, or a provider that wants it more often).
+    Every(std::time::Duration),
+}
 
 /// Everything Casella can be told.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -218,7 +235,7 @@ impl Default for Config {
             public_url: String::new(),
             notify: NotifySection::default(),
             send_tiers: engine_glue::SEND_TIERS,
-            quota_tiers: crate::services::QUOTA_TIERS,
+            quota_tiers: QUOTA_TIERS,
             cost_notice_time: "23:30".into(),
             cost_notice_every_seconds: 0,
         }
@@ -626,6 +643,36 @@ mod tests {
             assert!(
                 !shown.contains("hunter2") && !shown.contains("s3cret"),
                 "{shown}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn web_and_mail_bind_apart_and_https_follows_the_certificate() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("c.pem", "x")?;
+            jail.create_file("k.pem", "x")?;
+            jail.create_file(
+                "casella.toml",
+                "bind_address = \"0.0.0.0\"\nweb_bind_address = \"127.0.0.1\"\n\
+                 [tls]\ncert = \"c.pem\"\nkey = \"k.pem\"\nweb = true\n",
+            )?;
+            let config = Config::load(None, FlagOverrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(config.web_address().to_string(), "127.0.0.1:8080");
+            assert_eq!(config.engine_config().bind_address.to_string(), "0.0.0.0");
+            assert!(config.web_tls() && config.served_over_https());
+            assert!(config.public_url().starts_with("https://"));
+            assert!(
+                config
+                    .engine_config()
+                    .tls
+                    .is_some_and(|t| t.cert.is_absolute())
+            );
+            jail.create_file("casella.toml", "[tls]\nweb = true\n")?;
+            assert!(
+                Config::load(None, FlagOverrides::default()).is_err(),
+                "web TLS needs a certificate"
             );
             Ok(())
         });

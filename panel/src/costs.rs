@@ -8,14 +8,11 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 
-use crate::{
-    db::{customer, domain, mailbox, plan},
-    services::ServiceError,
-};
+use crate::db::{customer, domain, mailbox, plan};
 
 /// One customer's usage and monthly cost.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +33,7 @@ pub struct CustomerCost {
 }
 
 /// Mailbox counts per domain id, postmasters excluded.
-pub async fn mailbox_counts(db: &DatabaseConnection) -> Result<HashMap<i32, u64>, ServiceError> {
+pub async fn mailbox_counts(db: &DatabaseConnection) -> Result<HashMap<i32, u64>, DbErr> {
     let rows: Vec<(i32, i64)> = mailbox::Entity::find()
         .select_only()
         .column(mailbox::Column::DomainId)
@@ -56,7 +53,7 @@ pub async fn mailbox_counts(db: &DatabaseConnection) -> Result<HashMap<i32, u64>
 pub async fn all_customers(
     db: &DatabaseConnection,
     tiers: ([u32; 4], [u64; 4]),
-) -> Result<Vec<CustomerCost>, ServiceError> {
+) -> Result<Vec<CustomerCost>, DbErr> {
     let customers = customer::Entity::find()
         .find_also_related(plan::Entity)
         .order_by_asc(customer::Column::CompanyName)
@@ -78,7 +75,7 @@ pub async fn for_customer(
     db: &DatabaseConnection,
     customer_id: i32,
     tiers: ([u32; 4], [u64; 4]),
-) -> Result<Option<CustomerCost>, ServiceError> {
+) -> Result<Option<CustomerCost>, DbErr> {
     let Some((customer, Some(plan))) = customer::Entity::find_by_id(customer_id)
         .find_also_related(plan::Entity)
         .one(db)
@@ -104,7 +101,7 @@ async fn usage_by_customer(
     db: &DatabaseConnection,
     only: Option<i32>,
     (tiers, quota_tiers): ([u32; 4], [u64; 4]),
-) -> Result<HashMap<i32, Usage>, ServiceError> {
+) -> Result<HashMap<i32, Usage>, DbErr> {
     let mut domains = domain::Entity::find().filter(domain::Column::CustomerId.is_not_null());
     if let Some(id) = only {
         domains = domains.filter(domain::Column::CustomerId.eq(id));

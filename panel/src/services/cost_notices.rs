@@ -4,25 +4,17 @@
 
 use std::time::Duration;
 
-use chrono::{NaiveTime, Utc};
+use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 
 use app::format::euros;
 
 use super::{ServiceError, Services};
 use crate::{
+    config::Schedule,
     costs::{self, CustomerCost},
     db::customer,
 };
-
-/// When the notices go out.
-#[derive(Debug, Clone, Copy)]
-pub enum Schedule {
-    /// Once a day at this time (UTC).
-    DailyAt(NaiveTime),
-    /// Every so often (tests, or a provider that wants it more often).
-    Every(Duration),
-}
 
 impl Services {
     /// Runs the notices on `schedule` until the process ends.

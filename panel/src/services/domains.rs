@@ -92,7 +92,7 @@ impl<'a> OperatorScope<'a> {
     /// The monitor: per customer, mailboxes created against included, upgrades and the
     /// monthly cost they add up to.
     pub async fn monitor(&self) -> Result<Vec<CustomerCost>, ServiceError> {
-        costs::all_customers(&self.services.db, self.services.tiers()).await
+        Ok(costs::all_customers(&self.services.db, self.services.tiers()).await?)
     }
 
     /// Registers a domain for a customer: the engine domain with its DKIM key, and

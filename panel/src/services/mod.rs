@@ -34,7 +34,6 @@ use engine_glue::EnginePorts;
 
 pub use audit::AUDIT_PAGE;
 pub use audit::AuditEntry;
-pub use cost_notices::Schedule;
 pub use customers::{CustomerInput, PlanInput};
 pub use domains::DomainSummary;
 pub use domains::{Handover, OperatorScope, Registered};
@@ -53,14 +52,6 @@ pub fn mailboxes_input(local: &str, first: &str, last: &str) -> MailboxInput {
         password: String::new(),
     }
 }
-
-/// Quota tiers a mailbox may have, in bytes (seed 002: 8 GB standard, 25, 50, 100 GB).
-pub const QUOTA_TIERS: [u64; 4] = [
-    8_000_000_000,
-    25_000_000_000,
-    50_000_000_000,
-    100_000_000_000,
-];
 
 /// What mail clients need to reach this server.
 #[derive(Debug, Clone)]

@@ -35,10 +35,20 @@ fn the_monitor_prices_every_quota_send_and_archive_upgrade() {
         .iter()
         .map(|local| flows::mailbox(&postmaster, "bill.test", local))
         .collect();
-    assert_eq!(monthly_cents(&operator, company), 0, "three included mailboxes");
-    for (address, quota) in boxes.iter().zip(["25000000000", "50000000000", "100000000000"]) {
+    assert_eq!(
+        monthly_cents(&operator, company),
+        0,
+        "three included mailboxes"
+    );
+    for (address, quota) in boxes
+        .iter()
+        .zip(["25000000000", "50000000000", "100000000000"])
+    {
         postmaster
-            .call("mailboxes/set_quota", &[("address", address), ("quota", quota)])
+            .call(
+                "mailboxes/set_quota",
+                &[("address", address), ("quota", quota)],
+            )
             .expect("quota");
     }
     assert_eq!(monthly_cents(&operator, company), 100 + 200 + 400);
@@ -53,7 +63,10 @@ fn the_monitor_prices_every_quota_send_and_archive_upgrade() {
     assert_eq!(monthly_cents(&operator, company), 700 + 100 + 200 + 500);
     // A fourth mailbox beyond the three included needs a bought slot, paid as one.
     manager
-        .call("domain/buy_slots", &[("domain", "bill.test"), ("count", "1")])
+        .call(
+            "domain/buy_slots",
+            &[("domain", "bill.test"), ("count", "1")],
+        )
         .expect("buy");
     assert_eq!(monthly_cents(&operator, company), 1500 + 200);
     // Archives are assigned by a later feature; the price is read from the mailbox's flag.
@@ -87,7 +100,11 @@ fn the_mailbox_list_pages_and_counts_the_last_day() {
     let first = page("0");
     assert_eq!(first["total"], 55, "54 mailboxes and the postmaster");
     assert_eq!(rows(&first).len(), 50);
-    assert_eq!(rows(&first)[0]["address"], "postmaster@many.test", "postmaster first");
+    assert_eq!(
+        rows(&first)[0]["address"],
+        "postmaster@many.test",
+        "postmaster first"
+    );
     assert_eq!(rows(&first)[1]["address"], "user00@many.test");
     let second = page("1");
     let addresses: Vec<String> = rows(&second)
@@ -96,7 +113,13 @@ fn the_mailbox_list_pages_and_counts_the_last_day() {
         .collect();
     assert_eq!(
         addresses,
-        ["user49@many.test", "user50@many.test", "user51@many.test", "user52@many.test", "user53@many.test"]
+        [
+            "user49@many.test",
+            "user50@many.test",
+            "user51@many.test",
+            "user52@many.test",
+            "user53@many.test"
+        ]
     );
     assert_eq!(rows(&page("2")).len(), 0);
 
@@ -123,7 +146,11 @@ fn the_mailbox_list_pages_and_counts_the_last_day() {
     };
     let deadline = Instant::now() + Duration::from_secs(20);
     while counted() != 2 {
-        assert!(Instant::now() < deadline, "two messages counted: {}", counted());
+        assert!(
+            Instant::now() < deadline,
+            "two messages counted: {}",
+            counted()
+        );
         std::thread::sleep(Duration::from_millis(250));
     }
     crate::harness::sql(

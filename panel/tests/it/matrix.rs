@@ -67,6 +67,12 @@ const POSTMASTER_A: [Outcome; 7] = [F, F, N, R, N, F, U];
 const ADMINS: [Outcome; 7] = [R, R, R, R, R, F, U];
 /// A mailbox owner's own settings.
 const MAILBOX_OWNERS: [Outcome; 7] = [F, F, F, R, R, R, U];
+/// Every signed-in identity, on itself.
+const SIGNED_IN: [Outcome; 7] = [R, R, R, R, R, R, U];
+/// Anyone, signed in or not.
+const ANYONE: [Outcome; 7] = [R; 7];
+/// Domain B's operations: its postmaster and manager; domain A's learn nothing.
+const DOMAIN_B: [Outcome; 7] = [F, N, R, N, R, F, U];
 
 #[test]
 fn every_administrative_operation_against_every_role() {
@@ -250,6 +256,33 @@ fn every_administrative_operation_against_every_role() {
         ),
         ("domain/audit_log", vec![("page", "0")], ADMINS),
         ("account/client_settings", vec![], MAILBOX_OWNERS),
+        (
+            "auth/change_password",
+            vec![("current", "not-it"), ("new", "x"), ("repeat", "x")],
+            SIGNED_IN,
+        ),
+        ("auth/current_user", vec![], ANYONE),
+        ("domain/get_branding", vec![("domain", "a.test")], ANYONE),
+        // The same operations aimed at the other domain.
+        (
+            "mailboxes/get_mailbox",
+            vec![("address", "u@b.test")],
+            DOMAIN_B,
+        ),
+        (
+            "mailboxes/reset_password",
+            vec![
+                ("address", "u@b.test"),
+                ("password", "weak"),
+                ("repeat", "weak"),
+            ],
+            DOMAIN_B,
+        ),
+        (
+            "mailboxes/list_mailboxes",
+            vec![("domain", "b.test"), ("page", "0"), ("search", "")],
+            DOMAIN_B,
+        ),
     ];
 
     let mut violations = Vec::new();
@@ -281,7 +314,7 @@ fn every_administrative_operation_against_every_role() {
     assert_eq!(counts.len(), 4, "{counts:?}");
     assert_eq!(
         table.len(),
-        29,
-        "every administrative server function is in the table"
+        35,
+        "every server function that takes a caller is in the table"
     );
 }
