@@ -58,15 +58,8 @@ impl Engine {
         })??;
 
         let mut boot = Box::pin(BootManager::init()).await;
-        let mut problems: Vec<String> = boot
-            .config
-            .errors
-            .iter()
-            .map(|(key, err)| format!("{key}: {err:?}"))
-            .collect();
-        if !problems.is_empty() {
-            problems.sort();
-            return Err(GlueError::Boot { problems });
+        if let Some(err) = GlueError::from_config_errors(&boot.config.errors) {
+            return Err(err);
         }
         for (key, warning) in &boot.config.warnings {
             // Every key of the file is "local" to the glue by design; the engine warns about

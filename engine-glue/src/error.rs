@@ -38,6 +38,19 @@ pub enum GlueError {
 }
 
 impl GlueError {
+    /// The engine's configuration errors (key → error), sorted, as one error; `None` when
+    /// there are none.
+    pub(crate) fn from_config_errors<K: std::fmt::Display, E: std::fmt::Debug>(
+        errors: impl IntoIterator<Item = (K, E)>,
+    ) -> Option<GlueError> {
+        let mut problems: Vec<String> = errors
+            .into_iter()
+            .map(|(key, err)| format!("{key}: {err:?}"))
+            .collect();
+        problems.sort();
+        (!problems.is_empty()).then_some(GlueError::Boot { problems })
+    }
+
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
         GlueError::Io {
             path: path.display().to_string(),

@@ -253,15 +253,8 @@ impl Engine {
     pub(crate) async fn reload_settings(&self) -> Result<(), GlueError> {
         let _one_at_a_time = self.reload_lock.lock().await;
         let result = self.server().reload().await.map_err(engine_err)?;
-        if !result.config.errors.is_empty() {
-            let mut problems: Vec<String> = result
-                .config
-                .errors
-                .iter()
-                .map(|(key, err)| format!("{key}: {err:?}"))
-                .collect();
-            problems.sort();
-            return Err(GlueError::Boot { problems });
+        if let Some(err) = GlueError::from_config_errors(&result.config.errors) {
+            return Err(err);
         }
         if let Some(core) = result.new_core {
             self.inner.shared_core.store(core.into());

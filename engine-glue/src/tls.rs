@@ -28,19 +28,9 @@ impl Engine {
             .reload_certificates()
             .await
             .map_err(crate::directory::engine_err)?;
-        if result.config.errors.is_empty() {
-            Ok(())
-        } else {
-            let mut problems: Vec<String> = result
-                .config
-                .errors
-                .iter()
-                .map(|(key, err)| format!("{key}: {err:?}"))
-                .collect();
-            problems.sort();
-            Err(GlueError::Config {
-                reason: problems.join("; "),
-            })
+        match GlueError::from_config_errors(&result.config.errors) {
+            Some(err) => Err(err),
+            None => Ok(()),
         }
     }
 

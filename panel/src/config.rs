@@ -437,11 +437,20 @@ impl Config {
         if !self.site_dir.as_os_str().is_empty() {
             return self.site_dir.clone();
         }
-        // Built by scripts/build: <target>/site beside <target>/<profile>/casella.
+        // Built by scripts/build: <target>/site beside <target>/<profile>/casella. A binary
+        // in a build folder keeps to it even before the browser build has finished (the demo
+        // starts while it runs), so the assets are served as soon as they are there.
         std::env::current_exe()
             .ok()
-            .and_then(|exe| exe.parent().and_then(Path::parent).map(|t| t.join("site")))
-            .filter(|dir| dir.join("pkg").is_dir())
+            .and_then(|exe| {
+                let profile = exe.parent()?;
+                let built = matches!(
+                    profile.file_name().and_then(|n| n.to_str()),
+                    Some("debug" | "release")
+                );
+                let site = profile.parent()?.join("site");
+                (built || site.join("pkg").is_dir()).then_some(site)
+            })
             .unwrap_or_else(|| PathBuf::from("site"))
     }
 

@@ -85,7 +85,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(panel::startup::serve(config, demo)) {
+    let outcome = runtime.block_on(panel::startup::serve(config, demo));
+    // Work still running on blocking threads (an RSA DKIM key being generated) is not waited
+    // for: a key that is missing is made again at the next start.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("casella: {err}");

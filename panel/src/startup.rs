@@ -113,7 +113,7 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
     sessions.spawn_cleanup(Duration::from_secs(3600));
     let site_dir = config.site_dir();
     if !site_dir.join("pkg").is_dir() {
-        tracing::warn!(site = %site_dir.display(), "browser assets not found: pages work without JavaScript only (run scripts/build)");
+        tracing::warn!(site = %site_dir.display(), "browser assets not there yet: pages work without JavaScript until the browser build (scripts/build) puts them there");
     }
     let app = http::router(
         services,

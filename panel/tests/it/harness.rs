@@ -434,25 +434,25 @@ pub fn mail(args: &[&str]) -> String {
 
 /// Runs the Python mail client; returns (success, output).
 pub fn mail_result(args: &[&str]) -> (bool, String) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/mail_clients.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .arg(args[0])
-        .arg("127.0.0.1")
-        .args(&args[1..])
-        .output()
-        .expect("python3");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    let (code, text) = mail_client(args);
+    (code == Some(0), text)
 }
 
 /// Runs the Python mail client and checks that the server refused (it answered, and said
 /// no): a dead port or a broken connection fails the test. Returns the client's output.
 pub fn mail_refused(args: &[&str]) -> String {
+    let (code, text) = mail_client(args);
+    assert_eq!(
+        code,
+        Some(1),
+        "mail client {args:?} should have been refused by the server: {text}"
+    );
+    assert!(text.starts_with("refused:"), "{text}");
+    text
+}
+
+/// Runs the Python mail client against this machine; returns its exit code and output.
+fn mail_client(args: &[&str]) -> (Option<i32>, String) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/mail_clients.py");
     let out = Command::new("python3")
         .arg(script)
@@ -466,13 +466,7 @@ pub fn mail_refused(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "mail client {args:?} should have been refused by the server: {text}"
-    );
-    assert!(text.starts_with("refused:"), "{text}");
-    text
+    (out.status.code(), text)
 }
 
 /// Where a response redirects to, or empty.
