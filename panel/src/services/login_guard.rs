@@ -175,6 +175,20 @@ mod tests {
         throttle.check("alice@x.test", ip).unwrap();
     }
 
+    #[tokio::test]
+    async fn argon2_work_is_bounded_by_the_cores() {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let mut held = Vec::new();
+        for _ in 0..cores {
+            held.push(argon_permit().await.unwrap());
+        }
+        let waits = tokio::time::timeout(Duration::from_millis(200), argon_permit()).await;
+        assert!(waits.is_err(), "one more than the cores waits");
+        held.pop();
+        let goes = tokio::time::timeout(Duration::from_millis(200), argon_permit()).await;
+        assert!(goes.is_ok(), "a freed slot is taken at once");
+    }
+
     #[test]
     fn one_address_is_throttled_across_accounts() {
         let throttle = LoginThrottle::default();
