@@ -262,6 +262,9 @@ fn every_administrative_operation_against_every_role() {
             SIGNED_IN,
         ),
         ("auth/current_user", vec![], ANYONE),
+        // Shown-once results live in the signed-in caller's own session.
+        ("auth/take_credentials", vec![], SIGNED_IN),
+        ("auth/take_notice", vec![], SIGNED_IN),
         ("domain/get_branding", vec![("domain", "a.test")], ANYONE),
         // The same operations aimed at the other domain.
         (
@@ -314,7 +317,7 @@ fn every_administrative_operation_against_every_role() {
     assert_eq!(counts.len(), 4, "{counts:?}");
     assert_eq!(
         table.len(),
-        35,
+        37,
         "every server function that takes a caller is in the table"
     );
 }
