@@ -25,6 +25,9 @@ pub struct Me {
     pub domains: Vec<String>,
     /// The password given with the account must be changed before anything else.
     pub must_change_password: bool,
+    /// Two-factor sign-in is required and must be turned on before anything else.
+    #[serde(default)]
+    pub must_enrol_two_factor: bool,
 }
 
 impl Me {
@@ -32,6 +35,9 @@ impl Me {
     pub fn home(&self) -> String {
         if self.must_change_password {
             return "/password".into();
+        }
+        if self.must_enrol_two_factor {
+            return "/account/security".into();
         }
         match self.role {
             Role::Operator => "/operator/domains".into(),
@@ -125,6 +131,9 @@ pub struct DomainOverview {
     pub has_logo: bool,
     /// The send tiers a manager may choose from.
     pub send_tiers: Vec<u32>,
+    /// Every user of the domain must sign in with a second factor.
+    #[serde(default)]
+    pub require_two_factor: bool,
 }
 
 /// IMAP, POP3 and SMTP switches.
@@ -207,6 +216,16 @@ pub struct OneTimeCredentials {
 /// How a mail client reaches the server, for the account page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientSettings {
+    pub server: MailServer,
+    /// The user name mail clients sign in with.
+    pub address: String,
+    /// Apple configuration profiles, for IMAP and for POP3.
+    pub profiles: Vec<ProfileLink>,
+}
+
+/// Where mail clients connect: the host and the client ports (never the MX port).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailServer {
     pub hostname: String,
     pub imaps_port: u16,
     pub imap_port: u16,
@@ -216,6 +235,20 @@ pub struct ClientSettings {
     pub submission_port: u16,
 }
 
+/// An Apple configuration profile of the mailbox: a download for this browser, and a link
+/// (with its QR code) that opens it on a phone for a few minutes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileLink {
+    /// "imap" or "pop3".
+    pub protocol: String,
+    /// Path of the download for the signed-in browser.
+    pub download: String,
+    /// The link the QR code holds.
+    pub phone_url: String,
+    /// The QR code, as a `data:` URL.
+    pub qr: String,
+}
+
 /// A domain's webmail branding, public (the login page shows it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Branding {
@@ -223,4 +256,109 @@ pub struct Branding {
     pub company_name: Option<String>,
     /// Where the logo is served, if there is one.
     pub logo_url: Option<String>,
+}
+
+/// The signed-in identity's two-factor sign-in, for its security page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorView {
+    pub enabled: bool,
+    /// When it was turned on.
+    pub enabled_at: Option<String>,
+    /// Whether the domain (or, for staff, the provider) requires it.
+    pub required: bool,
+    /// Recovery codes not used yet.
+    pub recovery_left: u32,
+    /// The secret being enrolled, until a code confirms it.
+    pub enrolment: Option<TotpEnrolment>,
+    /// Whether the identity is a mailbox (whose mail clients then need app passwords).
+    pub mailbox: bool,
+}
+
+/// A TOTP secret offered for enrolment: a QR code to scan, or the secret to type.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpEnrolment {
+    /// The secret in base32, in groups of four, for typing into an authenticator.
+    pub secret: String,
+    /// The `otpauth://` URL as an SVG QR code, in a `data:` URL.
+    pub qr: String,
+    /// The issuer and account the authenticator will show.
+    pub label: String,
+}
+
+impl std::fmt::Debug for TotpEnrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TotpEnrolment")
+            .field("label", &self.label)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Recovery codes, shown once.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryCodes {
+    pub codes: Vec<String>,
+}
+
+impl std::fmt::Debug for RecoveryCodes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RecoveryCodes({})", self.codes.len())
+    }
+}
+
+/// A mail-client password, as its list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppPasswordRow {
+    pub name: String,
+    /// When it was created; unknown for one the panel has no record of.
+    pub created_at: Option<String>,
+}
+
+/// The mailbox's mail-client access, for its own settings page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientAccess {
+    pub protocols: ProtocolSwitches,
+    pub app_passwords: Vec<AppPasswordRow>,
+    /// Whether two-factor sign-in is on (mail clients then need app passwords).
+    pub two_factor: bool,
+}
+
+/// A secret shown exactly once: a new app password, or recovery codes.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ShownOnce {
+    AppPassword { name: String, password: String },
+    RecoveryCodes(RecoveryCodes),
+}
+
+impl std::fmt::Debug for ShownOnce {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ShownOnce::AppPassword { name, .. } => write!(f, "AppPassword({name}, ..)"),
+            ShownOnce::RecoveryCodes(codes) => write!(f, "{codes:?}"),
+        }
+    }
+}
+
+/// A record a domain must publish, and what the check found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsRow {
+    /// MX, TXT, CNAME or SRV.
+    pub kind: String,
+    pub name: String,
+    pub value: String,
+    /// What it is for (a short code: mx, spf, dkim, dmarc, autoconfig, autodiscover, imap,
+    /// pop3, submission, xmpp).
+    pub purpose: String,
+    /// The check's finding; `None` until a check ran.
+    pub status: Option<DnsStatus>,
+}
+
+/// What the DNS check found for a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DnsStatus {
+    Found,
+    Missing,
+    /// Something else is published there.
+    Different(Vec<String>),
+    /// The resolver did not answer.
+    Unknown(String),
 }

@@ -23,6 +23,9 @@ pub enum AppError {
     /// The password given with the account must be changed before anything else.
     #[error("please change your password first")]
     PasswordChangeRequired,
+    /// Two-factor sign-in is required and must be turned on before anything else.
+    #[error("please turn on two-factor authentication first")]
+    TwoFactorRequired,
     /// The object does not exist, or is not visible to this actor.
     #[error("not found")]
     NotFound,
@@ -72,6 +75,10 @@ impl AppError {
             AppError::PasswordChangeRequired => pick(
                 "Please change your password first.",
                 "Prima cambia la tua password.",
+            ),
+            AppError::TwoFactorRequired => pick(
+                "Turn on two-factor authentication first.",
+                "Prima attiva l'autenticazione a due fattori.",
             ),
             AppError::NotFound => pick("Not found.", "Non trovato."),
             AppError::Internal { op_id } => match lang {

@@ -11,11 +11,12 @@ use leptos_router::{
 
 use crate::i18n::current_lang;
 use crate::pages::{
-    account::AccountPage, audit::AuditPage, domain_mailboxes::DomainMailboxes,
-    domain_overview::DomainOverviewPage, domains::DomainsPage, home::Home, login::LoginPage,
-    mailbox_page::MailboxPage, not_found::NotFound, operator_customers::OperatorCustomers,
-    operator_domains::OperatorDomains, operator_managers::OperatorManagers,
-    operator_monitor::OperatorMonitor, password::PasswordPage,
+    account::AccountPage, audit::AuditPage, domain_dns::DomainDnsPage,
+    domain_mailboxes::DomainMailboxes, domain_overview::DomainOverviewPage, domains::DomainsPage,
+    home::Home, login::LoginPage, login_code::LoginCodePage, mailbox_page::MailboxPage,
+    not_found::NotFound, operator_customers::OperatorCustomers, operator_domains::OperatorDomains,
+    operator_managers::OperatorManagers, operator_monitor::OperatorMonitor, password::PasswordPage,
+    security::SecurityPage,
 };
 
 /// The document around every page, rendered on the server.
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=Home ssr=SsrMode::Async />
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/login/code") view=LoginCodePage ssr=SsrMode::Async />
                 <Route
                     path=path!("/operator/domains")
                     view=OperatorDomains
@@ -108,6 +110,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/domains") view=DomainsPage ssr=SsrMode::Async />
                 <Route path=path!("/domains/:domain") view=DomainOverviewPage ssr=SsrMode::Async />
                 <Route
+                    path=path!("/domains/:domain/dns")
+                    view=DomainDnsPage
+                    ssr=SsrMode::Async
+                />
+                <Route
                     path=path!("/domains/:domain/mailboxes")
                     view=DomainMailboxes
                     ssr=SsrMode::Async
@@ -120,6 +127,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
                 <Route path=path!("/password") view=PasswordPage ssr=SsrMode::Async />
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                <Route path=path!("/account/security") view=SecurityPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

@@ -6,6 +6,7 @@
 //! It knows nothing of HTTP, sessions or the panel's tables.
 
 mod config;
+mod credentials;
 mod directory;
 mod engine;
 mod error;
@@ -15,6 +16,7 @@ mod secret;
 mod tls;
 
 pub use config::{CacheConfig, EngineConfig, EnginePorts, PostgresStore, SEND_TIERS, StoreBackend};
+pub use credentials::{SecondarySecrets, valid_app_password_name};
 pub use directory::{AccountId, MailboxChanges, MailboxInfo, NewMailbox};
 pub use engine::Engine;
 pub use error::GlueError;

@@ -262,7 +262,7 @@ impl Engine {
         Ok(())
     }
 
-    async fn update_principal(
+    pub(crate) async fn update_principal(
         &self,
         address: &str,
         updates: Vec<PrincipalUpdate>,
@@ -298,5 +298,34 @@ impl Engine {
             .key_get::<String>(key)
             .await
             .map_err(engine_err)
+    }
+}
+
+impl Engine {
+    /// The DKIM records a domain must publish: `(name, TXT content)` for each of its keys,
+    /// from the engine's own keys.
+    pub async fn dkim_records(&self, domain: &str) -> Result<Vec<(String, String)>, GlueError> {
+        use stalwart_lib::http::management::dns::DnsManagement;
+        let domain = domain.to_lowercase();
+        let records = self
+            .server()
+            .build_dns_records(&domain)
+            .await
+            .map_err(engine_err)?;
+        // The engine's record type keeps its fields to itself; its serialized form is public.
+        let records = serde_json::to_value(&records).map_err(|err| GlueError::Engine {
+            reason: format!("DNS records: {err}"),
+        })?;
+        Ok(records
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| {
+                let name = r.get("name")?.as_str()?;
+                let content = r.get("content")?.as_str()?;
+                (r.get("type")?.as_str()? == "TXT" && name.contains("._domainkey."))
+                    .then(|| (name.trim_end_matches('.').to_string(), content.to_string()))
+            })
+            .collect())
     }
 }

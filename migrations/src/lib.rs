@@ -9,6 +9,7 @@ mod m20261122_000002_create_sessions;
 mod m20261122_000003_create_administration;
 mod m20261123_000004_mailbox_search;
 mod m20261203_000005_intents_and_session_keys;
+mod m20261203_000006_two_factor_and_app_passwords;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_create_administration::Migration),
             Box::new(m20261123_000004_mailbox_search::Migration),
             Box::new(m20261203_000005_intents_and_session_keys::Migration),
+            Box::new(m20261203_000006_two_factor_and_app_passwords::Migration),
         ]
     }
 }

@@ -91,6 +91,9 @@ pub struct Config {
     pub cost_notice_time: String,
     /// Send the cost-change notices every this many seconds instead of daily; 0 = daily.
     pub cost_notice_every_seconds: u64,
+    /// The DNS server the domains' DNS check asks (`address:port`); unset means the
+    /// system's resolvers.
+    pub dns_resolver: Option<SocketAddr>,
 }
 
 /// The server's TLS certificate (PEM files). Without one, the mail listeners use a
@@ -238,6 +241,7 @@ impl Default for Config {
             quota_tiers: QUOTA_TIERS,
             cost_notice_time: "23:30".into(),
             cost_notice_every_seconds: 0,
+            dns_resolver: None,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! the services (business rules and role checks) and the panel database.
 
 pub mod branding;
+pub mod client_config;
 pub mod config;
 pub mod costs;
 pub mod db;
@@ -10,6 +11,7 @@ pub mod demo;
 pub mod http;
 pub mod notify;
 pub mod ports;
+pub mod qr;
 pub mod reconcile;
 pub mod services;
 pub mod sessions;

@@ -12,6 +12,7 @@ use engine_glue::Engine;
 
 use axum::serve::ListenerExt;
 
+use crate::services::dns::DnsChecker;
 use crate::{
     config::Config,
     db, demo, http, reconcile,
@@ -82,10 +83,16 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
         MailEndpoints {
             hostname: config.hostname.clone(),
             ports: config.ports,
+            public_url: config.public_url(),
         },
         config.mailer()?,
         config.quota_tiers,
         config.session_lifetime(),
+        DnsChecker::new(config.dns_resolver).map_err(|reason| {
+            StartError::Config(crate::config::ConfigError::Invalid(format!(
+                "dns_resolver: {reason}"
+            )))
+        })?,
     );
     let keyed = services.backfill_session_keys().await?;
     if keyed > 0 {

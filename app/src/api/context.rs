@@ -9,7 +9,7 @@ use leptos::prelude::use_context;
 use tower_sessions::Session;
 
 use crate::{
-    dto::OneTimeCredentials,
+    dto::{OneTimeCredentials, ShownOnce},
     error::AppError,
     i18n::{Text, current_lang},
     ports::{Caller, Port, SessionActor},
@@ -17,7 +17,10 @@ use crate::{
 
 const ACTOR_KEY: &str = crate::ports::SESSION_ACTOR_KEY;
 const ONCE_KEY: &str = "once";
+const SHOWN_ONCE_KEY: &str = "shown_once";
 const NOTICE_KEY: &str = "notice";
+const PENDING_KEY: &str = "pending_sign_in";
+const TOTP_DRAFT_KEY: &str = "totp_draft";
 
 pub(crate) fn port() -> Result<Port, AppError> {
     use_context::<Port>().ok_or_else(|| internal("service port missing from context"))
@@ -68,6 +71,67 @@ pub(crate) async fn sign_in(actor: &SessionActor) -> Result<(), AppError> {
         .map_err(|err| internal(&format!("session write: {err}")))
 }
 
+/// Keeps a sign-in whose password was right until its second factor comes. The session id
+/// is renewed, so the pending step cannot be planted in someone else's browser.
+pub(crate) async fn keep_pending(pending: &crate::ports::PendingSignIn) -> Result<(), AppError> {
+    let session = session().await?;
+    session
+        .cycle_id()
+        .await
+        .map_err(|err| internal(&format!("session cycle: {err}")))?;
+    session
+        .insert(PENDING_KEY, pending)
+        .await
+        .map_err(|err| internal(&format!("session write: {err}")))
+}
+
+/// The sign-in waiting for its second factor, if any.
+pub(crate) async fn pending() -> Result<Option<crate::ports::PendingSignIn>, AppError> {
+    session()
+        .await?
+        .get(PENDING_KEY)
+        .await
+        .map_err(|err| internal(&format!("session read: {err}")))
+}
+
+/// Forgets the sign-in waiting for its second factor.
+pub(crate) async fn drop_pending() -> Result<(), AppError> {
+    session()
+        .await?
+        .remove::<crate::ports::PendingSignIn>(PENDING_KEY)
+        .await
+        .map(|_| ())
+        .map_err(|err| internal(&format!("session write: {err}")))
+}
+
+/// Keeps a TOTP secret being enrolled (an `otpauth://` URL) until a code confirms it.
+pub(crate) async fn keep_totp_draft(url: &str) -> Result<(), AppError> {
+    session()
+        .await?
+        .insert(TOTP_DRAFT_KEY, url)
+        .await
+        .map_err(|err| internal(&format!("session write: {err}")))
+}
+
+/// The TOTP secret being enrolled, if any.
+pub(crate) async fn totp_draft() -> Result<Option<String>, AppError> {
+    session()
+        .await?
+        .get(TOTP_DRAFT_KEY)
+        .await
+        .map_err(|err| internal(&format!("session read: {err}")))
+}
+
+/// Forgets the TOTP secret being enrolled.
+pub(crate) async fn drop_totp_draft() -> Result<(), AppError> {
+    session()
+        .await?
+        .remove::<String>(TOTP_DRAFT_KEY)
+        .await
+        .map(|_| ())
+        .map_err(|err| internal(&format!("session write: {err}")))
+}
+
 pub(crate) async fn sign_out() -> Result<(), AppError> {
     session()
         .await?
@@ -88,6 +152,37 @@ pub(crate) async fn hand_over_once(credentials: &OneTimeCredentials) -> Result<(
             .map_err(|err| internal(&format!("session write: {err}")))?;
     }
     Ok(())
+}
+
+/// Like [`hand_over_once`], for a secret that is not a login: a new app password, recovery
+/// codes.
+pub(crate) async fn hand_over_secret(secret: &ShownOnce) -> Result<(), AppError> {
+    if plain_form_post().await? {
+        session()
+            .await?
+            .insert(SHOWN_ONCE_KEY, secret)
+            .await
+            .map_err(|err| internal(&format!("session write: {err}")))?;
+    }
+    Ok(())
+}
+
+/// Takes the secret kept for a plain form post, if any (once per request, like
+/// [`take_once`]).
+pub(crate) async fn take_secret() -> Result<Option<ShownOnce>, AppError> {
+    let scope = use_context::<RequestScope>();
+    if let Some(taken) = scope.as_ref().and_then(RequestScope::taken_secret) {
+        return Ok(taken);
+    }
+    let taken = session()
+        .await?
+        .remove::<ShownOnce>(SHOWN_ONCE_KEY)
+        .await
+        .map_err(|err| internal(&format!("session read: {err}")))?;
+    if let Some(scope) = scope {
+        scope.remember_secret(taken.clone());
+    }
+    Ok(taken)
 }
 
 /// Whether this request is a plain HTML form post (no JavaScript), whose result the browser
@@ -157,10 +252,21 @@ pub(crate) async fn take_once() -> Result<Option<OneTimeCredentials>, AppError> 
 #[derive(Clone, Default)]
 pub struct RequestScope {
     once: Arc<Mutex<Option<Option<OneTimeCredentials>>>>,
+    secret: Arc<Mutex<Option<Option<ShownOnce>>>>,
     notice: Arc<Mutex<Option<Option<String>>>>,
 }
 
 impl RequestScope {
+    fn taken_secret(&self) -> Option<Option<ShownOnce>> {
+        self.secret.lock().ok().and_then(|once| once.clone())
+    }
+
+    fn remember_secret(&self, taken: Option<ShownOnce>) {
+        if let Ok(mut once) = self.secret.lock() {
+            *once = Some(taken);
+        }
+    }
+
     fn taken(&self) -> Option<Option<OneTimeCredentials>> {
         self.once.lock().ok().and_then(|once| once.clone())
     }

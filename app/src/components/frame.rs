@@ -20,6 +20,9 @@ pub fn Guarded(
     /// This is the password page, reachable before the required change.
     #[prop(optional)]
     password_page: bool,
+    /// This is the security page, reachable before a required two-factor enrolment.
+    #[prop(optional)]
+    security_page: bool,
     children: ChildrenFn,
 ) -> impl IntoView {
     let who = Resource::new(|| (), |_| current_user());
@@ -30,6 +33,11 @@ pub fn Guarded(
                 match who.await {
                     Ok(Some(me)) if me.must_change_password && !password_page => {
                         view! { <Redirect path="/password" /> }.into_any()
+                    }
+                    Ok(Some(me))
+                        if me.must_enrol_two_factor && !security_page && !password_page =>
+                    {
+                        view! { <Redirect path="/account/security" /> }.into_any()
                     }
                     Ok(Some(me)) if roles.contains(&me.role) => {
                         // Pages inside read who is signed in from the context.
@@ -59,7 +67,7 @@ pub fn Frame(me: Me, children: Children) -> impl IntoView {
         Role::Postmaster => "Postmaster",
         Role::User => tr("Mailbox", "Casella"),
     };
-    let nav = if me.must_change_password {
+    let nav = if me.must_change_password || me.must_enrol_two_factor {
         Vec::new()
     } else {
         nav_links(&me)
@@ -110,9 +118,16 @@ fn nav_links(me: &Me) -> Vec<(String, String)> {
             .collect(),
         Role::User => vec![("/account".into(), tr("My mailbox", "La mia casella").into())],
     };
+    if me.role == Role::Postmaster {
+        links.push(("/account".into(), tr("My mailbox", "La mia casella").into()));
+    }
     if me.role != Role::User {
         links.push(("/audit".into(), tr("Audit log", "Registro attività").into()));
     }
+    links.push((
+        "/account/security".into(),
+        tr("Security", "Sicurezza").into(),
+    ));
     links.push(("/password".into(), "Password".into()));
     links
 }

@@ -10,7 +10,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::{
-    api::domain::{BuySlots, SetBrandingName, SetChatForAll, SetDomainChat, get_domain_overview},
+    api::domain::{
+        BuySlots, SetBrandingName, SetChatForAll, SetDomainChat, SetTwoFactorRequired,
+        get_domain_overview,
+    },
     components::{ErrorMessage, FormError, Guarded, OnOff, TextField, action_error, field_error},
     dto::{DomainOverview, Role},
 };
@@ -33,6 +36,7 @@ fn OverviewBody() -> impl IntoView {
     let chat_all = ServerAction::<SetChatForAll>::new();
     let slots = ServerAction::<BuySlots>::new();
     let branding = ServerAction::<SetBrandingName>::new();
+    let two_factor = ServerAction::<SetTwoFactorRequired>::new();
     let overview = Resource::new(
         move || {
             (
@@ -41,6 +45,7 @@ fn OverviewBody() -> impl IntoView {
                 chat_all.version().get(),
                 slots.version().get(),
                 branding.version().get(),
+                two_factor.version().get(),
             )
         },
         |(domain, ..)| get_domain_overview(domain),
@@ -51,7 +56,7 @@ fn OverviewBody() -> impl IntoView {
             {move || Suspend::new(async move {
                 match overview.await {
                     Ok(o) => {
-                        view! { <Overview o domain_chat chat_all slots branding /> }.into_any()
+                        view! { <Overview o domain_chat chat_all slots branding two_factor /> }.into_any()
                     }
                     Err(err) => view! { <ErrorMessage error=err /> }.into_any(),
                 }
@@ -67,7 +72,9 @@ fn Overview(
     chat_all: ServerAction<SetChatForAll>,
     slots: ServerAction<BuySlots>,
     branding: ServerAction<SetBrandingName>,
+    two_factor: ServerAction<SetTwoFactorRequired>,
 ) -> impl IntoView {
+    let two_factor_error = action_error(two_factor.value());
     let chat_error = action_error(domain_chat.value());
     let chat_all_error = action_error(chat_all.value());
     let slots_error = action_error(slots.value());
@@ -102,7 +109,35 @@ fn Overview(
                 <a class="button" href=format!("/domains/{}/mailboxes", name.get_value())>
                     {tr("Manage mailboxes", "Gestisci caselle di posta")}
                 </a>
+                " "
+                <a class="button secondary" id="dns-link" href=format!("/domains/{}/dns", name.get_value())>
+                    {tr("DNS records", "Record DNS")}
+                </a>
             </p>
+        </section>
+        <section class="card" id="security">
+            <h2>{tr("Security", "Sicurezza")}</h2>
+            <p>
+                {tr("Two-factor authentication required for every user: ", "Autenticazione a due fattori obbligatoria per tutti gli utenti: ")}
+                <span id="domain-two-factor">
+                    <OnOff on=o.require_two_factor />
+                </span>
+            </p>
+            <p class="hint">
+                {tr("Users without it are sent to set it up at their next sign-in, and reach nothing else until they do. Mail programs then need app passwords.", "Gli utenti che non l'hanno attivata vengono indirizzati all'attivazione al prossimo accesso e non possono fare altro finché non la completano. I programmi di posta useranno poi password dedicate.")}
+            </p>
+            <FormError error=two_factor_error />
+            <ActionForm action=two_factor attr:class="inline-actions">
+                <input type="hidden" name="domain" value=name.get_value() />
+                <input type="hidden" name="required" value=(!o.require_two_factor).to_string() />
+                <button type="submit" id="toggle-domain-two-factor">
+                    {if o.require_two_factor {
+                        tr("Make it optional", "Rendi facoltativa")
+                    } else {
+                        tr("Require it for everyone", "Rendi obbligatoria per tutti")
+                    }}
+                </button>
+            </ActionForm>
         </section>
         <section class="card" id="chat-management">
             <h2>{tr("Chat management", "Gestione chat")}</h2>

@@ -13,8 +13,8 @@ use crate::{
     api::{
         auth::take_credentials,
         mailboxes::{
-            AddAlias, DeleteMailbox, RemoveAlias, ResetPassword, SetChat, SetProtocols, SetQuota,
-            SetSendTier, UpdatePersonal, get_mailbox,
+            AddAlias, DeleteMailbox, RemoveAlias, ResetPassword, ResetTwoFactor, SetChat,
+            SetProtocols, SetQuota, SetSendTier, UpdatePersonal, get_mailbox,
         },
     },
     components::{
@@ -47,6 +47,7 @@ struct Actions {
     add_alias: ServerAction<AddAlias>,
     remove_alias: ServerAction<RemoveAlias>,
     delete: ServerAction<DeleteMailbox>,
+    reset_two_factor: ServerAction<ResetTwoFactor>,
 }
 
 #[component]
@@ -63,6 +64,7 @@ fn MailboxBody() -> impl IntoView {
         add_alias: ServerAction::new(),
         remove_alias: ServerAction::new(),
         delete: ServerAction::new(),
+        reset_two_factor: ServerAction::new(),
     };
     let detail = Resource::new(
         move || {
@@ -75,6 +77,7 @@ fn MailboxBody() -> impl IntoView {
                 actions.send_tier.version().get(),
                 actions.add_alias.version().get(),
                 actions.remove_alias.version().get(),
+                actions.reset_two_factor.version().get(),
             )
         },
         |(address, ..)| get_mailbox(address),
@@ -144,14 +147,38 @@ fn MailboxForms(d: MailboxDetail, actions: Actions) -> impl IntoView {
                     {format!("{} of {}", bytes(d.row.used_bytes), bytes(d.row.quota_bytes))}
                 </dd>
                 <dt>{tr("Last login", "Ultimo accesso")}</dt>
-                <dd>{d.row.last_login.clone().unwrap_or_else(|| "never".into())}</dd>
+                <dd>{d.row.last_login.clone().unwrap_or_else(|| tr("never", "mai").into())}</dd>
                 <dt>{tr("Messages to external recipients, last 24 h", "Messaggi a destinatari esterni, ultime 24 h")}</dt>
                 <dd id="external-24h">{d.row.external_24h}</dd>
                 <dt>{tr("Daily limit to external recipients", "Limite invio giornaliero verso l'esterno")}</dt>
                 <dd id="send-tier">{d.row.send_tier}</dd>
                 <dt>{tr("Two-factor authentication", "Autenticazione a due fattori")}</dt>
-                <dd>{if d.row.two_factor { "on" } else { "off" }}</dd>
+                <dd id="two-factor-state">
+                    <OnOff on=d.row.two_factor />
+                </dd>
             </dl>
+            {d
+                .row
+                .two_factor
+                .then(|| {
+                    let reset_error = action_error(actions.reset_two_factor.value());
+                    view! {
+                        <ActionForm
+                            action=actions.reset_two_factor
+                            attr:class="inline-form"
+                            attr:id="reset-two-factor-form"
+                        >
+                            <input type="hidden" name="address" value=address.get_value() />
+                            <p class="hint">
+                                {tr("For a lost phone: the user then signs in with the password alone and sets up two-factor authentication again.", "Per un telefono perso: l'utente accede poi con la sola password e riattiva l'autenticazione a due fattori.")}
+                            </p>
+                            <button type="submit" class="secondary">
+                                {tr("Reset two-factor authentication", "Azzera autenticazione a due fattori")}
+                            </button>
+                            <FormError error=reset_error />
+                        </ActionForm>
+                    }
+                })}
             <ActionForm action=actions.quota attr:class="inline-form" attr:id="quota-form">
                 <input type="hidden" name="address" value=address.get_value() />
                 <label for="quota">{tr("Quota", "Quota")}</label>

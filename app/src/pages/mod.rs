@@ -3,11 +3,13 @@
 
 pub mod account;
 pub mod audit;
+pub mod domain_dns;
 pub mod domain_mailboxes;
 pub mod domain_overview;
 pub mod domains;
 pub mod home;
 pub mod login;
+pub mod login_code;
 pub mod mailbox_page;
 pub mod not_found;
 pub mod operator_customers;
@@ -15,3 +17,4 @@ pub mod operator_domains;
 pub mod operator_managers;
 pub mod operator_monitor;
 pub mod password;
+pub mod security;

@@ -2,7 +2,7 @@
 //! One domain, for its postmaster and its manager.
 
 use crate::{
-    dto::{DomainOverview, MailboxPage, OneTimeCredentials},
+    dto::{DnsRow, DomainOverview, MailboxPage, OneTimeCredentials},
     error::AppError,
 };
 
@@ -28,4 +28,9 @@ pub trait DomainHandle: Send + Sync {
     /// The domain's chat service (postmaster only).
     async fn set_domain_chat(&self, enabled: bool) -> Result<(), AppError>;
     async fn set_chat_for_all(&self, enabled: bool) -> Result<(), AppError>;
+    /// Requires (or stops requiring) two-factor sign-in of every user of the domain: one
+    /// without it is sent to enrolment at its next web sign-in.
+    async fn set_two_factor_required(&self, required: bool) -> Result<(), AppError>;
+    /// The DNS records the domain must publish; with `check`, each one resolved.
+    async fn dns(&self, check: bool) -> Result<Vec<DnsRow>, AppError>;
 }

@@ -22,6 +22,9 @@ pub trait MailboxHandle: Send + Sync {
     async fn set_chat(&self, enabled: bool) -> Result<(), AppError>;
     async fn add_alias(&self, local_part: &str) -> Result<(), AppError>;
     async fn remove_alias(&self, alias: &str) -> Result<(), AppError>;
+    /// Turns the mailbox's two-factor sign-in off (a lost phone): its recovery codes go,
+    /// and every session of the mailbox ends.
+    async fn reset_two_factor(&self) -> Result<(), AppError>;
     /// Deletes the mailbox; `confirm` must repeat its address.
     async fn delete(&self, confirm: &str) -> Result<(), AppError>;
 }

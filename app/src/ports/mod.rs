@@ -44,6 +44,40 @@ pub struct SessionActor {
     /// When it signed in (Unix seconds), for the absolute session lifetime.
     #[serde(default)]
     pub since: i64,
+    /// Two-factor sign-in is required of this identity and it has none yet: until it enrols,
+    /// the session reaches its own two-factor settings and nothing else.
+    #[serde(default)]
+    pub enrol: bool,
+}
+
+/// A sign-in whose password was right and whose second factor is still to come. Kept in the
+/// session (server side) between the two steps; it signs nobody in by itself.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PendingSignIn {
+    pub login: String,
+    /// The identity's session key when the password was checked: a change in between (a
+    /// reset, 2FA turned off) voids the pending step.
+    pub key: String,
+    /// When the password was checked (Unix seconds); the code must follow within minutes.
+    pub at: i64,
+}
+
+impl std::fmt::Debug for PendingSignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingSignIn")
+            .field("login", &self.login)
+            .field("at", &self.at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a right password leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignIn {
+    /// Signed in (perhaps with enrolment required: see [`SessionActor::enrol`]).
+    Done(SessionActor),
+    /// The identity has two-factor sign-in on: its code comes next.
+    SecondFactor(PendingSignIn),
 }
 
 impl std::fmt::Debug for SessionActor {

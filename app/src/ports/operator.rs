@@ -43,4 +43,8 @@ pub trait OperatorHandle: Send + Sync {
     /// Gives a domain to a manager, or takes it away (empty manager).
     async fn assign_manager(&self, domain: &str, manager: &str) -> Result<(), AppError>;
     async fn monitor(&self) -> Result<Vec<MonitorRow>, AppError>;
+    /// Whether operators and managers must sign in with a second factor.
+    async fn staff_two_factor(&self) -> Result<bool, AppError>;
+    /// Requires (or stops requiring) a second factor of operators and managers.
+    async fn set_staff_two_factor(&self, required: bool) -> Result<(), AppError>;
 }

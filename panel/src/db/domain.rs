@@ -20,6 +20,8 @@ pub struct Model {
     /// Logo on the domain's webmail, and its media type.
     pub brand_logo: Option<Vec<u8>>,
     pub brand_logo_type: Option<String>,
+    /// Every user of the domain must sign in to the web with a second factor.
+    pub require_two_factor: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

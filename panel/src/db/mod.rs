@@ -3,6 +3,7 @@
 //! children and in the services; nothing else builds SQL.
 
 pub mod alias;
+pub mod app_password;
 pub mod audit;
 pub mod customer;
 pub mod domain;
@@ -12,7 +13,10 @@ pub mod mailbox_term;
 pub mod manager;
 pub mod operator;
 pub mod outbound;
+pub mod panel_setting;
 pub mod plan;
+pub mod recovery_code;
+pub mod second_factor;
 pub mod web_session;
 
 use migration::{Migrator, MigratorTrait};

@@ -27,6 +27,12 @@ fn key() -> &'static [u8; 32] {
     KEY.get_or_init(rand::random)
 }
 
+/// A key made at start that never leaves this process: what the seals, and other short-lived
+/// signed links, are made with (each use adds its own label).
+pub(super) fn process_key() -> &'static [u8; 32] {
+    key()
+}
+
 /// The seal of an error and the server function (or form) it came from.
 pub fn seal(err: &str, path: &str) -> String {
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key()) else {

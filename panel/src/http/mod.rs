@@ -3,6 +3,7 @@
 //! every request passes (operation id, client address, same-origin check, sealed form
 //! errors, security headers).
 
+pub mod client_setup;
 mod error_seal;
 pub use error_seal::seal;
 pub mod guard;
@@ -56,7 +57,12 @@ pub fn router(
         .site_root(site_dir.display().to_string())
         .site_pkg_dir("pkg")
         .build();
+    let public_url = services.mail_endpoints().public_url.clone();
     let port: Port = Arc::new(services);
+    let client_setup = client_setup::ClientSetup {
+        port: port.clone(),
+        public_url,
+    };
     let routes = generate_route_list(App);
 
     let context = {
@@ -92,6 +98,7 @@ pub fn router(
             move || shell(options.clone())
         })
         .route("/healthz", get(|| async { "ok" }))
+        .merge(client_setup_routes(client_setup))
         .route("/lang/{code}", get(language::switch_language))
         .route(
             "/branding/{domain}/logo",
@@ -133,4 +140,32 @@ pub fn router(
         ))
         .layer(from_fn(guard::operation_id))
         .with_state(options)
+}
+
+/// Where mail clients find their settings: Thunderbird autoconfig (as `autoconfig.<domain>`
+/// and under `.well-known`), Outlook Autodiscover (POX, both spellings Outlook uses, and the
+/// v2 JSON), Apple profiles.
+fn client_setup_routes(setup: client_setup::ClientSetup) -> Router<LeptosOptions> {
+    let pox = post(client_setup::autodiscover).layer(axum::extract::DefaultBodyLimit::max(
+        client_setup::AUTODISCOVER_LIMIT,
+    ));
+    Router::new()
+        .route("/mail/config-v1.1.xml", get(client_setup::thunderbird))
+        .route(
+            "/.well-known/autoconfig/mail/config-v1.1.xml",
+            get(client_setup::thunderbird),
+        )
+        .route("/autodiscover/autodiscover.xml", pox.clone())
+        .route("/Autodiscover/Autodiscover.xml", pox)
+        .route(
+            "/autodiscover/autodiscover.json",
+            get(client_setup::autodiscover_json),
+        )
+        .route(
+            "/autodiscover/autodiscover.json/v1.0/{email}",
+            get(client_setup::autodiscover_json_path),
+        )
+        .route("/account/mobileconfig", get(client_setup::own_profile))
+        .route("/mobileconfig/{token}", get(client_setup::linked_profile))
+        .with_state(setup)
 }

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! One domain's handle, for its postmaster and its manager: the overview, the mailbox list,
-//! creating mailboxes, the domain's chat.
+//! creating mailboxes, the domain's chat, its DNS records.
 
 use app::{
-    dto::{DomainOverview, MailboxPage, OneTimeCredentials},
+    dto::{DnsRow, DnsStatus, DomainOverview, MailboxPage, OneTimeCredentials},
     error::AppError,
     ports::{DomainHandle, NewMailboxForm},
 };
 use engine_glue::MailboxState;
 
 use super::mailbox::mailbox_row;
-use crate::services::{DomainScope, MAILBOX_PAGE, MailboxInput};
+use crate::services::{
+    DomainScope, MAILBOX_PAGE, MailboxInput,
+    dns::{Expected, Found, Purpose},
+};
 
 /// What may be done inside one domain, as the pages ask it.
 pub struct Domain<'a>(pub DomainScope<'a>);
@@ -30,6 +33,7 @@ impl DomainHandle for Domain<'_> {
             brand_name: overview.domain.brand_name,
             has_logo: overview.domain.brand_logo.is_some(),
             send_tiers: self.0.tiers().0.to_vec(),
+            require_two_factor: overview.domain.require_two_factor,
         })
     }
 
@@ -79,5 +83,57 @@ impl DomainHandle for Domain<'_> {
     async fn set_chat_for_all(&self, enabled: bool) -> Result<(), AppError> {
         self.0.set_chat_for_all(enabled).await?;
         Ok(())
+    }
+
+    async fn set_two_factor_required(&self, required: bool) -> Result<(), AppError> {
+        Ok(self.0.set_two_factor_required(required).await?)
+    }
+
+    async fn dns(&self, check: bool) -> Result<Vec<DnsRow>, AppError> {
+        let rows: Vec<(Expected, Option<Found>)> = if check {
+            self.0
+                .check_dns()
+                .await?
+                .into_iter()
+                .map(|(e, f)| (e, Some(f)))
+                .collect()
+        } else {
+            self.0
+                .dns_records()
+                .await?
+                .into_iter()
+                .map(|e| (e, None))
+                .collect()
+        };
+        Ok(rows
+            .into_iter()
+            .map(|(e, found)| DnsRow {
+                kind: e.kind.name().to_string(),
+                purpose: purpose_code(e.purpose).to_string(),
+                name: e.name,
+                value: e.value,
+                status: found.map(|f| match f {
+                    Found::Found => DnsStatus::Found,
+                    Found::Missing => DnsStatus::Missing,
+                    Found::Different(seen) => DnsStatus::Different(seen),
+                    Found::Unknown(why) => DnsStatus::Unknown(why),
+                }),
+            })
+            .collect())
+    }
+}
+
+fn purpose_code(purpose: Purpose) -> &'static str {
+    match purpose {
+        Purpose::Mx => "mx",
+        Purpose::Spf => "spf",
+        Purpose::Dkim => "dkim",
+        Purpose::Dmarc => "dmarc",
+        Purpose::Autoconfig => "autoconfig",
+        Purpose::Autodiscover => "autodiscover",
+        Purpose::Imap => "imap",
+        Purpose::Pop3 => "pop3",
+        Purpose::Submission => "submission",
+        Purpose::Xmpp => "xmpp",
     }
 }

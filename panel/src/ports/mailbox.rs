@@ -112,6 +112,10 @@ impl MailboxHandle for Mailbox<'_> {
         Ok(self.scope.remove_alias(&self.address, alias).await?)
     }
 
+    async fn reset_two_factor(&self) -> Result<(), AppError> {
+        Ok(self.scope.reset_two_factor(&self.address).await?)
+    }
+
     async fn delete(&self, confirm: &str) -> Result<(), AppError> {
         Ok(self.scope.delete_mailbox(&self.address, confirm).await?)
     }

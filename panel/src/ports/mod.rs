@@ -27,6 +27,7 @@ impl From<ServiceError> for AppError {
             ServiceError::Unauthorized => AppError::Unauthorized,
             ServiceError::Forbidden => AppError::Forbidden,
             ServiceError::PasswordChangeRequired => AppError::PasswordChangeRequired,
+            ServiceError::TwoFactorRequired => AppError::TwoFactorRequired,
             ServiceError::NotFound => AppError::NotFound,
             ServiceError::Invalid { field, message } => AppError::Invalid {
                 field: field.to_string(),
@@ -59,12 +60,30 @@ pub(crate) fn date_time(t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 impl Services {
-    /// The caller behind a wire caller, if its session is still valid.
+    /// The caller behind a wire caller, if its session is still valid and not waiting for
+    /// a required two-factor enrolment.
     async fn caller(&self, caller: &WireCaller) -> Result<Caller, ServiceError> {
+        let resolved = self.own_caller(caller).await?;
+        if self.must_enrol(caller, &resolved).await? {
+            return Err(ServiceError::TwoFactorRequired);
+        }
+        Ok(resolved)
+    }
+
+    /// The caller behind a wire caller, if its session is still valid, enrolment or not.
+    async fn own_caller(&self, caller: &WireCaller) -> Result<Caller, ServiceError> {
         Ok(Caller {
             actor: self.resolve_session(&caller.session).await?,
             ip: caller.ip,
         })
+    }
+
+    /// Whether a session signed in for enrolment must still enrol: the requirement stands
+    /// and the identity has no second factor yet.
+    async fn must_enrol(&self, wire: &WireCaller, caller: &Caller) -> Result<bool, ServiceError> {
+        Ok(wire.session.enrol
+            && self.two_factor_required(&caller.actor).await?
+            && !self.has_totp(caller.actor.login()).await?)
     }
 }
 
@@ -76,11 +95,13 @@ impl PanelPort for Services {
 
     async fn own<'a>(&'a self, caller: &WireCaller) -> Result<Box<dyn OwnHandle + 'a>, AppError> {
         let session = caller.session.clone();
-        let caller = self.caller(caller).await?;
+        let resolved = self.own_caller(caller).await?;
+        let enrolling = self.must_enrol(caller, &resolved).await?;
         Ok(Box::new(own::Own {
             services: self,
-            caller,
+            caller: resolved,
             session,
+            enrolling,
         }))
     }
 

@@ -144,4 +144,12 @@ impl OperatorHandle for Operator<'_> {
             })
             .collect())
     }
+
+    async fn staff_two_factor(&self) -> Result<bool, AppError> {
+        Ok(self.0.staff_two_factor().await?)
+    }
+
+    async fn set_staff_two_factor(&self, required: bool) -> Result<(), AppError> {
+        Ok(self.0.set_staff_two_factor(required).await?)
+    }
 }

@@ -3,12 +3,18 @@
 //! its view of the audit log.
 
 use app::{
-    dto::{AuditPage, AuditRow, ClientSettings, Me, Role},
+    dto::{
+        AppPasswordRow, AuditPage, AuditRow, ClientAccess, ClientSettings, Me, ProfileLink,
+        ProtocolSwitches, RecoveryCodes, Role, TotpEnrolment, TwoFactorView,
+    },
     error::AppError,
-    ports::{OwnHandle, SessionActor},
+    ports::{OwnHandle, PublicHandle, SessionActor},
 };
+use engine_glue::Protocols;
 
-use crate::services::{AUDIT_PAGE, Actor, Caller, Services};
+use super::date_time;
+use crate::services::{AUDIT_PAGE, Actor, Caller, ServiceError, Services};
+use crate::{client_config::Incoming, http::client_setup::profile_token};
 
 /// The handle of a signed-in identity on itself.
 pub struct Own<'a> {
@@ -16,6 +22,29 @@ pub struct Own<'a> {
     pub caller: Caller,
     /// The session it came with, renewed on a password change.
     pub session: SessionActor,
+    /// The session must enrol a second factor before it reaches anything but its own
+    /// two-factor settings, its password and signing out.
+    pub enrolling: bool,
+}
+
+impl Own<'_> {
+    /// Refuses what an enrolling session may not reach yet.
+    fn enrolled(&self) -> Result<(), AppError> {
+        if self.enrolling {
+            Err(ServiceError::TwoFactorRequired.into())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// This session, carried on under a new session key.
+    fn renewed(&self, key: String, enrol: bool) -> SessionActor {
+        SessionActor {
+            key,
+            enrol,
+            ..self.session.clone()
+        }
+    }
 }
 
 #[async_trait::async_trait]
@@ -23,6 +52,7 @@ impl OwnHandle for Own<'_> {
     async fn me(&self) -> Result<Me, AppError> {
         let actor = &self.caller.actor;
         let must_change_password = actor.must_change_password();
+        let must_enrol_two_factor = self.enrolling;
         let domains = match actor {
             Actor::Manager(_) | Actor::Postmaster { .. } => {
                 self.services.managed_domains(&self.caller).await?
@@ -37,6 +67,7 @@ impl OwnHandle for Own<'_> {
                 domain: None,
                 domains,
                 must_change_password,
+                must_enrol_two_factor,
             },
             Actor::Manager(m) => Me {
                 login: m.login,
@@ -45,6 +76,7 @@ impl OwnHandle for Own<'_> {
                 domain: None,
                 domains,
                 must_change_password,
+                must_enrol_two_factor,
             },
             Actor::Postmaster { mailbox, domain } => Me {
                 login: mailbox.address,
@@ -53,6 +85,7 @@ impl OwnHandle for Own<'_> {
                 domain: Some(domain.name),
                 domains,
                 must_change_password,
+                must_enrol_two_factor,
             },
             Actor::User { mailbox, domain } => Me {
                 display_name: format!("{} {}", mailbox.first_name, mailbox.last_name)
@@ -63,6 +96,7 @@ impl OwnHandle for Own<'_> {
                 domain: Some(domain.name),
                 domains,
                 must_change_password,
+                must_enrol_two_factor,
             },
         })
     }
@@ -84,25 +118,40 @@ impl OwnHandle for Own<'_> {
     }
 
     async fn client_settings(&self) -> Result<ClientSettings, AppError> {
-        match self.caller.actor {
+        self.enrolled()?;
+        match &self.caller.actor {
             Actor::Operator(_) | Actor::Manager(_) => Err(AppError::Forbidden),
-            Actor::Postmaster { .. } | Actor::User { .. } => {
-                let mail = self.services.mail_endpoints();
-                let p = &mail.ports;
+            Actor::Postmaster { mailbox, .. } | Actor::User { mailbox, .. } => {
+                let address = mailbox.address.clone();
+                let display = format!("{} {}", mailbox.first_name, mailbox.last_name)
+                    .trim()
+                    .to_string();
+                let public_url = &self.services.mail_endpoints().public_url;
+                let profiles = [Incoming::Imap, Incoming::Pop3]
+                    .into_iter()
+                    .map(|incoming| {
+                        let token = profile_token(&address, &display, incoming);
+                        let phone_url =
+                            format!("{}/mobileconfig/{token}", public_url.trim_end_matches('/'));
+                        ProfileLink {
+                            protocol: incoming.code().to_string(),
+                            download: format!("/account/mobileconfig?protocol={}", incoming.code()),
+                            qr: crate::qr::svg_data_url(&phone_url).unwrap_or_default(),
+                            phone_url,
+                        }
+                    })
+                    .collect();
                 Ok(ClientSettings {
-                    hostname: mail.hostname.clone(),
-                    imaps_port: p.imaps,
-                    imap_port: p.imap,
-                    pop3s_port: p.pop3s,
-                    pop3_port: p.pop3,
-                    submissions_port: p.submissions,
-                    submission_port: p.submission,
+                    server: PublicHandle::mail_server(self.services),
+                    address,
+                    profiles,
                 })
             }
         }
     }
 
     async fn audit_log(&self, page: u64) -> Result<AuditPage, AppError> {
+        self.enrolled()?;
         let (rows, total) = self.services.audit_log(&self.caller, page).await?;
         Ok(AuditPage {
             rows: rows
@@ -123,5 +172,124 @@ impl OwnHandle for Own<'_> {
             page,
             page_size: AUDIT_PAGE,
         })
+    }
+
+    async fn two_factor(&self, draft: Option<&str>) -> Result<TwoFactorView, AppError> {
+        let state = self.services.two_factor_state(&self.caller).await?;
+        let enrolment = match draft {
+            Some(draft) if !state.enabled => {
+                let enrolment = self.services.enrolment(self.caller.actor.login(), draft)?;
+                Some(TotpEnrolment {
+                    qr: crate::qr::svg_data_url(&enrolment.url).unwrap_or_default(),
+                    secret: enrolment.secret_base32,
+                    label: enrolment.label,
+                })
+            }
+            _ => None,
+        };
+        Ok(TwoFactorView {
+            enabled: state.enabled,
+            enabled_at: state.enabled_at.map(date_time),
+            required: state.required,
+            recovery_left: u32::try_from(state.recovery_left).unwrap_or(u32::MAX),
+            enrolment,
+            mailbox: matches!(
+                self.caller.actor,
+                Actor::Postmaster { .. } | Actor::User { .. }
+            ),
+        })
+    }
+
+    async fn begin_two_factor(&self) -> Result<String, AppError> {
+        Ok(self.services.draft_totp(self.caller.actor.login())?)
+    }
+
+    async fn confirm_two_factor(
+        &self,
+        draft: &str,
+        code: &str,
+    ) -> Result<(RecoveryCodes, SessionActor), AppError> {
+        let (codes, key) = self
+            .services
+            .confirm_totp(&self.caller, draft, code)
+            .await?;
+        Ok((RecoveryCodes { codes }, self.renewed(key, false)))
+    }
+
+    async fn disable_two_factor(&self, code: &str) -> Result<SessionActor, AppError> {
+        let key = self.services.disable_totp(&self.caller, code).await?;
+        // Where 2FA is required, turning it off sends this session straight to enrolment.
+        let enrol = self
+            .services
+            .two_factor_required(&self.caller.actor)
+            .await?;
+        Ok(self.renewed(key, enrol))
+    }
+
+    async fn new_recovery_codes(&self, code: &str) -> Result<RecoveryCodes, AppError> {
+        let codes = self
+            .services
+            .replace_recovery_codes(&self.caller, code)
+            .await?;
+        Ok(RecoveryCodes { codes })
+    }
+
+    async fn sign_out_everywhere(&self) -> Result<(), AppError> {
+        Ok(self.services.sign_out_everywhere(&self.caller).await?)
+    }
+
+    async fn client_access(&self) -> Result<ClientAccess, AppError> {
+        self.enrolled()?;
+        let protocols = self.services.own_protocols(&self.caller).await?;
+        let app_passwords = self
+            .services
+            .app_passwords(&self.caller)
+            .await?
+            .into_iter()
+            .map(|p| AppPasswordRow {
+                name: p.name,
+                created_at: p.created_at.map(date_time),
+            })
+            .collect();
+        Ok(ClientAccess {
+            protocols: ProtocolSwitches {
+                imap: protocols.imap,
+                pop3: protocols.pop3,
+                smtp: protocols.smtp,
+            },
+            app_passwords,
+            two_factor: self.services.has_totp(self.caller.actor.login()).await?,
+        })
+    }
+
+    async fn set_protocols(&self, protocols: ProtocolSwitches) -> Result<(), AppError> {
+        self.enrolled()?;
+        Ok(self
+            .services
+            .set_own_protocols(
+                &self.caller,
+                Protocols {
+                    imap: protocols.imap,
+                    pop3: protocols.pop3,
+                    smtp: protocols.smtp,
+                },
+            )
+            .await?)
+    }
+
+    async fn create_app_password(&self, name: &str) -> Result<String, AppError> {
+        self.enrolled()?;
+        Ok(self
+            .services
+            .create_app_password(&self.caller, name)
+            .await?)
+    }
+
+    async fn revoke_app_password(&self, name: &str) -> Result<(), AppError> {
+        self.enrolled()?;
+        Ok(self
+            .services
+            .revoke_app_password(&self.caller, name)
+            .await?)
     }
 }

@@ -4,22 +4,40 @@
 use std::net::IpAddr;
 
 use app::{
-    dto::Branding,
+    dto::{Branding, MailServer},
     error::AppError,
-    ports::{DomainName, LogoUpload, PublicHandle, SessionActor},
+    ports::{DomainName, LogoUpload, PendingSignIn, PublicHandle, SessionActor, SignIn},
 };
 
 use crate::services::Services;
 
 #[async_trait::async_trait]
 impl PublicHandle for Services {
-    async fn login(
+    async fn login(&self, login: &str, password: &str, ip: IpAddr) -> Result<SignIn, AppError> {
+        Ok(Services::login(self, login, password, ip).await?)
+    }
+
+    async fn second_factor(
         &self,
-        login: &str,
-        password: &str,
+        pending: &PendingSignIn,
+        code: &str,
         ip: IpAddr,
     ) -> Result<SessionActor, AppError> {
-        Ok(Services::login(self, login, password, ip).await?)
+        Ok(self.complete_sign_in(pending, code, ip).await?)
+    }
+
+    fn mail_server(&self) -> MailServer {
+        let mail = self.mail_endpoints();
+        let p = &mail.ports;
+        MailServer {
+            hostname: mail.hostname.clone(),
+            imaps_port: p.imaps,
+            imap_port: p.imap,
+            pop3s_port: p.pop3s,
+            pop3_port: p.pop3,
+            submissions_port: p.submissions,
+            submission_port: p.submission,
+        }
     }
 
     async fn branding(&self, domain: &DomainName) -> Result<Branding, AppError> {

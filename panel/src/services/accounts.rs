@@ -11,7 +11,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use app::ports::SessionActor;
+use app::ports::{PendingSignIn, SessionActor, SignIn};
 
 use super::{
     Actor, AuditEntry, Caller, ServiceError, Services, hash_password, login_guard, passwords,
@@ -20,15 +20,16 @@ use crate::db::new_session_key;
 use crate::db::{alias, domain, intent, mailbox, manager, operator};
 
 impl Services {
-    /// Checks a web login through the engine's directory (main password only), throttled per
-    /// account and address before any password is verified, and returns the identity to keep
-    /// in the session.
+    /// Checks a web login's password through the engine's directory (main password only),
+    /// throttled per account and address before any password is verified. An identity with
+    /// TOTP on is asked for its code next; one that must have it and does not is signed in
+    /// for enrolment only.
     pub async fn login(
         &self,
         login: &str,
         password: &str,
         ip: IpAddr,
-    ) -> Result<SessionActor, ServiceError> {
+    ) -> Result<SignIn, ServiceError> {
         let login = login.trim().to_lowercase();
         self.throttle.check(&login, ip)?;
         let verified = {
@@ -58,14 +59,23 @@ impl Services {
             Err(err) => return Err(err),
         };
         self.throttle.succeeded(&login, ip);
+        let now = Utc::now().timestamp();
+        if self.has_totp(&login).await? {
+            return Ok(SignIn::SecondFactor(PendingSignIn {
+                key: actor.session_key().to_string(),
+                login,
+                at: now,
+            }));
+        }
         if let Actor::Postmaster { mailbox, .. } | Actor::User { mailbox, .. } = &actor {
             self.record_login(&mailbox.address).await;
         }
-        Ok(SessionActor {
+        Ok(SignIn::Done(SessionActor {
             key: actor.session_key().to_string(),
+            enrol: self.two_factor_required(&actor).await?,
             login,
-            since: Utc::now().timestamp(),
-        })
+            since: now,
+        }))
     }
 
     /// The identity behind a session, if the session is still valid: the identity exists, its

@@ -25,6 +25,20 @@ pub struct OperatorScope<'a> {
     pub(super) caller: Caller,
 }
 
+impl OperatorScope<'_> {
+    /// Requires (or stops requiring) a second factor of operators and managers.
+    pub async fn set_staff_two_factor(&self, required: bool) -> Result<(), ServiceError> {
+        self.services
+            .set_staff_two_factor(&self.caller, required)
+            .await
+    }
+
+    /// Whether operators and managers must sign in with a second factor.
+    pub async fn staff_two_factor(&self) -> Result<bool, ServiceError> {
+        self.services.staff_two_factor().await
+    }
+}
+
 /// A domain as the operator's list shows it.
 pub struct DomainSummary {
     pub domain: domain::Model,

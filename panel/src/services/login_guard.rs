@@ -36,23 +36,62 @@ enum Key {
     Account(String),
 }
 
+/// Failures allowed within the window, and the form field a refusal is shown on.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    per_account_and_ip: usize,
+    per_ip: usize,
+    per_account: usize,
+    field: &'static str,
+}
+
 impl Key {
-    fn limit(&self) -> usize {
+    fn limit(&self, limits: &Limits) -> usize {
         match self {
-            Key::AccountAndIp(..) => PER_ACCOUNT_AND_IP,
-            Key::Ip(_) => PER_IP,
-            Key::Account(_) => PER_ACCOUNT,
+            Key::AccountAndIp(..) => limits.per_account_and_ip,
+            Key::Ip(_) => limits.per_ip,
+            Key::Account(_) => limits.per_account,
         }
     }
 }
 
 /// Failed web sign-ins, remembered for [`WINDOW`].
-#[derive(Default)]
 pub struct LoginThrottle {
     failures: Mutex<HashMap<Key, VecDeque<Instant>>>,
+    limits: Limits,
+}
+
+impl Default for LoginThrottle {
+    /// The password step's throttle.
+    fn default() -> Self {
+        LoginThrottle {
+            failures: Mutex::default(),
+            limits: Limits {
+                per_account_and_ip: PER_ACCOUNT_AND_IP,
+                per_ip: PER_IP,
+                per_account: PER_ACCOUNT,
+                field: "password",
+            },
+        }
+    }
 }
 
 impl LoginThrottle {
+    /// The second-factor step's throttle: whoever reaches it has the password, so an account
+    /// takes few wrong codes from anywhere (ten in the window: about one chance in 30 000
+    /// of guessing a 6-digit code, whose ±1 step makes three codes valid at a time).
+    pub fn for_codes() -> Self {
+        LoginThrottle {
+            failures: Mutex::default(),
+            limits: Limits {
+                per_account_and_ip: PER_ACCOUNT_AND_IP,
+                per_ip: PER_IP,
+                per_account: 10,
+                field: "code",
+            },
+        }
+    }
+
     fn keys(login: &str, ip: IpAddr) -> [Key; 3] {
         [
             Key::AccountAndIp(login.to_string(), ip),
@@ -76,7 +115,7 @@ impl LoginThrottle {
                 {
                     times.pop_front();
                 }
-                if times.len() >= key.limit()
+                if times.len() >= key.limit(&self.limits)
                     && let Some(oldest) = times.front()
                 {
                     wait = wait.max(WINDOW.saturating_sub(now.duration_since(*oldest)));
@@ -88,7 +127,7 @@ impl LoginThrottle {
         }
         let minutes = wait.as_secs().div_ceil(60).max(1);
         Err(ServiceError::invalid(
-            "password",
+            self.limits.field,
             Text::new(
                 format!(
                     "Too many failed sign-ins. For your security, try again in {minutes} minutes."
@@ -117,7 +156,7 @@ impl LoginThrottle {
             if failures.len() >= MAX_KEYS && !failures.contains_key(&key) {
                 continue;
             }
-            let limit = key.limit();
+            let limit = key.limit(&self.limits);
             let times = failures.entry(key).or_default();
             times.push_back(now);
             while times.len() > limit {

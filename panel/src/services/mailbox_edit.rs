@@ -230,6 +230,48 @@ impl DomainScope<'_> {
         Ok(())
     }
 
+    /// Turns a mailbox's two-factor sign-in off (a lost phone): the engine forgets the
+    /// secret, the recovery codes go, and every web session of the mailbox ends. The user
+    /// can enrol again at once (and must, where the domain requires it).
+    pub async fn reset_two_factor(&self, address: &Address) -> Result<(), ServiceError> {
+        let mailbox = self.find_mailbox(address).await?;
+        let engine = &self.services.engine;
+        if engine
+            .secondary_secrets(&mailbox.address)
+            .await?
+            .totp
+            .is_none()
+        {
+            return Err(ServiceError::conflict(
+                "address",
+                Text::new(
+                    "Two-factor authentication is not on for this mailbox.",
+                    "L'autenticazione a due fattori non è attiva per questa casella.",
+                ),
+            ));
+        }
+        engine.remove_totp(&mailbox.address).await?;
+        self.services
+            .forget_second_factor_rows(&mailbox.address)
+            .await;
+        mailbox::Entity::update_many()
+            .col_expr(
+                mailbox::Column::SessionKey,
+                sea_orm::sea_query::Expr::value(db::new_session_key()),
+            )
+            .filter(mailbox::Column::Id.eq(mailbox.id))
+            .exec(&self.services.db)
+            .await?;
+        self.audit(
+            "mailbox.two-factor.reset",
+            &mailbox.address,
+            Some(on_off(true)),
+            Some(on_off(false)),
+        )
+        .await;
+        Ok(())
+    }
+
     /// Switches chat on or off for one mailbox.
     pub async fn set_chat(&self, address: &Address, enabled: bool) -> Result<(), ServiceError> {
         let mailbox = self.find_mailbox(address).await?;
@@ -445,7 +487,7 @@ impl DomainScope<'_> {
     }
 }
 
-fn protocols_text(p: Protocols) -> String {
+pub(super) fn protocols_text(p: Protocols) -> String {
     [("IMAP", p.imap), ("POP3", p.pop3), ("SMTP", p.smtp)]
         .iter()
         .map(|(name, on)| format!("{name} {}", if *on { "✓" } else { "✗" }))

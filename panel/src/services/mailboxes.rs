@@ -373,6 +373,29 @@ impl<'a> DomainScope<'a> {
         Ok(())
     }
 
+    /// Requires (or stops requiring) a second factor of every user of the domain, for the
+    /// postmaster and the manager alike. Users without one are sent to enrolment at their
+    /// next web sign-in.
+    pub async fn set_two_factor_required(&self, required: bool) -> Result<(), ServiceError> {
+        let before = self.domain.require_two_factor;
+        domain::Entity::update_many()
+            .col_expr(
+                domain::Column::RequireTwoFactor,
+                sea_orm::sea_query::Expr::value(required),
+            )
+            .filter(domain::Column::Id.eq(self.domain.id))
+            .exec(&self.services.db)
+            .await?;
+        self.audit(
+            "domain.two-factor.required",
+            &self.domain.name,
+            Some(on_off(before)),
+            Some(on_off(required)),
+        )
+        .await;
+        Ok(())
+    }
+
     /// Switches chat on or off for every mailbox of the domain (General → Chat management).
     pub async fn set_chat_for_all(&self, enabled: bool) -> Result<u64, ServiceError> {
         let addresses: Vec<String> = mailbox::Entity::find()

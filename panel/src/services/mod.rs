@@ -10,9 +10,11 @@
 
 mod accounts;
 mod activity;
+mod app_passwords;
 mod audit;
 mod cost_notices;
 mod customers;
+pub mod dns;
 mod domains;
 pub mod login_guard;
 mod mailbox_edit;
@@ -22,6 +24,7 @@ pub mod names;
 mod op_id;
 pub mod passwords;
 pub mod search;
+mod two_factor;
 
 use std::{net::IpAddr, sync::Arc};
 
@@ -58,6 +61,9 @@ pub fn mailboxes_input(local: &str, first: &str, last: &str) -> MailboxInput {
 pub struct MailEndpoints {
     pub hostname: String,
     pub ports: EnginePorts,
+    /// The panel's address as people reach it (`scheme://host[:port]`), for links that
+    /// leave the browser: a profile opened on a phone.
+    pub public_url: String,
 }
 
 /// The services, shared by every request.
@@ -73,8 +79,12 @@ pub struct Services {
     quota_tiers: [u64; 4],
     /// Failed web sign-ins, throttled before any password is verified.
     throttle: Arc<login_guard::LoginThrottle>,
+    /// Failed second-factor codes, throttled apart from the passwords.
+    code_throttle: Arc<login_guard::LoginThrottle>,
     /// How long a web session lasts at most, however active.
     session_lifetime: std::time::Duration,
+    /// The resolver the domains' DNS check asks.
+    dns: dns::DnsChecker,
 }
 
 /// A signed-in identity, checked against the panel database.
@@ -109,6 +119,14 @@ impl Actor {
             Actor::Manager(_) => "manager",
             Actor::Postmaster { .. } => "postmaster",
             Actor::User { .. } => "user",
+        }
+    }
+
+    /// The domain of a postmaster or user, for the audit log.
+    pub fn domain_name(&self) -> Option<&str> {
+        match self {
+            Actor::Postmaster { domain, .. } | Actor::User { domain, .. } => Some(&domain.name),
+            Actor::Operator(_) | Actor::Manager(_) => None,
         }
     }
 
@@ -149,6 +167,8 @@ pub enum ServiceError {
     Forbidden,
     #[error("the password must be changed first")]
     PasswordChangeRequired,
+    #[error("two-factor sign-in must be turned on first")]
+    TwoFactorRequired,
     #[error("not found")]
     NotFound,
     #[error("{field}: {message}")]
@@ -192,6 +212,7 @@ impl Services {
         mailer: Mailer,
         quota_tiers: [u64; 4],
         session_lifetime: std::time::Duration,
+        dns: dns::DnsChecker,
     ) -> Self {
         let send_tiers = engine.config().send_tiers;
         Services {
@@ -202,7 +223,9 @@ impl Services {
             send_tiers,
             quota_tiers,
             throttle: Arc::default(),
+            code_throttle: Arc::new(login_guard::LoginThrottle::for_codes()),
             session_lifetime,
+            dns,
         }
     }
 

@@ -266,6 +266,55 @@ fn every_administrative_operation_against_every_role() {
         ("auth/take_credentials", vec![], SIGNED_IN),
         ("auth/take_notice", vec![], SIGNED_IN),
         ("domain/get_branding", vec![("domain", "a.test")], ANYONE),
+        // Two-factor sign-in, app passwords, own settings (issue 9).
+        ("account/two_factor", vec![], SIGNED_IN),
+        ("account/begin_two_factor", vec![], SIGNED_IN),
+        (
+            "account/confirm_two_factor",
+            vec![("code", "not-a-code")],
+            SIGNED_IN,
+        ),
+        ("account/cancel_two_factor", vec![], SIGNED_IN),
+        ("account/disable_two_factor", vec![("code", "x")], SIGNED_IN),
+        ("account/new_recovery_codes", vec![("code", "x")], SIGNED_IN),
+        ("auth/take_shown_once", vec![], SIGNED_IN),
+        // Without a password step before it, the code step has nothing to complete.
+        ("auth/second_factor", vec![("code", "123456")], [U; 7]),
+        ("account/client_access", vec![], MAILBOX_OWNERS),
+        (
+            "account/set_own_protocols",
+            vec![("imap", "on"), ("pop3", "on"), ("smtp", "on")],
+            MAILBOX_OWNERS,
+        ),
+        (
+            "account/create_app_password",
+            vec![("name", "")],
+            MAILBOX_OWNERS,
+        ),
+        // Reached, and the name is not one of the caller's app passwords.
+        (
+            "account/revoke_app_password",
+            vec![("name", "nope")],
+            [F, F, F, N, N, N, U],
+        ),
+        ("operator/staff_two_factor", vec![], OPERATOR),
+        (
+            "operator/set_staff_two_factor",
+            vec![("required", "false")],
+            OPERATOR,
+        ),
+        (
+            "domain/set_two_factor_required",
+            vec![("domain", "a.test"), ("required", "false")],
+            DOMAIN_A,
+        ),
+        (
+            "domain/dns_records",
+            vec![("domain", "a.test"), ("check", "false")],
+            DOMAIN_A,
+        ),
+        // u@a.test has no second factor: reached, and refused on its field.
+        ("mailboxes/reset_two_factor", vec![("address", u)], DOMAIN_A),
         // The same operations aimed at the other domain.
         (
             "mailboxes/get_mailbox",
@@ -286,6 +335,13 @@ fn every_administrative_operation_against_every_role() {
             vec![("domain", "b.test"), ("page", "0"), ("search", "")],
             DOMAIN_B,
         ),
+        (
+            "mailboxes/reset_two_factor",
+            vec![("address", "u@b.test")],
+            DOMAIN_B,
+        ),
+        // Last: it ends each caller's own session.
+        ("account/sign_out_everywhere", vec![], SIGNED_IN),
     ];
 
     let mut violations = Vec::new();
@@ -317,7 +373,7 @@ fn every_administrative_operation_against_every_role() {
     assert_eq!(counts.len(), 4, "{counts:?}");
     assert_eq!(
         table.len(),
-        37,
+        56,
         "every server function that takes a caller is in the table"
     );
 }

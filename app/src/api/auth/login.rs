@@ -3,13 +3,14 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 
-/// Signs in with a login (mailbox address or operator login) and the main password.
+/// Signs in with a login (mailbox address or operator login) and the main password; an
+/// identity with two-factor sign-in is sent on to the code step.
 #[server(prefix = "/api", endpoint = "auth/login")]
 pub async fn login(login: String, password: String) -> Result<(), AppError> {
     use crate::{
-        api::context::{peer_ip, port, sign_in},
+        api::context::{keep_pending, peer_ip, port, sign_in},
         i18n::Text,
-        ports::Caller,
+        ports::{Caller, SignIn},
     };
 
     if login.trim().is_empty() {
@@ -28,10 +29,17 @@ pub async fn login(login: String, password: String) -> Result<(), AppError> {
         ));
     }
     let ip = peer_ip().await?;
-    let actor = port()?.public().login(&login, &password, ip).await?;
-    let caller = Caller::from_session(actor.clone(), ip);
-    let me = port()?.own(&caller).await?.me().await?;
-    sign_in(&actor).await?;
-    leptos_axum::redirect(&me.home());
+    match port()?.public().login(&login, &password, ip).await? {
+        SignIn::Done(actor) => {
+            let caller = Caller::from_session(actor.clone(), ip);
+            let me = port()?.own(&caller).await?.me().await?;
+            sign_in(&actor).await?;
+            leptos_axum::redirect(&me.home());
+        }
+        SignIn::SecondFactor(pending) => {
+            keep_pending(&pending).await?;
+            leptos_axum::redirect("/login/code");
+        }
+    }
     Ok(())
 }

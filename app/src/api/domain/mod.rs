@@ -4,16 +4,20 @@
 
 mod audit_log;
 mod buy_slots;
+mod dns_records;
 mod get_branding;
 mod get_domain_overview;
 mod set_branding_name;
 mod set_chat_for_all;
 mod set_domain_chat;
+mod set_two_factor_required;
 
 pub use audit_log::*;
 pub use buy_slots::*;
+pub use dns_records::*;
 pub use get_branding::*;
 pub use get_domain_overview::*;
 pub use set_branding_name::*;
 pub use set_chat_for_all::*;
 pub use set_domain_chat::*;
+pub use set_two_factor_required::*;

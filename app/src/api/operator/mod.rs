@@ -11,6 +11,8 @@ mod list_managers;
 mod list_plans;
 mod monitor;
 mod register_domain;
+mod set_staff_two_factor;
+mod staff_two_factor;
 
 pub use assign_manager::*;
 pub use create_customer::*;
@@ -22,3 +24,5 @@ pub use list_managers::*;
 pub use list_plans::*;
 pub use monitor::*;
 pub use register_domain::*;
+pub use set_staff_two_factor::*;
+pub use staff_two_factor::*;
