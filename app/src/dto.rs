@@ -362,3 +362,38 @@ pub enum DnsStatus {
     /// The resolver did not answer.
     Unknown(String),
 }
+
+/// A sign-in, as the access log shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRow {
+    pub at: String,
+    pub login: String,
+    /// web, imap, pop3, smtp, sieve.
+    pub protocol: String,
+    /// ok, wrong-password, missing-code, wrong-code, protocol-disabled, banned.
+    pub result: String,
+    pub ip: String,
+}
+
+/// One page of the access log, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessPage {
+    pub rows: Vec<AccessRow>,
+    /// Where the next (older) page starts, if there is one.
+    pub older: Option<i64>,
+}
+
+/// The access log's filters, as typed; empty fields filter nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AccessQuery {
+    pub account: String,
+    pub protocol: String,
+    pub result: String,
+    /// First day, `YYYY-MM-DD`.
+    pub from: String,
+    /// Last day, `YYYY-MM-DD`.
+    pub to: String,
+    /// The page: rows older than this one.
+    pub before: Option<i64>,
+}

@@ -11,7 +11,7 @@ use leptos_router::{
 
 use crate::i18n::current_lang;
 use crate::pages::{
-    account::AccountPage, audit::AuditPage, domain_dns::DomainDnsPage,
+    access_log::AccessLogPage, account::AccountPage, audit::AuditPage, domain_dns::DomainDnsPage,
     domain_mailboxes::DomainMailboxes, domain_overview::DomainOverviewPage, domains::DomainsPage,
     home::Home, login::LoginPage, login_code::LoginCodePage, mailbox_page::MailboxPage,
     not_found::NotFound, operator_customers::OperatorCustomers, operator_domains::OperatorDomains,
@@ -109,6 +109,11 @@ pub fn App() -> impl IntoView {
                 />
                 <Route path=path!("/domains") view=DomainsPage ssr=SsrMode::Async />
                 <Route path=path!("/domains/:domain") view=DomainOverviewPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/domains/:domain/access")
+                    view=AccessLogPage
+                    ssr=SsrMode::Async
+                />
                 <Route
                     path=path!("/domains/:domain/dns")
                     view=DomainDnsPage

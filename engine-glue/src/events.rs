@@ -1,28 +1,77 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-//! The engine's events the panel keeps, as typed values: sign-ins of mail clients and
-//! messages submitted by an authenticated account.
+//! The engine's events the panel keeps, as typed values: sign-ins of mail clients (with their
+//! outcome, protocol and address) and messages submitted by an authenticated account.
 //!
 //! The engine delivers events to in-process subscribers only when the events are in its
-//! global interests, so the subscription adds them there too. Settings reloads done through
-//! the glue leave telemetry untouched, so the subscription survives them.
+//! global interests, so the subscription adds them there too, with the connection events
+//! whose spans carry the protocol and the client's address. Settings reloads done through the
+//! glue leave telemetry untouched, so the subscription survives them. Nothing is dropped on
+//! the way: when the panel is slow, the engine's non-lossy subscriber queue holds the rest.
+
+use std::net::IpAddr;
 
 use stalwart_lib::{
-    AuthEvent, Collector, Event, EventDetails, EventType, Key, QueueEvent, Value,
-    ipc::subscriber::SubscriberBuilder,
+    AuthEvent, Collector, Event, EventDetails, EventType, ImapEvent, Key, ManageSieveEvent,
+    Pop3Event, QueueEvent, SecurityEvent, SmtpEvent, Value, ipc::subscriber::SubscriberBuilder,
 };
 use tokio::sync::mpsc;
 
 use crate::engine::Engine;
 
-/// Events waiting for the panel beyond this are dropped (with a warning) rather than slowing
-/// the engine down.
+/// Events waiting for the panel; beyond this the forwarding task waits for the panel.
 const QUEUE: usize = 4096;
+
+/// The protocol a sign-in came over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailProtocol {
+    Imap,
+    Pop3,
+    Smtp,
+    ManageSieve,
+    /// A connection the subscription saw no start of.
+    Unknown,
+}
+
+impl MailProtocol {
+    pub fn code(self) -> &'static str {
+        match self {
+            MailProtocol::Imap => "imap",
+            MailProtocol::Pop3 => "pop3",
+            MailProtocol::Smtp => "smtp",
+            MailProtocol::ManageSieve => "sieve",
+            MailProtocol::Unknown => "unknown",
+        }
+    }
+}
+
+/// How a mail client's sign-in ended, as far as the engine's authentication says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInOutcome {
+    Ok,
+    WrongPassword,
+    /// The right password without the TOTP code (2FA is on).
+    MissingCode,
+    /// The address is banned after too many failures.
+    Banned,
+}
 
 /// Something that happened in the engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EngineEvent {
-    /// An account's credentials were accepted by IMAP, POP3, SMTP or ManageSieve.
-    SignedIn { account: String },
+    /// A mail client tried to sign in. `account` is the login it gave; the engine does not
+    /// name it when a right password came without its TOTP code. The engine checks the
+    /// protocol switch only after the credentials, so an `Ok` here may still be refused for a
+    /// switched-off protocol (and the engine's refusal names no connection).
+    SignIn {
+        account: Option<String>,
+        protocol: MailProtocol,
+        outcome: SignInOutcome,
+        remote_ip: Option<IpAddr>,
+        /// The connection, to tie a later refusal to this sign-in.
+        connection: Option<u64>,
+        /// Unix seconds.
+        at: u64,
+    },
     /// An authenticated account handed a message to the queue.
     Submitted {
         sender: String,
@@ -37,7 +86,20 @@ impl Engine {
             .with_lossy(false)
             .set_interests([
                 EventType::Auth(AuthEvent::Success),
+                EventType::Auth(AuthEvent::Failed),
+                EventType::Auth(AuthEvent::MissingTotp),
+                EventType::Auth(AuthEvent::TooManyAttempts),
+                EventType::Security(SecurityEvent::AuthenticationBan),
                 EventType::Queue(QueueEvent::QueueMessageAuthenticated),
+                // Span starts and ends, so sign-in events carry their connection.
+                EventType::Imap(ImapEvent::ConnectionStart),
+                EventType::Imap(ImapEvent::ConnectionEnd),
+                EventType::Pop3(Pop3Event::ConnectionStart),
+                EventType::Pop3(Pop3Event::ConnectionEnd),
+                EventType::Smtp(SmtpEvent::ConnectionStart),
+                EventType::Smtp(SmtpEvent::ConnectionEnd),
+                EventType::ManageSieve(ManageSieveEvent::ConnectionStart),
+                EventType::ManageSieve(ManageSieveEvent::ConnectionEnd),
             ]);
         let interests = builder.interests.clone();
         let (_tx, mut batches) = builder.register();
@@ -51,11 +113,8 @@ impl Engine {
                     let Some(event) = translate(&event) else {
                         continue;
                     };
-                    if out.try_send(event).is_err() {
-                        if out.is_closed() {
-                            return;
-                        }
-                        tracing::warn!("engine event dropped: the panel is not keeping up");
+                    if out.send(event).await.is_err() {
+                        return;
                     }
                 }
             }
@@ -64,11 +123,47 @@ impl Engine {
     }
 }
 
+/// The connection span an event belongs to: its protocol and the client's address.
+fn connection(event: &Event<EventDetails>) -> (MailProtocol, Option<IpAddr>) {
+    let Some(span) = event.inner.span.as_ref() else {
+        return (MailProtocol::Unknown, remote_ip(event));
+    };
+    let protocol = match span.inner.typ {
+        EventType::Imap(_) => MailProtocol::Imap,
+        EventType::Pop3(_) => MailProtocol::Pop3,
+        EventType::Smtp(_) => MailProtocol::Smtp,
+        EventType::ManageSieve(_) => MailProtocol::ManageSieve,
+        _ => MailProtocol::Unknown,
+    };
+    (protocol, remote_ip(span).or_else(|| remote_ip(event)))
+}
+
+fn remote_ip(event: &Event<EventDetails>) -> Option<IpAddr> {
+    match event.value(Key::RemoteIp)? {
+        Value::Ipv4(ip) => Some(IpAddr::V4(*ip)),
+        Value::Ipv6(ip) => Some(IpAddr::V6(*ip)),
+        other => other.to_string().parse().ok(),
+    }
+}
+
 fn translate(event: &Event<EventDetails>) -> Option<EngineEvent> {
+    let sign_in = |outcome| {
+        let (protocol, remote_ip) = connection(event);
+        Some(EngineEvent::SignIn {
+            account: event.value_as_str(Key::AccountName).map(str::to_lowercase),
+            protocol,
+            outcome,
+            remote_ip,
+            connection: event.span_id(),
+            at: event.inner.timestamp,
+        })
+    };
     match event.inner.typ {
-        EventType::Auth(AuthEvent::Success) => Some(EngineEvent::SignedIn {
-            account: event.value_as_str(Key::AccountName)?.to_lowercase(),
-        }),
+        EventType::Auth(AuthEvent::Success) => sign_in(SignInOutcome::Ok),
+        EventType::Auth(AuthEvent::Failed) => sign_in(SignInOutcome::WrongPassword),
+        EventType::Auth(AuthEvent::MissingTotp) => sign_in(SignInOutcome::MissingCode),
+        EventType::Auth(AuthEvent::TooManyAttempts)
+        | EventType::Security(SecurityEvent::AuthenticationBan) => sign_in(SignInOutcome::Banned),
         EventType::Queue(QueueEvent::QueueMessageAuthenticated) => {
             let recipients = match event.value(Key::To)? {
                 Value::Array(list) => list

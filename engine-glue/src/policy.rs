@@ -127,6 +127,33 @@ impl Engine {
         Ok(state)
     }
 
+    /// Which protocols an account may sign in with (all, for an account the directory does
+    /// not know as a mailbox).
+    pub async fn protocols(&self, address: &str) -> Result<Protocols, GlueError> {
+        let principal = self
+            .server()
+            .store()
+            .query(QueryParams::name(&address.to_lowercase()).with_return_member_of(false))
+            .await
+            .map_err(engine_err)?;
+        let mut protocols = Protocols::default();
+        for item in principal.into_iter().flat_map(|p| p.data) {
+            if let PrincipalData::Permission {
+                permission_id,
+                grant: false,
+            } = item
+            {
+                match Permission::from_id(permission_id).map(|p| p.name()) {
+                    Some(IMAP) => protocols.imap = false,
+                    Some(POP3) => protocols.pop3 = false,
+                    Some(SMTP) => protocols.smtp = false,
+                    _ => {}
+                }
+            }
+        }
+        Ok(protocols)
+    }
+
     /// Switches a mailbox's IMAP, POP3 and SMTP sign-in on or off.
     pub async fn set_protocols(
         &self,

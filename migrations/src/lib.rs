@@ -10,6 +10,7 @@ mod m20261122_000003_create_administration;
 mod m20261123_000004_mailbox_search;
 mod m20261203_000005_intents_and_session_keys;
 mod m20261203_000006_two_factor_and_app_passwords;
+mod m20261203_000007_access_log;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_mailbox_search::Migration),
             Box::new(m20261203_000005_intents_and_session_keys::Migration),
             Box::new(m20261203_000006_two_factor_and_app_passwords::Migration),
+            Box::new(m20261203_000007_access_log::Migration),
         ]
     }
 }

@@ -94,6 +94,8 @@ pub struct Config {
     /// The DNS server the domains' DNS check asks (`address:port`); unset means the
     /// system's resolvers.
     pub dns_resolver: Option<SocketAddr>,
+    /// Days the access log and the message trace are kept.
+    pub log_retention_days: u32,
 }
 
 /// The server's TLS certificate (PEM files). Without one, the mail listeners use a
@@ -242,6 +244,7 @@ impl Default for Config {
             cost_notice_time: "23:30".into(),
             cost_notice_every_seconds: 0,
             dns_resolver: None,
+            log_retention_days: 30,
         }
     }
 }

@@ -113,6 +113,14 @@ fn Overview(
                 <a class="button secondary" id="dns-link" href=format!("/domains/{}/dns", name.get_value())>
                     {tr("DNS records", "Record DNS")}
                 </a>
+                " "
+                <a
+                    class="button secondary"
+                    id="access-link"
+                    href=format!("/domains/{}/access", name.get_value())
+                >
+                    {tr("Access log", "Registro accessi")}
+                </a>
             </p>
         </section>
         <section class="card" id="security">

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! One module per page.
 
+pub mod access_log;
 pub mod account;
 pub mod audit;
 pub mod domain_dns;

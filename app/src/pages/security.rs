@@ -11,7 +11,7 @@ use crate::{
     api::{
         account::{
             BeginTwoFactor, CancelTwoFactor, ConfirmTwoFactor, DisableTwoFactor, NewRecoveryCodes,
-            SignOutEverywhere, get_two_factor,
+            SignOutEverywhere, get_two_factor, own_access_log,
         },
         auth::take_shown_once,
         operator::{SetStaffTwoFactor, staff_two_factor},
@@ -20,8 +20,9 @@ use crate::{
         ErrorMessage, FieldError, FlashNotice, FormError, Guarded, OnOff, SecretNotice,
         action_error, field_error,
     },
-    dto::{Me, Role, ShownOnce, TwoFactorView},
+    dto::{AccessQuery, Me, Role, ShownOnce, TwoFactorView},
     i18n::{in_lang, tr},
+    pages::access_log::AccessTable,
 };
 
 #[component]
@@ -132,7 +133,45 @@ fn SecurityBody() -> impl IntoView {
                 </button>
             </ActionForm>
         </section>
+        {(!enrolling).then(|| view! { <OwnSignIns /> })}
         {operator.then(|| view! { <StaffTwoFactor /> })}
+    }
+}
+
+/// One's own recent sign-ins, from the web and from mail programs.
+#[component]
+fn OwnSignIns() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let q = move || AccessQuery {
+        before: query.read().get("before").and_then(|b| b.parse().ok()),
+        ..Default::default()
+    };
+    let page = Resource::new(q, own_access_log);
+    view! {
+        <section class="card" id="own-sign-ins">
+            <h2>{tr("Recent sign-ins", "Accessi recenti")}</h2>
+            <p class="hint">
+                {tr("If you see an address or a time that was not you, change your password and turn on two-factor authentication. You get an e-mail when a sign-in from a new address follows failed attempts.", "Se vedi un indirizzo o un orario che non riconosci, cambia la password e attiva l'autenticazione a due fattori. Ricevi un'e-mail quando un accesso da un indirizzo nuovo segue tentativi non riusciti.")}
+            </p>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(p) => {
+                            view! {
+                                <AccessTable page=p base="/account/security".to_string() q=AccessQuery::default() />
+                            }
+                                .into_any()
+                        }
+                        Err(err) => view! { <ErrorMessage error=err /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <p>
+                <a class="button secondary" rel="external" href="/account/access-log.csv" id="own-access-csv">
+                    {tr("Export CSV", "Esporta CSV")}
+                </a>
+            </p>
+        </section>
     }
 }
 

@@ -2,7 +2,7 @@
 //! One domain, for its postmaster and its manager.
 
 use crate::{
-    dto::{DnsRow, DomainOverview, MailboxPage, OneTimeCredentials},
+    dto::{AccessPage, AccessQuery, DnsRow, DomainOverview, MailboxPage, OneTimeCredentials},
     error::AppError,
 };
 
@@ -33,4 +33,8 @@ pub trait DomainHandle: Send + Sync {
     async fn set_two_factor_required(&self, required: bool) -> Result<(), AppError>;
     /// The DNS records the domain must publish; with `check`, each one resolved.
     async fn dns(&self, check: bool) -> Result<Vec<DnsRow>, AppError>;
+    /// A page of the domain's access log.
+    async fn access_log(&self, query: &AccessQuery) -> Result<AccessPage, AppError>;
+    /// The domain's access log as CSV (the filters apply; at most 100 000 rows).
+    async fn access_csv(&self, query: &AccessQuery) -> Result<String, AppError>;
 }

@@ -4,7 +4,8 @@
 use super::SessionActor;
 use crate::{
     dto::{
-        AuditPage, ClientAccess, ClientSettings, Me, ProtocolSwitches, RecoveryCodes, TwoFactorView,
+        AccessPage, AccessQuery, AuditPage, ClientAccess, ClientSettings, Me, ProtocolSwitches,
+        RecoveryCodes, TwoFactorView,
     },
     error::AppError,
 };
@@ -56,4 +57,9 @@ pub trait OwnHandle: Send + Sync {
     async fn create_app_password(&self, name: &str) -> Result<String, AppError>;
     /// Revokes an app password; the next sign-in with it fails.
     async fn revoke_app_password(&self, name: &str) -> Result<(), AppError>;
+
+    /// A page of the identity's own sign-ins.
+    async fn access_log(&self, query: &AccessQuery) -> Result<AccessPage, AppError>;
+    /// The identity's own sign-ins as CSV.
+    async fn access_csv(&self, query: &AccessQuery) -> Result<String, AppError>;
 }

@@ -2,6 +2,7 @@
 //! The panel database: connection, migration, entities. All queries live in this module's
 //! children and in the services; nothing else builds SQL.
 
+pub mod access_log;
 pub mod alias;
 pub mod app_password;
 pub mod audit;

@@ -5,6 +5,7 @@
 
 pub mod client_setup;
 mod error_seal;
+mod exports;
 pub use error_seal::seal;
 pub mod guard;
 pub mod language;
@@ -99,6 +100,14 @@ pub fn router(
         })
         .route("/healthz", get(|| async { "ok" }))
         .merge(client_setup_routes(client_setup))
+        .route(
+            "/domains/{domain}/access-log.csv",
+            get(exports::domain_access).with_state(port.clone()),
+        )
+        .route(
+            "/account/access-log.csv",
+            get(exports::own_access).with_state(port.clone()),
+        )
         .route("/lang/{code}", get(language::switch_language))
         .route(
             "/branding/{domain}/logo",

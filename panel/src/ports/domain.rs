@@ -3,7 +3,9 @@
 //! creating mailboxes, the domain's chat, its DNS records.
 
 use app::{
-    dto::{DnsRow, DnsStatus, DomainOverview, MailboxPage, OneTimeCredentials},
+    dto::{
+        AccessPage, AccessQuery, DnsRow, DnsStatus, DomainOverview, MailboxPage, OneTimeCredentials,
+    },
     error::AppError,
     ports::{DomainHandle, NewMailboxForm},
 };
@@ -87,6 +89,14 @@ impl DomainHandle for Domain<'_> {
 
     async fn set_two_factor_required(&self, required: bool) -> Result<(), AppError> {
         Ok(self.0.set_two_factor_required(required).await?)
+    }
+
+    async fn access_log(&self, query: &AccessQuery) -> Result<AccessPage, AppError> {
+        super::access::page(self.0.services(), self.0.access_scope(), query).await
+    }
+
+    async fn access_csv(&self, query: &AccessQuery) -> Result<String, AppError> {
+        super::access::csv(self.0.services(), self.0.access_scope(), query).await
     }
 
     async fn dns(&self, check: bool) -> Result<Vec<DnsRow>, AppError> {

@@ -4,6 +4,7 @@
 //! allows; each handle lives in its own file with its model → DTO conversions beside it. No
 //! handle queries the database itself: it calls the services.
 
+mod access;
 mod domain;
 mod mailbox;
 mod managed;

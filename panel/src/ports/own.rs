@@ -4,8 +4,8 @@
 
 use app::{
     dto::{
-        AppPasswordRow, AuditPage, AuditRow, ClientAccess, ClientSettings, Me, ProfileLink,
-        ProtocolSwitches, RecoveryCodes, Role, TotpEnrolment, TwoFactorView,
+        AccessPage, AccessQuery, AppPasswordRow, AuditPage, AuditRow, ClientAccess, ClientSettings,
+        Me, ProfileLink, ProtocolSwitches, RecoveryCodes, Role, TotpEnrolment, TwoFactorView,
     },
     error::AppError,
     ports::{OwnHandle, PublicHandle, SessionActor},
@@ -13,7 +13,7 @@ use app::{
 use engine_glue::Protocols;
 
 use super::date_time;
-use crate::services::{AUDIT_PAGE, Actor, Caller, ServiceError, Services};
+use crate::services::{AUDIT_PAGE, Actor, Caller, ServiceError, Services, access_log::AccessScope};
 use crate::{client_config::Incoming, http::client_setup::profile_token};
 
 /// The handle of a signed-in identity on itself.
@@ -291,5 +291,17 @@ impl OwnHandle for Own<'_> {
             .services
             .revoke_app_password(&self.caller, name)
             .await?)
+    }
+
+    async fn access_log(&self, query: &AccessQuery) -> Result<AccessPage, AppError> {
+        self.enrolled()?;
+        let scope = AccessScope::Login(self.caller.actor.login().to_string());
+        super::access::page(self.services, scope, query).await
+    }
+
+    async fn access_csv(&self, query: &AccessQuery) -> Result<String, AppError> {
+        self.enrolled()?;
+        let scope = AccessScope::Login(self.caller.actor.login().to_string());
+        super::access::csv(self.services, scope, query).await
     }
 }

@@ -14,7 +14,8 @@ use sea_orm::{
 use app::ports::{PendingSignIn, SessionActor, SignIn};
 
 use super::{
-    Actor, AuditEntry, Caller, ServiceError, Services, hash_password, login_guard, passwords,
+    Actor, AuditEntry, Caller, ServiceError, Services, access_log::AccessResult, hash_password,
+    login_guard, passwords,
 };
 use crate::db::new_session_key;
 use crate::db::{alias, domain, intent, mailbox, manager, operator};
@@ -31,7 +32,10 @@ impl Services {
         ip: IpAddr,
     ) -> Result<SignIn, ServiceError> {
         let login = login.trim().to_lowercase();
-        self.throttle.check(&login, ip)?;
+        if let Err(err) = self.throttle.check(&login, ip) {
+            self.log_web_access(&login, AccessResult::Banned, ip).await;
+            return Err(err);
+        }
         let verified = {
             let _permit = login_guard::argon_permit().await?;
             self.engine.verify_web_login(&login, password, ip).await?
@@ -47,6 +51,8 @@ impl Services {
         };
         if verified.is_none() {
             self.throttle.failed(&login, ip);
+            self.log_web_access(&login, AccessResult::WrongPassword, ip)
+                .await;
             return Err(wrong());
         }
         // An engine account without a panel row is not a panel identity.
@@ -54,6 +60,8 @@ impl Services {
             Ok(actor) => actor,
             Err(ServiceError::Unauthorized) => {
                 self.throttle.failed(&login, ip);
+                self.log_web_access(&login, AccessResult::WrongPassword, ip)
+                    .await;
                 return Err(wrong());
             }
             Err(err) => return Err(err),
@@ -70,6 +78,7 @@ impl Services {
         if let Actor::Postmaster { mailbox, .. } | Actor::User { mailbox, .. } = &actor {
             self.record_login(&mailbox.address).await;
         }
+        self.log_web_access(&login, AccessResult::Ok, ip).await;
         Ok(SignIn::Done(SessionActor {
             key: actor.session_key().to_string(),
             enrol: self.two_factor_required(&actor).await?,

@@ -1,28 +1,35 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-//! What the engine reports about mailboxes, kept for the mailbox list: the last sign-in of a
-//! mail client and the messages sent to recipients outside the hosted domains.
+//! What the engine reports, kept by the panel: mail clients' sign-ins (the access log, and the
+//! mailbox list's last sign-in) and the messages sent to recipients outside the hosted
+//! domains. Events are taken in batches, so a busy engine costs one write per batch.
 
 use std::{collections::HashSet, time::Duration};
 
 use chrono::Utc;
-use engine_glue::EngineEvent;
+use engine_glue::{EngineEvent, MailProtocol, SignInOutcome};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use tokio::sync::mpsc;
 
-use super::{ServiceError, Services};
+use super::{
+    ServiceError, Services,
+    access_log::{AccessEntry, AccessResult},
+};
 use crate::db::{alias, domain, mailbox, outbound};
 
 /// How long sent-message records are kept (the list shows the last 24 hours).
 const OUTBOUND_KEEP: chrono::Duration = chrono::Duration::hours(48);
+/// Events taken in one batch at most.
+const BATCH: usize = 512;
 
 impl Services {
     /// Keeps the engine's events until the engine stops, and prunes old records hourly.
     pub fn spawn_activity(&self, mut events: mpsc::Receiver<EngineEvent>) {
         let services = self.clone();
         tokio::spawn(async move {
-            while let Some(event) = events.recv().await {
-                if let Err(err) = services.record_event(event).await {
-                    tracing::warn!(%err, "engine event not recorded");
+            let mut batch = Vec::with_capacity(BATCH);
+            while events.recv_many(&mut batch, BATCH).await > 0 {
+                if let Err(err) = services.record_events(std::mem::take(&mut batch)).await {
+                    tracing::warn!(%err, "engine events not recorded");
                 }
             }
         });
@@ -43,42 +50,109 @@ impl Services {
         });
     }
 
-    async fn record_event(&self, event: EngineEvent) -> Result<(), ServiceError> {
-        match event {
-            EngineEvent::SignedIn { account } => {
-                self.record_login(&account).await;
-                Ok(())
-            }
-            EngineEvent::Submitted { sender, recipients } => {
-                let Some(address) = self.mailbox_of(&sender).await? else {
-                    return Ok(());
-                };
-                let hosted: HashSet<String> = domain::Entity::find()
-                    .all(&self.db)
-                    .await?
-                    .into_iter()
-                    .map(|d| d.name)
-                    .collect();
-                let external = recipients
-                    .iter()
-                    .filter(|r| {
-                        r.rsplit_once('@')
-                            .is_none_or(|(_, domain)| !hosted.contains(domain))
-                    })
-                    .count();
-                if external > 0 {
-                    outbound::ActiveModel {
-                        address: Set(address),
-                        at: Set(Utc::now()),
-                        recipients: Set(i32::try_from(external).unwrap_or(i32::MAX)),
-                        ..Default::default()
+    /// Records a batch of events: the sign-ins written together, then the submissions.
+    async fn record_events(&self, events: Vec<EngineEvent>) -> Result<(), ServiceError> {
+        let mut sign_ins = Vec::new();
+        let mut signed_in = HashSet::new();
+        let mut switches = std::collections::HashMap::new();
+        for event in events {
+            match event {
+                EngineEvent::SignIn {
+                    account,
+                    protocol,
+                    outcome,
+                    remote_ip,
+                    connection,
+                    at,
+                } => {
+                    let login = account.unwrap_or_default();
+                    let mut result = match outcome {
+                        SignInOutcome::Ok => AccessResult::Ok,
+                        SignInOutcome::WrongPassword => AccessResult::WrongPassword,
+                        SignInOutcome::MissingCode => AccessResult::MissingCode,
+                        SignInOutcome::Banned => AccessResult::Banned,
+                    };
+                    // The engine refuses a switched-off protocol right after accepting the
+                    // credentials: such a sign-in did not get in.
+                    if result == AccessResult::Ok && !login.is_empty() {
+                        if !switches.contains_key(&login) {
+                            let protocols = self.engine.protocols(&login).await?;
+                            switches.insert(login.clone(), protocols);
+                        }
+                        let allowed = switches.get(&login).is_none_or(|p| match protocol {
+                            MailProtocol::Imap => p.imap,
+                            MailProtocol::Pop3 => p.pop3,
+                            MailProtocol::Smtp => p.smtp,
+                            MailProtocol::ManageSieve | MailProtocol::Unknown => true,
+                        });
+                        if allowed {
+                            signed_in.insert(login.clone());
+                        } else {
+                            result = AccessResult::ProtocolDisabled;
+                        }
                     }
-                    .insert(&self.db)
-                    .await?;
+                    sign_ins.push(AccessEntry {
+                        at: i64::try_from(at)
+                            .ok()
+                            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                            .unwrap_or_else(Utc::now),
+                        login,
+                        protocol: match protocol {
+                            MailProtocol::Imap => "imap",
+                            MailProtocol::Pop3 => "pop3",
+                            MailProtocol::Smtp => "smtp",
+                            MailProtocol::ManageSieve => "sieve",
+                            MailProtocol::Unknown => "unknown",
+                        },
+                        result,
+                        ip: remote_ip.map(|ip| ip.to_string()).unwrap_or_default(),
+                        connection: connection.and_then(|c| i64::try_from(c).ok()),
+                    });
                 }
-                Ok(())
+                EngineEvent::Submitted { sender, recipients } => {
+                    self.record_submission(sender, recipients).await?;
+                }
             }
         }
+        self.log_access(sign_ins).await?;
+        for login in signed_in {
+            self.record_login(&login).await;
+        }
+        Ok(())
+    }
+
+    async fn record_submission(
+        &self,
+        sender: String,
+        recipients: Vec<String>,
+    ) -> Result<(), ServiceError> {
+        let Some(address) = self.mailbox_of(&sender).await? else {
+            return Ok(());
+        };
+        let hosted: HashSet<String> = domain::Entity::find()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        let external = recipients
+            .iter()
+            .filter(|r| {
+                r.rsplit_once('@')
+                    .is_none_or(|(_, domain)| !hosted.contains(domain))
+            })
+            .count();
+        if external > 0 {
+            outbound::ActiveModel {
+                address: Set(address),
+                at: Set(Utc::now()),
+                recipients: Set(i32::try_from(external).unwrap_or(i32::MAX)),
+                ..Default::default()
+            }
+            .insert(&self.db)
+            .await?;
+        }
+        Ok(())
     }
 
     /// The mailbox an address (its own or an alias) belongs to.

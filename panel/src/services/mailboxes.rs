@@ -373,6 +373,16 @@ impl<'a> DomainScope<'a> {
         Ok(())
     }
 
+    /// The services behind this scope.
+    pub fn services(&self) -> &Services {
+        self.services
+    }
+
+    /// The access log's scope for this domain.
+    pub fn access_scope(&self) -> super::access_log::AccessScope {
+        super::access_log::AccessScope::Domain(self.domain.name.clone())
+    }
+
     /// Requires (or stops requiring) a second factor of every user of the domain, for the
     /// postmaster and the manager alike. Users without one are sent to enrolment at their
     /// next web sign-in.

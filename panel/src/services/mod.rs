@@ -8,6 +8,7 @@
 //! the operations. A domain the actor may not touch is "not found", never "forbidden", so its
 //! existence does not leak.
 
+pub mod access_log;
 mod accounts;
 mod activity;
 mod app_passwords;
@@ -343,6 +344,28 @@ impl Services {
 /// it is simply past the end (an empty page), never an overflow.
 pub(crate) fn page_offset(page: u64, size: u64) -> u64 {
     page.saturating_mul(size).min(i64::MAX as u64)
+}
+
+impl Services {
+    /// Records a web sign-in attempt (best effort: the sign-in itself does not depend on it).
+    pub(crate) async fn log_web_access(
+        &self,
+        login: &str,
+        result: access_log::AccessResult,
+        ip: IpAddr,
+    ) {
+        let entry = access_log::AccessEntry {
+            at: chrono::Utc::now(),
+            login: login.to_string(),
+            protocol: "web",
+            result,
+            ip: ip.to_string(),
+            connection: None,
+        };
+        if let Err(err) = self.log_access(vec![entry]).await {
+            tracing::warn!(%login, %err, "web sign-in not recorded in the access log");
+        }
+    }
 }
 
 /// Refuses every administrative operation until a required password change is done.

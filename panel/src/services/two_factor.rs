@@ -22,7 +22,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, TOTP};
 
-use super::{Actor, AuditEntry, Caller, ServiceError, Services};
+use super::{Actor, AuditEntry, Caller, ServiceError, Services, access_log::AccessResult};
 use crate::db::{
     mailbox, manager, new_session_key, operator, panel_setting, recovery_code, second_factor,
 };
@@ -426,10 +426,16 @@ impl Services {
                 ),
             ));
         }
-        self.checked_code(&pending.login, code, ip).await?;
+        if let Err(err) = self.checked_code(&pending.login, code, ip).await {
+            self.log_web_access(&pending.login, AccessResult::WrongCode, ip)
+                .await;
+            return Err(err);
+        }
         if let Actor::Postmaster { mailbox, .. } | Actor::User { mailbox, .. } = &actor {
             self.record_login(&mailbox.address).await;
         }
+        self.log_web_access(&pending.login, AccessResult::Ok, ip)
+            .await;
         Ok(SessionActor {
             login: pending.login.clone(),
             key: pending.key.clone(),

@@ -4,6 +4,7 @@
 // A panic is how a test (and its harness) reports a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access_log;
 mod accounts;
 mod client_setup;
 mod dns_check;

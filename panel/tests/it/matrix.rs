@@ -313,6 +313,8 @@ fn every_administrative_operation_against_every_role() {
             vec![("domain", "a.test"), ("check", "false")],
             DOMAIN_A,
         ),
+        ("domain/access_log", vec![("domain", "a.test")], DOMAIN_A),
+        ("account/access_log", vec![], SIGNED_IN),
         // u@a.test has no second factor: reached, and refused on its field.
         ("mailboxes/reset_two_factor", vec![("address", u)], DOMAIN_A),
         // The same operations aimed at the other domain.
@@ -340,6 +342,7 @@ fn every_administrative_operation_against_every_role() {
             vec![("address", "u@b.test")],
             DOMAIN_B,
         ),
+        ("domain/access_log", vec![("domain", "b.test")], DOMAIN_B),
         // Last: it ends each caller's own session.
         ("account/sign_out_everywhere", vec![], SIGNED_IN),
     ];
@@ -373,7 +376,7 @@ fn every_administrative_operation_against_every_role() {
     assert_eq!(counts.len(), 4, "{counts:?}");
     assert_eq!(
         table.len(),
-        56,
+        59,
         "every server function that takes a caller is in the table"
     );
 }

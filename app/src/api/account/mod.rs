@@ -2,6 +2,7 @@
 //! The signed-in person's own account: two-factor sign-in, sessions, and a mailbox's own
 //! mail-client access.
 
+mod access_log;
 mod begin_two_factor;
 mod cancel_two_factor;
 mod client_access;
@@ -15,6 +16,7 @@ mod set_own_protocols;
 mod sign_out_everywhere;
 mod two_factor;
 
+pub use access_log::*;
 pub use begin_two_factor::*;
 pub use cancel_two_factor::*;
 pub use client_access::*;

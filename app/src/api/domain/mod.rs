@@ -2,6 +2,7 @@
 //! A domain as its postmaster or manager sees it: overview, chat service, slots, branding;
 //! and the audit log.
 
+mod access_log;
 mod audit_log;
 mod buy_slots;
 mod dns_records;
@@ -12,6 +13,7 @@ mod set_chat_for_all;
 mod set_domain_chat;
 mod set_two_factor_required;
 
+pub use access_log::*;
 pub use audit_log::*;
 pub use buy_slots::*;
 pub use dns_records::*;
