@@ -8,7 +8,11 @@
 //! glue leave telemetry untouched, so the subscription survives them. Nothing is dropped on
 //! the way: when the panel is slow, the engine's non-lossy subscriber queue holds the rest.
 
-use std::net::IpAddr;
+use std::{
+    collections::HashMap,
+    net::IpAddr,
+    time::{Duration, Instant},
+};
 
 use stalwart_lib::{
     AuthEvent, Collector, Event, EventDetails, EventType, ImapEvent, Key, ManageSieveEvent,
@@ -108,11 +112,21 @@ impl Engine {
 
         let (out, events) = mpsc::channel(QUEUE);
         tokio::spawn(async move {
-            while let Some(batch) = batches.recv().await {
-                for event in batch {
-                    let Some(event) = translate(&event) else {
-                        continue;
-                    };
+            let mut connections = Connections::default();
+            loop {
+                let batch = tokio::time::timeout(WAIT_FOR_CONNECTION, batches.recv()).await;
+                let mut ready = Vec::new();
+                match batch {
+                    Ok(Some(batch)) => {
+                        for event in batch {
+                            connections.take(&event, &mut ready);
+                        }
+                    }
+                    Ok(None) => return,
+                    Err(_) => {}
+                }
+                connections.expire(&mut ready);
+                for event in ready {
                     if out.send(event).await.is_err() {
                         return;
                     }
@@ -121,6 +135,128 @@ impl Engine {
         });
         events
     }
+}
+
+/// How long a sign-in waits for the start of its connection, which the engine may report
+/// after it (its threads queue events separately); then it goes out without one.
+const WAIT_FOR_CONNECTION: Duration = Duration::from_secs(2);
+/// Open connections remembered at most.
+const MAX_CONNECTIONS: usize = 100_000;
+
+/// The mail connections open now, by the engine's span id, so a sign-in whose span the
+/// engine did not attach still gets its protocol and address.
+#[derive(Default)]
+struct Connections {
+    open: HashMap<u64, (MailProtocol, Option<IpAddr>)>,
+    /// Sign-ins whose connection start has not been seen yet.
+    waiting: Vec<(Instant, EngineEvent)>,
+}
+
+impl Connections {
+    /// Takes one engine event; what is ready for the panel goes to `ready`.
+    fn take(&mut self, event: &Event<EventDetails>, ready: &mut Vec<EngineEvent>) {
+        if let Some(protocol) = start_of(event.inner.typ) {
+            if let Some(id) = event.span_id() {
+                if self.open.len() >= MAX_CONNECTIONS {
+                    self.open.clear();
+                }
+                self.open.insert(id, (protocol, remote_ip(event)));
+                self.release(id, ready);
+            }
+            return;
+        }
+        if is_end(event.inner.typ) {
+            if let Some(id) = event.span_id() {
+                self.release(id, ready);
+                self.open.remove(&id);
+            }
+            return;
+        }
+        let Some(mut translated) = translate(event) else {
+            return;
+        };
+        if let EngineEvent::SignIn {
+            protocol: protocol @ MailProtocol::Unknown,
+            remote_ip,
+            connection: Some(id),
+            ..
+        } = &mut translated
+        {
+            match self.open.get(id) {
+                Some((known, ip)) => {
+                    *protocol = *known;
+                    *remote_ip = remote_ip.or(*ip);
+                }
+                None => {
+                    self.waiting.push((Instant::now(), translated));
+                    return;
+                }
+            }
+        }
+        ready.push(translated);
+    }
+
+    /// Completes the sign-ins waiting for connection `id`.
+    fn release(&mut self, id: u64, ready: &mut Vec<EngineEvent>) {
+        let Some(&(known, ip)) = self.open.get(&id) else {
+            return;
+        };
+        let mut i = 0;
+        while i < self.waiting.len() {
+            let matches = matches!(
+                &self.waiting[i].1,
+                EngineEvent::SignIn { connection: Some(c), .. } if *c == id
+            );
+            if matches {
+                let (_, mut event) = self.waiting.remove(i);
+                if let EngineEvent::SignIn {
+                    protocol,
+                    remote_ip,
+                    ..
+                } = &mut event
+                {
+                    *protocol = known;
+                    *remote_ip = remote_ip.or(ip);
+                }
+                ready.push(event);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Lets out the sign-ins that waited long enough, as they are.
+    fn expire(&mut self, ready: &mut Vec<EngineEvent>) {
+        let now = Instant::now();
+        let (late, still): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiting)
+            .into_iter()
+            .partition(|(since, _)| now.duration_since(*since) >= WAIT_FOR_CONNECTION);
+        self.waiting = still;
+        ready.extend(late.into_iter().map(|(_, event)| event));
+    }
+}
+
+/// The protocol of a connection-start event.
+fn start_of(typ: EventType) -> Option<MailProtocol> {
+    match typ {
+        EventType::Imap(ImapEvent::ConnectionStart) => Some(MailProtocol::Imap),
+        EventType::Pop3(Pop3Event::ConnectionStart) => Some(MailProtocol::Pop3),
+        EventType::Smtp(SmtpEvent::ConnectionStart) => Some(MailProtocol::Smtp),
+        EventType::ManageSieve(ManageSieveEvent::ConnectionStart) => {
+            Some(MailProtocol::ManageSieve)
+        }
+        _ => None,
+    }
+}
+
+fn is_end(typ: EventType) -> bool {
+    matches!(
+        typ,
+        EventType::Imap(ImapEvent::ConnectionEnd)
+            | EventType::Pop3(Pop3Event::ConnectionEnd)
+            | EventType::Smtp(SmtpEvent::ConnectionEnd)
+            | EventType::ManageSieve(ManageSieveEvent::ConnectionEnd)
+    )
 }
 
 /// The connection span an event belongs to: its protocol and the client's address.

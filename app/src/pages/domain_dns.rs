@@ -124,8 +124,9 @@ fn DnsTable(rows: Vec<DnsRow>) -> impl IntoView {
                             <tr data-name=row.name.clone() data-kind=row.kind.clone()>
                                 <td>{purpose_label(&row.purpose)}</td>
                                 <td>{row.kind.clone()}</td>
-                                <td><code>{row.name.clone()}</code></td>
-                                <td class="dns-value">
+                                <td class="dns-name"><code>{row.name.clone()}</code></td>
+                                <td>
+                                    <div class="dns-value">
                                     <code id=value_id.clone()>{row.value.clone()}</code>
                                     <button
                                         type="button"
@@ -136,6 +137,7 @@ fn DnsTable(rows: Vec<DnsRow>) -> impl IntoView {
                                     >
                                         {tr("Copy", "Copia")}
                                     </button>
+                                    </div>
                                 </td>
                                 {status}
                             </tr>
