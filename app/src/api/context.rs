@@ -2,7 +2,11 @@
 //! What every server function needs from the request: the port, the session and its actor, and
 //! the "shown once" hand-over for results a plain form post cannot receive.
 
-use std::sync::{Arc, Mutex};
+use std::{
+    any::Any,
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use axum::http::{HeaderMap, header::ACCEPT};
 use leptos::prelude::use_context;
@@ -141,48 +145,74 @@ pub(crate) async fn sign_out() -> Result<(), AppError> {
 }
 
 /// A browser without JavaScript posts the form and is redirected back, so it never sees the
-/// server function's result. Credentials meant to be shown once are then kept in the session
-/// until the next page render takes them.
-pub(crate) async fn hand_over_once(credentials: &OneTimeCredentials) -> Result<(), AppError> {
+/// server function's result. What it must see (credentials or a secret meant to be shown once,
+/// a confirmation) is then kept in its session until the next page render takes it.
+async fn keep_for_plain_post<T: serde::Serialize + Send + Sync>(
+    key: &'static str,
+    value: &T,
+) -> Result<(), AppError> {
     if plain_form_post().await? {
         session()
             .await?
-            .insert(ONCE_KEY, credentials)
+            .insert(key, value)
             .await
             .map_err(|err| internal(&format!("session write: {err}")))?;
     }
     Ok(())
 }
 
-/// Like [`hand_over_once`], for a secret that is not a login: a new app password, recovery
-/// codes.
-pub(crate) async fn hand_over_secret(secret: &ShownOnce) -> Result<(), AppError> {
-    if plain_form_post().await? {
-        session()
-            .await?
-            .insert(SHOWN_ONCE_KEY, secret)
-            .await
-            .map_err(|err| internal(&format!("session write: {err}")))?;
-    }
-    Ok(())
-}
-
-/// Takes the secret kept for a plain form post, if any (once per request, like
-/// [`take_once`]).
-pub(crate) async fn take_secret() -> Result<Option<ShownOnce>, AppError> {
+/// Takes what a plain form post kept under `key`, if anything; it is gone afterwards. A page
+/// may be rendered more than once while one request is served (a guard re-renders its children
+/// when the signed-in user resolves), so every read within one request gets the same answer.
+async fn take_kept<T>(key: &'static str) -> Result<Option<T>, AppError>
+where
+    T: serde::de::DeserializeOwned + Clone + Send + Sync + 'static,
+{
     let scope = use_context::<RequestScope>();
-    if let Some(taken) = scope.as_ref().and_then(RequestScope::taken_secret) {
+    if let Some(taken) = scope.as_ref().and_then(|s| s.taken::<T>(key)) {
         return Ok(taken);
     }
     let taken = session()
         .await?
-        .remove::<ShownOnce>(SHOWN_ONCE_KEY)
+        .remove::<T>(key)
         .await
         .map_err(|err| internal(&format!("session read: {err}")))?;
     if let Some(scope) = scope {
-        scope.remember_secret(taken.clone());
+        scope.remember(key, taken.clone());
     }
     Ok(taken)
+}
+
+/// Keeps generated credentials for the page a plain form post returns to.
+pub(crate) async fn hand_over_once(credentials: &OneTimeCredentials) -> Result<(), AppError> {
+    keep_for_plain_post(ONCE_KEY, credentials).await
+}
+
+/// Keeps a secret that is not a login (a new app password, recovery codes) likewise.
+pub(crate) async fn hand_over_secret(secret: &ShownOnce) -> Result<(), AppError> {
+    keep_for_plain_post(SHOWN_ONCE_KEY, secret).await
+}
+
+/// Keeps a confirmation for the page a plain form post returns to; with JavaScript the page
+/// shows the server function's result itself. The notice is kept in the language of the
+/// request that made it.
+pub(crate) async fn flash(message: Text) -> Result<(), AppError> {
+    keep_for_plain_post(NOTICE_KEY, &message.get(current_lang()).to_string()).await
+}
+
+/// Takes the credentials kept for a plain form post, if any.
+pub(crate) async fn take_once() -> Result<Option<OneTimeCredentials>, AppError> {
+    take_kept(ONCE_KEY).await
+}
+
+/// Takes the secret kept for a plain form post, if any.
+pub(crate) async fn take_secret() -> Result<Option<ShownOnce>, AppError> {
+    take_kept(SHOWN_ONCE_KEY).await
+}
+
+/// Takes the confirmation kept for a plain form post, if any.
+pub(crate) async fn take_notice() -> Result<Option<String>, AppError> {
+    take_kept(NOTICE_KEY).await
 }
 
 /// Whether this request is a plain HTML form post (no JavaScript), whose result the browser
@@ -197,93 +227,22 @@ async fn plain_form_post() -> Result<bool, AppError> {
         .is_some_and(|v| v.contains("text/html")))
 }
 
-/// Keeps a confirmation for the page a plain form post returns to; with JavaScript the page
-/// shows the server function's result itself.
-/// The notice is kept in the language of the request that made it.
-pub(crate) async fn flash(message: Text) -> Result<(), AppError> {
-    if plain_form_post().await? {
-        session()
-            .await?
-            .insert(NOTICE_KEY, message.get(current_lang()))
-            .await
-            .map_err(|err| internal(&format!("session write: {err}")))?;
-    }
-    Ok(())
-}
-
-/// Takes the confirmation kept for a plain form post, if any (once per request, like
-/// [`take_once`]).
-pub(crate) async fn take_notice() -> Result<Option<String>, AppError> {
-    let scope = use_context::<RequestScope>();
-    if let Some(taken) = scope.as_ref().and_then(RequestScope::taken_notice) {
-        return Ok(taken);
-    }
-    let taken = session()
-        .await?
-        .remove::<String>(NOTICE_KEY)
-        .await
-        .map_err(|err| internal(&format!("session read: {err}")))?;
-    if let Some(scope) = scope {
-        scope.remember_notice(taken.clone());
-    }
-    Ok(taken)
-}
-
-/// Takes the credentials kept for a plain form post, if any; they are gone afterwards. A page
-/// may be rendered more than once while one request is served (a guard re-renders its children
-/// when the signed-in user resolves), so every read within one request gets the same answer.
-pub(crate) async fn take_once() -> Result<Option<OneTimeCredentials>, AppError> {
-    let scope = use_context::<RequestScope>();
-    if let Some(taken) = scope.as_ref().and_then(RequestScope::taken) {
-        return Ok(taken);
-    }
-    let taken = session()
-        .await?
-        .remove::<OneTimeCredentials>(ONCE_KEY)
-        .await
-        .map_err(|err| internal(&format!("session read: {err}")))?;
-    if let Some(scope) = scope {
-        scope.remember(taken.clone());
-    }
-    Ok(taken)
-}
-
-/// State that lives for one HTTP request; the server provides a fresh one per request.
+/// State that lives for one HTTP request; the server provides a fresh one per request: what
+/// each hand-over key gave the first time it was read.
 #[derive(Clone, Default)]
 pub struct RequestScope {
-    once: Arc<Mutex<Option<Option<OneTimeCredentials>>>>,
-    secret: Arc<Mutex<Option<Option<ShownOnce>>>>,
-    notice: Arc<Mutex<Option<Option<String>>>>,
+    taken: Arc<Mutex<HashMap<&'static str, Arc<dyn Any + Send + Sync>>>>,
 }
 
 impl RequestScope {
-    fn taken_secret(&self) -> Option<Option<ShownOnce>> {
-        self.secret.lock().ok().and_then(|once| once.clone())
+    fn taken<T: Clone + 'static>(&self, key: &'static str) -> Option<Option<T>> {
+        let taken = self.taken.lock().ok()?;
+        taken.get(key)?.downcast_ref::<Option<T>>().cloned()
     }
 
-    fn remember_secret(&self, taken: Option<ShownOnce>) {
-        if let Ok(mut once) = self.secret.lock() {
-            *once = Some(taken);
-        }
-    }
-
-    fn taken(&self) -> Option<Option<OneTimeCredentials>> {
-        self.once.lock().ok().and_then(|once| once.clone())
-    }
-
-    fn remember(&self, taken: Option<OneTimeCredentials>) {
-        if let Ok(mut once) = self.once.lock() {
-            *once = Some(taken);
-        }
-    }
-
-    fn taken_notice(&self) -> Option<Option<String>> {
-        self.notice.lock().ok().and_then(|notice| notice.clone())
-    }
-
-    fn remember_notice(&self, taken: Option<String>) {
-        if let Ok(mut notice) = self.notice.lock() {
-            *notice = Some(taken);
+    fn remember<T: Send + Sync + 'static>(&self, key: &'static str, value: Option<T>) {
+        if let Ok(mut taken) = self.taken.lock() {
+            taken.insert(key, Arc::new(value));
         }
     }
 }

@@ -85,18 +85,44 @@ fn recovery_digest(code: &str) -> Option<String> {
     Some(digest.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Fresh recovery codes, as shown to the user (`xxxx-xxxx-xxxx`).
-fn new_recovery_codes() -> Vec<String> {
+/// Fresh recovery codes as shown to the user (`xxxx-xxxx-xxxx`), and their digests as
+/// stored.
+fn new_recovery_codes() -> (Vec<String>, Vec<String>) {
     use rand::Rng;
     let mut rng = rand::rng();
-    (0..RECOVERY_CODES)
+    let codes: Vec<String> = (0..RECOVERY_CODES)
         .map(|_| {
             let chars: String = (0..RECOVERY_LEN)
                 .map(|_| char::from(RECOVERY_ALPHABET[rng.random_range(0..32)]))
                 .collect();
             format!("{}-{}-{}", &chars[0..4], &chars[4..8], &chars[8..12])
         })
-        .collect()
+        .collect();
+    let digests = codes.iter().filter_map(|c| recovery_digest(c)).collect();
+    (codes, digests)
+}
+
+/// Replaces an identity's recovery codes with these digests, in the caller's transaction.
+async fn replace_codes(
+    txn: &sea_orm::DatabaseTransaction,
+    login: &str,
+    digests: Vec<String>,
+) -> Result<(), sea_orm::DbErr> {
+    recovery_code::Entity::delete_many()
+        .filter(recovery_code::Column::Login.eq(login))
+        .exec(txn)
+        .await?;
+    recovery_code::Entity::insert_many(digests.into_iter().map(|digest| {
+        recovery_code::ActiveModel {
+            login: Set(login.to_string()),
+            code_hash: Set(digest),
+            used_at: Set(None),
+            ..Default::default()
+        }
+    }))
+    .exec(txn)
+    .await?;
+    Ok(())
 }
 
 /// The time step whose code `code` is, among the steps the TOTP's skew allows around `now`.
@@ -245,8 +271,7 @@ impl Services {
             return Err(wrong_code());
         };
         self.code_throttle.succeeded(&login, caller.ip);
-        let codes = new_recovery_codes();
-        let digests: Vec<String> = codes.iter().filter_map(|c| recovery_digest(c)).collect();
+        let (codes, digests) = new_recovery_codes();
         // Panel rows first: if the engine step fails they are removed again; if the process
         // stops in between, the engine (which has no secret) says 2FA is off and the rows
         // are unused until the next enrolment replaces them.
@@ -254,20 +279,7 @@ impl Services {
         self.db
             .transaction::<_, (), sea_orm::DbErr>(|txn| {
                 Box::pin(async move {
-                    recovery_code::Entity::delete_many()
-                        .filter(recovery_code::Column::Login.eq(&rows_login))
-                        .exec(txn)
-                        .await?;
-                    recovery_code::Entity::insert_many(digests.into_iter().map(|digest| {
-                        recovery_code::ActiveModel {
-                            login: Set(rows_login.clone()),
-                            code_hash: Set(digest),
-                            used_at: Set(None),
-                            ..Default::default()
-                        }
-                    }))
-                    .exec(txn)
-                    .await?;
+                    replace_codes(txn, &rows_login, digests).await?;
                     second_factor::Entity::insert(second_factor::ActiveModel {
                         login: Set(rows_login.clone()),
                         enabled_at: Set(Utc::now()),
@@ -363,26 +375,12 @@ impl Services {
             ));
         }
         self.checked_code(&login, code, caller.ip).await?;
-        let codes = new_recovery_codes();
-        let digests: Vec<String> = codes.iter().filter_map(|c| recovery_digest(c)).collect();
+        let (codes, digests) = new_recovery_codes();
         let rows_login = login.clone();
         self.db
             .transaction::<_, (), sea_orm::DbErr>(|txn| {
                 Box::pin(async move {
-                    recovery_code::Entity::delete_many()
-                        .filter(recovery_code::Column::Login.eq(&rows_login))
-                        .exec(txn)
-                        .await?;
-                    recovery_code::Entity::insert_many(digests.into_iter().map(|digest| {
-                        recovery_code::ActiveModel {
-                            login: Set(rows_login.clone()),
-                            code_hash: Set(digest),
-                            used_at: Set(None),
-                            ..Default::default()
-                        }
-                    }))
-                    .exec(txn)
-                    .await?;
+                    replace_codes(txn, &rows_login, digests).await?;
                     Ok(())
                 })
             })
@@ -626,7 +624,8 @@ mod tests {
 
     #[test]
     fn recovery_codes_are_sixty_random_bits_read_leniently() {
-        let codes = new_recovery_codes();
+        let (codes, digests) = new_recovery_codes();
+        assert_eq!(digests.len(), codes.len());
         assert_eq!(codes.len(), RECOVERY_CODES);
         let mut seen = std::collections::HashSet::new();
         for code in &codes {
