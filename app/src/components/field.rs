@@ -57,3 +57,25 @@ pub fn OnOff(on: bool) -> impl IntoView {
         view! { <span class="state off">{tr("NOT ACTIVE", "NON ATTIVO")}</span> }
     }
 }
+
+/// The IMAP, POP3 and SMTP checkboxes of a protocols form; a box left unticked is posted as
+/// absent, which the server reads as off.
+#[component]
+pub fn ProtocolChecks(switches: crate::dto::ProtocolSwitches) -> impl IntoView {
+    [
+        ("imap", "IMAP", switches.imap),
+        ("pop3", "POP3", switches.pop3),
+        ("smtp", "SMTP", switches.smtp),
+    ]
+    .into_iter()
+    .map(|(name, label, on)| {
+        view! {
+            <label>
+                <input type="checkbox" name=name value="on" checked=on />
+                " "
+                {label}
+            </label>
+        }
+    })
+    .collect_view()
+}

@@ -7,6 +7,6 @@ mod form;
 mod frame;
 
 pub use credentials::{CredentialsNotice, FlashNotice, SecretNotice};
-pub use field::{OnOff, TextField};
+pub use field::{OnOff, ProtocolChecks, TextField};
 pub use form::{ErrorMessage, FieldError, FormError, action_error, field_error, reset_on_success};
 pub use frame::{Frame, Guarded, LangSwitch};

@@ -15,6 +15,7 @@ use crate::{
         },
         auth::take_shown_once,
     },
+    components::ProtocolChecks,
     components::{
         ErrorMessage, FieldError, FlashNotice, FormError, Guarded, SecretNotice, action_error,
         field_error, reset_on_success,
@@ -200,18 +201,7 @@ fn ClientAccessCards(
                 {tr("A protocol switched off refuses every mail program that uses it; the webmail keeps working.", "Un protocollo disattivato rifiuta tutti i programmi di posta che lo usano; la webmail continua a funzionare.")}
             </p>
             <ActionForm action=protocols attr:class="checks" attr:id="own-protocols-form">
-                <label>
-                    <input type="checkbox" name="imap" value="on" checked=p.imap />
-                    " IMAP"
-                </label>
-                <label>
-                    <input type="checkbox" name="pop3" value="on" checked=p.pop3 />
-                    " POP3"
-                </label>
-                <label>
-                    <input type="checkbox" name="smtp" value="on" checked=p.smtp />
-                    " SMTP"
-                </label>
+                <ProtocolChecks switches=p />
                 <button type="submit">{tr("Save", "Salva")}</button>
                 <FormError error=protocols_error />
             </ActionForm>

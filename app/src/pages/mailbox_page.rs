@@ -17,6 +17,7 @@ use crate::{
             SetProtocols, SetQuota, SetSendTier, UpdatePersonal, get_mailbox,
         },
     },
+    components::ProtocolChecks,
     components::{
         CredentialsNotice, ErrorMessage, FieldError, FormError, Guarded, OnOff, TextField,
         action_error, field_error,
@@ -293,18 +294,7 @@ fn MailboxForms(d: MailboxDetail, actions: Actions) -> impl IntoView {
             </p>
             <ActionForm action=actions.protocols attr:class="checks" attr:id="protocols-form">
                 <input type="hidden" name="address" value=address.get_value() />
-                <label>
-                    <input type="checkbox" name="imap" value="on" checked=p.imap />
-                    " IMAP"
-                </label>
-                <label>
-                    <input type="checkbox" name="pop3" value="on" checked=p.pop3 />
-                    " POP3"
-                </label>
-                <label>
-                    <input type="checkbox" name="smtp" value="on" checked=p.smtp />
-                    " SMTP"
-                </label>
+                <ProtocolChecks switches=p />
                 <button type="submit">{tr("Save protocols", "Salva protocolli")}</button>
                 <FormError error=protocols_error />
             </ActionForm>
