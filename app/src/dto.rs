@@ -383,6 +383,55 @@ pub struct AccessPage {
     pub older: Option<i64>,
 }
 
+/// One recipient of one message, as the domain's message trace shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceRow {
+    /// When the message was taken (UTC).
+    pub at: String,
+    /// When its status last changed (UTC).
+    pub updated: String,
+    /// in, out, internal.
+    pub direction: String,
+    pub sender: String,
+    pub recipient: String,
+    /// Without brackets; empty when unknown.
+    pub message_id: String,
+    /// The engine's queue id (hex); empty for a refused recipient.
+    pub queue_id: String,
+    /// Bytes, when known.
+    pub size: Option<i64>,
+    /// accepted, deferred, delivered, bounced, rejected.
+    pub status: String,
+    /// The reason, or the receiving server's reply.
+    pub detail: String,
+    pub remote_host: String,
+    /// The client that handed the message over.
+    pub remote_ip: String,
+}
+
+/// One page of the message trace, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TracePage {
+    pub rows: Vec<TraceRow>,
+    /// Where the next (older) page starts, if there is one.
+    pub older: Option<i64>,
+}
+
+/// The message trace's filters, as typed; empty fields filter nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TraceQuery {
+    /// A sender's or a recipient's whole address.
+    pub address: String,
+    pub status: String,
+    /// First day, `YYYY-MM-DD`.
+    pub from: String,
+    /// Last day, `YYYY-MM-DD`.
+    pub to: String,
+    /// The page: rows older than this one.
+    pub before: Option<i64>,
+}
+
 /// The access log's filters, as typed; empty fields filter nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

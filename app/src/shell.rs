@@ -16,7 +16,7 @@ use crate::pages::{
     home::Home, login::LoginPage, login_code::LoginCodePage, mailbox_page::MailboxPage,
     not_found::NotFound, operator_customers::OperatorCustomers, operator_domains::OperatorDomains,
     operator_managers::OperatorManagers, operator_monitor::OperatorMonitor, password::PasswordPage,
-    security::SecurityPage,
+    security::SecurityPage, trace::TracePage,
 };
 
 /// The document around every page, rendered on the server.
@@ -112,6 +112,11 @@ pub fn App() -> impl IntoView {
                 <Route
                     path=path!("/domains/:domain/access")
                     view=AccessLogPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/domains/:domain/trace")
+                    view=TracePage
                     ssr=SsrMode::Async
                 />
                 <Route

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-// The postmaster's access log and DNS page, with JavaScript off and hydrated: sign-ins from
-// the web and from a real IMAP client show up with their outcome, the filters narrow them
-// (a plain GET form), the CSV follows the filters; the DNS page lists the records to publish
-// with copy buttons, and its check adds a finding to every record.
+// The postmaster's access log, message trace and DNS page, with JavaScript off and hydrated:
+// sign-ins from the web and from a real IMAP client show up with their outcome, the filters
+// narrow them (a plain GET form), the CSV follows the filters; messages sent by a real SMTP
+// client show up in the trace with their status and Message-ID, searchable by address and
+// status; the DNS page lists the records to publish with copy buttons, and its check adds a
+// finding to every record.
 import { expect, test } from '@playwright/test';
-import { hydrated, imapLogin, instance, open, signIn } from './instance';
+import { hydrated, imapLogin, instance, mailClient, open, signIn } from './instance';
 
-test('access log and DNS records of a domain', async ({ page }, testInfo) => {
+test('access log, message trace and DNS records of a domain', async ({ page }, testInfo) => {
   const casella = instance(testInfo);
   const shot = (name: string) => page.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });
   const postmaster = 'postmaster@demo.test';
@@ -46,6 +48,41 @@ test('access log and DNS records of a domain', async ({ page }, testInfo) => {
   const lines = (await csv.text()).trim().split(/\r?\n/);
   expect(lines[0]).toBe('time,account,protocol,result,address');
   expect(lines.slice(1).every((l) => l.includes(',imap,'))).toBe(true);
+
+  // The message trace: a message from alice to bob and one to an unknown mailbox.
+  const id = `trace-${testInfo.project.name}@demo.test`;
+  const codes = mailClient(['send', String(casella.ports.submissions), 'tls', 'alice@demo.test',
+    casella.demo['alice@demo.test'], 'alice@demo.test', 'bob@demo.test,nobody@demo.test', id, id]);
+  expect(codes.trim()).toBe('250 550 250');
+  await open(page, testInfo, `${casella.url}/domains/demo.test`);
+  await page.click('#trace-link');
+  await expect(page).toHaveURL(/\/domains\/demo\.test\/trace$/);
+  const trace = page.locator('#trace');
+  const delivered = trace.locator('tr[data-status="delivered"][data-recipient="bob@demo.test"]', { hasText: id });
+  await expect(async () => {
+    await page.reload();
+    await expect(delivered.first()).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(delivered.first()).toContainText('alice@demo.test');
+  await expect(trace.locator('tr[data-status="rejected"][data-recipient="nobody@demo.test"]').first()).toContainText('5.1.2');
+  await shot('trace');
+
+  await page.fill('#address', 'nobody@demo.test');
+  await page.selectOption('#trace-filters #status', 'rejected');
+  await page.click('#trace-filters button[type=submit]');
+  await expect(page).toHaveURL(/status=rejected/);
+  await expect(trace.locator('tbody tr').first()).toBeVisible();
+  expect(await trace.locator('tbody tr:not([data-status="rejected"])').count()).toBe(0);
+  expect(await trace.locator('tbody tr:not([data-recipient="nobody@demo.test"])').count()).toBe(0);
+  const traceCsv = await page.request.get(`${casella.url}${await page.locator('#trace-csv').getAttribute('href')}`);
+  expect(traceCsv.headers()['content-type']).toContain('text/csv');
+  const traceLines = (await traceCsv.text()).trim().split(/\r?\n/);
+  expect(traceLines.length).toBeGreaterThanOrEqual(2);
+  expect(traceLines.slice(1).every((l) => l.includes(',rejected,'))).toBe(true);
+  // A wrong address is named on its field.
+  await page.fill('#address', 'nobody');
+  await page.click('#trace-filters button[type=submit]');
+  await expect(page.locator('#address-error')).toBeVisible();
 
   // The DNS page: the records, then the check.
   await open(page, testInfo, `${casella.url}/domains/demo.test`);

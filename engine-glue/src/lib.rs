@@ -20,7 +20,9 @@ pub use credentials::{SecondarySecrets, valid_app_password_name};
 pub use directory::{AccountId, MailboxChanges, MailboxInfo, NewMailbox};
 pub use engine::Engine;
 pub use error::GlueError;
-pub use events::{EngineEvent, MailProtocol, SignInOutcome};
+pub use events::{
+    EngineEvent, MailProtocol, MessageSource, MessageStatus, MessageStep, SignInOutcome,
+};
 pub use policy::{DkimKind, MailboxState, Protocols};
 pub use secret::PasswordHash;
 pub use tls::TlsFiles;

@@ -11,6 +11,7 @@ mod m20261123_000004_mailbox_search;
 mod m20261203_000005_intents_and_session_keys;
 mod m20261203_000006_two_factor_and_app_passwords;
 mod m20261203_000007_access_log;
+mod m20261203_000008_message_trace;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000005_intents_and_session_keys::Migration),
             Box::new(m20261203_000006_two_factor_and_app_passwords::Migration),
             Box::new(m20261203_000007_access_log::Migration),
+            Box::new(m20261203_000008_message_trace::Migration),
         ]
     }
 }

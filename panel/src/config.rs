@@ -96,6 +96,10 @@ pub struct Config {
     pub dns_resolver: Option<SocketAddr>,
     /// Days the access log and the message trace are kept.
     pub log_retention_days: u32,
+    /// Keep what the engine reports: mail clients' sign-ins in the access log, the message
+    /// trace, the sent-message counts. Off, none of them is written (the benchmarks measure
+    /// what they cost this way).
+    pub engine_events: bool,
 }
 
 /// The server's TLS certificate (PEM files). Without one, the mail listeners use a
@@ -245,6 +249,7 @@ impl Default for Config {
             cost_notice_every_seconds: 0,
             dns_resolver: None,
             log_retention_days: 30,
+            engine_events: true,
         }
     }
 }

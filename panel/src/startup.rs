@@ -102,7 +102,9 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
     if indexed > 0 {
         tracing::info!(mailboxes = indexed, "indexed mailboxes for search");
     }
-    services.spawn_activity(engine.subscribe());
+    if config.engine_events {
+        services.spawn_activity(engine.subscribe());
+    }
     services.spawn_log_purge(config.log_retention_days.max(1));
     services.ensure_dkim_keys().await?;
     services.spawn_cost_notices(config.cost_schedule()?);

@@ -121,6 +121,14 @@ fn Overview(
                 >
                     {tr("Access log", "Registro accessi")}
                 </a>
+                " "
+                <a
+                    class="button secondary"
+                    id="trace-link"
+                    href=format!("/domains/{}/trace", name.get_value())
+                >
+                    {tr("Message trace", "Tracciamento messaggi")}
+                </a>
             </p>
         </section>
         <section class="card" id="security">

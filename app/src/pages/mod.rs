@@ -19,3 +19,4 @@ pub mod operator_managers;
 pub mod operator_monitor;
 pub mod password;
 pub mod security;
+pub mod trace;

@@ -2,7 +2,10 @@
 //! One domain, for its postmaster and its manager.
 
 use crate::{
-    dto::{AccessPage, AccessQuery, DnsRow, DomainOverview, MailboxPage, OneTimeCredentials},
+    dto::{
+        AccessPage, AccessQuery, DnsRow, DomainOverview, MailboxPage, OneTimeCredentials,
+        TracePage, TraceQuery,
+    },
     error::AppError,
 };
 
@@ -37,4 +40,8 @@ pub trait DomainHandle: Send + Sync {
     async fn access_log(&self, query: &AccessQuery) -> Result<AccessPage, AppError>;
     /// The domain's access log as CSV (the filters apply; at most 100 000 rows).
     async fn access_csv(&self, query: &AccessQuery) -> Result<String, AppError>;
+    /// A page of the domain's message trace.
+    async fn trace(&self, query: &TraceQuery) -> Result<TracePage, AppError>;
+    /// The domain's message trace as CSV (the filters apply; at most 100 000 rows).
+    async fn trace_csv(&self, query: &TraceQuery) -> Result<String, AppError>;
 }

@@ -12,6 +12,7 @@ pub mod intent;
 pub mod mailbox;
 pub mod mailbox_term;
 pub mod manager;
+pub mod message_trace;
 pub mod operator;
 pub mod outbound;
 pub mod panel_setting;

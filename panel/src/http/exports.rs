@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-//! Log exports as CSV files, for the signed-in browser: a domain's access log (its
-//! postmaster and manager) and one's own sign-ins. They go through the port, with its checks;
+//! Log exports as CSV files, for the signed-in browser: a domain's access log and message
+//! trace (its postmaster and manager) and one's own sign-ins. They go through the port, with its checks;
 //! a CSV is never cached.
 
 use app::{
-    dto::AccessQuery,
+    dto::{AccessQuery, TraceQuery},
     error::AppError,
     ports::{Caller, ClientIp, DomainName, Port, SESSION_ACTOR_KEY, SessionActor},
 };
@@ -71,6 +71,25 @@ pub async fn domain_access(
     }
     .await;
     csv(&format!("access-log-{domain}.csv"), body)
+}
+
+/// `GET /domains/{domain}/trace.csv?address=…&status=…&from=…&to=…`.
+pub async fn domain_trace(
+    State(port): State<Port>,
+    Path(domain): Path<String>,
+    Extension(ip): Extension<ClientIp>,
+    session: Session,
+    Query(query): Query<TraceQuery>,
+) -> Response {
+    let Some(caller) = caller(&session, ip).await else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let body = async {
+        let domain = DomainName::parse(&domain)?;
+        port.domain(&caller, &domain).await?.trace_csv(&query).await
+    }
+    .await;
+    csv(&format!("trace-{domain}.csv"), body)
 }
 
 /// `GET /account/access-log.csv`: one's own sign-ins.

@@ -105,6 +105,10 @@ pub fn router(
             get(exports::domain_access).with_state(port.clone()),
         )
         .route(
+            "/domains/{domain}/trace.csv",
+            get(exports::domain_trace).with_state(port.clone()),
+        )
+        .route(
             "/account/access-log.csv",
             get(exports::own_access).with_state(port.clone()),
         )

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! One domain's handle, for its postmaster and its manager: the overview, the mailbox list,
-//! creating mailboxes, the domain's chat, its DNS records.
+//! creating mailboxes, the domain's chat, its DNS records, its access log and message trace.
 
 use app::{
     dto::{
-        AccessPage, AccessQuery, DnsRow, DnsStatus, DomainOverview, MailboxPage, OneTimeCredentials,
+        AccessPage, AccessQuery, DnsRow, DnsStatus, DomainOverview, MailboxPage,
+        OneTimeCredentials, TracePage, TraceQuery,
     },
     error::AppError,
     ports::{DomainHandle, NewMailboxForm},
@@ -97,6 +98,14 @@ impl DomainHandle for Domain<'_> {
 
     async fn access_csv(&self, query: &AccessQuery) -> Result<String, AppError> {
         super::access::csv(self.0.services(), self.0.access_scope(), query).await
+    }
+
+    async fn trace(&self, query: &TraceQuery) -> Result<TracePage, AppError> {
+        super::trace::page(self.0.services(), self.0.domain_name(), query).await
+    }
+
+    async fn trace_csv(&self, query: &TraceQuery) -> Result<String, AppError> {
+        super::trace::csv(self.0.services(), self.0.domain_name(), query).await
     }
 
     async fn dns(&self, check: bool) -> Result<Vec<DnsRow>, AppError> {

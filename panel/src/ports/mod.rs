@@ -11,6 +11,7 @@ mod managed;
 mod operator;
 mod own;
 mod public;
+mod trace;
 
 use app::{
     error::AppError,

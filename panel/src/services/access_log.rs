@@ -292,7 +292,8 @@ impl Services {
             .rows_affected)
     }
 
-    /// Purges the logs past their retention once at start and then every hour.
+    /// Purges the access log and the message trace past their retention once at start and
+    /// then every hour.
     pub fn spawn_log_purge(&self, days: u32) {
         let services = self.clone();
         tokio::spawn(async move {
@@ -303,6 +304,11 @@ impl Services {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(rows = n, days, "old access-log rows purged"),
                     Err(err) => tracing::warn!(%err, "access log not purged"),
+                }
+                match services.purge_trace(days).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(rows = n, days, "old message-trace rows purged"),
+                    Err(err) => tracing::warn!(%err, "message trace not purged"),
                 }
             }
         });

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! What the engine reports, kept by the panel: mail clients' sign-ins (the access log, and the
-//! mailbox list's last sign-in) and the messages sent to recipients outside the hosted
-//! domains. Events are taken in batches, so a busy engine costs one write per batch.
+//! mailbox list's last sign-in), every message's steps (the message trace) and the messages
+//! sent to recipients outside the hosted domains. Events are taken in batches, so a busy
+//! engine costs one transaction per batch, not one per event.
 
 use std::{collections::HashSet, time::Duration};
 
@@ -13,6 +14,7 @@ use tokio::sync::mpsc;
 use super::{
     ServiceError, Services,
     access_log::{AccessEntry, AccessResult},
+    trace::TraceState,
 };
 use crate::db::{alias, domain, mailbox, outbound};
 
@@ -27,8 +29,12 @@ impl Services {
         let services = self.clone();
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(BATCH);
+            let mut trace = TraceState::default();
             while events.recv_many(&mut batch, BATCH).await > 0 {
-                if let Err(err) = services.record_events(std::mem::take(&mut batch)).await {
+                if let Err(err) = services
+                    .record_events(&mut trace, std::mem::take(&mut batch))
+                    .await
+                {
                     tracing::warn!(%err, "engine events not recorded");
                 }
             }
@@ -50,9 +56,16 @@ impl Services {
         });
     }
 
-    /// Records a batch of events: the sign-ins written together, then the submissions.
-    async fn record_events(&self, events: Vec<EngineEvent>) -> Result<(), ServiceError> {
+    /// Records a batch of events: the sign-ins written together, the message steps together,
+    /// then the submissions.
+    async fn record_events(
+        &self,
+        trace: &mut TraceState,
+        events: Vec<EngineEvent>,
+    ) -> Result<(), ServiceError> {
         let mut sign_ins = Vec::new();
+        let mut steps = Vec::new();
+        let mut identified = Vec::new();
         let mut signed_in = HashSet::new();
         let mut switches = std::collections::HashMap::new();
         for event in events {
@@ -112,8 +125,14 @@ impl Services {
                 EngineEvent::Submitted { sender, recipients } => {
                     self.record_submission(sender, recipients).await?;
                 }
+                EngineEvent::Message(step) => steps.push(step),
+                EngineEvent::Identified {
+                    queue_id,
+                    message_id,
+                } => identified.push((queue_id, message_id)),
             }
         }
+        self.record_trace(trace, steps, identified).await?;
         self.log_access(sign_ins).await?;
         for login in signed_in {
             self.record_login(&login).await;

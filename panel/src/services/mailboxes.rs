@@ -378,6 +378,11 @@ impl<'a> DomainScope<'a> {
         self.services
     }
 
+    /// The domain's name.
+    pub fn domain_name(&self) -> &str {
+        &self.domain.name
+    }
+
     /// The access log's scope for this domain.
     pub fn access_scope(&self) -> super::access_log::AccessScope {
         super::access_log::AccessScope::Domain(self.domain.name.clone())

@@ -25,6 +25,7 @@ pub mod names;
 mod op_id;
 pub mod passwords;
 pub mod search;
+pub mod trace;
 mod two_factor;
 
 use std::{net::IpAddr, sync::Arc};

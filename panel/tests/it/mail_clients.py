@@ -175,6 +175,35 @@ def main(argv):
         smtp.rset()
         smtp.quit()
         print(" ".join(codes))
+    elif cmd == "send":
+        # One message with a chosen Message-ID to several recipients. Mode `mx`: the MX port,
+        # plain, no sign-in (user and password are ignored); `tls`: submission over TLS,
+        # signed in. Prints each RCPT TO's reply code, then DATA's (or `-` without any
+        # accepted recipient).
+        sender, recipients, subject, message_id = rest
+        rcpts = recipients.split(",")
+        msg = EmailMessage()
+        msg["From"] = sender
+        msg["To"] = ", ".join(rcpts)
+        msg["Subject"] = subject
+        msg["Message-ID"] = f"<{message_id}>"
+        msg.set_content(f"Sent by the trace test ({subject}).\n")
+        if mode == "tls":
+            smtp = smtplib.SMTP_SSL(host, port, context=tls_context(), timeout=20)
+            smtp.login(user, password)
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=20)
+            smtp.ehlo("client.outside.test")
+        smtp.mail(sender)
+        codes = [str(smtp.rcpt(r)[0]) for r in rcpts]
+        if "250" in codes:
+            code, _ = smtp.data(msg.as_bytes())
+            codes.append(str(code))
+        else:
+            smtp.rset()
+            codes.append("-")
+        smtp.quit()
+        print(" ".join(codes))
     elif cmd == "smtp-auth":
         if mode == "tls":
             smtp = smtplib.SMTP_SSL(host, port, context=tls_context(), timeout=20)

@@ -15,6 +15,7 @@ mod matrix;
 mod policies;
 mod safety;
 mod slice;
+mod trace;
 mod web_security;
 
 use harness::{Casella, Web, mail, mail_refused};

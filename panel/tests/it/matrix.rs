@@ -314,6 +314,7 @@ fn every_administrative_operation_against_every_role() {
             DOMAIN_A,
         ),
         ("domain/access_log", vec![("domain", "a.test")], DOMAIN_A),
+        ("domain/trace", vec![("domain", "a.test")], DOMAIN_A),
         ("account/access_log", vec![], SIGNED_IN),
         // u@a.test has no second factor: reached, and refused on its field.
         ("mailboxes/reset_two_factor", vec![("address", u)], DOMAIN_A),
@@ -343,6 +344,7 @@ fn every_administrative_operation_against_every_role() {
             DOMAIN_B,
         ),
         ("domain/access_log", vec![("domain", "b.test")], DOMAIN_B),
+        ("domain/trace", vec![("domain", "b.test")], DOMAIN_B),
         // Last: it ends each caller's own session.
         ("account/sign_out_everywhere", vec![], SIGNED_IN),
     ];

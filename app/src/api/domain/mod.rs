@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! A domain as its postmaster or manager sees it: overview, chat service, slots, branding;
-//! and the audit log.
+//! the audit log, the access log and the message trace.
 
 mod access_log;
 mod audit_log;
@@ -12,6 +12,7 @@ mod set_branding_name;
 mod set_chat_for_all;
 mod set_domain_chat;
 mod set_two_factor_required;
+mod trace;
 
 pub use access_log::*;
 pub use audit_log::*;
@@ -23,3 +24,4 @@ pub use set_branding_name::*;
 pub use set_chat_for_all::*;
 pub use set_domain_chat::*;
 pub use set_two_factor_required::*;
+pub use trace::*;
