@@ -774,7 +774,166 @@ pub(crate) fn message_id_header(head: &[u8]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::message_id_header;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use stalwart_lib::{
+        DeliveryEvent, Event, EventDetails, EventType, Key, Level, QueueEvent, SmtpEvent, Value,
+    };
+
+    use super::{
+        EngineEvent, MessageSource, MessageStatus, MessageStep, Tracker, message_id_header,
+    };
+
+    fn event(typ: EventType, keys: Vec<(Key, Value)>) -> Event<EventDetails> {
+        Event {
+            inner: EventDetails {
+                typ,
+                timestamp: 1_700_000_000,
+                level: Level::Info,
+                span: None,
+            },
+            keys,
+        }
+    }
+
+    fn text(s: &str) -> Value {
+        Value::String(s.into())
+    }
+
+    fn steps(ready: Vec<EngineEvent>) -> Vec<MessageStep> {
+        ready
+            .into_iter()
+            .filter_map(|e| match e {
+                EngineEvent::Message(step) => Some(step),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_outcome_before_its_attempt_waits_for_it_and_a_retry_defers_with_the_reason() {
+        let mut tracker = Tracker::default();
+        let mut ready = Vec::new();
+        let span = (Key::SpanId, Value::UInt(7));
+        // The engine reported the delivery before the attempt's start.
+        tracker.take(
+            &event(
+                EventType::Delivery(DeliveryEvent::DsnSuccess),
+                vec![
+                    span.clone(),
+                    (Key::To, text("Bob@A.test")),
+                    (Key::Hostname, text("localhost")),
+                    (Key::Code, Value::UInt(250)),
+                    (Key::Details, text("OK")),
+                ],
+            ),
+            &mut ready,
+        );
+        assert!(ready.is_empty(), "it waits for its span: {ready:?}");
+        tracker.take(
+            &event(
+                EventType::Delivery(DeliveryEvent::AttemptStart),
+                vec![
+                    span.clone(),
+                    (Key::QueueId, Value::UInt(42)),
+                    (Key::From, text("ada@a.test")),
+                    (
+                        Key::To,
+                        Value::Array(vec![text("bob@a.test"), text("x@far.test")]),
+                    ),
+                    (Key::Size, Value::UInt(900)),
+                ],
+            ),
+            &mut ready,
+        );
+        tracker.take(
+            &event(
+                EventType::Delivery(DeliveryEvent::MxLookupFailed),
+                vec![
+                    span.clone(),
+                    (Key::Domain, text("far.test")),
+                    (Key::Details, text("DNS timeout")),
+                ],
+            ),
+            &mut ready,
+        );
+        tracker.take(
+            &event(EventType::Queue(QueueEvent::Rescheduled), vec![span]),
+            &mut ready,
+        );
+        let steps = steps(ready);
+        assert_eq!(steps.len(), 3, "{steps:?}");
+        assert_eq!(steps[0].status, MessageStatus::Delivered);
+        assert_eq!(steps[0].queue_id, Some(42));
+        assert_eq!(steps[0].recipient, "bob@a.test");
+        assert_eq!(steps[0].sender, "ada@a.test");
+        assert_eq!(steps[0].detail.as_deref(), Some("250 OK"));
+        let deferred: Vec<_> = steps[1..]
+            .iter()
+            .map(|s| (s.recipient.as_str(), s.status))
+            .collect();
+        assert_eq!(
+            deferred,
+            [
+                ("bob@a.test", MessageStatus::Deferred),
+                ("x@far.test", MessageStatus::Deferred)
+            ]
+        );
+        assert_eq!(steps[2].detail.as_deref(), Some("DNS timeout"));
+        assert_eq!(steps[2].remote_host.as_deref(), Some("far.test"));
+    }
+
+    #[test]
+    fn a_refused_recipient_carries_the_sessions_sender_and_address() {
+        let mut tracker = Tracker::default();
+        let mut ready = Vec::new();
+        let span = (Key::SpanId, Value::UInt(9));
+        tracker.take(
+            &event(
+                EventType::Smtp(SmtpEvent::ConnectionStart),
+                vec![
+                    span.clone(),
+                    (Key::ListenerId, text("submissions")),
+                    (Key::RemoteIp, Value::Ipv4(Ipv4Addr::new(192, 0, 2, 1))),
+                ],
+            ),
+            &mut ready,
+        );
+        tracker.take(
+            &event(
+                EventType::Smtp(SmtpEvent::MailFrom),
+                vec![span.clone(), (Key::From, text("Ada@A.test"))],
+            ),
+            &mut ready,
+        );
+        // The limiter's own event names no recipient and makes no row.
+        tracker.take(
+            &event(
+                EventType::Smtp(SmtpEvent::RateLimitExceeded),
+                vec![span.clone(), (Key::Id, text("send-1"))],
+            ),
+            &mut ready,
+        );
+        tracker.take(
+            &event(
+                EventType::Smtp(SmtpEvent::RateLimitExceeded),
+                vec![span, (Key::To, text("c@ext.test"))],
+            ),
+            &mut ready,
+        );
+        let steps = steps(ready);
+        assert_eq!(steps.len(), 1, "{steps:?}");
+        let step = &steps[0];
+        assert_eq!(step.status, MessageStatus::Rejected);
+        assert_eq!(step.source, MessageSource::Submitted);
+        assert_eq!(step.sender, "ada@a.test");
+        assert_eq!(step.recipient, "c@ext.test");
+        assert_eq!(
+            step.remote_ip,
+            Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)))
+        );
+        assert!(step.detail.as_deref().is_some_and(|d| d.contains("4.4.5")));
+    }
 
     #[test]
     fn the_message_id_is_read_from_the_headers_only() {
