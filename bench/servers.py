@@ -462,6 +462,8 @@ class Casella:
     store: str  # sqlite | rocksdb
     cache_messages_bytes: int | None = None
     cache_access_tokens_bytes: int | None = None
+    # More CASELLA_* settings, e.g. {"CASELLA_ENGINE_EVENTS": "false"}.
+    extra_env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen | None = None
     ports: dict[str, int] = field(default_factory=dict)
     http_port: int = 0
@@ -489,6 +491,7 @@ class Casella:
             env["CASELLA_ENGINE__CACHE_MESSAGES_BYTES"] = str(self.cache_messages_bytes)
         if self.cache_access_tokens_bytes is not None:
             env["CASELLA_ENGINE__CACHE_ACCESS_TOKENS_BYTES"] = str(self.cache_access_tokens_bytes)
+        env.update(self.extra_env)
         return env
 
     def _read_stdout(self, log_path: Path) -> None:

@@ -68,7 +68,8 @@ async function start(project: string): Promise<void> {
   mkdirSync(runDir(), { recursive: true });
   writeFileSync(join(runDir(), `${project}.json`), JSON.stringify({
     pid: child.pid, url: `http://127.0.0.1:${ports.HTTP_PORT}`, data,
-    ports: { imaps: ports.PORTS__IMAPS, pop3s: ports.PORTS__POP3S, submission: ports.PORTS__SUBMISSION },
+    ports: { imaps: ports.PORTS__IMAPS, pop3s: ports.PORTS__POP3S, submission: ports.PORTS__SUBMISSION,
+      submissions: ports.PORTS__SUBMISSIONS },
     operatorLogin: printed.operatorLogin, operatorPassword: printed.operatorPassword,
     demo: printed,
   }, null, 2));

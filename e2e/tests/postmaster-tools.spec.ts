@@ -62,7 +62,12 @@ test('access log, message trace and DNS records of a domain', async ({ page }, t
   await expect(async () => {
     await page.reload();
     await expect(delivered.first()).toBeVisible({ timeout: 1_000 });
-  }).toPass({ timeout: 30_000 });
+  }).toPass({ timeout: 60_000 }).catch(async (e) => {
+    // Keep what the page showed, to tell a missing row from a late one.
+    await shot('trace-failed');
+    console.log(await page.locator('main').innerText());
+    throw e;
+  });
   await expect(delivered.first()).toContainText('alice@demo.test');
   await expect(trace.locator('tr[data-status="rejected"][data-recipient="nobody@demo.test"]').first()).toContainText('5.1.2');
   await shot('trace');

@@ -260,6 +260,9 @@ const INTERESTS: [EventType; 41] = [
 /// How long an event waits for the start of its span, which the engine may report after it;
 /// then it goes out with what is known.
 const WAIT_FOR_SPAN: Duration = Duration::from_secs(2);
+/// How long a delivery outcome waits for the start of its attempt: without it the outcome
+/// names no queued message, so it is worth a longer wait than a sign-in's.
+const WAIT_FOR_ATTEMPT: Duration = Duration::from_secs(10);
 /// How long a finished delivery attempt is remembered, for its late events.
 const KEEP_ATTEMPT: Duration = Duration::from_secs(30);
 /// Open connections (and attempts) remembered at most.
@@ -306,7 +309,8 @@ impl Attempt {
 struct Tracker {
     connections: HashMap<u64, Connection>,
     attempts: HashMap<u64, Attempt>,
-    /// Events whose span start has not been seen yet, by that span.
+    /// Events whose span start has not been seen yet: until when they wait, the span, the
+    /// event.
     waiting: Vec<(Instant, u64, Event<EventDetails>)>,
 }
 
@@ -391,7 +395,12 @@ impl Tracker {
             }
             _ => {}
         }
-        let known = match needs(typ) {
+        let needed = needs(typ);
+        let wait = match needed {
+            Needs::Attempt => WAIT_FOR_ATTEMPT,
+            _ => WAIT_FOR_SPAN,
+        };
+        let known = match needed {
             Needs::Connection => {
                 event.inner.span.is_some()
                     || span.is_none_or(|id| self.connections.contains_key(&id))
@@ -402,7 +411,9 @@ impl Tracker {
             Needs::Nothing => true,
         };
         match span {
-            Some(id) if !known => self.waiting.push((Instant::now(), id, event.clone())),
+            Some(id) if !known => self
+                .waiting
+                .push((Instant::now() + wait, id, event.clone())),
             _ => self.translate(event, ready),
         }
     }
@@ -427,7 +438,7 @@ impl Tracker {
         let now = Instant::now();
         let (late, still): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiting)
             .into_iter()
-            .partition(|(since, _, _)| now.duration_since(*since) >= WAIT_FOR_SPAN);
+            .partition(|(until, _, _)| now >= *until);
         self.waiting = still;
         for (_, _, event) in late {
             self.translate(&event, ready);
