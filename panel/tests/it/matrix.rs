@@ -378,7 +378,7 @@ fn every_administrative_operation_against_every_role() {
     assert_eq!(counts.len(), 4, "{counts:?}");
     assert_eq!(
         table.len(),
-        59,
+        61,
         "every server function that takes a caller is in the table"
     );
 }
