@@ -95,7 +95,8 @@ pub struct AccessFilter {
     pub to: String,
 }
 
-fn day(field: &'static str, text: &str) -> Result<Option<NaiveDate>, ServiceError> {
+/// A day typed as `YYYY-MM-DD` (empty: none), or the error for its form field.
+pub(super) fn day(field: &'static str, text: &str) -> Result<Option<NaiveDate>, ServiceError> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);

@@ -15,7 +15,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use engine_glue::{MessageSource, MessageStatus, MessageStep};
 use sea_orm::{
     ActiveValue::Set,
@@ -24,7 +24,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, OnConflict},
 };
 
-use super::{ServiceError, Services};
+use super::{ServiceError, Services, access_log::day};
 use crate::db::{domain, message_trace};
 
 /// Rows per page.
@@ -366,24 +366,6 @@ pub struct TraceFilter {
     pub from: String,
     /// Last day (UTC), `YYYY-MM-DD`, included.
     pub to: String,
-}
-
-fn day(field: &'static str, text: &str) -> Result<Option<NaiveDate>, ServiceError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|_| {
-            ServiceError::invalid(
-                field,
-                app::i18n::Text::new(
-                    "Enter a date as YYYY-MM-DD.",
-                    "Inserisci una data come AAAA-MM-GG.",
-                ),
-            )
-        })
 }
 
 impl TraceFilter {
