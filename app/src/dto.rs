@@ -381,6 +381,8 @@ pub struct AccessPage {
     pub rows: Vec<AccessRow>,
     /// Where the next (older) page starts, if there is one.
     pub older: Option<i64>,
+    /// How many days the log keeps its rows.
+    pub kept_days: u32,
 }
 
 /// One recipient of one message, as the domain's message trace shows it.
@@ -415,6 +417,8 @@ pub struct TracePage {
     pub rows: Vec<TraceRow>,
     /// Where the next (older) page starts, if there is one.
     pub older: Option<i64>,
+    /// How many days the trace keeps its rows.
+    pub kept_days: u32,
 }
 
 /// The message trace's filters, as typed; empty fields filter nothing.

@@ -48,6 +48,13 @@ test('access log, message trace and DNS records of a domain', async ({ page }, t
   const lines = (await csv.text()).trim().split(/\r?\n/);
   expect(lines[0]).toBe('time,account,protocol,result,address');
   expect(lines.slice(1).every((l) => l.includes(',imap,'))).toBe(true);
+  // Days the wrong way round: the last day says so, and the filters stay as chosen.
+  await page.fill('#access-filters #from', '2026-12-05');
+  await page.fill('#access-filters #to', '2026-12-01');
+  await page.click('#access-filters button[type=submit]');
+  await expect(page.locator('#to-error')).toBeVisible();
+  await expect(page.locator('#protocol')).toHaveValue('imap');
+  await expect(page.locator('#access-filters #from')).toHaveValue('2026-12-05');
 
   // The message trace: a message from alice to bob and one to an unknown mailbox.
   const id = `trace-${testInfo.project.name}@demo.test`;
@@ -84,6 +91,12 @@ test('access log, message trace and DNS records of a domain', async ({ page }, t
   const traceLines = (await traceCsv.text()).trim().split(/\r?\n/);
   expect(traceLines.length).toBeGreaterThanOrEqual(2);
   expect(traceLines.slice(1).every((l) => l.includes(',rejected,'))).toBe(true);
+  // A wrong address is named on its field, and what was typed stays.
+  await page.fill('#address', 'nobody');
+  await page.click('#trace-filters button[type=submit]');
+  await expect(page.locator('#address-error')).toBeVisible();
+  await expect(page.locator('#address')).toHaveValue('nobody');
+  await expect(page.locator('#trace-filters #status')).toHaveValue('rejected');
 
   // The DNS page: the records, then the check.
   await open(page, testInfo, `${casella.url}/domains/demo.test`);

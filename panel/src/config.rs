@@ -248,7 +248,7 @@ impl Default for Config {
             cost_notice_time: "23:30".into(),
             cost_notice_every_seconds: 0,
             dns_resolver: None,
-            log_retention_days: 30,
+            log_retention_days: crate::services::DEFAULT_LOG_DAYS,
             engine_events: true,
         }
     }

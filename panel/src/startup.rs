@@ -93,7 +93,8 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
                 "dns_resolver: {reason}"
             )))
         })?,
-    );
+    )
+    .keeping_logs_for(config.log_retention_days);
     let keyed = services.backfill_session_keys().await?;
     if keyed > 0 {
         tracing::info!(identities = keyed, "gave identities their session keys");
@@ -105,7 +106,7 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
     if config.engine_events {
         services.spawn_activity(engine.subscribe());
     }
-    services.spawn_log_purge(config.log_retention_days.max(1));
+    services.spawn_log_purge();
     services.ensure_dkim_keys().await?;
     services.spawn_cost_notices(config.cost_schedule()?);
     let mut printed = demo::ensure_operator(&services)

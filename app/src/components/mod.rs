@@ -5,8 +5,10 @@ mod credentials;
 mod field;
 mod form;
 mod frame;
+mod search;
 
 pub use credentials::{CredentialsNotice, FlashNotice, SecretNotice};
 pub use field::{OnOff, ProtocolChecks, TextField};
 pub use form::{ErrorMessage, FieldError, FormError, action_error, field_error, reset_on_success};
 pub use frame::{Frame, Guarded, LangSwitch};
+pub use search::{SearchForm, choice, kept_for};

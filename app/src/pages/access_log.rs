@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::domain::domain_access_log,
-    components::{ErrorMessage, FieldError, Guarded},
+    components::{ErrorMessage, Guarded, SearchForm, choice, kept_for},
     dto::{AccessPage, AccessQuery, Role},
     error::AppError,
     format::urlencode,
@@ -84,57 +84,59 @@ fn AccessBody() -> impl IntoView {
             <a href=move || format!("/domains/{}", domain())>{tr("← Domain", "← Dominio")}</a>
         </p>
         <h1>{tr("Access log of ", "Registro accessi di ")} {domain}</h1>
-        <p class="hint">
-            {tr("Every sign-in to the webmail and panel and of mail programs (IMAP, POP3, SMTP), kept for 30 days.", "Ogni accesso a webmail e pannello e dei programmi di posta (IMAP, POP3, SMTP), conservato per 30 giorni.")}
-        </p>
-        {move || {
-            let q = filters();
-            let error = match page.get() {
-                Some(Err(err)) => Some(err),
-                _ => None,
-            };
-            view! { <Filters q error /> }
-        }}
-        <p>
-            <a
-                class="button secondary"
-                id="access-csv"
-                rel="external"
-                href=move || format!("/domains/{}/access-log.csv?{}", domain(), query_string(&filters()))
-            >
-                {tr("Export CSV", "Esporta CSV")}
-            </a>
-        </p>
+        // The form waits for the search, so a field it refused shows why, without
+        // JavaScript too.
         <Transition fallback=|| view! { <p>{tr("Loading…", "Caricamento…")}</p> }>
             {move || Suspend::new(async move {
-                match page.await {
-                    Ok(p) => {
+                let q = filters();
+                let export = format!("/domains/{}/access-log.csv?{}", domain(), query_string(&q));
+                let (found, error) = match page.await {
+                    Ok(p) => (Some(p), None),
+                    Err(err) => (None, Some(err)),
+                };
+                let hint = found.as_ref().map(|p| {
+                    format!(
+                        "{} {}",
+                        tr(
+                            "Every sign-in to the webmail and panel and of mail programs (IMAP, POP3, SMTP).",
+                            "Ogni accesso a webmail e pannello e dei programmi di posta (IMAP, POP3, SMTP).",
+                        ),
+                        kept_for(p.kept_days),
+                    )
+                });
+                let below = match (found, &error) {
+                    (Some(p), _) => {
                         let base = format!("/domains/{}/access", domain());
-                        view! { <AccessTable page=p base q=filters() /> }.into_any()
+                        view! { <AccessTable page=p base q=q.clone() /> }.into_any()
                     }
-                    Err(err) if err.field().is_some() => ().into_any(),
-                    Err(err) => view! { <ErrorMessage error=err /> }.into_any(),
+                    (None, Some(err)) if err.field().is_none() => {
+                        view! { <ErrorMessage error=err.clone() /> }.into_any()
+                    }
+                    _ => ().into_any(),
+                };
+                view! {
+                    {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
+                    <Filters q error export />
+                    {below}
                 }
             })}
         </Transition>
     }
 }
 
-/// The filter form: a plain GET, so a view has an address.
+/// The filters: account, protocol, result and days.
 #[component]
-fn Filters(q: AccessQuery, error: Option<AppError>) -> impl IntoView {
-    let field_error = |field: &'static str| {
-        let message = error
-            .as_ref()
-            .filter(|e| e.field() == Some(field))
-            .map(AppError::message);
-        Signal::derive(move || message.clone())
-    };
-    let option = |value: &'static str, label: &'static str, current: &str| {
-        view! { <option value=value selected=current == value>{label}</option> }
-    };
+fn Filters(q: AccessQuery, error: Option<AppError>, export: String) -> impl IntoView {
     view! {
-        <form method="get" class="filters" id="access-filters">
+        <SearchForm
+            id="access-filters"
+            error
+            from=q.from.clone()
+            to=q.to.clone()
+            button=tr("Filter", "Filtra")
+            export
+            export_id="access-csv"
+        >
             <div class="field">
                 <label for="account">{tr("Account", "Account")}</label>
                 <input id="account" name="account" type="search" value=q.account.clone() />
@@ -142,37 +144,24 @@ fn Filters(q: AccessQuery, error: Option<AppError>) -> impl IntoView {
             <div class="field">
                 <label for="protocol">{tr("Protocol", "Protocollo")}</label>
                 <select id="protocol" name="protocol">
-                    {option("", tr("all", "tutti"), &q.protocol)}
-                    {option("web", "Web", &q.protocol)}
-                    {option("imap", "IMAP", &q.protocol)}
-                    {option("pop3", "POP3", &q.protocol)}
-                    {option("smtp", "SMTP", &q.protocol)}
+                    {choice("", tr("all", "tutti"), &q.protocol)}
+                    {choice("web", "Web", &q.protocol)}
+                    {choice("imap", "IMAP", &q.protocol)}
+                    {choice("pop3", "POP3", &q.protocol)}
+                    {choice("smtp", "SMTP", &q.protocol)}
                 </select>
             </div>
             <div class="field">
                 <label for="result">{tr("Result", "Esito")}</label>
                 <select id="result" name="result">
-                    {option("", tr("all", "tutti"), &q.result)}
+                    {choice("", tr("all", "tutti"), &q.result)}
                     {["ok", "wrong-password", "missing-code", "wrong-code", "protocol-disabled", "banned"]
                         .into_iter()
-                        .map(|code| option(code, result_label(code), &q.result))
+                        .map(|code| choice(code, result_label(code), &q.result))
                         .collect_view()}
                 </select>
             </div>
-            <div class="field">
-                <label for="from">{tr("From", "Dal")}</label>
-                <input id="from" name="from" type="date" value=q.from.clone() />
-                <FieldError field="from" message=field_error("from") />
-            </div>
-            <div class="field">
-                <label for="to">{tr("To", "Al")}</label>
-                <input id="to" name="to" type="date" value=q.to.clone() />
-                <FieldError field="to" message=field_error("to") />
-            </div>
-            <div class="actions">
-                <button type="submit">{tr("Filter", "Filtra")}</button>
-            </div>
-        </form>
+        </SearchForm>
     }
 }
 

@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::domain::domain_trace,
-    components::{ErrorMessage, FieldError, Guarded},
+    components::{ErrorMessage, FieldError, Guarded, SearchForm, choice, field_error, kept_for},
     dto::{Role, TracePage, TraceQuery, TraceRow},
     error::AppError,
     format::urlencode,
@@ -92,86 +92,77 @@ fn TraceBody() -> impl IntoView {
             <a href=move || format!("/domains/{}", domain())>{tr("← Domain", "← Dominio")}</a>
         </p>
         <h1>{tr("Message trace of ", "Tracciamento messaggi di ")} {domain}</h1>
-        <p class="hint">
-            {tr("Every message the domain's mailboxes send and receive, recipient by recipient, and where it stands. Kept for 30 days.", "Ogni messaggio inviato e ricevuto dalle caselle del dominio, destinatario per destinatario, e il suo stato. Conservato per 30 giorni.")}
-        </p>
-        {move || {
-            let q = filters();
-            let error = match page.get() {
-                Some(Err(err)) => Some(err),
-                _ => None,
-            };
-            view! { <Filters q error /> }
-        }}
-        <p>
-            <a
-                class="button secondary"
-                id="trace-csv"
-                rel="external"
-                href=move || format!("/domains/{}/trace.csv?{}", domain(), query_string(&filters()))
-            >
-                {tr("Export CSV", "Esporta CSV")}
-            </a>
-        </p>
+        // The form waits for the search, so a field it refused shows why, without
+        // JavaScript too.
         <Transition fallback=|| view! { <p>{tr("Loading…", "Caricamento…")}</p> }>
             {move || Suspend::new(async move {
-                match page.await {
-                    Ok(p) => {
+                let q = filters();
+                let export = format!("/domains/{}/trace.csv?{}", domain(), query_string(&q));
+                let (found, error) = match page.await {
+                    Ok(p) => (Some(p), None),
+                    Err(err) => (None, Some(err)),
+                };
+                let hint = found.as_ref().map(|p| {
+                    format!(
+                        "{} {}",
+                        tr(
+                            "Every message the domain's mailboxes send and receive, recipient by recipient, and where it stands.",
+                            "Ogni messaggio inviato e ricevuto dalle caselle del dominio, destinatario per destinatario, e il suo stato.",
+                        ),
+                        kept_for(p.kept_days),
+                    )
+                });
+                let below = match (found, &error) {
+                    (Some(p), _) => {
                         let base = format!("/domains/{}/trace", domain());
-                        view! { <TraceTable page=p base q=filters() /> }.into_any()
+                        view! { <TraceTable page=p base q=q.clone() /> }.into_any()
                     }
-                    Err(err) if err.field().is_some() => ().into_any(),
-                    Err(err) => view! { <ErrorMessage error=err /> }.into_any(),
+                    (None, Some(err)) if err.field().is_none() => {
+                        view! { <ErrorMessage error=err.clone() /> }.into_any()
+                    }
+                    _ => ().into_any(),
+                };
+                view! {
+                    {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
+                    <Filters q error export />
+                    {below}
                 }
             })}
         </Transition>
     }
 }
 
-/// The search form: a plain GET, so a view has an address.
+/// The search: by address, status and days.
 #[component]
-fn Filters(q: TraceQuery, error: Option<AppError>) -> impl IntoView {
-    let field_error = |field: &'static str| {
-        let message = error
-            .as_ref()
-            .filter(|e| e.field() == Some(field))
-            .map(AppError::message);
-        Signal::derive(move || message.clone())
-    };
-    let option = |value: &'static str, label: &'static str, current: &str| {
-        view! { <option value=value selected=current == value>{label}</option> }
-    };
+fn Filters(q: TraceQuery, error: Option<AppError>, export: String) -> impl IntoView {
+    let refused = error.clone();
+    let address_error = field_error(Signal::derive(move || refused.clone()), "address");
     view! {
-        <form method="get" class="filters" id="trace-filters">
+        <SearchForm
+            id="trace-filters"
+            error
+            from=q.from.clone()
+            to=q.to.clone()
+            button=tr("Search", "Cerca")
+            export
+            export_id="trace-csv"
+        >
             <div class="field">
                 <label for="address">{tr("Address (sender or recipient)", "Indirizzo (mittente o destinatario)")}</label>
                 <input id="address" name="address" type="search" value=q.address.clone() placeholder="mario@example.com" />
-                <FieldError field="address" message=field_error("address") />
+                <FieldError field="address" message=address_error />
             </div>
             <div class="field">
                 <label for="status">{tr("Status", "Stato")}</label>
                 <select id="status" name="status">
-                    {option("", tr("all", "tutti"), &q.status)}
+                    {choice("", tr("all", "tutti"), &q.status)}
                     {STATUSES
                         .into_iter()
-                        .map(|code| option(code, status_label(code), &q.status))
+                        .map(|code| choice(code, status_label(code), &q.status))
                         .collect_view()}
                 </select>
             </div>
-            <div class="field">
-                <label for="from">{tr("From", "Dal")}</label>
-                <input id="from" name="from" type="date" value=q.from.clone() />
-                <FieldError field="from" message=field_error("from") />
-            </div>
-            <div class="field">
-                <label for="to">{tr("To", "Al")}</label>
-                <input id="to" name="to" type="date" value=q.to.clone() />
-                <FieldError field="to" message=field_error("to") />
-            </div>
-            <div class="actions">
-                <button type="submit">{tr("Search", "Cerca")}</button>
-            </div>
-        </form>
+        </SearchForm>
     }
 }
 

@@ -47,6 +47,7 @@ pub(super) async fn page(
     Ok(AccessPage {
         rows: rows.into_iter().map(row).collect(),
         older,
+        kept_days: services.log_days(),
     })
 }
 

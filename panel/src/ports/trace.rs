@@ -54,6 +54,7 @@ pub(super) async fn page(
     Ok(TracePage {
         rows: rows.into_iter().map(row).collect(),
         older,
+        kept_days: services.log_days(),
     })
 }
 

@@ -95,8 +95,51 @@ pub struct AccessFilter {
     pub to: String,
 }
 
+/// The times a search between two days covers: from the start of the first day to the
+/// start of the day after the last; an empty day leaves its side open.
+pub(super) struct Days {
+    start: Option<DateTime<Utc>>,
+    end: Option<DateTime<Utc>>,
+}
+
+impl Days {
+    /// The days as typed (`YYYY-MM-DD`); a mistyped day, or a last day before the first, is
+    /// the error of its form field.
+    pub(super) fn parse(from: &str, to: &str) -> Result<Days, ServiceError> {
+        let first = day("from", from)?;
+        let last = day("to", to)?;
+        if let (Some(first), Some(last)) = (first, last)
+            && first > last
+        {
+            return Err(ServiceError::invalid(
+                "to",
+                app::i18n::Text::new(
+                    "The last day comes before the first.",
+                    "L'ultimo giorno viene prima del primo.",
+                ),
+            ));
+        }
+        let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+        Ok(Days {
+            start: first.and_then(start),
+            end: last.and_then(|d| start(d.succ_opt().unwrap_or(d))),
+        })
+    }
+
+    /// A condition narrowed to these days, on a time column.
+    pub(super) fn narrow(&self, mut cond: Condition, column: impl ColumnTrait) -> Condition {
+        if let Some(start) = self.start {
+            cond = cond.add(column.gte(start));
+        }
+        if let Some(end) = self.end {
+            cond = cond.add(column.lt(end));
+        }
+        cond
+    }
+}
+
 /// A day typed as `YYYY-MM-DD` (empty: none), or the error for its form field.
-pub(super) fn day(field: &'static str, text: &str) -> Result<Option<NaiveDate>, ServiceError> {
+fn day(field: &'static str, text: &str) -> Result<Option<NaiveDate>, ServiceError> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
@@ -132,19 +175,8 @@ impl AccessFilter {
         if AccessResult::ALL.iter().any(|r| r.code() == self.result) {
             cond = cond.add(access_log::Column::Result.eq(self.result.as_str()));
         }
-        if let Some(from) = day("from", &self.from)? {
-            cond = cond
-                .add(access_log::Column::At.gte(from.and_hms_opt(0, 0, 0).map(|t| t.and_utc())));
-        }
-        if let Some(to) = day("to", &self.to)? {
-            let next = to
-                .succ_opt()
-                .unwrap_or(to)
-                .and_hms_opt(0, 0, 0)
-                .map(|t| t.and_utc());
-            cond = cond.add(access_log::Column::At.lt(next));
-        }
-        Ok(cond)
+        let days = Days::parse(&self.from, &self.to)?;
+        Ok(days.narrow(cond, access_log::Column::At))
     }
 }
 
@@ -295,8 +327,9 @@ impl Services {
 
     /// Purges the access log and the message trace past their retention once at start and
     /// then every hour.
-    pub fn spawn_log_purge(&self, days: u32) {
+    pub fn spawn_log_purge(&self) {
         let services = self.clone();
+        let days = self.log_days;
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
             loop {
@@ -319,4 +352,36 @@ impl Services {
 /// Whether a failed outcome code (for the filters' wording and the alert).
 pub fn is_failure(code: &str) -> bool {
     AccessResult::failed(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Days;
+    use crate::services::ServiceError;
+
+    fn refused_field(from: &str, to: &str) -> Option<&'static str> {
+        match Days::parse(from, to) {
+            Err(ServiceError::Invalid { field, .. }) => Some(field),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn days_are_named_on_their_field_when_wrong() {
+        assert_eq!(refused_field("", ""), None);
+        assert_eq!(refused_field("2026-12-01", "2026-12-01"), None);
+        assert_eq!(refused_field("1 December", ""), Some("from"));
+        assert_eq!(refused_field("", "2026-13-01"), Some("to"));
+        assert_eq!(refused_field("2026-12-05", "2026-12-01"), Some("to"));
+    }
+
+    #[test]
+    fn the_last_day_is_included_whole() {
+        let days = Days::parse("2026-12-01", "2026-12-01").unwrap();
+        assert_eq!(
+            days.start.unwrap().to_rfc3339(),
+            "2026-12-01T00:00:00+00:00"
+        );
+        assert_eq!(days.end.unwrap().to_rfc3339(), "2026-12-02T00:00:00+00:00");
+    }
 }

@@ -68,6 +68,9 @@ pub struct MailEndpoints {
     pub public_url: String,
 }
 
+/// How many days the access log and the message trace keep their rows unless configured.
+pub const DEFAULT_LOG_DAYS: u32 = 30;
+
 /// The services, shared by every request.
 #[derive(Clone)]
 pub struct Services {
@@ -87,6 +90,8 @@ pub struct Services {
     session_lifetime: std::time::Duration,
     /// The resolver the domains' DNS check asks.
     dns: dns::DnsChecker,
+    /// How many days the access log and the message trace keep their rows.
+    log_days: u32,
 }
 
 /// A signed-in identity, checked against the panel database.
@@ -228,7 +233,19 @@ impl Services {
             code_throttle: Arc::new(login_guard::LoginThrottle::for_codes()),
             session_lifetime,
             dns,
+            log_days: DEFAULT_LOG_DAYS,
         }
+    }
+
+    /// Keeps the access log and the message trace for `days` days (at least one).
+    pub fn keeping_logs_for(mut self, days: u32) -> Self {
+        self.log_days = days.max(1);
+        self
+    }
+
+    /// How many days the access log and the message trace keep their rows.
+    pub fn log_days(&self) -> u32 {
+        self.log_days
     }
 
     /// Undoes an engine account whose creation failed after its engine step: disabled first,

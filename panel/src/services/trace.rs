@@ -24,7 +24,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, OnConflict},
 };
 
-use super::{ServiceError, Services, access_log::day};
+use super::{ServiceError, Services, access_log::Days};
 use crate::db::{domain, message_trace};
 
 /// Rows per page.
@@ -384,30 +384,8 @@ impl TraceFilter {
         if STATUSES.contains(&self.status.as_str()) {
             cond = cond.add(message_trace::Column::Status.eq(self.status.as_str()));
         }
-        let from = day("from", &self.from)?;
-        let to = day("to", &self.to)?;
-        if let Some(from) = from {
-            cond = cond
-                .add(message_trace::Column::At.gte(from.and_hms_opt(0, 0, 0).map(|t| t.and_utc())));
-        }
-        if let Some(to) = to {
-            if from.is_some_and(|from| from > to) {
-                return Err(ServiceError::invalid(
-                    "to",
-                    app::i18n::Text::new(
-                        "The last day comes before the first.",
-                        "L'ultimo giorno viene prima del primo.",
-                    ),
-                ));
-            }
-            let next = to
-                .succ_opt()
-                .unwrap_or(to)
-                .and_hms_opt(0, 0, 0)
-                .map(|t| t.and_utc());
-            cond = cond.add(message_trace::Column::At.lt(next));
-        }
-        Ok(cond)
+        let days = Days::parse(&self.from, &self.to)?;
+        Ok(days.narrow(cond, message_trace::Column::At))
     }
 }
 

@@ -41,10 +41,13 @@ fn wait_for_row(web: &Web, domain: &str, sender: &str, recipient: &str, status: 
         {
             return row.clone();
         }
-        assert!(
-            Instant::now() < deadline,
-            "{sender} → {recipient} never {status} in {domain}: {found:?}"
-        );
+        if Instant::now() >= deadline {
+            // The whole trace of the domain, to tell a missing row from a stuck one.
+            let all = rows(&trace(web, domain, &[]));
+            panic!(
+                "{sender} → {recipient} never {status} in {domain}: {found:?}\nthe trace: {all:#?}"
+            );
+        }
         std::thread::sleep(Duration::from_millis(250));
     }
 }
