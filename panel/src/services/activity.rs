@@ -22,6 +22,34 @@ use crate::db::{alias, domain, mailbox, outbound};
 const OUTBOUND_KEEP: chrono::Duration = chrono::Duration::hours(48);
 /// Events taken in one batch at most.
 const BATCH: usize = 512;
+/// How long to wait before writing a batch's steps or sign-ins again, when the database
+/// refused them (busy with a long write): each is written at once or not at all, so a retry
+/// repeats nothing.
+const RETRIES: [Duration; 3] = [
+    Duration::from_millis(200),
+    Duration::from_secs(1),
+    Duration::from_secs(5),
+];
+
+/// The tries left to write a part of a batch.
+#[derive(Default)]
+struct Retry {
+    tried: usize,
+}
+
+impl Retry {
+    /// Waits before the next try, or says what is lost and returns false when none is left.
+    async fn wait(&mut self, err: &ServiceError, what: &'static str, count: usize) -> bool {
+        let Some(pause) = RETRIES.get(self.tried) else {
+            tracing::warn!(%err, count, "engine events lost: {what} not recorded");
+            return false;
+        };
+        self.tried += 1;
+        tracing::info!(%err, count, "{what} not recorded yet; trying again");
+        tokio::time::sleep(*pause).await;
+        true
+    }
+}
 
 impl Services {
     /// Keeps the engine's events until the engine stops, and prunes old records hourly.
@@ -31,12 +59,9 @@ impl Services {
             let mut batch = Vec::with_capacity(BATCH);
             let mut trace = TraceState::default();
             while events.recv_many(&mut batch, BATCH).await > 0 {
-                if let Err(err) = services
+                services
                     .record_events(&mut trace, std::mem::take(&mut batch))
-                    .await
-                {
-                    tracing::warn!(%err, "engine events not recorded");
-                }
+                    .await;
             }
         });
         let services = self.clone();
@@ -56,13 +81,11 @@ impl Services {
         });
     }
 
-    /// Records a batch of events: the sign-ins written together, the message steps together,
-    /// then the submissions.
-    async fn record_events(
-        &self,
-        trace: &mut TraceState,
-        events: Vec<EngineEvent>,
-    ) -> Result<(), ServiceError> {
+    /// Records a batch of events: the message steps together (tried again when the database
+    /// is busy), the sign-ins together, then the submissions. A part that fails is reported
+    /// and does not keep the others from being written.
+    async fn record_events(&self, trace: &mut TraceState, events: Vec<EngineEvent>) {
+        let mut submissions = Vec::new();
         let mut sign_ins = Vec::new();
         let mut steps = Vec::new();
         let mut identified = Vec::new();
@@ -89,8 +112,14 @@ impl Services {
                     // credentials: such a sign-in did not get in.
                     if result == AccessResult::Ok && !login.is_empty() {
                         if !switches.contains_key(&login) {
-                            let protocols = self.engine.protocols(&login).await?;
-                            switches.insert(login.clone(), protocols);
+                            match self.engine.protocols(&login).await {
+                                Ok(protocols) => {
+                                    switches.insert(login.clone(), protocols);
+                                }
+                                Err(err) => {
+                                    tracing::warn!(%err, %login, "protocols of a sign-in not read")
+                                }
+                            }
                         }
                         let allowed = switches.get(&login).is_none_or(|p| match protocol {
                             MailProtocol::Imap => p.imap,
@@ -123,7 +152,7 @@ impl Services {
                     });
                 }
                 EngineEvent::Submitted { sender, recipients } => {
-                    self.record_submission(sender, recipients).await?;
+                    submissions.push((sender, recipients));
                 }
                 EngineEvent::Message(step) => steps.push(step),
                 EngineEvent::Identified {
@@ -132,12 +161,29 @@ impl Services {
                 } => identified.push((queue_id, message_id)),
             }
         }
-        self.record_trace(trace, steps, identified).await?;
-        self.log_access(sign_ins).await?;
+        let mut retry = Retry::default();
+        while let Err(err) = self
+            .record_trace(trace, steps.clone(), identified.clone())
+            .await
+        {
+            if !retry.wait(&err, "message steps", steps.len()).await {
+                break;
+            }
+        }
+        let mut retry = Retry::default();
+        while let Err(err) = self.log_access(sign_ins.clone()).await {
+            if !retry.wait(&err, "sign-ins", sign_ins.len()).await {
+                break;
+            }
+        }
+        for (sender, recipients) in submissions {
+            if let Err(err) = self.record_submission(sender, recipients).await {
+                tracing::warn!(%err, "a sent message not counted");
+            }
+        }
         for login in signed_in {
             self.record_login(&login).await;
         }
-        Ok(())
     }
 
     async fn record_submission(

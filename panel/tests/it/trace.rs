@@ -30,12 +30,24 @@ fn rows(page: &Value) -> Vec<Value> {
 
 /// The row of `recipient` whose sender is `sender`, once it reached `status`.
 fn wait_for_row(web: &Web, domain: &str, sender: &str, recipient: &str, status: &str) -> Value {
+    wait_for(web, domain, sender, recipient, status, |_| true)
+}
+
+/// Waits for the row from `sender` to `recipient` that `is_it` picks to come to `status`.
+fn wait_for(
+    web: &Web,
+    domain: &str,
+    sender: &str,
+    recipient: &str,
+    status: &str,
+    is_it: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let page = trace(web, domain, &[("address", recipient)]);
         let found = rows(&page)
             .into_iter()
-            .find(|r| r["sender"] == sender && r["recipient"] == recipient);
+            .find(|r| r["sender"] == sender && r["recipient"] == recipient && is_it(r));
         if let Some(row) = &found
             && row["status"] == status
         {
@@ -49,6 +61,39 @@ fn wait_for_row(web: &Web, domain: &str, sender: &str, recipient: &str, status: 
             );
         }
         std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Another writer holding the panel's SQLite database, as a long write would.
+struct Held(std::process::Child);
+
+fn hold_database(casella: &Casella, for_how_long: Duration) -> Held {
+    use std::io::BufRead;
+    let script = "import sqlite3, sys, time\n\
+        c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)\n\
+        c.execute('BEGIN IMMEDIATE')\n\
+        print('held', flush=True)\n\
+        time.sleep(float(sys.argv[2]))\n\
+        c.execute('COMMIT')\n";
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(casella.data.join("panel.sqlite3"))
+        .arg(for_how_long.as_secs_f64().to_string())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.as_mut().expect("stdout"))
+        .read_line(&mut line)
+        .expect("held");
+    assert_eq!(line.trim(), "held");
+    Held(child)
+}
+
+impl Held {
+    /// Waits until the writer lets go.
+    fn finish(mut self) {
+        assert!(self.0.wait().expect("writer").success());
     }
 }
 
@@ -214,6 +259,43 @@ fn every_message_is_traced_to_where_it_ended() {
         far.call("domain/trace", &[("domain", "trace.test")])
             .is_err()
     );
+
+    // A database busy with a long write (longer than a write waits for it) delays the trace
+    // and the access log, and loses nothing: another writer holds the panel's database while
+    // a message goes through.
+    let held = hold_database(&casella, Duration::from_secs(8));
+    let codes = send("tls", &submissions, &ada, &bob, "busy.2@trace.test");
+    assert_eq!(codes.trim(), "250 250", "{codes}");
+    held.finish();
+    let late = wait_for(&postmaster, "trace.test", &ada, &bob, "delivered", |r| {
+        r["message_id"] == "busy.2@trace.test"
+    });
+    assert_eq!(late["direction"], "internal", "{late}");
+    // Three sign-ins to send: the first message, the send limit's and this one.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let sign_ins = rows(
+            &postmaster
+                .call(
+                    "domain/access_log",
+                    &[
+                        ("domain", "trace.test"),
+                        ("query[account]", ada.as_str()),
+                        ("query[protocol]", "smtp"),
+                        ("query[result]", "ok"),
+                    ],
+                )
+                .expect("access log"),
+        );
+        if sign_ins.len() >= 3 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "a sign-in was lost: {sign_ins:?}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
 
     // CSV, with the same filters; never without a session.
     let (status, media_type, body) =
