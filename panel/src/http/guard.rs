@@ -21,12 +21,46 @@ use crate::{config::IpRange, services::OpId};
 
 /// Gives the request an operation id: every log line it causes carries it, and an internal
 /// error shows it to the user, so a support call finds the cause.
-pub async fn operation_id(req: Request, next: Next) -> Response {
+///
+/// A request whose answer has not begun within `limit` (`REQUEST_LIMIT` in service) is given
+/// up with a 503, so a stuck request costs its user a clear error rather than a page that
+/// never loads; requests slower than `SLOW_REQUEST` are logged with their path.
+pub async fn operation_id(
+    State(limit): State<std::time::Duration>,
+    req: Request,
+    next: Next,
+) -> Response {
     let op = OpId::new();
-    let span =
-        tracing::info_span!("request", op = %op, method = %req.method(), path = %req.uri().path());
-    OpId::scope(op, next.run(req)).instrument(span).await
+    let path = req.uri().path().to_string();
+    let span = tracing::info_span!("request", op = %op, method = %req.method(), path = %path);
+    let started = std::time::Instant::now();
+    let answer = tokio::time::timeout(limit, OpId::scope(op, next.run(req)))
+        .instrument(span)
+        .await;
+    let took = started.elapsed();
+    match answer {
+        Ok(response) => {
+            if took > SLOW_REQUEST {
+                tracing::warn!(%op, %path, ms = took.as_millis(), "slow request");
+            }
+            response
+        }
+        Err(_) => {
+            tracing::warn!(%op, %path, "request given up: no answer in time");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, HeaderValue::from_static("5"))],
+                format!("Casella could not answer in time; try again (operation {op})."),
+            )
+                .into_response()
+        }
+    }
 }
+
+/// How long a request may take before its answer begins.
+pub const REQUEST_LIMIT: std::time::Duration = std::time::Duration::from_secs(45);
+/// Requests slower than this are logged.
+const SLOW_REQUEST: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Establishes the client's address: the TCP peer, or, when the peer is a trusted proxy, the
 /// nearest address in `X-Forwarded-For` that is not one of the trusted proxies.
@@ -175,6 +209,29 @@ pub async fn security_headers(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_request_with_no_answer_in_time_gets_a_503() {
+        use tower::ServiceExt;
+        let app = axum::Router::new()
+            .route(
+                "/stuck",
+                axum::routing::get(std::future::pending::<&'static str>),
+            )
+            .route("/quick", axum::routing::get(|| async { "ok" }))
+            .layer(axum::middleware::from_fn_with_state(
+                std::time::Duration::from_millis(50),
+                operation_id,
+            ));
+        let ask = |path: &'static str| {
+            app.clone()
+                .oneshot(Request::get(path).body(axum::body::Body::empty()).unwrap())
+        };
+        let stuck = ask("/stuck").await.unwrap();
+        assert_eq!(stuck.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(stuck.headers()[header::RETRY_AFTER], "5");
+        assert_eq!(ask("/quick").await.unwrap().status(), StatusCode::OK);
+    }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();

@@ -151,7 +151,10 @@ pub fn router(
             },
             guard::security_headers,
         ))
-        .layer(from_fn(guard::operation_id))
+        .layer(from_fn_with_state(
+            guard::REQUEST_LIMIT,
+            guard::operation_id,
+        ))
         .with_state(options)
 }
 
