@@ -450,3 +450,78 @@ pub struct AccessQuery {
     /// The page: rows older than this one.
     pub before: Option<i64>,
 }
+
+/// A folder of the signed-in mailbox, as the webmail lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailFolder {
+    pub id: String,
+    /// The folder's own name; a special folder is shown by its role instead.
+    pub name: String,
+    /// inbox, drafts, sent, archive, junk, trash; empty for the user's own folders.
+    pub role: String,
+    /// How deep it sits under other folders (0 at the top).
+    pub depth: u32,
+    pub total: u64,
+    pub unread: u64,
+}
+
+/// One message in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageRow {
+    pub id: String,
+    /// The sender's name, or the address when there is no name.
+    pub from: String,
+    pub from_address: String,
+    pub subject: String,
+    pub preview: String,
+    /// When it arrived (RFC 3339, UTC).
+    pub received_at: String,
+    pub size: u64,
+    pub has_attachment: bool,
+    pub seen: bool,
+    pub flagged: bool,
+    pub answered: bool,
+}
+
+/// A page of a folder, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageList {
+    pub folder: MailFolder,
+    pub rows: Vec<MessageRow>,
+    /// Messages in the folder, all pages together.
+    pub total: u64,
+    /// This page (from 0) and the number of pages.
+    pub page: u64,
+    pub pages: u64,
+}
+
+/// An attachment of a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailAttachment {
+    pub blob_id: String,
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+}
+
+/// A message opened for reading.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailMessage {
+    pub row: MessageRow,
+    /// The folders it is in (ids).
+    pub folders: Vec<String>,
+    /// Recipients, as `Name <address>` or the bare address.
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub reply_to: Vec<String>,
+    /// Its Date header (RFC 3339), when it has one.
+    pub sent_at: String,
+    pub message_id: String,
+    /// The plain-text body, when the message has one.
+    pub text: Option<String>,
+    /// The message has an HTML body.
+    pub has_html: bool,
+    /// A body was longer than what is shown.
+    pub truncated: bool,
+    pub attachments: Vec<MailAttachment>,
+}

@@ -13,10 +13,11 @@ use crate::i18n::current_lang;
 use crate::pages::{
     access_log::AccessLogPage, account::AccountPage, audit::AuditPage, domain_dns::DomainDnsPage,
     domain_mailboxes::DomainMailboxes, domain_overview::DomainOverviewPage, domains::DomainsPage,
-    home::Home, login::LoginPage, login_code::LoginCodePage, mailbox_page::MailboxPage,
-    not_found::NotFound, operator_customers::OperatorCustomers, operator_domains::OperatorDomains,
-    operator_managers::OperatorManagers, operator_monitor::OperatorMonitor, password::PasswordPage,
-    security::SecurityPage, trace::TracePage,
+    home::Home, login::LoginPage, login_code::LoginCodePage, mail::MailPage,
+    mailbox_page::MailboxPage, not_found::NotFound, operator_customers::OperatorCustomers,
+    operator_domains::OperatorDomains, operator_managers::OperatorManagers,
+    operator_monitor::OperatorMonitor, password::PasswordPage, security::SecurityPage,
+    trace::TracePage,
 };
 
 /// The document around every page, rendered on the server.
@@ -134,6 +135,9 @@ pub fn App() -> impl IntoView {
                     view=MailboxPage
                     ssr=SsrMode::Async
                 />
+                <Route path=path!("/mail") view=MailPage ssr=SsrMode::Async />
+                <Route path=path!("/mail/:folder") view=MailPage ssr=SsrMode::Async />
+                <Route path=path!("/mail/:folder/:id") view=MailPage ssr=SsrMode::Async />
                 <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
                 <Route path=path!("/password") view=PasswordPage ssr=SsrMode::Async />
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />

@@ -139,6 +139,11 @@ impl Engine {
         &self.config
     }
 
+    /// Turns true when the engine stops.
+    pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown_tx.subscribe()
+    }
+
     pub(crate) fn server(&self) -> Server {
         self.inner.build_server()
     }

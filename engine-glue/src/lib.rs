@@ -11,6 +11,7 @@ mod directory;
 mod engine;
 mod error;
 mod events;
+mod mail;
 mod policy;
 mod secret;
 mod tls;
@@ -22,6 +23,9 @@ pub use engine::Engine;
 pub use error::GlueError;
 pub use events::{
     EngineEvent, MailProtocol, MessageSource, MessageStatus, MessageStep, SignInOutcome,
+};
+pub use mail::{
+    Address, Attachment, Folder, MAX_PAGE, MailAccess, Message, MessagePage, MessageSummary,
 };
 pub use policy::{DkimKind, MailboxState, Protocols};
 pub use secret::PasswordHash;

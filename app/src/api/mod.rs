@@ -11,5 +11,6 @@ pub use context::RequestScope;
 pub mod domain;
 #[cfg(feature = "ssr")]
 pub(crate) mod form;
+pub mod mail;
 pub mod mailboxes;
 pub mod operator;

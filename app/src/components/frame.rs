@@ -116,9 +116,13 @@ fn nav_links(me: &Me) -> Vec<(String, String)> {
             .iter()
             .map(|d| (format!("/domains/{d}"), d.clone()))
             .collect(),
-        Role::User => vec![("/account".into(), tr("My mailbox", "La mia casella").into())],
+        Role::User => vec![
+            ("/mail".into(), tr("Mail", "Posta").into()),
+            ("/account".into(), tr("My mailbox", "La mia casella").into()),
+        ],
     };
     if me.role == Role::Postmaster {
+        links.push(("/mail".into(), tr("Mail", "Posta").into()));
         links.push(("/account".into(), tr("My mailbox", "La mia casella").into()));
     }
     if me.role != Role::User {

@@ -11,6 +11,7 @@ pub mod domains;
 pub mod home;
 pub mod login;
 pub mod login_code;
+pub mod mail;
 pub mod mailbox_page;
 pub mod not_found;
 pub mod operator_customers;

@@ -14,6 +14,7 @@ use std::{net::IpAddr, sync::Arc};
 use crate::error::AppError;
 
 mod domain;
+mod mail;
 mod mailbox;
 mod managed;
 mod names;
@@ -22,6 +23,7 @@ mod own;
 mod public;
 
 pub use domain::{DomainHandle, NewMailboxForm};
+pub use mail::MailHandle;
 pub use mailbox::MailboxHandle;
 pub use managed::{LogoUpload, ManagedHandle};
 pub use names::{Address, DomainName};
@@ -156,6 +158,8 @@ pub trait PanelPort: Send + Sync {
         caller: &Caller,
         domain: &DomainName,
     ) -> Result<Box<dyn ManagedHandle + 'a>, AppError>;
+    /// The signed-in mailbox's own mail (mailbox owners only).
+    async fn mail<'a>(&'a self, caller: &Caller) -> Result<Box<dyn MailHandle + 'a>, AppError>;
 }
 
 /// The port as it sits in the Leptos context.

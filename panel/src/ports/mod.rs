@@ -6,6 +6,7 @@
 
 mod access;
 mod domain;
+mod mail;
 mod mailbox;
 mod managed;
 mod operator;
@@ -16,8 +17,8 @@ mod trace;
 use app::{
     error::AppError,
     ports::{
-        Address, Caller as WireCaller, DomainHandle, DomainName, MailboxHandle, ManagedHandle,
-        OperatorHandle, OwnHandle, PanelPort, PublicHandle,
+        Address, Caller as WireCaller, DomainHandle, DomainName, MailHandle, MailboxHandle,
+        ManagedHandle, OperatorHandle, OwnHandle, PanelPort, PublicHandle,
     },
 };
 
@@ -149,5 +150,10 @@ impl PanelPort for Services {
         Ok(Box::new(managed::Managed(
             self.managed_domain(&caller, domain).await?,
         )))
+    }
+
+    async fn mail<'a>(&'a self, caller: &WireCaller) -> Result<Box<dyn MailHandle + 'a>, AppError> {
+        let caller = self.caller(caller).await?;
+        Ok(Box::new(mail::Mail(self.mail_scope(&caller).await?)))
     }
 }

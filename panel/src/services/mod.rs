@@ -27,6 +27,7 @@ pub mod passwords;
 pub mod search;
 pub mod trace;
 mod two_factor;
+pub mod webmail;
 
 use std::{net::IpAddr, sync::Arc};
 

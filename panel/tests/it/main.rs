@@ -17,6 +17,7 @@ mod safety;
 mod slice;
 mod trace;
 mod web_security;
+mod webmail;
 
 use harness::{Casella, Web, mail, mail_refused};
 

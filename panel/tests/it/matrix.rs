@@ -298,6 +298,14 @@ fn every_administrative_operation_against_every_role() {
             [F, F, F, N, N, N, U],
         ),
         ("operator/staff_two_factor", vec![], OPERATOR),
+        // The webmail: one's own mail; a folder or message one does not have is not found.
+        ("mail/folders", vec![], MAILBOX_OWNERS),
+        (
+            "mail/messages",
+            vec![("folder", "nope"), ("page", "0")],
+            [F, F, F, N, N, N, U],
+        ),
+        ("mail/message", vec![("id", "nope")], [F, F, F, N, N, N, U]),
         (
             "operator/set_staff_two_factor",
             vec![("required", "false")],
@@ -378,7 +386,7 @@ fn every_administrative_operation_against_every_role() {
     assert_eq!(counts.len(), 4, "{counts:?}");
     assert_eq!(
         table.len(),
-        61,
+        64,
         "every server function that takes a caller is in the table"
     );
 }

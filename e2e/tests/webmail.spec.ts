@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+// The webmail, with JavaScript off and hydrated: a message sent by a real SMTP client shows up
+// in the Inbox (unread, with its sender and subject), opens in the reader with its text, and
+// the way back leads to the list; special folders are named in the page's language; a message
+// address the mailbox does not have is not found.
+import { expect, test } from '@playwright/test';
+import { hydrated, instance, mailClient, open, signIn } from './instance';
+
+test('webmail: the inbox lists a delivered message and the reader shows it', async ({ page }, testInfo) => {
+  const casella = instance(testInfo);
+  const shot = (name: string) => page.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });
+  const alice = 'alice@demo.test';
+  const subject = `Figures for ${testInfo.project.name}`;
+  const id = `webmail-${testInfo.project.name}@demo.test`;
+  const codes = mailClient(['send', String(casella.ports.submissions), 'tls', alice, casella.demo[alice], alice, alice,
+    subject, id]);
+  expect(codes.trim()).toBe('250 250');
+
+  await signIn(page, testInfo, casella.url, alice, casella.demo[alice]);
+  await expect(page).not.toHaveURL(/\/login/);
+  await page.click('nav.mainnav a[href="/mail"]');
+  await expect(page).toHaveURL(/\/mail$/);
+  await expect(page.locator('#folders a[data-role="inbox"]')).toHaveClass(/active/);
+  await expect(page.locator('#folders a[data-role="inbox"]')).toContainText('Inbox');
+  await expect(page.locator('#folders a[data-role="sent"]')).toContainText('Sent');
+  await expect(page.locator('#folders a[data-role="trash"]')).toContainText('Trash');
+
+  const row = page.locator('#messages li', { hasText: subject });
+  await expect(async () => {
+    await page.reload();
+    await expect(row.first()).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await hydrated(page, testInfo);
+  await expect(row.first()).toHaveClass(/unread/);
+  await expect(row.first()).toContainText(alice);
+  await shot('inbox');
+
+  await row.first().locator('a').click();
+  await expect(page).toHaveURL(/\/mail\/[^/]+\/[^/]+$/);
+  await expect(page.locator('#reader-subject')).toHaveText(subject);
+  await expect(page.locator('#reader-from')).toContainText(alice);
+  await expect(page.locator('#reader-text')).toContainText('Sent by the trace test');
+  await shot('reader');
+  const reader = page.url();
+  await page.click('#back-to-list');
+  await expect(page.locator('#messages')).toBeVisible();
+
+  // A message address the mailbox does not have (another mailbox's, or an edited one) names
+  // nothing: a clear error, no reader. (The other mailbox's case is in the Rust tests.)
+  await open(page, testInfo, reader.replace(/\/[^/]+$/, '/nope'));
+  await expect(page.locator('#reader')).toHaveCount(0);
+  await expect(page.locator('.form-error')).toBeVisible();
+});

@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! A mailbox's own mail, for the webmail: the engine's JMAP, called in the process with the
+//! mailbox's own access token (never an administrator's), so the engine's permissions,
+//! quotas and states apply exactly as for any mail client, and another mailbox's folder,
+//! message or blob is simply not there. The engine does not serve JMAP over HTTP here; the
+//! panel is its only caller.
+//!
+//! Requests are built as JMAP JSON and answers read back into the typed values below, so no
+//! engine type leaves this module.
+
+use std::{
+    net::{IpAddr, Ipv4Addr},
+    sync::Arc,
+};
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use stalwart_lib::directory::backend::internal::manage::ManageDirectory;
+use stalwart_lib::{
+    Server,
+    common::{
+        auth::AccessToken,
+        config::server::ServerProtocol,
+        listener::{ServerInstance, TcpAcceptor, limiter::ConcurrencyLimiter},
+    },
+    http_proto::HttpSessionData,
+    jmap::api::request::RequestHandler,
+    jmap_proto::request::Request,
+};
+
+use crate::{directory::engine_err, engine::Engine, error::GlueError};
+
+/// Method calls in one request at most.
+const MAX_CALLS: usize = 16;
+/// The largest request built here, in bytes.
+const MAX_REQUEST: usize = 4 * 1024 * 1024;
+/// The most of one body part read for showing, in bytes; a longer part is cut and says so.
+const MAX_BODY_VALUE: u64 = 2 * 1024 * 1024;
+/// Messages listed in one page at most.
+pub const MAX_PAGE: u64 = 500;
+
+const USING: [&str; 2] = ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"];
+
+const SUMMARY_PROPERTIES: [&str; 10] = [
+    "threadId",
+    "mailboxIds",
+    "keywords",
+    "size",
+    "receivedAt",
+    "from",
+    "subject",
+    "preview",
+    "hasAttachment",
+    "sentAt",
+];
+
+/// A folder of a mailbox.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Folder {
+    pub id: String,
+    pub name: String,
+    /// `inbox`, `drafts`, `sent`, `trash`, `junk`, `archive`; none for the user's own.
+    pub role: Option<String>,
+    pub parent_id: Option<String>,
+    #[serde(default)]
+    pub sort_order: u32,
+    #[serde(rename = "totalEmails")]
+    pub total: u64,
+    #[serde(rename = "unreadEmails")]
+    pub unread: u64,
+}
+
+/// A name and address, as in a From or To header.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Address {
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: String,
+}
+
+/// A message as a list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageSummary {
+    pub id: String,
+    pub thread_id: String,
+    /// The folders the message is in.
+    pub folders: Vec<String>,
+    /// When the engine received it (RFC 3339, UTC).
+    pub received_at: String,
+    /// Its Date header, when it has one.
+    pub sent_at: Option<String>,
+    pub size: u64,
+    pub from: Vec<Address>,
+    pub subject: String,
+    /// The start of its text.
+    pub preview: String,
+    pub has_attachment: bool,
+    pub seen: bool,
+    pub flagged: bool,
+    pub answered: bool,
+    pub draft: bool,
+}
+
+/// A page of a folder, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessagePage {
+    pub messages: Vec<MessageSummary>,
+    /// Messages in the folder (or found), all pages together.
+    pub total: u64,
+    /// Where this page starts.
+    pub position: u64,
+}
+
+/// An attachment, or an inline part of an HTML body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// The engine's blob id of the part, for downloading it.
+    pub blob_id: String,
+    pub name: Option<String>,
+    pub media_type: String,
+    pub size: u64,
+    /// The Content-ID an HTML body refers to it by (`cid:`), without brackets.
+    pub content_id: Option<String>,
+    /// Shown in the body rather than listed.
+    pub inline: bool,
+}
+
+/// A message opened for reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub summary: MessageSummary,
+    pub to: Vec<Address>,
+    pub cc: Vec<Address>,
+    pub reply_to: Vec<Address>,
+    pub message_id: Option<String>,
+    /// The plain-text body, when the message has one.
+    pub text: Option<String>,
+    /// The HTML body as sent (not safe to show as it is), when the message has one.
+    pub html: Option<String>,
+    /// A body part was longer than what is read for showing.
+    pub truncated: bool,
+    pub attachments: Vec<Attachment>,
+    /// The whole message's blob id (its source, for download as `.eml`).
+    pub blob_id: String,
+}
+
+/// A mailbox's mail, with the mailbox's own rights.
+pub struct MailAccess {
+    server: Server,
+    token: Arc<AccessToken>,
+    session: HttpSessionData,
+}
+
+impl Engine {
+    /// Opens a mailbox's mail with the mailbox's own rights; `NotFound` when no account has
+    /// this login.
+    pub async fn mail_of(&self, login: &str) -> Result<MailAccess, GlueError> {
+        let server = self.server();
+        let login = login.to_lowercase();
+        let id = server
+            .store()
+            .get_principal_id(&login)
+            .await
+            .map_err(engine_err)?
+            .ok_or(GlueError::NotFound { what: login })?;
+        let token = server.get_access_token(id).await.map_err(engine_err)?;
+        let instance = ServerInstance {
+            id: "webmail".into(),
+            protocol: ServerProtocol::Http,
+            acceptor: TcpAcceptor::Plain,
+            limiter: ConcurrencyLimiter::new(64),
+            proxy_networks: Vec::new(),
+            shutdown_rx: self.shutdown_signal(),
+            span_id_gen: Arc::new(server.inner.data.span_id_gen.clone()),
+        };
+        let session = HttpSessionData {
+            instance: Arc::new(instance),
+            local_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            local_port: 0,
+            remote_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            remote_port: 0,
+            is_tls: true,
+            session_id: 0,
+        };
+        Ok(MailAccess {
+            server,
+            token,
+            session,
+        })
+    }
+}
+
+impl MailAccess {
+    /// Runs JMAP method calls (name, arguments) in one request; the answers' arguments in
+    /// order. A call the engine refused is an error naming the method and the reason.
+    async fn call(&self, calls: &[(&str, Value)]) -> Result<Vec<Value>, GlueError> {
+        let method_calls: Vec<Value> = calls
+            .iter()
+            .enumerate()
+            .map(|(i, (name, args))| json!([name, args, i.to_string()]))
+            .collect();
+        let body = serde_json::to_vec(&json!({ "using": USING, "methodCalls": method_calls }))
+            .map_err(|err| GlueError::Invalid {
+                reason: err.to_string(),
+            })?;
+        let request =
+            Request::parse(&body, MAX_CALLS, MAX_REQUEST).map_err(|err| GlueError::Invalid {
+                reason: err.to_string(),
+            })?;
+        let response = self
+            .server
+            .handle_jmap_request(request, self.token.clone(), &self.session)
+            .await;
+        let response = serde_json::to_value(&response).map_err(|err| GlueError::Engine {
+            reason: err.to_string(),
+        })?;
+        let answers = response
+            .get("methodResponses")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let mut out = Vec::with_capacity(calls.len());
+        for answer in answers {
+            let Some([name, args, _]) = answer.as_array().map(Vec::as_slice) else {
+                continue;
+            };
+            if name == "error" {
+                let kind = args["type"].as_str().unwrap_or("serverFail");
+                let detail = args["description"].as_str().unwrap_or_default();
+                return Err(match kind {
+                    "forbidden" | "accountNotFound" => GlueError::NotFound {
+                        what: "mail account".into(),
+                    },
+                    _ => GlueError::Invalid {
+                        reason: format!("{kind}: {detail}"),
+                    },
+                });
+            }
+            out.push(args.clone());
+        }
+        if out.len() < calls.len() {
+            return Err(GlueError::Engine {
+                reason: format!("{} answers to {} calls", out.len(), calls.len()),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The mailbox's folders, in no particular order.
+    pub async fn folders(&self) -> Result<Vec<Folder>, GlueError> {
+        let answers = self
+            .call(&[(
+                "Mailbox/get",
+                json!({
+                    "properties": ["name", "role", "parentId", "sortOrder", "totalEmails", "unreadEmails"]
+                }),
+            )])
+            .await?;
+        list(&answers[0])
+    }
+
+    /// A page of a folder, newest first: `limit` messages (at most [`MAX_PAGE`]) from
+    /// `position`.
+    pub async fn messages(
+        &self,
+        folder_id: &str,
+        position: u64,
+        limit: u64,
+    ) -> Result<MessagePage, GlueError> {
+        let answers = self
+            .call(&[
+                (
+                    "Email/query",
+                    json!({
+                        "filter": { "inMailbox": folder_id },
+                        "sort": [{ "property": "receivedAt", "isAscending": false }],
+                        "position": position,
+                        "limit": limit.clamp(1, MAX_PAGE),
+                        "calculateTotal": true,
+                    }),
+                ),
+                (
+                    "Email/get",
+                    json!({
+                        "#ids": { "resultOf": "0", "name": "Email/query", "path": "/ids" },
+                        "properties": SUMMARY_PROPERTIES,
+                    }),
+                ),
+            ])
+            .await?;
+        let total = answers[0]["total"].as_u64().unwrap_or_default();
+        let position = answers[0]["position"].as_u64().unwrap_or(position);
+        let messages: Vec<RawEmail> = list(&answers[1])?;
+        Ok(MessagePage {
+            messages: messages.iter().map(RawEmail::summary).collect(),
+            total,
+            position,
+        })
+    }
+
+    /// A message opened for reading; `None` when the mailbox has no such message.
+    pub async fn message(&self, id: &str) -> Result<Option<Message>, GlueError> {
+        let mut properties: Vec<&str> = SUMMARY_PROPERTIES.to_vec();
+        properties.extend([
+            "to",
+            "cc",
+            "replyTo",
+            "messageId",
+            "blobId",
+            "textBody",
+            "htmlBody",
+            "attachments",
+            "bodyValues",
+        ]);
+        let answers = self
+            .call(&[(
+                "Email/get",
+                json!({
+                    "ids": [id],
+                    "properties": properties,
+                    "fetchTextBodyValues": true,
+                    "fetchHTMLBodyValues": true,
+                    "maxBodyValueBytes": MAX_BODY_VALUE,
+                }),
+            )])
+            .await?;
+        let mut found: Vec<RawEmail> = list(&answers[0])?;
+        Ok(found.pop().map(RawEmail::message))
+    }
+}
+
+/// The `list` of a `/get` answer.
+fn list<T: for<'de> Deserialize<'de>>(answer: &Value) -> Result<Vec<T>, GlueError> {
+    serde_json::from_value(
+        answer
+            .get("list")
+            .cloned()
+            .unwrap_or(Value::Array(Vec::new())),
+    )
+    .map_err(|err| GlueError::Engine {
+        reason: format!("unexpected JMAP answer: {err}"),
+    })
+}
+
+/// An Email object as JMAP gives it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawEmail {
+    id: String,
+    #[serde(default)]
+    thread_id: String,
+    #[serde(default)]
+    mailbox_ids: std::collections::BTreeMap<String, bool>,
+    #[serde(default)]
+    keywords: std::collections::BTreeMap<String, bool>,
+    #[serde(default)]
+    size: u64,
+    #[serde(default)]
+    received_at: String,
+    sent_at: Option<String>,
+    from: Option<Vec<Address>>,
+    subject: Option<String>,
+    #[serde(default)]
+    preview: String,
+    #[serde(default)]
+    has_attachment: bool,
+    to: Option<Vec<Address>>,
+    cc: Option<Vec<Address>>,
+    reply_to: Option<Vec<Address>>,
+    message_id: Option<Vec<String>>,
+    #[serde(default)]
+    blob_id: String,
+    #[serde(default)]
+    text_body: Vec<RawPart>,
+    #[serde(default)]
+    html_body: Vec<RawPart>,
+    #[serde(default)]
+    attachments: Vec<RawPart>,
+    #[serde(default)]
+    body_values: std::collections::HashMap<String, RawValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawPart {
+    part_id: Option<String>,
+    blob_id: Option<String>,
+    #[serde(default)]
+    size: u64,
+    name: Option<String>,
+    #[serde(rename = "type", default)]
+    media_type: String,
+    cid: Option<String>,
+    disposition: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawValue {
+    value: String,
+    #[serde(default)]
+    is_truncated: bool,
+}
+
+impl RawEmail {
+    fn summary(&self) -> MessageSummary {
+        let keyword = |k: &str| self.keywords.get(k).copied().unwrap_or(false);
+        MessageSummary {
+            id: self.id.clone(),
+            thread_id: self.thread_id.clone(),
+            folders: self
+                .mailbox_ids
+                .iter()
+                .filter(|(_, on)| **on)
+                .map(|(id, _)| id.clone())
+                .collect(),
+            received_at: self.received_at.clone(),
+            sent_at: self.sent_at.clone(),
+            size: self.size,
+            from: self.from.clone().unwrap_or_default(),
+            subject: self.subject.clone().unwrap_or_default(),
+            preview: self.preview.clone(),
+            has_attachment: self.has_attachment,
+            seen: keyword("$seen"),
+            flagged: keyword("$flagged"),
+            answered: keyword("$answered"),
+            draft: keyword("$draft"),
+        }
+    }
+
+    fn message(self) -> Message {
+        let summary = self.summary();
+        let mut truncated = false;
+        // A body is the text of its parts of the wanted kind, in order.
+        let mut body = |parts: &[RawPart], kind: &str| -> Option<String> {
+            let texts: Vec<&str> = parts
+                .iter()
+                .filter(|p| p.media_type.eq_ignore_ascii_case(kind))
+                .filter_map(|p| p.part_id.as_ref())
+                .filter_map(|id| self.body_values.get(id))
+                .map(|v| {
+                    truncated |= v.is_truncated;
+                    v.value.as_str()
+                })
+                .collect();
+            (!texts.is_empty()).then(|| texts.join("\n"))
+        };
+        let text = body(&self.text_body, "text/plain");
+        let html = body(&self.html_body, "text/html");
+        let attachments = self
+            .attachments
+            .iter()
+            .filter_map(|p| {
+                Some(Attachment {
+                    blob_id: p.blob_id.clone()?,
+                    name: p.name.clone(),
+                    media_type: p.media_type.clone(),
+                    size: p.size,
+                    content_id: p
+                        .cid
+                        .as_deref()
+                        .map(|c| c.trim_matches(['<', '>']).to_string()),
+                    inline: p.disposition.as_deref() == Some("inline") && p.cid.is_some(),
+                })
+            })
+            .collect();
+        Message {
+            summary,
+            to: self.to.unwrap_or_default(),
+            cc: self.cc.unwrap_or_default(),
+            reply_to: self.reply_to.unwrap_or_default(),
+            message_id: self.message_id.and_then(|ids| ids.into_iter().next()),
+            text,
+            html,
+            truncated,
+            attachments,
+            blob_id: self.blob_id,
+        }
+    }
+}
