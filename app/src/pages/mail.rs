@@ -175,7 +175,10 @@ fn Messages(list: MessageList) -> impl IntoView {
         <section class="messages" id="messages">
             <h1>{label}</h1>
             <p class="hint">
-                {format!("{} {}", list.total, tr("messages", "messaggi"))}
+                {match list.total {
+                    1 => tr("1 message", "1 messaggio").to_string(),
+                    n => format!("{n} {}", tr("messages", "messaggi")),
+                }}
             </p>
             {if list.rows.is_empty() {
                 view! { <p class="empty" id="mail-empty">{tr("No messages.", "Nessun messaggio.")}</p> }
@@ -294,7 +297,10 @@ fn Reader(message: MailMessage, folder: String) -> impl IntoView {
                     }
                 })}
             {match m.text.clone() {
-                Some(text) => view! { <pre class="mail-text" id="reader-text">{text}</pre> }.into_any(),
+                Some(text) => {
+                    view! { <pre class="mail-text" id="reader-text">{text.trim_end().to_string()}</pre> }
+                        .into_any()
+                }
                 None if m.has_html => {
                     view! {
                         <p class="hint" id="reader-html-only">
