@@ -11,4 +11,4 @@ pub use credentials::{CredentialsNotice, FlashNotice, SecretNotice};
 pub use field::{OnOff, ProtocolChecks, TextField};
 pub use form::{ErrorMessage, FieldError, FormError, action_error, field_error, reset_on_success};
 pub use frame::{Frame, Guarded, LangSwitch};
-pub use search::{SearchForm, choice, kept_for};
+pub use search::{Outcome, SearchForm, choice};

@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 
-use super::{FieldError, field_error};
+use super::{ErrorMessage, FieldError, field_error};
 use crate::{error::AppError, i18n::tr};
 
 /// The form: the log's own fields (`children`), then the first and last day.
@@ -64,5 +64,40 @@ pub fn kept_for(days: u32) -> String {
             tr("Kept for", "Conservato per"),
             tr("days.", "giorni.")
         ),
+    }
+}
+
+/// What a log search came to, for its page: the hint above the form (what the log holds and
+/// for how long) and what goes below the form (the rows, or an error that names no field),
+/// when it ran; the error for the form's fields when it did not.
+pub struct Outcome {
+    pub hint: Option<String>,
+    pub error: Option<AppError>,
+    pub below: AnyView,
+}
+
+impl Outcome {
+    /// `about` says what the log holds; `kept_days` and `rows` read the found page.
+    pub fn of<T>(
+        result: Result<T, AppError>,
+        about: &'static str,
+        kept_days: impl Fn(&T) -> u32,
+        rows: impl FnOnce(T) -> AnyView,
+    ) -> Outcome {
+        match result {
+            Ok(page) => Outcome {
+                hint: Some(format!("{about} {}", kept_for(kept_days(&page)))),
+                error: None,
+                below: rows(page),
+            },
+            Err(err) => Outcome {
+                hint: None,
+                below: match err.field() {
+                    None => view! { <ErrorMessage error=err.clone() /> }.into_any(),
+                    Some(_) => ().into_any(),
+                },
+                error: Some(err),
+            },
+        }
     }
 }

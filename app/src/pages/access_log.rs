@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::domain::domain_access_log,
-    components::{ErrorMessage, Guarded, SearchForm, choice, kept_for},
+    components::{Guarded, Outcome, SearchForm, choice},
     dto::{AccessPage, AccessQuery, Role},
     error::AppError,
     format::urlencode,
@@ -90,30 +90,16 @@ fn AccessBody() -> impl IntoView {
             {move || Suspend::new(async move {
                 let q = filters();
                 let export = format!("/domains/{}/access-log.csv?{}", domain(), query_string(&q));
-                let (found, error) = match page.await {
-                    Ok(p) => (Some(p), None),
-                    Err(err) => (None, Some(err)),
-                };
-                let hint = found.as_ref().map(|p| {
-                    format!(
-                        "{} {}",
-                        tr(
-                            "Every sign-in to the webmail and panel and of mail programs (IMAP, POP3, SMTP).",
-                            "Ogni accesso a webmail e pannello e dei programmi di posta (IMAP, POP3, SMTP).",
-                        ),
-                        kept_for(p.kept_days),
-                    )
-                });
-                let below = match (found, &error) {
-                    (Some(p), _) => {
-                        let base = format!("/domains/{}/access", domain());
-                        view! { <AccessTable page=p base q=q.clone() /> }.into_any()
-                    }
-                    (None, Some(err)) if err.field().is_none() => {
-                        view! { <ErrorMessage error=err.clone() /> }.into_any()
-                    }
-                    _ => ().into_any(),
-                };
+                let base = format!("/domains/{}/access", domain());
+                let Outcome { hint, error, below } = Outcome::of(
+                    page.await,
+                    tr(
+                        "Every sign-in to the webmail and panel and of mail programs (IMAP, POP3, SMTP).",
+                        "Ogni accesso a webmail e pannello e dei programmi di posta (IMAP, POP3, SMTP).",
+                    ),
+                    |p| p.kept_days,
+                    |p| view! { <AccessTable page=p base q=q.clone() /> }.into_any(),
+                );
                 view! {
                     {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
                     <Filters q error export />

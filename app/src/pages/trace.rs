@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::domain::domain_trace,
-    components::{ErrorMessage, FieldError, Guarded, SearchForm, choice, field_error, kept_for},
+    components::{FieldError, Guarded, Outcome, SearchForm, choice, field_error},
     dto::{Role, TracePage, TraceQuery, TraceRow},
     error::AppError,
     format::urlencode,
@@ -98,30 +98,16 @@ fn TraceBody() -> impl IntoView {
             {move || Suspend::new(async move {
                 let q = filters();
                 let export = format!("/domains/{}/trace.csv?{}", domain(), query_string(&q));
-                let (found, error) = match page.await {
-                    Ok(p) => (Some(p), None),
-                    Err(err) => (None, Some(err)),
-                };
-                let hint = found.as_ref().map(|p| {
-                    format!(
-                        "{} {}",
-                        tr(
-                            "Every message the domain's mailboxes send and receive, recipient by recipient, and where it stands.",
-                            "Ogni messaggio inviato e ricevuto dalle caselle del dominio, destinatario per destinatario, e il suo stato.",
-                        ),
-                        kept_for(p.kept_days),
-                    )
-                });
-                let below = match (found, &error) {
-                    (Some(p), _) => {
-                        let base = format!("/domains/{}/trace", domain());
-                        view! { <TraceTable page=p base q=q.clone() /> }.into_any()
-                    }
-                    (None, Some(err)) if err.field().is_none() => {
-                        view! { <ErrorMessage error=err.clone() /> }.into_any()
-                    }
-                    _ => ().into_any(),
-                };
+                let base = format!("/domains/{}/trace", domain());
+                let Outcome { hint, error, below } = Outcome::of(
+                    page.await,
+                    tr(
+                        "Every message the domain's mailboxes send and receive, recipient by recipient, and where it stands.",
+                        "Ogni messaggio inviato e ricevuto dalle caselle del dominio, destinatario per destinatario, e il suo stato.",
+                    ),
+                    |p| p.kept_days,
+                    |p| view! { <TraceTable page=p base q=q.clone() /> }.into_any(),
+                );
                 view! {
                     {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
                     <Filters q error export />
