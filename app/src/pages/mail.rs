@@ -12,7 +12,7 @@ use crate::{
     api::mail::{list_folders, list_messages, open_message},
     components::{ErrorMessage, Guarded},
     dto::{MailFolder, MailMessage, MessageList, MessageRow, Role},
-    format::urlencode,
+    format::{bytes, urlencode},
     i18n::tr,
 };
 
@@ -33,15 +33,6 @@ pub fn folder_label(folder: &MailFolder) -> String {
         folder.name.clone()
     } else {
         special.to_string()
-    }
-}
-
-/// A size for people.
-fn size_label(bytes: u64) -> String {
-    match bytes {
-        b if b < 1024 => format!("{b} B"),
-        b if b < 1024 * 1024 => format!("{:.0} KB", b as f64 / 1024.0),
-        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
     }
 }
 
@@ -218,7 +209,7 @@ fn Row(r: MessageRow, folder: String) -> impl IntoView {
                     {r.flagged.then(|| view! { <span class="flag" title=tr("Flagged", "Contrassegnato")>"★"</span> })}
                     {r.has_attachment.then(|| view! { <span class="clip" title=tr("Attachment", "Allegato")>"📎"</span> })}
                     <time datetime=r.received_at.clone()>{time_label(&r.received_at)}</time>
-                    <span class="size">{size_label(r.size)}</span>
+                    <span class="size">{bytes(r.size)}</span>
                 </span>
             </a>
         </li>
@@ -288,7 +279,7 @@ fn Reader(message: MailMessage, folder: String) -> impl IntoView {
                                         <li>
                                             <span class="name">{name}</span>
                                             " "
-                                            <span class="hint">{format!("{} · {}", a.media_type, size_label(a.size))}</span>
+                                            <span class="hint">{format!("{} · {}", a.media_type, bytes(a.size))}</span>
                                         </li>
                                     }
                                 })

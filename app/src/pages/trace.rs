@@ -14,7 +14,7 @@ use crate::{
     components::{FieldError, Guarded, Outcome, SearchForm, choice, field_error},
     dto::{Role, TracePage, TraceQuery, TraceRow},
     error::AppError,
-    format::urlencode,
+    format::{bytes, urlencode},
     i18n::tr,
 };
 
@@ -152,16 +152,6 @@ fn Filters(q: TraceQuery, error: Option<AppError>, export: String) -> impl IntoV
     }
 }
 
-/// A size for people.
-fn size_label(bytes: Option<i64>) -> String {
-    match bytes {
-        None => String::new(),
-        Some(b) if b < 1024 => format!("{b} B"),
-        Some(b) if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
-        Some(b) => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
-    }
-}
-
 /// A page of trace rows, with the link to the older ones.
 #[component]
 fn TraceTable(page: TracePage, base: String, q: TraceQuery) -> impl IntoView {
@@ -217,7 +207,10 @@ fn Row(r: TraceRow) -> impl IntoView {
     let recipient_attr = r.recipient.clone();
     let facts = format!(
         "{}{}{}",
-        size_label(r.size),
+        r.size
+            .and_then(|b| u64::try_from(b).ok())
+            .map(bytes)
+            .unwrap_or_default(),
         if r.queue_id.is_empty() {
             String::new()
         } else {
