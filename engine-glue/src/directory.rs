@@ -305,14 +305,7 @@ impl Engine {
     pub async fn delete_mailbox(&self, address: &str) -> Result<(), GlueError> {
         let server = self.server();
         let address = address.to_lowercase();
-        let id = server
-            .store()
-            .get_principal_id(&address)
-            .await
-            .map_err(engine_err)?
-            .ok_or_else(|| GlueError::NotFound {
-                what: address.clone(),
-            })?;
+        let id = account_id(&server, &address).await?;
         let changed = server
             .store()
             .delete_principal(QueryBy::Id(id))
@@ -440,6 +433,18 @@ impl Engine {
 
 async fn invalidate(server: &Server, changed: ChangedPrincipals) {
     server.invalidate_principal_caches(changed).await;
+}
+
+/// The engine's id of the account with this (lower-case) login; `NotFound` when none has it.
+pub(crate) async fn account_id(server: &Server, login: &str) -> Result<u32, GlueError> {
+    server
+        .store()
+        .get_principal_id(login)
+        .await
+        .map_err(engine_err)?
+        .ok_or_else(|| GlueError::NotFound {
+            what: login.to_string(),
+        })
 }
 
 pub(crate) fn engine_err(err: stalwart_lib::Error) -> GlueError {

@@ -15,7 +15,6 @@ use std::{
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use stalwart_lib::directory::backend::internal::manage::ManageDirectory;
 use stalwart_lib::{
     Server,
     common::{
@@ -28,7 +27,11 @@ use stalwart_lib::{
     jmap_proto::request::Request,
 };
 
-use crate::{directory::engine_err, engine::Engine, error::GlueError};
+use crate::{
+    directory::{account_id, engine_err},
+    engine::Engine,
+    error::GlueError,
+};
 
 /// Method calls in one request at most.
 const MAX_CALLS: usize = 16;
@@ -158,12 +161,7 @@ impl Engine {
     pub async fn mail_of(&self, login: &str) -> Result<MailAccess, GlueError> {
         let server = self.server();
         let login = login.to_lowercase();
-        let id = server
-            .store()
-            .get_principal_id(&login)
-            .await
-            .map_err(engine_err)?
-            .ok_or(GlueError::NotFound { what: login })?;
+        let id = account_id(&server, &login).await?;
         let token = server.get_access_token(id).await.map_err(engine_err)?;
         let instance = ServerInstance {
             id: "webmail".into(),
