@@ -34,7 +34,9 @@ async function start(project: string): Promise<void> {
   }
   const data = mkdtempSync(join(tmpdir(), `casella-e2e-${project}-`));
   const env: Record<string, string> = { ...process.env as Record<string, string>, CASELLA_LOG: 'warn',
-    CASELLA_HOSTNAME: 'mail.casella.test' };
+    CASELLA_HOSTNAME: 'mail.casella.test',
+    // The HTML mail spec's "sender" serves its images from 127.0.0.1.
+    CASELLA_IMAGE_PROXY_PRIVATE_ADDRESSES: 'true' };
   for (const [name, port] of Object.entries(ports)) env[`CASELLA_${name}`] = String(port);
   const child = spawn(casellaBin(), ['serve', '--demo', '--data-dir', data], { env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   const printed: Record<string, string> = {};

@@ -521,7 +521,19 @@ pub struct MailMessage {
     pub text: Option<String>,
     /// The message has an HTML body.
     pub has_html: bool,
+    /// Remote images its HTML holds, held back until the reader asks for them.
+    pub remote_images: u32,
     /// A body was longer than what is shown.
     pub truncated: bool,
     pub attachments: Vec<MailAttachment>,
+}
+
+/// A message's part (an attachment or an inline image) or the whole message, for download.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailPart {
+    /// A file name for it (never empty).
+    pub name: String,
+    /// Its media type as the message gives it (`type/subtype`, lowercase).
+    pub media_type: String,
+    pub data: Vec<u8>,
 }

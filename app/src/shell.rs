@@ -14,10 +14,10 @@ use crate::pages::{
     access_log::AccessLogPage, account::AccountPage, audit::AuditPage, domain_dns::DomainDnsPage,
     domain_mailboxes::DomainMailboxes, domain_overview::DomainOverviewPage, domains::DomainsPage,
     home::Home, login::LoginPage, login_code::LoginCodePage, mail::MailPage,
-    mailbox_page::MailboxPage, not_found::NotFound, operator_customers::OperatorCustomers,
-    operator_domains::OperatorDomains, operator_managers::OperatorManagers,
-    operator_monitor::OperatorMonitor, password::PasswordPage, security::SecurityPage,
-    trace::TracePage,
+    mail_folders::MailFoldersPage, mailbox_page::MailboxPage, not_found::NotFound,
+    operator_customers::OperatorCustomers, operator_domains::OperatorDomains,
+    operator_managers::OperatorManagers, operator_monitor::OperatorMonitor, password::PasswordPage,
+    security::SecurityPage, trace::TracePage,
 };
 
 /// The document around every page, rendered on the server.
@@ -136,6 +136,7 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/mail") view=MailPage ssr=SsrMode::Async />
+                <Route path=path!("/folders") view=MailFoldersPage ssr=SsrMode::Async />
                 <Route path=path!("/mail/:folder") view=MailPage ssr=SsrMode::Async />
                 <Route path=path!("/mail/:folder/:id") view=MailPage ssr=SsrMode::Async />
                 <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />

@@ -51,3 +51,33 @@ test('webmail: the inbox lists a delivered message and the reader shows it', asy
   await expect(page.locator('#reader')).toHaveCount(0);
   await expect(page.locator('.form-error')).toBeVisible();
 });
+
+test('webmail: live, a delivery and an IMAP move show within 2 seconds, no reload', async ({ page }, testInfo) => {
+  test.skip(testInfo.project.name !== 'hydrated', 'live updates need JavaScript');
+  const casella = instance(testInfo);
+  const alice = 'alice@demo.test';
+  const password = casella.demo[alice];
+  await signIn(page, testInfo, casella.url, alice, password);
+  await expect(page).not.toHaveURL(/\/login/);
+  await open(page, testInfo, `${casella.url}/mail`);
+  await expect(page.locator('#messages')).toBeVisible();
+  // The page must not reload: a marker on the window would be lost.
+  await page.evaluate(() => { (window as unknown as { kept: boolean }).kept = true; });
+
+  const subject = `Live arrival ${Date.now()}`;
+  const codes = mailClient(['send', String(casella.ports.submissions), 'tls', alice, password, alice, alice,
+    subject, `live-${Date.now()}@demo.test`]);
+  expect(codes.trim()).toBe('250 250');
+  const started = Date.now();
+  const row = page.locator('#messages li', { hasText: subject });
+  await expect(row).toBeVisible({ timeout: 2_000 });
+  testInfo.annotations.push({ type: 'delivery shown after', description: `${Date.now() - started} ms` });
+  await expect(page).toHaveTitle(/^\(\d+\) /);
+
+  // An IMAP client moves it out of the Inbox: it goes from the open list.
+  const moved = mailClient(['imap-act', String(casella.ports.imaps), 'tls', alice, password, 'move', 'INBOX', subject,
+    'Deleted Items']);
+  expect(moved).toContain('ok');
+  await expect(row).toHaveCount(0, { timeout: 2_000 });
+  expect(await page.evaluate(() => (window as unknown as { kept?: boolean }).kept)).toBe(true);
+});

@@ -29,6 +29,10 @@ pub enum GlueError {
     /// The engine refused the request as invalid.
     #[error("invalid request: {reason}")]
     Invalid { reason: String },
+    /// The engine's mail store refused a change for a reason of its own (JMAP's set error:
+    /// `kind` such as `mailboxHasEmail` or `invalidProperties`, and its description).
+    #[error("refused ({kind}): {reason}")]
+    Refused { kind: String, reason: String },
     /// A secret could not be hashed or was not in the expected form.
     #[error("secret: {reason}")]
     Secret { reason: String },

@@ -25,7 +25,8 @@ pub use events::{
     EngineEvent, MailProtocol, MessageSource, MessageStatus, MessageStep, SignInOutcome,
 };
 pub use mail::{
-    Address, Attachment, Folder, MAX_PAGE, MailAccess, Message, MessagePage, MessageSummary,
+    Address, Attachment, Folder, FolderChange, MAX_PAGE, MailAccess, MailChanges, Message,
+    MessageChange, MessagePage, MessageSummary,
 };
 pub use policy::{DkimKind, MailboxState, Protocols};
 pub use secret::PasswordHash;

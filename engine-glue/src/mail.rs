@@ -20,11 +20,14 @@ use stalwart_lib::{
     common::{
         auth::AccessToken,
         config::server::ServerProtocol,
+        ipc::PushNotification,
         listener::{ServerInstance, TcpAcceptor, limiter::ConcurrencyLimiter},
     },
     http_proto::HttpSessionData,
-    jmap::api::request::RequestHandler,
+    jmap::{api::request::RequestHandler, blob::download::BlobDownload},
     jmap_proto::request::Request,
+    types::{blob::BlobId, type_state::DataType},
+    utils::map::bitmap::Bitmap,
 };
 
 use crate::{
@@ -326,6 +329,218 @@ impl MailAccess {
         let mut found: Vec<RawEmail> = list(&answers[0])?;
         Ok(found.pop().map(RawEmail::message))
     }
+}
+
+/// The changes to a mailbox's mail as the engine makes them (by SMTP delivery, an IMAP or POP3
+/// client, or the webmail itself).
+pub struct MailChanges(tokio::sync::mpsc::Receiver<PushNotification>);
+
+impl MailChanges {
+    /// Waits for the next change to the mailbox's messages or folders; `None` when the engine
+    /// stops.
+    pub async fn next(&mut self) -> Option<()> {
+        loop {
+            match self.0.recv().await? {
+                PushNotification::StateChange(_) | PushNotification::EmailPush(_) => {
+                    return Some(());
+                }
+                PushNotification::CalendarAlert(_) => {}
+            }
+        }
+    }
+}
+
+impl MailAccess {
+    /// Subscribes to the changes to the mailbox's messages and folders.
+    pub async fn changes(&self) -> Result<MailChanges, GlueError> {
+        let mut types = Bitmap::<DataType>::new();
+        types.insert_many([DataType::Email, DataType::Mailbox, DataType::EmailDelivery]);
+        self.server
+            .subscribe_push_manager(&self.token, types)
+            .await
+            .map(MailChanges)
+            .map_err(engine_err)
+    }
+}
+
+/// A change to messages.
+#[derive(Debug, Clone, Copy)]
+pub enum MessageChange<'a> {
+    /// A keyword (`$seen`, `$flagged`, `$junk`, …) set or cleared.
+    Keyword { keyword: &'a str, on: bool },
+    /// Into this folder, out of all others.
+    MoveTo { folder_id: &'a str },
+}
+
+/// A change to a folder.
+#[derive(Debug, Clone, Copy)]
+pub enum FolderChange<'a> {
+    Rename {
+        name: &'a str,
+    },
+    /// Under another folder, or at the top (`None`).
+    Move {
+        parent_id: Option<&'a str>,
+    },
+}
+
+impl MailAccess {
+    /// Changes messages; how many changed. A message the mailbox does not have is not found
+    /// (nothing else is changed then).
+    pub async fn change_messages(
+        &self,
+        ids: &[String],
+        change: MessageChange<'_>,
+    ) -> Result<usize, GlueError> {
+        let patch = match change {
+            MessageChange::Keyword { keyword, on } => {
+                json!({ format!("keywords/{keyword}"): if on { Value::Bool(true) } else { Value::Null } })
+            }
+            MessageChange::MoveTo { folder_id } => json!({ "mailboxIds": { folder_id: true } }),
+        };
+        self.known_messages(ids).await?;
+        let update: serde_json::Map<String, Value> =
+            ids.iter().map(|id| (id.clone(), patch.clone())).collect();
+        let answers = self
+            .call(&[("Email/set", json!({ "update": update }))])
+            .await?;
+        set_outcome(&answers[0], "notUpdated")?;
+        Ok(answers[0]["updated"].as_object().map_or(0, |m| m.len()))
+    }
+
+    /// Deletes messages for good; how many went.
+    pub async fn destroy_messages(&self, ids: &[String]) -> Result<usize, GlueError> {
+        self.known_messages(ids).await?;
+        let answers = self
+            .call(&[("Email/set", json!({ "destroy": ids }))])
+            .await?;
+        set_outcome(&answers[0], "notDestroyed")?;
+        Ok(answers[0]["destroyed"].as_array().map_or(0, Vec::len))
+    }
+
+    /// The ids of a folder's messages, newest first, up to `limit`.
+    pub async fn message_ids(&self, folder_id: &str, limit: u64) -> Result<Vec<String>, GlueError> {
+        let answers = self
+            .call(&[(
+                "Email/query",
+                json!({
+                    "filter": { "inMailbox": folder_id },
+                    "sort": [{ "property": "receivedAt", "isAscending": false }],
+                    "limit": limit,
+                }),
+            )])
+            .await?;
+        Ok(answers[0]["ids"]
+            .as_array()
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// `NotFound` unless the mailbox has every one of these messages.
+    async fn known_messages(&self, ids: &[String]) -> Result<(), GlueError> {
+        // A malformed id names no message either.
+        let answers = self
+            .call(&[("Email/get", json!({ "ids": ids, "properties": ["id"] }))])
+            .await
+            .map_err(|err| match err {
+                GlueError::Invalid { .. } => GlueError::NotFound {
+                    what: "message".into(),
+                },
+                other => other,
+            })?;
+        if answers[0]["notFound"]
+            .as_array()
+            .is_some_and(|n| !n.is_empty())
+        {
+            return Err(GlueError::NotFound {
+                what: "message".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Creates a folder (under `parent_id`, or at the top); its id.
+    pub async fn create_folder(
+        &self,
+        name: &str,
+        parent_id: Option<&str>,
+    ) -> Result<String, GlueError> {
+        let answers = self
+            .call(&[(
+                "Mailbox/set",
+                json!({ "create": { "new": { "name": name, "parentId": parent_id } } }),
+            )])
+            .await?;
+        set_outcome(&answers[0], "notCreated")?;
+        answers[0]["created"]["new"]["id"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| GlueError::Engine {
+                reason: "a folder created without an id".into(),
+            })
+    }
+
+    /// Renames or moves a folder.
+    pub async fn change_folder(&self, id: &str, change: FolderChange<'_>) -> Result<(), GlueError> {
+        let patch = match change {
+            FolderChange::Rename { name } => json!({ "name": name }),
+            FolderChange::Move { parent_id } => json!({ "parentId": parent_id }),
+        };
+        let answers = self
+            .call(&[("Mailbox/set", json!({ "update": { id: patch } }))])
+            .await?;
+        set_outcome(&answers[0], "notUpdated")
+    }
+
+    /// Deletes an empty folder; one with messages or subfolders is refused.
+    pub async fn delete_folder(&self, id: &str) -> Result<(), GlueError> {
+        let answers = self
+            .call(&[(
+                "Mailbox/set",
+                json!({ "destroy": [id], "onDestroyRemoveEmails": false }),
+            )])
+            .await?;
+        set_outcome(&answers[0], "notDestroyed")
+    }
+
+    /// A blob's bytes (a part of a message, decoded, or a whole message as it arrived);
+    /// `None` when the id is malformed or names nothing this mailbox may read.
+    pub async fn blob(&self, blob_id: &str) -> Result<Option<Vec<u8>>, GlueError> {
+        let Ok(id) = blob_id.parse::<BlobId>() else {
+            return Ok(None);
+        };
+        self.server
+            .blob_download(&id, &self.token)
+            .await
+            .map_err(engine_err)
+    }
+}
+
+/// A `/set` answer's refusals (under `key`) as an error: not found when the engine did not
+/// find one, the engine's reason otherwise.
+fn set_outcome(answer: &Value, key: &str) -> Result<(), GlueError> {
+    let Some((_, refused)) = answer
+        .get(key)
+        .and_then(Value::as_object)
+        .and_then(|m| m.iter().next())
+    else {
+        return Ok(());
+    };
+    let kind = refused["type"].as_str().unwrap_or("serverFail");
+    let detail = refused["description"].as_str().unwrap_or_default();
+    Err(match kind {
+        "notFound" => GlueError::NotFound {
+            what: "mail item".into(),
+        },
+        _ => GlueError::Refused {
+            kind: kind.to_string(),
+            reason: detail.to_string(),
+        },
+    })
 }
 
 /// The `list` of a `/get` answer.

@@ -100,6 +100,9 @@ pub struct Config {
     /// trace, the sent-message counts. Off, none of them is written (the benchmarks measure
     /// what they cost this way).
     pub engine_events: bool,
+    /// Let the webmail's image proxy reach private and loopback addresses. Off (the default),
+    /// a message's remote image on the provider's own network is refused.
+    pub image_proxy_private_addresses: bool,
 }
 
 /// The server's TLS certificate (PEM files). Without one, the mail listeners use a
@@ -250,6 +253,7 @@ impl Default for Config {
             dns_resolver: None,
             log_retention_days: crate::services::DEFAULT_LOG_DAYS,
             engine_events: true,
+            image_proxy_private_addresses: false,
         }
     }
 }

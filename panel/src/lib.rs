@@ -9,6 +9,8 @@ pub mod costs;
 pub mod db;
 pub mod demo;
 pub mod http;
+pub mod image_proxy;
+pub mod mail_html;
 pub mod notify;
 pub mod ports;
 pub mod qr;

@@ -134,6 +134,7 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
             https: config.served_over_https(),
             trusted_proxies: config.trusted_proxies()?,
             public_origin: public_origin(&config.public_url),
+            image_proxy: crate::image_proxy::ImageProxy::new(config.image_proxy_private_addresses),
         },
     );
     if config.tls.cert.is_some() {

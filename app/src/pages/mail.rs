@@ -9,8 +9,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
-    api::mail::{list_folders, list_messages, open_message},
-    components::{ErrorMessage, Guarded},
+    api::mail::{EmptyTrash, MailAct, list_folders, list_messages, open_message},
+    components::{ErrorMessage, FieldError, FormError, Guarded, action_error, field_error},
     dto::{MailFolder, MailMessage, MessageList, MessageRow, Role},
     format::{bytes, urlencode},
     i18n::tr,
@@ -44,10 +44,29 @@ fn time_label(rfc3339: &str) -> String {
         .unwrap_or_else(|| rfc3339.to_string())
 }
 
+/// Listens, in the browser, to the server's change events for this mailbox and bumps `live`
+/// on each; closed when the page goes. Without JavaScript the page is as fresh as its last load.
+fn follow_changes(live: RwSignal<u32>) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use wasm_bindgen::{JsCast, closure::Closure};
+        let Ok(source) = web_sys::EventSource::new("/webmail/events") else {
+            return;
+        };
+        let on_change = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            live.update(|n| *n = n.wrapping_add(1));
+        });
+        let _ = source.add_event_listener_with_callback("mail", on_change.as_ref().unchecked_ref());
+        let source = send_wrapper::SendWrapper::new((source, on_change));
+        on_cleanup(move || source.0.close());
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = live;
+}
+
 #[component]
 pub fn MailPage() -> impl IntoView {
     view! {
-        <Title text=tr("Mail · Casella", "Posta · Casella") />
         <Guarded roles=OWNERS>
             <MailBody />
         </Guarded>
@@ -67,25 +86,57 @@ fn MailBody() -> impl IntoView {
             .and_then(|p| p.parse::<u64>().ok())
             .unwrap_or(0)
     };
-    let folders = Resource::new(folder_param, |_| list_folders());
+    let act = ServerAction::<MailAct>::new();
+    let empty = ServerAction::<EmptyTrash>::new();
+    // Bumped by the server's change events: a delivery, an IMAP client, another tab.
+    let live = RwSignal::new(0u32);
+    follow_changes(live);
+    let changes = move || (act.version().get(), empty.version().get(), live.get());
+    let folders = Resource::new(move || (folder_param(), changes()), |_| list_folders());
     let list = Resource::new(
-        move || (folder_param(), page_param(), message_param().is_none()),
+        move || {
+            (
+                folder_param(),
+                page_param(),
+                message_param().is_none(),
+                changes(),
+            )
+        },
         // `/mail` (no folder) is the Inbox.
-        move |(folder, page, wanted)| async move {
+        move |(folder, page, wanted, _)| async move {
             match wanted {
                 true => Some(list_messages(folder, page).await),
                 false => None,
             }
         },
     );
-    let message = Resource::new(message_param, |id| async move {
-        match id {
-            Some(id) => Some(open_message(id).await),
-            None => None,
+    let message = Resource::new(
+        move || (message_param(), act.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => Some(open_message(id).await),
+                None => None,
+            }
+        },
+    );
+    let acting = Acting { act, empty };
+    // The tab's title counts the Inbox's unread messages, and follows them.
+    let title = move || {
+        let unread = folders
+            .get()
+            .and_then(Result::ok)
+            .and_then(|all| all.into_iter().find(|f| f.role == "inbox"))
+            .map_or(0, |inbox| inbox.unread);
+        let name = tr("Mail · Casella", "Posta · Casella");
+        if unread > 0 {
+            format!("({unread}) {name}")
+        } else {
+            name.to_string()
         }
-    });
+    };
     view! {
-        <div class="mail">
+        <Title text=title />
+        <div class="mail" class:reading=move || message_param().is_some()>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match folders.await {
@@ -97,12 +148,21 @@ fn MailBody() -> impl IntoView {
             <Transition fallback=|| view! { <p>{tr("Loading…", "Caricamento…")}</p> }>
                 {move || Suspend::new(async move {
                     let folder = folder_param();
+                    let all = folders.await.unwrap_or_default();
                     match (list.await, message.await) {
-                        (_, Some(Ok(m))) => view! { <Reader message=m folder /> }.into_any(),
+                        (_, Some(Ok(m))) => {
+                            let q = query.read();
+                            let text_only = q.get("view").as_deref() == Some("text");
+                            let images = q.get("images").as_deref() == Some("1");
+                            view! { <Reader message=m folder folders=all text_only images acting /> }
+                                .into_any()
+                        }
                         (_, Some(Err(err))) | (Some(Err(err)), _) => {
                             view! { <ErrorMessage error=err /> }.into_any()
                         }
-                        (Some(Ok(l)), None) => view! { <Messages list=l /> }.into_any(),
+                        (Some(Ok(l)), None) => {
+                            view! { <Messages list=l folders=all acting /> }.into_any()
+                        }
                         (None, None) => ().into_any(),
                     }
                 })}
@@ -141,13 +201,74 @@ fn FolderList(folders: Vec<MailFolder>, current: String) -> impl IntoView {
                     })
                     .collect_view()}
             </ul>
+            <p class="manage">
+                <a href="/folders" id="manage-folders">{tr("Manage folders", "Gestisci cartelle")}</a>
+            </p>
         </nav>
+    }
+}
+
+/// The webmail's actions on messages, shared by the list and the reader.
+#[derive(Clone, Copy)]
+struct Acting {
+    act: ServerAction<MailAct>,
+    empty: ServerAction<EmptyTrash>,
+}
+
+/// "Move to" choices: every folder but the one shown.
+fn move_choices(folders: &[MailFolder], except: &str) -> impl IntoView + use<> {
+    folders
+        .iter()
+        .filter(|f| f.id != except)
+        .map(|f| {
+            let indent = "\u{a0}\u{a0}".repeat(usize::try_from(f.depth.min(6)).unwrap_or(0));
+            view! { <option value=f.id.clone()>{format!("{indent}{}", folder_label(f))}</option> }
+        })
+        .collect_view()
+}
+
+/// The buttons acting on selected messages of `folder`.
+#[component]
+fn Toolbar(folder: MailFolder, folders: Vec<MailFolder>, flagged: Option<bool>) -> impl IntoView {
+    let (spam, spam_label) = if folder.role == "junk" {
+        ("not-spam", tr("Not spam", "Non è spam"))
+    } else {
+        ("spam", tr("Spam", "Spam"))
+    };
+    let delete_label = if matches!(folder.role.as_str(), "trash" | "junk") {
+        tr("Delete for good", "Elimina definitivamente")
+    } else {
+        tr("Delete", "Elimina")
+    };
+    let flag_buttons = match flagged {
+        Some(true) => view! { <button type="submit" name="action" value="unflag" id="act-unflag">{tr("Unflag", "Togli contrassegno")}</button> }.into_any(),
+        Some(false) => view! { <button type="submit" name="action" value="flag" id="act-flag">{tr("Flag", "Contrassegna")}</button> }.into_any(),
+        None => view! {
+            <button type="submit" name="action" value="flag" id="act-flag">{tr("Flag", "Contrassegna")}</button>
+            <button type="submit" name="action" value="unflag" id="act-unflag">{tr("Unflag", "Togli contrassegno")}</button>
+        }.into_any(),
+    };
+    view! {
+        <div class="toolbar" role="toolbar" aria-label=tr("Actions", "Azioni")>
+            {flagged.is_none().then(|| view! {
+                <button type="submit" name="action" value="read" id="act-read">{tr("Mark read", "Segna come letti")}</button>
+            })}
+            <button type="submit" name="action" value="unread" id="act-unread">{tr("Mark unread", "Segna come da leggere")}</button>
+            {flag_buttons}
+            <button type="submit" name="action" value=spam id="act-spam">{spam_label}</button>
+            <button type="submit" name="action" value="delete" id="act-delete" class="danger">{delete_label}</button>
+            <span class="move">
+                <label for="move-to">{tr("Move to", "Sposta in")}</label>
+                <select name="to" id="move-to">{move_choices(&folders, &folder.id)}</select>
+                <button type="submit" name="action" value="move" id="act-move">{tr("Move", "Sposta")}</button>
+            </span>
+        </div>
     }
 }
 
 /// A page of a folder.
 #[component]
-fn Messages(list: MessageList) -> impl IntoView {
+fn Messages(list: MessageList, folders: Vec<MailFolder>, acting: Acting) -> impl IntoView {
     let label = folder_label(&list.folder);
     let base = format!("/mail/{}", urlencode(&list.folder.id));
     let pager = (list.pages > 1).then(|| {
@@ -162,6 +283,10 @@ fn Messages(list: MessageList) -> impl IntoView {
         }
     });
     let folder_id = list.folder.id.clone();
+    let act_error = action_error(acting.act.value());
+    let empty_error = action_error(acting.empty.value());
+    let is_trash = list.folder.role == "trash";
+    let has_rows = !list.rows.is_empty();
     view! {
         <section class="messages" id="messages">
             <h1>{label}</h1>
@@ -171,19 +296,36 @@ fn Messages(list: MessageList) -> impl IntoView {
                     n => format!("{n} {}", tr("messages", "messaggi")),
                 }}
             </p>
-            {if list.rows.is_empty() {
-                view! { <p class="empty" id="mail-empty">{tr("No messages.", "Nessun messaggio.")}</p> }
+            {(is_trash && has_rows)
+                .then(|| {
+                    view! {
+                        <ActionForm action=acting.empty attr:id="empty-trash" attr:class="row-form">
+                            <button type="submit" class="danger">{tr("Empty the Trash now", "Svuota il cestino ora")}</button>
+                            <FormError error=empty_error />
+                        </ActionForm>
+                    }
+                })}
+            {if has_rows {
+                view! {
+                    <ActionForm action=acting.act attr:id="mail-actions">
+                        <input type="hidden" name="folder" value=folder_id.clone() />
+                        <Toolbar folder=list.folder.clone() folders flagged=None />
+                        <FormError error=act_error />
+                        <FieldError field="ids" message=field_error(act_error, "ids") />
+                        <FieldError field="to" message=field_error(act_error, "to") />
+                        <ul class="message-list">
+                            {list
+                                .rows
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, r)| view! { <Row r index=i folder=folder_id.clone() /> })
+                                .collect_view()}
+                        </ul>
+                    </ActionForm>
+                }
                     .into_any()
             } else {
-                view! {
-                    <ul class="message-list">
-                        {list
-                            .rows
-                            .into_iter()
-                            .map(|r| view! { <Row r folder=folder_id.clone() /> })
-                            .collect_view()}
-                    </ul>
-                }
+                view! { <p class="empty" id="mail-empty">{tr("No messages.", "Nessun messaggio.")}</p> }
                     .into_any()
             }}
             {pager}
@@ -192,7 +334,7 @@ fn Messages(list: MessageList) -> impl IntoView {
 }
 
 #[component]
-fn Row(r: MessageRow, folder: String) -> impl IntoView {
+fn Row(r: MessageRow, index: usize, folder: String) -> impl IntoView {
     let href = format!("/mail/{}/{}", urlencode(&folder), urlencode(&r.id));
     let subject = if r.subject.trim().is_empty() {
         tr("(no subject)", "(nessun oggetto)").to_string()
@@ -200,7 +342,13 @@ fn Row(r: MessageRow, folder: String) -> impl IntoView {
         r.subject.clone()
     };
     view! {
-        <li class:unread=!r.seen data-id=r.id.clone()>
+        <li class:unread=!r.seen class:flagged=r.flagged data-id=r.id.clone()>
+            <input
+                type="checkbox"
+                name=format!("ids[{index}]")
+                value=r.id.clone()
+                aria-label=format!("{} {}", tr("Select", "Seleziona"), subject)
+            />
             <a href=href>
                 <span class="from" title=r.from_address.clone()>{r.from.clone()}</span>
                 <span class="subject">{subject}</span>
@@ -218,8 +366,26 @@ fn Row(r: MessageRow, folder: String) -> impl IntoView {
 
 /// A message: its headers, its text and its attachments.
 #[component]
-fn Reader(message: MailMessage, folder: String) -> impl IntoView {
+fn Reader(
+    message: MailMessage,
+    folder: String,
+    folders: Vec<MailFolder>,
+    acting: Acting,
+    /// The reader asked for the plain text of a message that has HTML too.
+    text_only: bool,
+    /// The reader asked to see the HTML's remote images (through Casella's proxy).
+    images: bool,
+) -> impl IntoView {
     let m = message;
+    let here = format!("/mail/{}/{}", urlencode(&folder), urlencode(&m.row.id));
+    let part_url = |blob: &str| {
+        format!(
+            "/webmail/messages/{}/parts/{}",
+            urlencode(&m.row.id),
+            urlencode(blob)
+        )
+    };
+    let show_html = m.has_html && (!text_only || m.text.is_none());
     let subject = if m.row.subject.trim().is_empty() {
         tr("(no subject)", "(nessun oggetto)").to_string()
     } else {
@@ -244,9 +410,28 @@ fn Reader(message: MailMessage, folder: String) -> impl IntoView {
     view! {
         <article class="reader" id="reader">
             <p>
-                <a href=back id="back-to-list">{tr("← Back to the list", "← Torna all'elenco")}</a>
+                <a href=back.clone() id="back-to-list">{tr("← Back to the list", "← Torna all'elenco")}</a>
             </p>
             <h1 id="reader-subject">{subject}</h1>
+            {
+                let shown = folders
+                    .iter()
+                    .find(|f| f.id == folder || (folder.is_empty() && f.role == "inbox"))
+                    .cloned();
+                let act_error = action_error(acting.act.value());
+                let id = m.row.id.clone();
+                let back = back.clone();
+                let folders = folders.clone();
+                shown.map(move |shown| view! {
+                    <ActionForm action=acting.act attr:id="reader-actions">
+                        <input type="hidden" name="folder" value=shown.id.clone() />
+                        <input type="hidden" name="ids[0]" value=id />
+                        <input type="hidden" name="next" value=back />
+                        <Toolbar folder=shown folders flagged=Some(m.row.flagged) />
+                        <FormError error=act_error />
+                    </ActionForm>
+                })
+            }
             <dl class="headers">
                 <div>
                     <dt>{tr("From", "Da")}</dt>
@@ -275,9 +460,24 @@ fn Reader(message: MailMessage, folder: String) -> impl IntoView {
                                     } else {
                                         a.name.clone()
                                     };
+                                    let url = part_url(&a.blob_id);
+                                    let preview = matches!(
+                                        a.media_type.to_ascii_lowercase().as_str(),
+                                        "image/png" | "image/jpeg" | "image/gif" | "image/webp"
+                                    )
+                                        .then(|| {
+                                            view! {
+                                                <a href=url.clone() target="_blank" rel="noopener">
+                                                    <img class="preview" src=url.clone() alt="" loading="lazy" />
+                                                </a>
+                                            }
+                                        });
                                     view! {
                                         <li>
-                                            <span class="name">{name}</span>
+                                            {preview}
+                                            <a class="name" href=format!("{url}?download=1") download=name.clone()>
+                                                {name.clone()}
+                                            </a>
                                             " "
                                             <span class="hint">{format!("{} · {}", a.media_type, bytes(a.size))}</span>
                                         </li>
@@ -287,21 +487,68 @@ fn Reader(message: MailMessage, folder: String) -> impl IntoView {
                         </ul>
                     }
                 })}
-            {match m.text.clone() {
-                Some(text) => {
-                    view! { <pre class="mail-text" id="reader-text">{text.trim_end().to_string()}</pre> }
-                        .into_any()
-                }
-                None if m.has_html => {
+            <p class="reader-tools">
+                {(m.has_html && m.text.is_some())
+                    .then(|| {
+                        if show_html {
+                            view! {
+                                <a href=format!("{here}?view=text") id="view-text">
+                                    {tr("Plain text", "Testo semplice")}
+                                </a>
+                            }
+                                .into_any()
+                        } else {
+                            view! {
+                                <a href=here.clone() id="view-html">
+                                    {tr("Formatted (HTML)", "Formattato (HTML)")}
+                                </a>
+                            }
+                                .into_any()
+                        }
+                    })}
+                <a href=format!("/webmail/messages/{}/source", urlencode(&m.row.id)) id="download-eml">
+                    {tr("Download (.eml)", "Scarica (.eml)")}
+                </a>
+            </p>
+            {(show_html && m.remote_images > 0 && !images)
+                .then(|| {
                     view! {
-                        <p class="hint" id="reader-html-only">
-                            {tr("This message has only an HTML version.", "Questo messaggio ha solo una versione HTML.")}
+                        <p class="notice" id="remote-images">
+                            {match m.remote_images {
+                                1 => tr("1 remote image is hidden, so the sender cannot tell when and where you read this.", "1 immagine remota è nascosta, così il mittente non sa quando e dove leggi questo messaggio.").to_string(),
+                                n => format!("{n} {}", tr("remote images are hidden, so the sender cannot tell when and where you read this.", "immagini remote sono nascoste, così il mittente non sa quando e dove leggi questo messaggio.")),
+                            }}
+                            " "
+                            <a href=format!("{here}?images=1") id="show-images">{tr("Show images", "Mostra le immagini")}</a>
                         </p>
                     }
-                        .into_any()
+                })}
+            {if show_html {
+                let src = format!(
+                    "/webmail/messages/{}/body{}",
+                    urlencode(&m.row.id),
+                    if images { "?images=1" } else { "" },
+                );
+                view! {
+                    <iframe
+                        class="mail-html"
+                        id="reader-html"
+                        src=src
+                        sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"
+                        referrerpolicy="no-referrer"
+                        title=tr("Message", "Messaggio")
+                    ></iframe>
                 }
-                None => view! { <p class="empty">{tr("This message has no text.", "Questo messaggio non ha testo.")}</p> }
-                    .into_any(),
+                    .into_any()
+            } else {
+                match m.text.clone() {
+                    Some(text) => {
+                        view! { <pre class="mail-text" id="reader-text">{text.trim_end().to_string()}</pre> }
+                            .into_any()
+                    }
+                    None => view! { <p class="empty">{tr("This message has no text.", "Questo messaggio non ha testo.")}</p> }
+                        .into_any(),
+                }
             }}
             {m.truncated
                 .then(|| {

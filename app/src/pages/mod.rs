@@ -12,6 +12,7 @@ pub mod home;
 pub mod login;
 pub mod login_code;
 pub mod mail;
+pub mod mail_folders;
 pub mod mailbox_page;
 pub mod not_found;
 pub mod operator_customers;

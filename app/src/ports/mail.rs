@@ -2,7 +2,7 @@
 //! The webmail's mail: the signed-in mailbox's own folders and messages.
 
 use crate::{
-    dto::{MailFolder, MailMessage, MessageList},
+    dto::{MailFolder, MailMessage, MailPart, MessageList},
     error::AppError,
 };
 
@@ -16,4 +16,31 @@ pub trait MailHandle: Send + Sync {
     async fn messages(&self, folder: &str, page: u64) -> Result<MessageList, AppError>;
     /// A message for reading; `NotFound` for one the mailbox does not have.
     async fn message(&self, id: &str) -> Result<MailMessage, AppError>;
+    /// A message's HTML body, cleaned for the reader's sandboxed frame (never for the page
+    /// itself): remote images held back, or through Casella's image proxy when `images`.
+    /// `NotFound` for a message the mailbox does not have or one without HTML.
+    async fn html_body(&self, id: &str, images: bool) -> Result<String, AppError>;
+    /// A part of a message (an attachment or an inline image) by its blob id; `NotFound`
+    /// unless the message is the mailbox's and has that part.
+    async fn part(&self, id: &str, blob_id: &str) -> Result<MailPart, AppError>;
+    /// The whole message as it arrived, as an `.eml` file.
+    async fn source(&self, id: &str) -> Result<MailPart, AppError>;
+    /// Applies `action` (`read`, `unread`, `flag`, `unflag`, `delete`, `spam`, `not-spam`,
+    /// `move` into `to`) to messages listed in `folder`; how many changed. `delete` moves to
+    /// the Trash, and from the Trash or Junk deletes for good.
+    async fn act(
+        &self,
+        ids: &[String],
+        folder: &str,
+        action: &str,
+        to: &str,
+    ) -> Result<u32, AppError>;
+    /// Deletes everything in the Trash for good; how many went.
+    async fn empty_trash(&self) -> Result<u32, AppError>;
+    /// Creates a folder at the top (empty `parent`) or under another; its id.
+    async fn create_folder(&self, name: &str, parent: &str) -> Result<String, AppError>;
+    /// Renames a folder of the mailbox's own (not a special one).
+    async fn rename_folder(&self, id: &str, name: &str) -> Result<(), AppError>;
+    /// Deletes an empty folder of the mailbox's own.
+    async fn delete_folder(&self, id: &str) -> Result<(), AppError>;
 }

@@ -29,7 +29,7 @@ fn key() -> &'static [u8; 32] {
 
 /// A key made at start that never leaves this process: what the seals, and other short-lived
 /// signed links, are made with (each use adds its own label).
-pub(super) fn process_key() -> &'static [u8; 32] {
+pub(crate) fn process_key() -> &'static [u8; 32] {
     key()
 }
 

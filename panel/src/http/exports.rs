@@ -16,7 +16,8 @@ use axum::{
 };
 use tower_sessions::Session;
 
-async fn caller(session: &Session, ip: ClientIp) -> Option<Caller> {
+/// The signed-in caller of a plain (non server function) request, if any.
+pub(super) async fn caller(session: &Session, ip: ClientIp) -> Option<Caller> {
     let actor = session
         .get::<SessionActor>(SESSION_ACTOR_KEY)
         .await
@@ -39,15 +40,22 @@ fn csv(file: &str, body: Result<String, AppError>) -> Response {
             body,
         )
             .into_response(),
-        Err(AppError::Unauthorized) => StatusCode::UNAUTHORIZED.into_response(),
-        Err(AppError::NotFound) => StatusCode::NOT_FOUND.into_response(),
-        Err(AppError::Invalid { message, .. }) => {
+        Err(err) => refusal(err),
+    }
+}
+
+/// A refused plain request: its status, and for a wrong field the reason.
+pub(super) fn refusal(err: AppError) -> Response {
+    match err {
+        AppError::Unauthorized => StatusCode::UNAUTHORIZED.into_response(),
+        AppError::NotFound => StatusCode::NOT_FOUND.into_response(),
+        AppError::Invalid { message, .. } => {
             (StatusCode::BAD_REQUEST, message.en.to_string()).into_response()
         }
-        Err(
-            AppError::Forbidden | AppError::PasswordChangeRequired | AppError::TwoFactorRequired,
-        ) => StatusCode::FORBIDDEN.into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        AppError::Forbidden | AppError::PasswordChangeRequired | AppError::TwoFactorRequired => {
+            StatusCode::FORBIDDEN.into_response()
+        }
+        _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
 

@@ -4,8 +4,9 @@
 //! errors, security headers).
 
 pub mod client_setup;
-mod error_seal;
+pub(crate) mod error_seal;
 mod exports;
+mod webmail;
 pub use error_seal::seal;
 pub mod guard;
 pub mod language;
@@ -44,6 +45,8 @@ pub struct WebSettings {
     pub trusted_proxies: Vec<IpRange>,
     /// The panel's public origin (`scheme://host[:port]`), if configured.
     pub public_origin: Option<String>,
+    /// The webmail's image proxy.
+    pub image_proxy: crate::image_proxy::ImageProxy,
 }
 
 /// Builds the router of the web panel.
@@ -59,7 +62,8 @@ pub fn router(
         .site_pkg_dir("pkg")
         .build();
     let public_url = services.mail_endpoints().public_url.clone();
-    let port: Port = Arc::new(services);
+    let services = Arc::new(services);
+    let port: Port = services.clone();
     let client_setup = client_setup::ClientSetup {
         port: port.clone(),
         public_url,
@@ -111,6 +115,26 @@ pub fn router(
         .route(
             "/account/access-log.csv",
             get(exports::own_access).with_state(port.clone()),
+        )
+        .route(
+            "/webmail/messages/{id}/body",
+            get(webmail::body).with_state(port.clone()),
+        )
+        .route(
+            "/webmail/messages/{id}/parts/{blob}",
+            get(webmail::part).with_state(port.clone()),
+        )
+        .route(
+            "/webmail/messages/{id}/source",
+            get(webmail::source).with_state(port.clone()),
+        )
+        .route(
+            "/webmail/events",
+            get(webmail::events).with_state(services.clone()),
+        )
+        .route(
+            "/webmail/image",
+            get(webmail::image).with_state((port.clone(), settings.image_proxy)),
         )
         .route("/lang/{code}", get(language::switch_language))
         .route(

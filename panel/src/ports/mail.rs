@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! The webmail's handle: the signed-in mailbox's own mail, as the pages show it.
 
+use std::collections::HashMap;
+
 use app::{
-    dto::{MailAttachment, MailFolder, MailMessage, MessageList, MessageRow},
+    dto::{MailAttachment, MailFolder, MailMessage, MailPart, MessageList, MessageRow},
     error::AppError,
     ports::MailHandle,
 };
-use engine_glue::{Address, Folder, MessageSummary};
+use engine_glue::{Address, Folder, Message, MessageSummary};
 
-use crate::services::webmail::{MAIL_PAGE, MailScope};
+use crate::{
+    image_proxy,
+    mail_html::{self, OWN_PREFIX, Policy, Remote},
+    services::webmail::{MAIL_PAGE, MailAction, MailScope},
+};
 
 pub(super) struct Mail(pub(super) MailScope);
 
@@ -75,7 +81,12 @@ impl MailHandle for Mail {
     }
 
     async fn message(&self, id: &str) -> Result<MailMessage, AppError> {
-        let m = self.0.message(id).await?;
+        let mut m = self.0.message(id).await?;
+        // Opened is read, as in every mail program.
+        if !m.summary.seen {
+            self.0.mark_read(id).await?;
+            m.summary.seen = true;
+        }
         let people = |list: &[Address]| list.iter().map(person).collect();
         Ok(MailMessage {
             row: row(&m.summary),
@@ -87,11 +98,17 @@ impl MailHandle for Mail {
             message_id: m.message_id.clone().unwrap_or_default(),
             text: m.text.clone(),
             has_html: m.html.is_some(),
+            remote_images: m
+                .html
+                .as_deref()
+                .map(|html| cleaned(&m, html, false).blocked_images)
+                .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)),
             truncated: m.truncated,
             attachments: m
                 .attachments
                 .iter()
-                .filter(|a| !a.inline)
+                // An image the HTML shows in place is part of the message, not an attachment.
+                .filter(|a| !shown_in_place(&m, a))
                 .map(|a| MailAttachment {
                     blob_id: a.blob_id.clone(),
                     name: a.name.clone().unwrap_or_default(),
@@ -100,5 +117,177 @@ impl MailHandle for Mail {
                 })
                 .collect(),
         })
+    }
+
+    async fn html_body(&self, id: &str, images: bool) -> Result<String, AppError> {
+        let m = self.0.message(id).await?;
+        let html = m.html.as_deref().ok_or(AppError::NotFound)?;
+        Ok(cleaned(&m, html, images).html)
+    }
+
+    async fn part(&self, id: &str, blob_id: &str) -> Result<MailPart, AppError> {
+        let m = self.0.message(id).await?;
+        let part = m
+            .attachments
+            .iter()
+            .find(|a| a.blob_id == blob_id)
+            .ok_or(AppError::NotFound)?;
+        Ok(MailPart {
+            name: file_name(part.name.as_deref().unwrap_or_default(), "attachment"),
+            media_type: part.media_type.to_ascii_lowercase(),
+            data: self.0.blob(&part.blob_id).await?,
+        })
+    }
+
+    async fn source(&self, id: &str) -> Result<MailPart, AppError> {
+        let m = self.0.message(id).await?;
+        let name = file_name(&m.summary.subject, "message");
+        Ok(MailPart {
+            name: format!("{name}.eml"),
+            media_type: "message/rfc822".into(),
+            data: self.0.blob(&m.blob_id).await?,
+        })
+    }
+
+    async fn act(
+        &self,
+        ids: &[String],
+        folder: &str,
+        action: &str,
+        to: &str,
+    ) -> Result<u32, AppError> {
+        let action = match action {
+            "read" => MailAction::Read,
+            "unread" => MailAction::Unread,
+            "flag" => MailAction::Flag,
+            "unflag" => MailAction::Unflag,
+            "delete" => MailAction::Delete,
+            "spam" => MailAction::Spam,
+            "not-spam" => MailAction::NotSpam,
+            "move" => MailAction::MoveTo(to.to_string()),
+            _ => {
+                return Err(AppError::invalid(
+                    "action",
+                    app::i18n::Text::new("Choose an action.", "Scegli un'azione."),
+                ));
+            }
+        };
+        Ok(count(self.0.act(ids, folder, &action).await?))
+    }
+
+    async fn empty_trash(&self) -> Result<u32, AppError> {
+        Ok(count(self.0.empty_trash().await?))
+    }
+
+    async fn create_folder(&self, name: &str, parent: &str) -> Result<String, AppError> {
+        let parent = (!parent.is_empty()).then_some(parent);
+        Ok(self.0.create_folder(name, parent).await?)
+    }
+
+    async fn rename_folder(&self, id: &str, name: &str) -> Result<(), AppError> {
+        Ok(self.0.rename_folder(id, name).await?)
+    }
+
+    async fn delete_folder(&self, id: &str) -> Result<(), AppError> {
+        Ok(self.0.delete_folder(id).await?)
+    }
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A part the message's HTML shows by its content id (`cid:`).
+fn shown_in_place(m: &Message, part: &engine_glue::Attachment) -> bool {
+    match (&m.html, &part.content_id) {
+        (Some(html), Some(cid)) => {
+            let html = html.to_ascii_lowercase();
+            let cid = cid.to_ascii_lowercase();
+            html.contains(&format!("cid:{cid}"))
+                || html.contains(&format!("cid:{}", cid.replace('@', "%40")))
+        }
+        _ => part.inline,
+    }
+}
+
+/// A message's HTML cleaned for its frame: its own images by content id from Casella's part
+/// address, remote ones held back or through the image proxy.
+fn cleaned(m: &Message, html: &str, images: bool) -> mail_html::Clean {
+    let id = &m.summary.id;
+    let parts: HashMap<String, String> = m
+        .attachments
+        .iter()
+        .filter(|a| path_safe(id) && path_safe(&a.blob_id))
+        .filter_map(|a| {
+            let cid = a.content_id.clone()?;
+            Some((
+                cid,
+                format!("{OWN_PREFIX}messages/{id}/parts/{}", a.blob_id),
+            ))
+        })
+        .collect();
+    mail_html::clean(
+        html,
+        Policy {
+            parts,
+            remote: if images {
+                Remote::Proxied(image_proxy::address)
+            } else {
+                Remote::Blocked
+            },
+        },
+    )
+}
+
+/// An engine id that can stand in a path as it is.
+fn path_safe(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 200
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A file name for a download: the given name without path separators, quotes or control
+/// characters, cut to a sensible length; `fallback` when nothing is left.
+fn file_name(name: &str, fallback: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | '"' | ':' | '*' | '?' | '<' | '>' | '|' => '_',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect();
+    let clean = clean.trim().trim_start_matches('.');
+    let clean: String = clean.chars().take(120).collect();
+    if clean.trim().is_empty() {
+        fallback.to_string()
+    } else {
+        clean.trim().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{file_name, path_safe};
+
+    #[test]
+    fn download_names_cannot_escape_or_break_the_header() {
+        assert_eq!(file_name("../../etc/passwd", "x"), "_.._etc_passwd");
+        assert_eq!(
+            file_name("a\"b\r\nSet-Cookie: x", "x"),
+            "a_b  Set-Cookie_ x"
+        );
+        assert_eq!(file_name("  ", "attachment"), "attachment");
+        assert_eq!(file_name("Fattura 12.pdf", "x"), "Fattura 12.pdf");
+    }
+
+    #[test]
+    fn only_plain_ids_go_into_addresses() {
+        assert!(path_safe("Mab12_-"));
+        assert!(!path_safe("a/b"));
+        assert!(!path_safe("a?b"));
+        assert!(!path_safe(""));
     }
 }

@@ -90,6 +90,17 @@ impl Services {
     }
 }
 
+impl Services {
+    /// The changes to the caller's own mail as they happen, for the webmail's live updates.
+    pub async fn mail_changes(
+        &self,
+        caller: &WireCaller,
+    ) -> Result<engine_glue::MailChanges, app::error::AppError> {
+        let caller = self.caller(caller).await?;
+        Ok(self.mail_scope(&caller).await?.changes().await?)
+    }
+}
+
 #[async_trait::async_trait]
 impl PanelPort for Services {
     fn public(&self) -> &dyn PublicHandle {

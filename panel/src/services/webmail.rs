@@ -3,12 +3,37 @@
 //! engine with the mailbox's own rights (never an administrator's), so a folder, message or
 //! attachment of another mailbox is simply not there.
 
-use engine_glue::{Folder, GlueError, MailAccess, Message, MessagePage};
+use engine_glue::{
+    Folder, FolderChange, GlueError, MailAccess, MailChanges, Message, MessageChange, MessagePage,
+};
 
 use super::{Actor, Caller, ServiceError, Services};
 
 /// Messages in a page of the webmail's list.
 pub const MAIL_PAGE: u64 = 50;
+
+/// Messages one action changes at most.
+pub const MAX_SELECTION: usize = 500;
+
+/// The longest folder name.
+const MAX_FOLDER_NAME: usize = 200;
+
+/// What the webmail does to selected messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailAction {
+    Read,
+    Unread,
+    Flag,
+    Unflag,
+    /// To the Trash; from the Trash (or Junk), for good.
+    Delete,
+    /// To Junk, marked as junk (so the filter learns).
+    Spam,
+    /// Back to the Inbox, marked as not junk.
+    NotSpam,
+    /// Into another folder (by id).
+    MoveTo(String),
+}
 
 /// The special folders, in the order the webmail lists them.
 const ROLES: [&str; 6] = ["inbox", "drafts", "sent", "archive", "junk", "trash"];
@@ -74,6 +99,220 @@ impl MailScope {
     }
 }
 
+impl MailScope {
+    /// Applies an action to messages seen in `folder_id` (the folder the list showed);
+    /// how many changed. `NotFound` if any message is not the mailbox's.
+    pub async fn act(
+        &self,
+        ids: &[String],
+        folder_id: &str,
+        action: &MailAction,
+    ) -> Result<usize, ServiceError> {
+        if ids.is_empty() {
+            return Err(ServiceError::invalid(
+                "ids",
+                app::i18n::Text::new(
+                    "Select one or more messages first.",
+                    "Seleziona prima uno o più messaggi.",
+                ),
+            ));
+        }
+        if ids.len() > MAX_SELECTION || ids.iter().any(|id| !plain_id(id)) {
+            return Err(ServiceError::NotFound);
+        }
+        let keyword = |keyword, on| MessageChange::Keyword { keyword, on };
+        let folders = self.folders().await?;
+        let role = |role: &str| {
+            folders
+                .iter()
+                .find(|(f, _)| f.role.as_deref() == Some(role))
+                .map(|(f, _)| f.id.clone())
+                .ok_or(ServiceError::NotFound)
+        };
+        let access = &self.access;
+        let changed = match action {
+            MailAction::Read => access.change_messages(ids, keyword("$seen", true)).await,
+            MailAction::Unread => access.change_messages(ids, keyword("$seen", false)).await,
+            MailAction::Flag => access.change_messages(ids, keyword("$flagged", true)).await,
+            MailAction::Unflag => {
+                access
+                    .change_messages(ids, keyword("$flagged", false))
+                    .await
+            }
+            MailAction::Delete => {
+                let trash = role("trash")?;
+                let here = folders.iter().find(|(f, _)| f.id == folder_id);
+                let for_good =
+                    here.is_some_and(|(f, _)| matches!(f.role.as_deref(), Some("trash" | "junk")));
+                if for_good {
+                    access.destroy_messages(ids).await
+                } else {
+                    let to = MessageChange::MoveTo { folder_id: &trash };
+                    access.change_messages(ids, to).await
+                }
+            }
+            MailAction::Spam => {
+                let junk = role("junk")?;
+                access
+                    .change_messages(ids, keyword("$notjunk", false))
+                    .await
+                    .map_err(not_found)?;
+                access
+                    .change_messages(ids, keyword("$junk", true))
+                    .await
+                    .map_err(not_found)?;
+                access
+                    .change_messages(ids, MessageChange::MoveTo { folder_id: &junk })
+                    .await
+            }
+            MailAction::NotSpam => {
+                let inbox = role("inbox")?;
+                access
+                    .change_messages(ids, keyword("$junk", false))
+                    .await
+                    .map_err(not_found)?;
+                access
+                    .change_messages(ids, keyword("$notjunk", true))
+                    .await
+                    .map_err(not_found)?;
+                access
+                    .change_messages(ids, MessageChange::MoveTo { folder_id: &inbox })
+                    .await
+            }
+            MailAction::MoveTo(to) => {
+                if !folders.iter().any(|(f, _)| &f.id == to) {
+                    return Err(ServiceError::invalid(
+                        "to",
+                        app::i18n::Text::new("Choose a folder.", "Scegli una cartella."),
+                    ));
+                }
+                access
+                    .change_messages(ids, MessageChange::MoveTo { folder_id: to })
+                    .await
+            }
+        };
+        changed.map_err(not_found)
+    }
+
+    /// The changes to the mailbox's messages and folders as they happen.
+    pub async fn changes(&self) -> Result<MailChanges, ServiceError> {
+        self.access.changes().await.map_err(not_found)
+    }
+
+    /// Marks a message read (as opening it does).
+    pub async fn mark_read(&self, id: &str) -> Result<(), ServiceError> {
+        let seen = MessageChange::Keyword {
+            keyword: "$seen",
+            on: true,
+        };
+        self.access
+            .change_messages(&[id.to_string()], seen)
+            .await
+            .map(|_| ())
+            .map_err(not_found)
+    }
+
+    /// Deletes everything in the Trash for good; how many went.
+    pub async fn empty_trash(&self) -> Result<usize, ServiceError> {
+        let trash = self
+            .folders()
+            .await?
+            .into_iter()
+            .find(|(f, _)| f.role.as_deref() == Some("trash"))
+            .ok_or(ServiceError::NotFound)?;
+        let mut gone = 0;
+        loop {
+            let ids = self
+                .access
+                .message_ids(&trash.0.id, MAX_SELECTION as u64)
+                .await
+                .map_err(not_found)?;
+            if ids.is_empty() {
+                return Ok(gone);
+            }
+            gone += self
+                .access
+                .destroy_messages(&ids)
+                .await
+                .map_err(not_found)?;
+        }
+    }
+
+    /// Creates a folder, at the top or under another; its id.
+    pub async fn create_folder(
+        &self,
+        name: &str,
+        parent_id: Option<&str>,
+    ) -> Result<String, ServiceError> {
+        let name = folder_name(name)?;
+        let folders = self.folders().await?;
+        if let Some(parent) = parent_id
+            && !folders.iter().any(|(f, _)| f.id == parent)
+        {
+            return Err(ServiceError::NotFound);
+        }
+        if folders
+            .iter()
+            .any(|(f, _)| f.parent_id.as_deref() == parent_id && f.name.eq_ignore_ascii_case(&name))
+        {
+            return Err(name_taken());
+        }
+        self.access
+            .create_folder(&name, parent_id)
+            .await
+            .map_err(folder_refused)
+    }
+
+    /// Renames one of the mailbox's own folders (not a special one).
+    pub async fn rename_folder(&self, id: &str, name: &str) -> Result<(), ServiceError> {
+        let name = folder_name(name)?;
+        let folders = self.folders().await?;
+        let (folder, _) = own_folder(&folders, id)?;
+        if folders.iter().any(|(f, _)| {
+            f.id != folder.id
+                && f.parent_id == folder.parent_id
+                && f.name.eq_ignore_ascii_case(&name)
+        }) {
+            return Err(name_taken());
+        }
+        self.access
+            .change_folder(id, FolderChange::Rename { name: &name })
+            .await
+            .map_err(folder_refused)
+    }
+
+    /// Deletes one of the mailbox's own folders, which must be empty (nothing is lost by a
+    /// slip).
+    pub async fn delete_folder(&self, id: &str) -> Result<(), ServiceError> {
+        let folders = self.folders().await?;
+        let (folder, _) = own_folder(&folders, id)?;
+        if folder.total > 0
+            || folders
+                .iter()
+                .any(|(f, _)| f.parent_id.as_deref() == Some(id))
+        {
+            return Err(ServiceError::invalid(
+                "folder",
+                app::i18n::Text::new(
+                    "The folder is not empty: move or delete its messages and subfolders first.",
+                    "La cartella non è vuota: sposta o elimina prima i suoi messaggi e le sue sottocartelle.",
+                ),
+            ));
+        }
+        self.access.delete_folder(id).await.map_err(folder_refused)
+    }
+
+    /// A blob's bytes (a message's part, or a whole message); `NotFound` unless the mailbox
+    /// may read it.
+    pub async fn blob(&self, blob_id: &str) -> Result<Vec<u8>, ServiceError> {
+        self.access
+            .blob(blob_id)
+            .await
+            .map_err(not_found)?
+            .ok_or(ServiceError::NotFound)
+    }
+}
+
 /// The folders in the webmail's order, each with its depth: the special folders first (Inbox,
 /// Drafts, Sent, Archive, Junk, Trash), then the others by name (ignoring case), each folder
 /// followed by its subfolders. A folder whose parent is missing is listed at the top.
@@ -108,6 +347,90 @@ pub fn ordered(folders: Vec<Folder>) -> Vec<(Folder, u32)> {
         }
     }
     out
+}
+
+/// A folder of the mailbox's own making: special folders are neither renamed nor deleted.
+fn own_folder<'f>(
+    folders: &'f [(Folder, u32)],
+    id: &str,
+) -> Result<&'f (Folder, u32), ServiceError> {
+    let found = folders
+        .iter()
+        .find(|(f, _)| f.id == id)
+        .ok_or(ServiceError::NotFound)?;
+    if found.0.role.is_some() {
+        return Err(ServiceError::invalid(
+            "folder",
+            app::i18n::Text::new(
+                "Special folders (Inbox, Sent, Trash…) cannot be renamed or deleted.",
+                "Le cartelle speciali (Posta in arrivo, Inviata, Cestino…) non si rinominano né si eliminano.",
+            ),
+        ));
+    }
+    Ok(found)
+}
+
+/// A folder name as typed, trimmed; refused, on the `name` field, when empty, too long, or
+/// holding a `/` (the hierarchy separator mail programs see) or control characters.
+fn folder_name(name: &str) -> Result<String, ServiceError> {
+    let name = name.trim();
+    let problem = if name.is_empty() {
+        Some(app::i18n::Text::new("Enter a name.", "Inserisci un nome."))
+    } else if name.chars().count() > MAX_FOLDER_NAME {
+        Some(app::i18n::Text::new(
+            "The name is too long (200 characters at most).",
+            "Il nome è troppo lungo (al massimo 200 caratteri).",
+        ))
+    } else if name.contains('/') || name.chars().any(char::is_control) {
+        Some(app::i18n::Text::new(
+            "A folder name cannot contain “/”.",
+            "Il nome di una cartella non può contenere «/».",
+        ))
+    } else {
+        None
+    };
+    match problem {
+        Some(text) => Err(ServiceError::invalid("name", text)),
+        None => Ok(name.to_string()),
+    }
+}
+
+fn name_taken() -> ServiceError {
+    ServiceError::invalid(
+        "name",
+        app::i18n::Text::new(
+            "There is already a folder with this name here.",
+            "C'è già una cartella con questo nome qui.",
+        ),
+    )
+}
+
+/// The engine's refusal of a folder change, on the form's field.
+fn folder_refused(err: GlueError) -> ServiceError {
+    match err {
+        GlueError::Refused { kind, .. }
+            if kind == "mailboxHasEmail" || kind == "mailboxHasChild" =>
+        {
+            ServiceError::invalid(
+                "folder",
+                app::i18n::Text::new(
+                    "The folder is not empty: move or delete its messages and subfolders first.",
+                    "La cartella non è vuota: sposta o elimina prima i suoi messaggi e le sue sottocartelle.",
+                ),
+            )
+        }
+        GlueError::Refused { kind, .. } if kind == "invalidProperties" => name_taken(),
+        other => not_found(other),
+    }
+}
+
+/// An engine id as the webmail passes it: letters, digits, `-` and `_`.
+fn plain_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 200
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The engine's "not found" (and a refused account) as the webmail's not found.

@@ -8,17 +8,33 @@ Usage: mail_clients.py COMMAND HOST PORT MODE USER PASSWORD [ARGS...]
   submit FROM TO SUBJECT                      send one message (SMTP AUTH PLAIN)
   imap-find SUBJECT | pop3-find SUBJECT       wait up to 20 s until a message with SUBJECT is in INBOX
   imap-append-count                           print the number of messages in INBOX
+  send-html FROM TO SUBJECT MESSAGE-ID FILE   send FILE as a formatted message (with a cid: image
+                                              and an attachment) over submission
 Prints "ok ..." and exits 0 on success; prints "refused: <the server's answer>" and exits 1 when
 the server refuses; prints "unreachable: ..." and exits 2 when no server answered properly.
 """
 import email
 import imaplib
+import json
 import poplib
+import re
 import smtplib
 import ssl
+import struct
 import sys
 import time
+import zlib
 from email.message import EmailMessage
+
+
+def pixel_png() -> bytes:
+    """A valid 2 x 2 red PNG."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 def tls_context():
@@ -82,6 +98,48 @@ def wait_for(find, subject):
             return seen
         time.sleep(0.3)
     raise AssertionError(f"subject {subject!r} not found; INBOX has {seen!r}")
+
+
+def imap_folders(conn):
+    """The mailbox's folder names (decoded from IMAP's modified UTF-7 as far as tests need)."""
+    typ, data = conn.list()
+    names = []
+    for line in data:
+        line = line.decode() if isinstance(line, bytes) else line
+        m = re.match(r'\((?P<flags>[^)]*)\) (?P<sep>"[^"]*"|NIL) (?P<name>.+)$', line)
+        if m:
+            names.append(m.group("name").strip('"'))
+    return names
+
+
+def imap_state(conn):
+    """{folder: [{"subject", "flags"}]} for every folder."""
+    state = {}
+    for name in imap_folders(conn):
+        typ, data = conn.select(f'"{name}"', readonly=True)
+        if typ != "OK":
+            continue
+        count = int(data[0])
+        rows = []
+        if count:
+            typ, data = conn.fetch(f"1:{count}", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+            for part in data:
+                if isinstance(part, tuple):
+                    flags = re.search(rb"FLAGS \(([^)]*)\)", part[0])
+                    subject = email.message_from_bytes(part[1])["Subject"] or ""
+                    rows.append({"subject": subject,
+                                 "flags": sorted(flags.group(1).decode().split()) if flags else []})
+        state[name] = rows
+    return state
+
+
+def imap_uid_of(conn, folder, subject):
+    typ, data = conn.select(f'"{folder}"')
+    typ, data = conn.uid("SEARCH", None, "HEADER", "Subject", f'"{subject}"')
+    uids = data[0].split()
+    if not uids:
+        raise AssertionError(f"{subject!r} is not in {folder}")
+    return uids[0].decode()
 
 
 def main(argv):
@@ -204,6 +262,62 @@ def main(argv):
             codes.append("-")
         smtp.quit()
         print(" ".join(codes))
+    elif cmd == "send-html":
+        # A formatted message over submission (TLS, signed in): a plain-text part, the HTML
+        # read from a file with a small PNG beside it for `cid:logo@casella.test`, and a text
+        # attachment `figures è.txt`. Prints DATA's reply code.
+        sender, recipient, subject, message_id, html_path = rest
+        msg = EmailMessage()
+        msg["From"] = sender
+        msg["To"] = recipient
+        msg["Subject"] = subject
+        msg["Message-ID"] = f"<{message_id}>"
+        msg.set_content(f"The plain-text part of {subject}.\n")
+        with open(html_path, encoding="utf-8") as f:
+            msg.add_alternative(f.read(), subtype="html")
+        msg.get_payload()[1].add_related(pixel_png(), "image", "png", cid="<logo@casella.test>",
+                                         filename="logo.png")
+        msg.add_attachment(b"quarterly figures\n", maintype="text", subtype="plain",
+                           filename="figures \u00e8.txt")
+        smtp = smtplib.SMTP_SSL(host, port, context=tls_context(), timeout=30)
+        smtp.login(user, password)
+        smtp.sendmail(sender, [recipient], msg.as_bytes())
+        smtp.quit()
+        print("250")
+    elif cmd == "imap-state":
+        # Every folder with its messages' subjects and flags, as JSON.
+        conn = imap(host, port, mode)
+        conn.login(user, password)
+        print(json.dumps(imap_state(conn)))
+        conn.logout()
+    elif cmd == "imap-act":
+        # One change made by an IMAP client: `create FOLDER`, `flag FOLDER SUBJECT`,
+        # `seen FOLDER SUBJECT`, `move FOLDER SUBJECT TO`, `delete FOLDER SUBJECT` (expunged).
+        conn = imap(host, port, mode)
+        conn.login(user, password)
+        action, *args = rest
+        if action == "create":
+            typ, data = conn.create(f'"{args[0]}"')
+        else:
+            folder, subject, *more = args
+            uid = imap_uid_of(conn, folder, subject)
+            if action == "flag":
+                typ, data = conn.uid("STORE", uid, "+FLAGS", "(\\Flagged)")
+            elif action == "seen":
+                typ, data = conn.uid("STORE", uid, "+FLAGS", "(\\Seen)")
+            elif action == "move":
+                typ, data = conn.uid("MOVE", uid, f'"{more[0]}"')
+            elif action == "delete":
+                typ, data = conn.uid("STORE", uid, "+FLAGS", "(\\Deleted)")
+                if typ == "OK":
+                    typ, data = conn.expunge()
+            else:
+                raise SystemExit(f"unknown imap-act {action}")
+        conn.logout()
+        if typ != "OK":
+            print(f"refused: {data}")
+            sys.exit(1)
+        print(f"ok {action}")
     elif cmd == "smtp-auth":
         if mode == "tls":
             smtp = smtplib.SMTP_SSL(host, port, context=tls_context(), timeout=20)

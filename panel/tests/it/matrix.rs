@@ -307,6 +307,24 @@ fn every_administrative_operation_against_every_role() {
         ),
         ("mail/message", vec![("id", "nope")], [F, F, F, N, N, N, U]),
         (
+            "mail/act",
+            vec![("folder", ""), ("action", "read"), ("ids[0]", "nope")],
+            [F, F, F, N, N, N, U],
+        ),
+        ("mail/empty_trash", vec![], MAILBOX_OWNERS),
+        // Reached, and the empty name refused on its field.
+        ("mail/create_folder", vec![("name", "")], MAILBOX_OWNERS),
+        (
+            "mail/rename_folder",
+            vec![("id", "nope"), ("name", "x")],
+            [F, F, F, N, N, N, U],
+        ),
+        (
+            "mail/delete_folder",
+            vec![("id", "nope")],
+            [F, F, F, N, N, N, U],
+        ),
+        (
             "operator/set_staff_two_factor",
             vec![("required", "false")],
             OPERATOR,
@@ -386,7 +404,7 @@ fn every_administrative_operation_against_every_role() {
     assert_eq!(counts.len(), 4, "{counts:?}");
     assert_eq!(
         table.len(),
-        64,
+        69,
         "every server function that takes a caller is in the table"
     );
 }
