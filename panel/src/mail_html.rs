@@ -463,8 +463,11 @@ mod tests {
                 .unwrap_or_else(|err| panic!("the corpus {}: {err}", path.display()))
         }
 
+        /// A start tag: its name and its attributes.
+        type StartTag = (String, Vec<(String, String)>);
+
         #[derive(Default)]
-        struct Tags(RefCell<Vec<(String, Vec<(String, String)>)>>);
+        struct Tags(RefCell<Vec<StartTag>>);
 
         impl TokenSink for Tags {
             type Handle = ();
@@ -484,7 +487,7 @@ mod tests {
         }
 
         /// The start tags of cleaned HTML, as an HTML5 tokenizer reads them (entities decoded).
-        fn tags(html: &str) -> Vec<(String, Vec<(String, String)>)> {
+        fn tags(html: &str) -> Vec<StartTag> {
             let input = BufferQueue::default();
             input.push_back(StrTendril::from_slice(html));
             let tokenizer = Tokenizer::new(Tags::default(), TokenizerOpts::default());
