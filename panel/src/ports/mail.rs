@@ -13,7 +13,7 @@ use engine_glue::{Address, Folder, Message, MessageSummary};
 use crate::{
     image_proxy,
     mail_html::{self, OWN_PREFIX, Policy, Remote},
-    services::webmail::{MAIL_PAGE, MailAction, MailScope},
+    services::webmail::{MAIL_PAGE, MailAction, MailScope, plain_id},
 };
 
 pub(super) struct Mail(pub(super) MailScope);
@@ -217,7 +217,7 @@ fn cleaned(m: &Message, html: &str, images: bool) -> mail_html::Clean {
     let parts: HashMap<String, String> = m
         .attachments
         .iter()
-        .filter(|a| path_safe(id) && path_safe(&a.blob_id))
+        .filter(|a| plain_id(id) && plain_id(&a.blob_id))
         .filter_map(|a| {
             let cid = a.content_id.clone()?;
             Some((
@@ -237,15 +237,6 @@ fn cleaned(m: &Message, html: &str, images: bool) -> mail_html::Clean {
             },
         },
     )
-}
-
-/// An engine id that can stand in a path as it is.
-fn path_safe(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 200
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// A file name for a download: the given name without path separators, quotes or control
@@ -270,7 +261,7 @@ fn file_name(name: &str, fallback: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{file_name, path_safe};
+    use super::{file_name, plain_id};
 
     #[test]
     fn download_names_cannot_escape_or_break_the_header() {
@@ -285,9 +276,9 @@ mod tests {
 
     #[test]
     fn only_plain_ids_go_into_addresses() {
-        assert!(path_safe("Mab12_-"));
-        assert!(!path_safe("a/b"));
-        assert!(!path_safe("a?b"));
-        assert!(!path_safe(""));
+        assert!(plain_id("Mab12_-"));
+        assert!(!plain_id("a/b"));
+        assert!(!plain_id("a?b"));
+        assert!(!plain_id(""));
     }
 }

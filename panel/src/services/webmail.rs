@@ -424,8 +424,9 @@ fn folder_refused(err: GlueError) -> ServiceError {
     }
 }
 
-/// An engine id as the webmail passes it: letters, digits, `-` and `_`.
-fn plain_id(id: &str) -> bool {
+/// An engine id as the webmail passes it (and puts into a path as it is): letters, digits,
+/// `-` and `_`.
+pub fn plain_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 200
         && id

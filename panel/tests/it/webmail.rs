@@ -18,6 +18,23 @@ fn folders(web: &Web) -> Vec<Value> {
         .clone()
 }
 
+/// A message from outside to `to`, delivered over the MX port by a real SMTP client.
+fn from_outside(casella: &Casella, to: &str, subject: &str, message_id: &str) {
+    let mx = casella.ports.smtp.to_string();
+    let codes = mail(&[
+        "send",
+        &mx,
+        "mx",
+        "",
+        "",
+        "carla@outside.test",
+        to,
+        subject,
+        message_id,
+    ]);
+    assert_eq!(codes.trim(), "250 250", "{codes}");
+}
+
 fn inbox(web: &Web) -> Value {
     folders(web)
         .into_iter()
@@ -32,21 +49,14 @@ fn delivered_mail_is_listed_and_read_by_its_owner_only() {
     let postmaster = flows::customer_domain(&casella, &operator, "webmail.test", 5);
     let ada = flows::mailbox(&postmaster, "webmail.test", "ada");
     let bob = flows::mailbox(&postmaster, "webmail.test", "bob");
-    let mx = casella.ports.smtp.to_string();
     for n in 1..=3 {
         let subject = format!("Quarterly figures {n}");
-        let codes = mail(&[
-            "send",
-            &mx,
-            "mx",
-            "",
-            "",
-            "carla@outside.test",
+        from_outside(
+            &casella,
             &ada,
             &subject,
             &format!("figures.{n}@outside.test"),
-        ]);
-        assert_eq!(codes.trim(), "250 250", "{codes}");
+        );
     }
     let ada_web = Web::new(&casella);
     ada_web.login(&ada, PASSWORD).expect("ada signs in");
@@ -464,21 +474,9 @@ fn webmail_and_imap_agree_both_ways() {
     let operator = flows::operator(&casella);
     let postmaster = flows::customer_domain(&casella, &operator, "sync.test", 5);
     let ada = flows::mailbox(&postmaster, "sync.test", "ada");
-    let mx = casella.ports.smtp.to_string();
     let subjects = ["Minutes", "Invoice", "Old news", "Lottery win"];
     for (n, subject) in subjects.iter().enumerate() {
-        let codes = mail(&[
-            "send",
-            &mx,
-            "mx",
-            "",
-            "",
-            "carla@outside.test",
-            &ada,
-            subject,
-            &format!("sync.{n}@outside.test"),
-        ]);
-        assert_eq!(codes.trim(), "250 250", "{codes}");
+        from_outside(&casella, &ada, subject, &format!("sync.{n}@outside.test"));
     }
     let web = Web::new(&casella);
     web.login(&ada, PASSWORD).expect("ada signs in");
