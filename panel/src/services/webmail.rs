@@ -151,34 +151,8 @@ impl MailScope {
                     access.change_messages(ids, to).await
                 }
             }
-            MailAction::Spam => {
-                let junk = role("junk")?;
-                access
-                    .change_messages(ids, keyword("$notjunk", false))
-                    .await
-                    .map_err(not_found)?;
-                access
-                    .change_messages(ids, keyword("$junk", true))
-                    .await
-                    .map_err(not_found)?;
-                access
-                    .change_messages(ids, MessageChange::MoveTo { folder_id: &junk })
-                    .await
-            }
-            MailAction::NotSpam => {
-                let inbox = role("inbox")?;
-                access
-                    .change_messages(ids, keyword("$junk", false))
-                    .await
-                    .map_err(not_found)?;
-                access
-                    .change_messages(ids, keyword("$notjunk", true))
-                    .await
-                    .map_err(not_found)?;
-                access
-                    .change_messages(ids, MessageChange::MoveTo { folder_id: &inbox })
-                    .await
-            }
+            MailAction::Spam => judge(access, ids, true, &role("junk")?).await,
+            MailAction::NotSpam => judge(access, ids, false, &role("inbox")?).await,
             MailAction::MoveTo(to) => {
                 if !folders.iter().any(|(f, _)| &f.id == to) {
                     return Err(ServiceError::invalid(
@@ -347,6 +321,29 @@ pub fn ordered(folders: Vec<Folder>) -> Vec<(Folder, u32)> {
         }
     }
     out
+}
+
+/// Marks messages as junk (or not, so the filter learns either way) and files them in
+/// `folder_id`; how many moved.
+async fn judge(
+    access: &MailAccess,
+    ids: &[String],
+    junk: bool,
+    folder_id: &str,
+) -> Result<usize, GlueError> {
+    let (set, cleared) = if junk {
+        ("$junk", "$notjunk")
+    } else {
+        ("$notjunk", "$junk")
+    };
+    for (keyword, on) in [(cleared, false), (set, true)] {
+        access
+            .change_messages(ids, MessageChange::Keyword { keyword, on })
+            .await?;
+    }
+    access
+        .change_messages(ids, MessageChange::MoveTo { folder_id })
+        .await
 }
 
 /// A folder of the mailbox's own making: special folders are neither renamed nor deleted.
