@@ -49,7 +49,8 @@ impl Me {
                 Some(domain) => format!("/domains/{domain}/mailboxes"),
                 None => "/".into(),
             },
-            Role::User => "/account".into(),
+            // A mailbox user lands in the webmail.
+            Role::User => "/mail".into(),
         }
     }
 }
@@ -493,6 +494,8 @@ pub struct MessageList {
     /// This page (from 0) and the number of pages.
     pub page: u64,
     pub pages: u64,
+    /// The search these are the results of; empty for the folder's own list.
+    pub query: String,
 }
 
 /// An attachment of a message.
@@ -536,4 +539,135 @@ pub struct MailPart {
     /// Its media type as the message gives it (`type/subtype`, lowercase).
     pub media_type: String,
     pub data: Vec<u8>,
+}
+
+/// A message being written, as the compose form holds it. Recipients are as typed
+/// (`Name <address>, address; …`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ComposeForm {
+    /// The draft this is a later version of (its id), if it was saved before.
+    pub draft: String,
+    pub from: String,
+    pub to: String,
+    pub cc: String,
+    pub bcc: String,
+    pub subject: String,
+    pub text: String,
+    /// The message answered or forwarded (its id), and how: `reply` or `forward`.
+    pub origin: String,
+    pub origin_kind: String,
+    /// The files attached.
+    pub attachments: Vec<AttachedFile>,
+    /// The names of files chosen but not yet attached: only a form posted without JavaScript
+    /// has them (its "Attach" button uploads them), and sending then would leave them out.
+    pub files: String,
+}
+
+/// A file attached to a message being written: kept by the mail server under `blob`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AttachedFile {
+    pub blob: String,
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+}
+
+/// A message being written, with what the form offers around it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComposeStart {
+    pub form: ComposeForm,
+    /// The addresses the mailbox may send from: its own first, then its aliases.
+    pub senders: Vec<String>,
+}
+
+/// A recipient the mail server refused, with its reply (`452 4.4.5 Rate limit exceeded`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedRecipient {
+    pub address: String,
+    pub reply: String,
+}
+
+/// What became of a message sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendOutcome {
+    /// It went to at least one recipient (and is now in Sent).
+    pub sent: bool,
+    /// The message's id: the copy in Sent, or the draft kept when it did not go.
+    pub id: String,
+    pub accepted: u32,
+    pub refused: Vec<RefusedRecipient>,
+    /// Why nothing was sent, when the mail server refused the message as a whole.
+    pub problem: Option<crate::i18n::Text>,
+}
+
+/// The automatic reply while away, as its form holds it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VacationForm {
+    pub on: bool,
+    /// `YYYY-MM-DD`, both included; empty for no limit.
+    pub first_day: String,
+    pub last_day: String,
+    pub subject: String,
+    pub text: String,
+}
+
+/// A filter to add: when `field` (`from`, `to`, `subject`) contains `contains`, do `action`
+/// (`move` to `folder`, `read`, `forward` to `forward`, `trash`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FilterForm {
+    pub field: String,
+    pub contains: String,
+    pub action: String,
+    pub folder: String,
+    pub forward: String,
+}
+
+/// A filter in force, as the rules page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterRow {
+    pub field: String,
+    pub contains: String,
+    pub action: String,
+    /// The folder's name (for `move`) or the address (for `forward`).
+    pub target: String,
+}
+
+/// The mailbox's rules: its vacation reply and its filters, with the folders a filter may
+/// move to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailRulesView {
+    pub vacation: VacationForm,
+    pub filters: Vec<FilterRow>,
+    pub folders: Vec<MailFolder>,
+    /// Another set of rules a mail program made active (saving here replaces it).
+    pub other_active: Option<String>,
+    /// The new filter's form as typed, when adding it failed without JavaScript.
+    pub new_filter: FilterForm,
+}
+
+/// How much of its quota a mailbox uses, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailQuota {
+    pub used: u64,
+    /// The most it may hold; 0 when there is no limit.
+    pub total: u64,
+}
+
+impl MailQuota {
+    /// The share used, in whole percent (0 without a limit).
+    pub fn percent(&self) -> u64 {
+        match self.total {
+            0 => 0,
+            total => (u128::from(self.used) * 100 / u128::from(total)).min(100) as u64,
+        }
+    }
+
+    /// Time to make room: 90% or more used.
+    pub fn nearly_full(&self) -> bool {
+        self.total > 0 && self.percent() >= 90
+    }
 }

@@ -160,6 +160,8 @@ test('operator → customer → domain → postmaster → mailboxes → engine',
 
   // alice's own page shows how to set up a mail client.
   await signIn(page, testInfo, casella.url, 'alice@example.test', 'Alice-Secret-42');
+  await expect(page).toHaveURL(/\/mail$/);
+  await page.click('header a[href="/account"]');
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.locator('#client-settings')).toContainText('mail.casella.test');
   await expect(page.locator('#client-settings')).toContainText(String(casella.ports.imaps));

@@ -69,7 +69,7 @@ test('two-factor sign-in, recovery codes and app passwords', async ({ page }, te
   const password = casella.demo[bob];
 
   await signIn(page, testInfo, casella.url, bob, password);
-  await expect(page).toHaveURL(/\/account$/);
+  await expect(page).toHaveURL(/\/mail$/);
   const { secret, step, codes } = await enrol(page, testInfo, casella.url);
   await shot('recovery-codes');
   await open(page, testInfo, `${casella.url}/account/security`);
@@ -102,7 +102,7 @@ test('two-factor sign-in, recovery codes and app passwords', async ({ page }, te
   await hydrated(page, testInfo);
   await page.fill('#code', totp(secret, Math.max(step + 1, stepNow())));
   await page.click('#code-form button[type=submit]');
-  await expect(page).toHaveURL(/\/account$/);
+  await expect(page).toHaveURL(/\/mail$/);
 
   // A recovery code instead of the phone.
   await signOut(page);
@@ -111,7 +111,7 @@ test('two-factor sign-in, recovery codes and app passwords', async ({ page }, te
   await hydrated(page, testInfo);
   await page.fill('#code', codes[0]);
   await page.click('#code-form button[type=submit]');
-  await expect(page).toHaveURL(/\/account$/);
+  await expect(page).toHaveURL(/\/mail$/);
 
   // Off again, with another recovery code.
   await open(page, testInfo, `${casella.url}/account/security`);
@@ -121,7 +121,7 @@ test('two-factor sign-in, recovery codes and app passwords', async ({ page }, te
   await expect(page.locator('#two-factor-state')).toContainText(/NOT ACTIVE|NON ATTIVO/);
   await signOut(page);
   await signIn(page, testInfo, casella.url, bob, password);
-  await expect(page).toHaveURL(/\/account$/);
+  await expect(page).toHaveURL(/\/mail$/);
 });
 
 test('staff required to use a second factor reach only enrolment until done', async ({ page }, testInfo) => {

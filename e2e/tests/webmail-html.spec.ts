@@ -101,7 +101,7 @@ ${vectors.map((v) => `<div>${v}</div>`).join('\n')}`;
   await page.waitForLoadState('networkidle');
   await expect.poll(() => senderHits.length, { timeout: 10_000 }).toBeGreaterThan(0);
   expect(senderHits.every((ua) => ua === 'Casella image proxy'), senderHits.join(', ')).toBe(true);
-  expect([...statuses.keys()].some((p) => p === '/webmail/image')).toBe(true);
+  await expect.poll(() => [...statuses.keys()].some((p) => p === '/webmail/image')).toBe(true);
   expect(outside, 'requests that left Casella').toEqual([]);
   expect(dialogs, 'script ran').toEqual([]);
   await page.screenshot({ path: testInfo.outputPath('html-images.png'), fullPage: true });

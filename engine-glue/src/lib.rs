@@ -25,8 +25,8 @@ pub use events::{
     EngineEvent, MailProtocol, MessageSource, MessageStatus, MessageStep, SignInOutcome,
 };
 pub use mail::{
-    Address, Attachment, Folder, FolderChange, MAX_PAGE, MailAccess, MailChanges, Message,
-    MessageChange, MessagePage, MessageSummary,
+    Address, Attachment, Draft, DraftPart, Folder, FolderChange, MAX_PAGE, MailAccess, MailChanges,
+    MailFilter, Message, MessageChange, MessagePage, MessageSummary, Sent, SieveScript,
 };
 pub use policy::{DkimKind, MailboxState, Protocols};
 pub use secret::PasswordHash;

@@ -30,6 +30,12 @@ use stalwart_lib::{
     utils::map::bitmap::Bitmap,
 };
 
+mod compose;
+mod sieve;
+
+pub use compose::{Draft, DraftPart, Sent};
+pub use sieve::SieveScript;
+
 use crate::{
     directory::{account_id, engine_err},
     engine::Engine,
@@ -78,7 +84,7 @@ pub struct Folder {
 }
 
 /// A name and address, as in a From or To header.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct Address {
     pub name: Option<String>,
     #[serde(default)]
@@ -138,8 +144,12 @@ pub struct Message {
     pub summary: MessageSummary,
     pub to: Vec<Address>,
     pub cc: Vec<Address>,
+    /// Blind copies: only a draft or a sent message of the mailbox's own has them.
+    pub bcc: Vec<Address>,
     pub reply_to: Vec<Address>,
     pub message_id: Option<String>,
+    /// The Message-IDs of the thread before it (its References header, oldest first).
+    pub references: Vec<String>,
     /// The plain-text body, when the message has one.
     pub text: Option<String>,
     /// The HTML body as sent (not safe to show as it is), when the message has one.
@@ -149,6 +159,68 @@ pub struct Message {
     pub attachments: Vec<Attachment>,
     /// The whole message's blob id (its source, for download as `.eml`).
     pub blob_id: String,
+}
+
+/// Which messages a search wants; every condition set must hold. Text conditions match as
+/// the engine's full-text index does (words, in any case).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MailFilter {
+    /// Only in this folder.
+    pub folder: Option<String>,
+    /// In none of these folders (a search of "everywhere" leaves out Trash and Junk).
+    pub not_in: Vec<String>,
+    /// Anywhere in the message: headers and text.
+    pub text: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub subject: Option<String>,
+    pub body: Option<String>,
+    pub has_attachment: bool,
+    /// Received before / after these times (RFC 3339, UTC).
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub unread: bool,
+    pub flagged: bool,
+}
+
+impl MailFilter {
+    /// The filter as a JMAP `FilterCondition` (or an `AND` of several).
+    fn to_jmap(&self) -> Value {
+        let mut all: Vec<Value> = Vec::new();
+        if let Some(folder) = &self.folder {
+            all.push(json!({ "inMailbox": folder }));
+        }
+        if !self.not_in.is_empty() {
+            all.push(json!({ "inMailboxOtherThan": self.not_in }));
+        }
+        for (key, value) in [
+            ("text", &self.text),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("subject", &self.subject),
+            ("body", &self.body),
+            ("before", &self.before),
+            ("after", &self.after),
+        ] {
+            if let Some(value) = value {
+                all.push(json!({ key: value }));
+            }
+        }
+        if self.has_attachment {
+            all.push(json!({ "hasAttachment": true }));
+        }
+        if self.unread {
+            all.push(json!({ "notKeyword": "$seen" }));
+        }
+        if self.flagged {
+            all.push(json!({ "hasKeyword": "$flagged" }));
+        }
+        match all.len() {
+            0 => json!({}),
+            1 => all.remove(0),
+            _ => json!({ "operator": "AND", "conditions": all }),
+        }
+    }
 }
 
 /// A mailbox's mail, with the mailbox's own rights.
@@ -196,12 +268,22 @@ impl MailAccess {
     /// Runs JMAP method calls (name, arguments) in one request; the answers' arguments in
     /// order. A call the engine refused is an error naming the method and the reason.
     async fn call(&self, calls: &[(&str, Value)]) -> Result<Vec<Value>, GlueError> {
+        self.call_using(&[], calls).await
+    }
+
+    /// [`MailAccess::call`] with more capabilities than mail's (such as Sieve's).
+    async fn call_using(
+        &self,
+        more: &[&str],
+        calls: &[(&str, Value)],
+    ) -> Result<Vec<Value>, GlueError> {
+        let using: Vec<&str> = USING.iter().chain(more).copied().collect();
         let method_calls: Vec<Value> = calls
             .iter()
             .enumerate()
             .map(|(i, (name, args))| json!([name, args, i.to_string()]))
             .collect();
-        let body = serde_json::to_vec(&json!({ "using": USING, "methodCalls": method_calls }))
+        let body = serde_json::to_vec(&json!({ "using": using, "methodCalls": method_calls }))
             .map_err(|err| GlueError::Invalid {
                 reason: err.to_string(),
             })?;
@@ -269,12 +351,26 @@ impl MailAccess {
         position: u64,
         limit: u64,
     ) -> Result<MessagePage, GlueError> {
+        let filter = MailFilter {
+            folder: Some(folder_id.to_string()),
+            ..MailFilter::default()
+        };
+        self.search(&filter, position, limit).await
+    }
+
+    /// A page of the messages that match a filter, newest first.
+    pub async fn search(
+        &self,
+        filter: &MailFilter,
+        position: u64,
+        limit: u64,
+    ) -> Result<MessagePage, GlueError> {
         let answers = self
             .call(&[
                 (
                     "Email/query",
                     json!({
-                        "filter": { "inMailbox": folder_id },
+                        "filter": filter.to_jmap(),
                         "sort": [{ "property": "receivedAt", "isAscending": false }],
                         "position": position,
                         "limit": limit.clamp(1, MAX_PAGE),
@@ -306,8 +402,10 @@ impl MailAccess {
         properties.extend([
             "to",
             "cc",
+            "bcc",
             "replyTo",
             "messageId",
+            "references",
             "blobId",
             "textBody",
             "htmlBody",
@@ -507,6 +605,16 @@ impl MailAccess {
         set_outcome(&answers[0], "notDestroyed")
     }
 
+    /// The space the mailbox uses and the most it may use, in bytes (0: no limit).
+    pub async fn quota(&self) -> Result<(u64, u64), GlueError> {
+        let used = self
+            .server
+            .get_used_quota(self.token.primary_id)
+            .await
+            .map_err(engine_err)?;
+        Ok((u64::try_from(used).unwrap_or_default(), self.token.quota))
+    }
+
     /// A blob's bytes (a part of a message, decoded, or a whole message as it arrived);
     /// `None` when the id is malformed or names nothing this mailbox may read.
     pub async fn blob(&self, blob_id: &str) -> Result<Option<Vec<u8>>, GlueError> {
@@ -580,8 +688,10 @@ struct RawEmail {
     has_attachment: bool,
     to: Option<Vec<Address>>,
     cc: Option<Vec<Address>>,
+    bcc: Option<Vec<Address>>,
     reply_to: Option<Vec<Address>>,
     message_id: Option<Vec<String>>,
+    references: Option<Vec<String>>,
     #[serde(default)]
     blob_id: String,
     #[serde(default)]
@@ -682,8 +792,10 @@ impl RawEmail {
             summary,
             to: self.to.unwrap_or_default(),
             cc: self.cc.unwrap_or_default(),
+            bcc: self.bcc.unwrap_or_default(),
             reply_to: self.reply_to.unwrap_or_default(),
             message_id: self.message_id.and_then(|ids| ids.into_iter().next()),
+            references: self.references.unwrap_or_default(),
             text,
             html,
             truncated,

@@ -181,6 +181,68 @@ pub fn clean(html: &str, policy: Policy) -> Clean {
     }
 }
 
+/// A message's HTML as plain text, for quoting it in a reply or forward: the text of the
+/// document, a line break where a block or `<br>` starts, markup and entities gone.
+pub fn to_text(html: &str) -> String {
+    // A line break before each block that starts a line; the markup itself is dropped below.
+    let mut marked = String::with_capacity(html.len() + 64);
+    let lower = html.to_ascii_lowercase();
+    let mut last = 0;
+    for (i, _) in lower.match_indices('<') {
+        let rest = &lower[i + 1..];
+        // Opening tags only: `</p><p>` is one line break, not two.
+        let name: String = rest
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect();
+        if matches!(
+            name.as_str(),
+            "br" | "p"
+                | "div"
+                | "li"
+                | "tr"
+                | "h1"
+                | "h2"
+                | "h3"
+                | "h4"
+                | "h5"
+                | "h6"
+                | "blockquote"
+        ) {
+            marked.push_str(&html[last..i]);
+            marked.push('\n');
+            last = i;
+        }
+    }
+    marked.push_str(&html[last..]);
+    let text = Builder::empty()
+        .add_clean_content_tags(["head", "style", "script", "title"])
+        .clean(&marked)
+        .to_string();
+    let text = text
+        .replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    let mut out = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text.lines().map(|l| l.trim_end().replace('\u{a0}', " ")) {
+        if line.trim().is_empty() {
+            blank += 1;
+            if blank > 1 || out.is_empty() {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line.trim_start_matches(['\t']));
+        out.push('\n');
+    }
+    out.trim_end().to_string()
+}
+
 /// Relative addresses: the sender's are dropped by the attribute filter before this; what
 /// reaches this point relative is Casella's own.
 fn own_only(url: &str) -> Option<Cow<'_, str>> {
@@ -310,6 +372,17 @@ fn style_value_is_plain(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_quoted_as_text() {
+        let html = "<html><head><style>p{color:red}</style><title>T</title></head><body>\
+            <p>Buongiorno,</p><p>ecco l&#39;offerta &amp; il <b>listino</b>.<br>Grazie</p>\
+            <script>alert(1)</script><div>&lt;fine&gt;</div></body></html>";
+        assert_eq!(
+            to_text(html),
+            "Buongiorno,\necco l'offerta & il listino.\nGrazie\n<fine>"
+        );
+    }
 
     fn blocked(html: &str) -> Clean {
         clean(

@@ -25,6 +25,9 @@ const SHOWN_ONCE_KEY: &str = "shown_once";
 const NOTICE_KEY: &str = "notice";
 const PENDING_KEY: &str = "pending_sign_in";
 const TOTP_DRAFT_KEY: &str = "totp_draft";
+const COMPOSE_KEY: &str = "compose";
+const VACATION_KEY: &str = "vacation";
+const FILTER_KEY: &str = "filter";
 
 pub(crate) fn port() -> Result<Port, AppError> {
     use_context::<Port>().ok_or_else(|| internal("service port missing from context"))
@@ -215,9 +218,55 @@ pub(crate) async fn take_notice() -> Result<Option<String>, AppError> {
     take_kept(NOTICE_KEY).await
 }
 
+/// Keeps a message being written that a plain form post could not save or send, so the
+/// compose page it returns to shows it again as typed.
+pub(crate) async fn keep_compose(form: &crate::dto::ComposeForm) -> Result<(), AppError> {
+    keep_for_plain_post(COMPOSE_KEY, form).await
+}
+
+/// Takes the message kept for a plain form post, if any.
+pub(crate) async fn take_compose() -> Result<Option<crate::dto::ComposeForm>, AppError> {
+    take_kept(COMPOSE_KEY).await
+}
+
+/// Keeps a vacation reply a plain form post could not save, for the rules page.
+pub(crate) async fn keep_vacation(form: &crate::dto::VacationForm) -> Result<(), AppError> {
+    keep_for_plain_post(VACATION_KEY, form).await
+}
+
+/// Takes the vacation reply kept for a plain form post, if any.
+pub(crate) async fn take_vacation() -> Result<Option<crate::dto::VacationForm>, AppError> {
+    take_kept(VACATION_KEY).await
+}
+
+/// Keeps a filter a plain form post could not add, for the rules page.
+pub(crate) async fn keep_filter(form: &crate::dto::FilterForm) -> Result<(), AppError> {
+    keep_for_plain_post(FILTER_KEY, form).await
+}
+
+/// Takes the filter kept for a plain form post, if any.
+pub(crate) async fn take_filter() -> Result<Option<crate::dto::FilterForm>, AppError> {
+    take_kept(FILTER_KEY).await
+}
+
+/// Keeps, for the compose page that a plain request outside the server functions returns to
+/// (the webmail's attach button without JavaScript), the message as typed and, when it could
+/// not be kept as a draft, why.
+pub async fn keep_for_compose(
+    session: &Session,
+    form: &crate::dto::ComposeForm,
+    notice: Option<&str>,
+) -> Result<(), tower_sessions::session::Error> {
+    session.insert(COMPOSE_KEY, form).await?;
+    if let Some(notice) = notice {
+        session.insert(NOTICE_KEY, notice.to_string()).await?;
+    }
+    Ok(())
+}
+
 /// Whether this request is a plain HTML form post (no JavaScript), whose result the browser
 /// never sees because it is redirected back to the form.
-async fn plain_form_post() -> Result<bool, AppError> {
+pub(crate) async fn plain_form_post() -> Result<bool, AppError> {
     let headers: HeaderMap = leptos_axum::extract()
         .await
         .map_err(|err| internal(&format!("headers: {err}")))?;

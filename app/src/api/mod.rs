@@ -7,7 +7,7 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub(crate) mod context;
 #[cfg(feature = "ssr")]
-pub use context::RequestScope;
+pub use context::{RequestScope, keep_for_compose};
 pub mod domain;
 #[cfg(feature = "ssr")]
 pub(crate) mod form;

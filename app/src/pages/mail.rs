@@ -9,9 +9,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
-    api::mail::{EmptyTrash, MailAct, list_folders, list_messages, open_message},
-    components::{ErrorMessage, FieldError, FormError, Guarded, action_error, field_error},
-    dto::{MailFolder, MailMessage, MessageList, MessageRow, Role},
+    api::mail::{EmptyTrash, MailAct, list_folders, list_messages, open_message, quota_usage},
+    components::{
+        ErrorMessage, FieldError, FlashNotice, FormError, Guarded, action_error, field_error,
+    },
+    dto::{MailFolder, MailMessage, MailQuota, MessageList, MessageRow, Role},
     format::{bytes, urlencode},
     i18n::tr,
 };
@@ -79,6 +81,7 @@ fn MailBody() -> impl IntoView {
     let query = use_query_map();
     let folder_param = move || params.read().get("folder").unwrap_or_default();
     let message_param = move || params.read().get("id");
+    let search_param = move || query.read().get("q").unwrap_or_default();
     let page_param = move || {
         query
             .read()
@@ -93,19 +96,21 @@ fn MailBody() -> impl IntoView {
     follow_changes(live);
     let changes = move || (act.version().get(), empty.version().get(), live.get());
     let folders = Resource::new(move || (folder_param(), changes()), |_| list_folders());
+    let quota = Resource::new(changes, |_| quota_usage());
     let list = Resource::new(
         move || {
             (
                 folder_param(),
                 page_param(),
+                search_param(),
                 message_param().is_none(),
                 changes(),
             )
         },
         // `/mail` (no folder) is the Inbox.
-        move |(folder, page, wanted, _)| async move {
+        move |(folder, page, q, wanted, _)| async move {
             match wanted {
-                true => Some(list_messages(folder, page).await),
+                true => Some(list_messages(folder, page, q).await),
                 false => None,
             }
         },
@@ -134,13 +139,23 @@ fn MailBody() -> impl IntoView {
             name.to_string()
         }
     };
+    // With JavaScript the compose page comes back here with `?sent=1`; without, the post
+    // left its notice (and any refused recipient) in the session.
+    let sent = Signal::derive(move || {
+        (query.read().get("sent").as_deref() == Some("1"))
+            .then(|| tr("Message sent.", "Messaggio inviato.").to_string())
+    });
     view! {
         <Title text=title />
+        <FlashNotice id="mail-notice" message=sent />
         <div class="mail" class:reading=move || message_param().is_some()>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match folders.await {
-                        Ok(all) => view! { <FolderList folders=all current=folder_param() /> }.into_any(),
+                        Ok(all) => {
+                            let quota = quota.await.ok();
+                            view! { <FolderList folders=all current=folder_param() quota /> }.into_any()
+                        }
                         Err(err) => view! { <ErrorMessage error=err /> }.into_any(),
                     }
                 })}
@@ -155,6 +170,16 @@ fn MailBody() -> impl IntoView {
                             let text_only = q.get("view").as_deref() == Some("text");
                             let images = q.get("images").as_deref() == Some("1");
                             view! { <Reader message=m folder folders=all text_only images acting /> }
+                                .into_any()
+                        }
+                        // A search that is not understood: said under the search box, as typed.
+                        (Some(Err(err)), None) if err.field() == Some("q") => {
+                            let message = err.message();
+                            view! {
+                                <section class="messages" id="messages">
+                                    <SearchBox folder query=search_param() error=Some(message) />
+                                </section>
+                            }
                                 .into_any()
                         }
                         (_, Some(Err(err))) | (Some(Err(err)), _) => {
@@ -173,9 +198,16 @@ fn MailBody() -> impl IntoView {
 
 /// The folders, with their unread counts.
 #[component]
-fn FolderList(folders: Vec<MailFolder>, current: String) -> impl IntoView {
+fn FolderList(
+    folders: Vec<MailFolder>,
+    current: String,
+    quota: Option<MailQuota>,
+) -> impl IntoView {
     view! {
         <nav class="folders" id="folders" aria-label=tr("Folders", "Cartelle")>
+            <p class="compose-link">
+                <a href="/compose" class="button" id="compose-new">{tr("New message", "Nuovo messaggio")}</a>
+            </p>
             <ul>
                 {folders
                     .into_iter()
@@ -184,9 +216,10 @@ fn FolderList(folders: Vec<MailFolder>, current: String) -> impl IntoView {
                         let label = folder_label(&f);
                         let href = format!("/mail/{}", urlencode(&f.id));
                         let unread = (f.unread > 0).then(|| f.unread.to_string());
-                        let depth = format!("--depth: {}", f.depth.min(6));
+                        // A class, not a style attribute: the content policy allows no inline style.
+                        let depth = format!("depth-{}", f.depth.min(6));
                         view! {
-                            <li style=depth>
+                            <li class=depth>
                                 <a
                                     href=href
                                     class:active=active
@@ -203,8 +236,52 @@ fn FolderList(folders: Vec<MailFolder>, current: String) -> impl IntoView {
             </ul>
             <p class="manage">
                 <a href="/folders" id="manage-folders">{tr("Manage folders", "Gestisci cartelle")}</a>
+                " · "
+                <a href="/mail/rules" id="rules-link">{tr("Rules and vacation reply", "Regole e risposta automatica")}</a>
             </p>
+            {quota.map(|q| view! { <QuotaBar q /> })}
+            <crate::pages::mail_keys::ShortcutHelp />
         </nav>
+    }
+}
+
+/// How full the mailbox is; a warning from 90%.
+#[component]
+fn QuotaBar(q: MailQuota) -> impl IntoView {
+    let percent = q.percent();
+    let used = if q.total == 0 {
+        format!("{} {}", bytes(q.used), tr("used", "usati"))
+    } else {
+        format!(
+            "{} {} {} ({percent}%)",
+            bytes(q.used),
+            tr("of", "di"),
+            bytes(q.total)
+        )
+    };
+    view! {
+        <div class="quota" class:warning=q.nearly_full() id="quota">
+            {(q.total > 0)
+                .then(|| {
+                    view! {
+                        <progress max="100" value=percent.to_string() aria-label=tr("Space used", "Spazio usato")>
+                            {format!("{percent}%")}
+                        </progress>
+                    }
+                })}
+            <p>{used}</p>
+            {q.nearly_full()
+                .then(|| {
+                    view! {
+                        <p class="hint" id="quota-warning" role="status">
+                            {tr(
+                                "The mailbox is almost full: empty the Trash or delete large messages, or new mail will be refused.",
+                                "La casella è quasi piena: svuota il cestino o elimina i messaggi grandi, altrimenti la nuova posta sarà rifiutata.",
+                            )}
+                        </p>
+                    }
+                })}
+        </div>
     }
 }
 
@@ -269,11 +346,21 @@ fn Toolbar(folder: MailFolder, folders: Vec<MailFolder>, flagged: Option<bool>) 
 /// A page of a folder.
 #[component]
 fn Messages(list: MessageList, folders: Vec<MailFolder>, acting: Acting) -> impl IntoView {
-    let label = folder_label(&list.folder);
+    let searching = !list.query.is_empty();
+    let label = if searching {
+        tr("Search results", "Risultati della ricerca").to_string()
+    } else {
+        folder_label(&list.folder)
+    };
     let base = format!("/mail/{}", urlencode(&list.folder.id));
+    let paged = if searching {
+        format!("{base}?q={}&page=", urlencode(&list.query))
+    } else {
+        format!("{base}?page=")
+    };
     let pager = (list.pages > 1).then(|| {
-        let newer = (list.page > 0).then(|| format!("{base}?page={}", list.page - 1));
-        let older = (list.page + 1 < list.pages).then(|| format!("{base}?page={}", list.page + 1));
+        let newer = (list.page > 0).then(|| format!("{paged}{}", list.page - 1));
+        let older = (list.page + 1 < list.pages).then(|| format!("{paged}{}", list.page + 1));
         view! {
             <p class="pager">
                 {newer.map(|href| view! { <a href=href id="mail-newer">{tr("← Newer", "← Più recenti")}</a> })}
@@ -286,15 +373,25 @@ fn Messages(list: MessageList, folders: Vec<MailFolder>, acting: Acting) -> impl
     let act_error = action_error(acting.act.value());
     let empty_error = action_error(acting.empty.value());
     let is_trash = list.folder.role == "trash";
+    let is_drafts = list.folder.role == "drafts";
     let has_rows = !list.rows.is_empty();
+    let search_folder = list.folder.id.clone();
     view! {
         <section class="messages" id="messages">
+            <SearchBox folder=search_folder query=list.query.clone() error=None />
             <h1>{label}</h1>
-            <p class="hint">
+            <p class="hint" id="mail-count">
                 {match list.total {
                     1 => tr("1 message", "1 messaggio").to_string(),
                     n => format!("{n} {}", tr("messages", "messaggi")),
                 }}
+                {searching
+                    .then(|| {
+                        view! {
+                            " · "
+                            <a href=base.clone() id="clear-search">{tr("Clear the search", "Annulla la ricerca")}</a>
+                        }
+                    })}
             </p>
             {(is_trash && has_rows)
                 .then(|| {
@@ -318,7 +415,7 @@ fn Messages(list: MessageList, folders: Vec<MailFolder>, acting: Acting) -> impl
                                 .rows
                                 .into_iter()
                                 .enumerate()
-                                .map(|(i, r)| view! { <Row r index=i folder=folder_id.clone() /> })
+                                .map(|(i, r)| view! { <Row r index=i folder=folder_id.clone() drafts=is_drafts /> })
                                 .collect_view()}
                         </ul>
                     </ActionForm>
@@ -333,9 +430,43 @@ fn Messages(list: MessageList, folders: Vec<MailFolder>, acting: Acting) -> impl
     }
 }
 
+/// The search box above a list: words, and operators such as `from:` or `has:attachment`.
+/// A plain GET form, so a search is an address that can be kept or shared.
 #[component]
-fn Row(r: MessageRow, index: usize, folder: String) -> impl IntoView {
-    let href = format!("/mail/{}/{}", urlencode(&folder), urlencode(&r.id));
+fn SearchBox(folder: String, query: String, error: Option<String>) -> impl IntoView {
+    let action = if folder.is_empty() {
+        "/mail".to_string()
+    } else {
+        format!("/mail/{}", urlencode(&folder))
+    };
+    view! {
+        <form method="get" action=action role="search" class="search mail-search" id="mail-search">
+            <label class="visually-hidden" for="q">{tr("Search mail", "Cerca nella posta")}</label>
+            <input
+                type="search"
+                id="q"
+                name="q"
+                value=query
+                maxlength="500"
+                placeholder=tr(
+                    "Search: words, from:, to:, subject:, has:attachment, before:, after:, in:",
+                    "Cerca: parole, da:, a:, oggetto:, ha:allegato, prima:, dopo:, in:",
+                )
+            />
+            <button type="submit" id="search-button">{tr("Search", "Cerca")}</button>
+        </form>
+        {error.map(|message| view! { <p class="field-error" id="q-error" role="alert">{message}</p> })}
+    }
+}
+
+#[component]
+fn Row(r: MessageRow, index: usize, folder: String, drafts: bool) -> impl IntoView {
+    // A draft opens where it is written.
+    let href = if drafts {
+        format!("/compose?draft={}", urlencode(&r.id))
+    } else {
+        format!("/mail/{}/{}", urlencode(&folder), urlencode(&r.id))
+    };
     let subject = if r.subject.trim().is_empty() {
         tr("(no subject)", "(nessun oggetto)").to_string()
     } else {
@@ -413,6 +544,42 @@ fn Reader(
                 <a href=back.clone() id="back-to-list">{tr("← Back to the list", "← Torna all'elenco")}</a>
             </p>
             <h1 id="reader-subject">{subject}</h1>
+            <p class="reader-answer">
+                {
+                    let id = urlencode(&m.row.id);
+                    let is_draft = folders
+                        .iter()
+                        .any(|f| f.role == "drafts" && m.folders.contains(&f.id));
+                    if is_draft {
+                        view! {
+                            <a href=format!("/compose?draft={id}") class="button" id="edit-draft">
+                                {tr("Edit draft", "Modifica bozza")}
+                            </a>
+                        }
+                            .into_any()
+                    } else {
+                        view! {
+                            <a href=format!("/compose?reply={id}") class="button" id="reply">
+                                {tr("Reply", "Rispondi")}
+                            </a>
+                            <a href=format!("/compose?reply_all={id}") class="button secondary" id="reply-all">
+                                {tr("Reply all", "Rispondi a tutti")}
+                            </a>
+                            <a href=format!("/compose?forward={id}") class="button secondary" id="forward">
+                                {tr("Forward", "Inoltra")}
+                            </a>
+                            <a
+                                href=format!("/compose?forward_attached={id}")
+                                class="button secondary"
+                                id="forward-attached"
+                            >
+                                {tr("Forward as attachment", "Inoltra come allegato")}
+                            </a>
+                        }
+                            .into_any()
+                    }
+                }
+            </p>
             {
                 let shown = folders
                     .iter()
@@ -543,7 +710,7 @@ fn Reader(
             } else {
                 match m.text.clone() {
                     Some(text) => {
-                        view! { <pre class="mail-text" id="reader-text">{text.trim_end().to_string()}</pre> }
+                        view! { <crate::pages::mail_text::PlainText text=text.trim_end().to_string() /> }
                             .into_any()
                     }
                     None => view! { <p class="empty">{tr("This message has no text.", "Questo messaggio non ha testo.")}</p> }

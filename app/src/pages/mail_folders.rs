@@ -107,12 +107,13 @@ fn FolderRow(
         1 => tr("1 message", "1 messaggio").to_string(),
         n => format!("{n} {}", tr("messages", "messaggi")),
     };
-    let depth = format!("--depth: {}", f.depth.min(6));
+    // A class, not a style attribute: the content policy allows no inline style.
+    let depth = format!("depth-{}", f.depth.min(6));
     let href = format!("/mail/{}", urlencode(&f.id));
     let special = !f.role.is_empty();
     let id = f.id.clone();
     view! {
-        <li style=depth data-id=f.id>
+        <li class=depth data-id=f.id>
             <a href=href class="name">{label.clone()}</a>
             " "
             <span class="hint">{counts}</span>

@@ -4,6 +4,7 @@
 pub mod access_log;
 pub mod account;
 pub mod audit;
+pub mod compose;
 pub mod domain_dns;
 pub mod domain_mailboxes;
 pub mod domain_overview;
@@ -13,6 +14,9 @@ pub mod login;
 pub mod login_code;
 pub mod mail;
 pub mod mail_folders;
+pub mod mail_keys;
+pub mod mail_rules;
+pub mod mail_text;
 pub mod mailbox_page;
 pub mod not_found;
 pub mod operator_customers;

@@ -2,7 +2,10 @@
 //! The webmail's mail: the signed-in mailbox's own folders and messages.
 
 use crate::{
-    dto::{MailFolder, MailMessage, MailPart, MessageList},
+    dto::{
+        AttachedFile, ComposeForm, ComposeStart, FilterForm, MailFolder, MailMessage, MailPart,
+        MailQuota, MailRulesView, MessageList, SendOutcome, VacationForm,
+    },
     error::AppError,
 };
 
@@ -11,9 +14,10 @@ pub trait MailHandle: Send + Sync {
     /// The mailbox's folders with their counts: the special ones first (Inbox, Drafts, Sent,
     /// Archive, Junk, Trash), then the others by name, each followed by its subfolders.
     async fn folders(&self) -> Result<Vec<MailFolder>, AppError>;
-    /// A page of a folder (from 0; the Inbox when `folder` is empty), newest first;
-    /// `NotFound` for a folder the mailbox does not have.
-    async fn messages(&self, folder: &str, page: u64) -> Result<MessageList, AppError>;
+    /// A page of a folder (from 0; the Inbox when `folder` is empty), newest first, or of
+    /// what the search `q` finds (words and operators such as `from:`, `has:attachment`,
+    /// `in:`); `NotFound` for a folder the mailbox does not have.
+    async fn messages(&self, folder: &str, page: u64, q: &str) -> Result<MessageList, AppError>;
     /// A message for reading; `NotFound` for one the mailbox does not have.
     async fn message(&self, id: &str) -> Result<MailMessage, AppError>;
     /// A message's HTML body, cleaned for the reader's sandboxed frame (never for the page
@@ -43,4 +47,31 @@ pub trait MailHandle: Send + Sync {
     async fn rename_folder(&self, id: &str, name: &str) -> Result<(), AppError>;
     /// Deletes an empty folder of the mailbox's own.
     async fn delete_folder(&self, id: &str) -> Result<(), AppError>;
+    /// A message to write: `new`, or `reply`, `reply-all`, `forward`, `forward-attached` of
+    /// the message `id`, or
+    /// the draft `id` taken up again; `NotFound` for a message the mailbox does not have.
+    async fn start_compose(&self, mode: &str, id: &str) -> Result<ComposeStart, AppError>;
+    /// Keeps a message being written as a draft (replacing its earlier version); its id.
+    async fn save_draft(&self, form: &ComposeForm) -> Result<String, AppError>;
+    /// Sends a message: kept as a draft first, so a refusal loses nothing.
+    async fn send(&self, form: &ComposeForm) -> Result<SendOutcome, AppError>;
+    /// Throws a draft away for good.
+    async fn discard_draft(&self, id: &str) -> Result<(), AppError>;
+    /// Keeps a file for a message being written (an attachment); what the form then holds.
+    async fn upload(
+        &self,
+        name: &str,
+        media_type: &str,
+        data: &[u8],
+    ) -> Result<AttachedFile, AppError>;
+    /// How much of its quota the mailbox uses.
+    async fn quota(&self) -> Result<MailQuota, AppError>;
+    /// The mailbox's vacation reply and filters.
+    async fn rules(&self) -> Result<MailRulesView, AppError>;
+    /// Replaces the vacation reply.
+    async fn save_vacation(&self, vacation: &VacationForm) -> Result<(), AppError>;
+    /// Adds a filter after the others.
+    async fn add_filter(&self, filter: &FilterForm) -> Result<(), AppError>;
+    /// Removes the filter at `index` (from 0, as listed).
+    async fn remove_filter(&self, index: u32) -> Result<(), AppError>;
 }

@@ -24,7 +24,9 @@ use crate::{config::IpRange, services::OpId};
 ///
 /// A request whose answer has not begun within `limit` (`REQUEST_LIMIT` in service) is given
 /// up with a 503, so a stuck request costs its user a clear error rather than a page that
-/// never loads; requests slower than `SLOW_REQUEST` are logged with their path.
+/// never loads; requests slower than `SLOW_REQUEST` are logged with their path. Requests that
+/// carry files (the webmail's uploads) get `UPLOAD_LIMIT` instead: their body alone may take
+/// minutes on a slow line.
 pub async fn operation_id(
     State(limit): State<std::time::Duration>,
     req: Request,
@@ -34,6 +36,11 @@ pub async fn operation_id(
     let path = req.uri().path().to_string();
     let span = tracing::info_span!("request", op = %op, method = %req.method(), path = %path);
     let started = std::time::Instant::now();
+    let limit = if UPLOADS.contains(&path.as_str()) {
+        limit.max(UPLOAD_LIMIT)
+    } else {
+        limit
+    };
     let answer = tokio::time::timeout(limit, OpId::scope(op, next.run(req)))
         .instrument(span)
         .await;
@@ -59,6 +66,10 @@ pub async fn operation_id(
 
 /// How long a request may take before its answer begins.
 pub const REQUEST_LIMIT: std::time::Duration = std::time::Duration::from_secs(45);
+/// How long a request that carries files may take before its answer begins.
+const UPLOAD_LIMIT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+/// The paths that take files.
+const UPLOADS: &[&str] = &["/webmail/upload", "/webmail/compose/attach"];
 /// Requests slower than this are logged.
 const SLOW_REQUEST: std::time::Duration = std::time::Duration::from_secs(5);
 

@@ -3,6 +3,7 @@
 //! every request passes (operation id, client address, same-origin check, sealed form
 //! errors, security headers).
 
+mod attach;
 pub mod client_setup;
 pub(crate) mod error_seal;
 mod exports;
@@ -127,6 +128,18 @@ pub fn router(
         .route(
             "/webmail/messages/{id}/source",
             get(webmail::source).with_state(port.clone()),
+        )
+        .route(
+            "/webmail/upload",
+            post(attach::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(attach::BODY_LIMIT))
+                .with_state(port.clone()),
+        )
+        .route(
+            "/webmail/compose/attach",
+            post(attach::attach)
+                .layer(axum::extract::DefaultBodyLimit::max(attach::BODY_LIMIT))
+                .with_state(port.clone()),
         )
         .route(
             "/webmail/events",

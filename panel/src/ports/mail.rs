@@ -4,17 +4,75 @@
 use std::collections::HashMap;
 
 use app::{
-    dto::{MailAttachment, MailFolder, MailMessage, MailPart, MessageList, MessageRow},
+    dto::{
+        AttachedFile, ComposeForm, ComposeStart, FilterForm, FilterRow, MailAttachment, MailFolder,
+        MailMessage, MailPart, MailQuota, MailRulesView, MessageList, MessageRow, RefusedRecipient,
+        SendOutcome, VacationForm,
+    },
     error::AppError,
     ports::MailHandle,
 };
-use engine_glue::{Address, Folder, Message, MessageSummary};
+use engine_glue::{Address, DraftPart, Folder, Message, MessageSummary};
 
 use crate::{
     image_proxy,
     mail_html::{self, OWN_PREFIX, Policy, Remote},
-    services::webmail::{MAIL_PAGE, MailAction, MailScope, plain_id},
+    services::{
+        ServiceError,
+        compose::{Composed, Start},
+        mail_rules::{Filter, FilterAction, FilterField, MailRules, Vacation},
+        webmail::{MAIL_PAGE, MailAction, MailScope, plain_id},
+    },
 };
+
+fn composed(form: &ComposeForm) -> Composed {
+    Composed {
+        draft: form.draft.clone(),
+        from: form.from.clone(),
+        to: form.to.clone(),
+        cc: form.cc.clone(),
+        bcc: form.bcc.clone(),
+        subject: form.subject.clone(),
+        text: form.text.clone(),
+        origin: form.origin.clone(),
+        origin_kind: form.origin_kind.clone(),
+        attachments: form
+            .attachments
+            .iter()
+            .map(|a| DraftPart {
+                blob_id: a.blob.clone(),
+                name: a.name.clone(),
+                media_type: a.media_type.clone(),
+                size: a.size,
+            })
+            .collect(),
+    }
+}
+
+pub(crate) fn attached(part: DraftPart) -> AttachedFile {
+    AttachedFile {
+        blob: part.blob_id,
+        name: part.name,
+        media_type: part.media_type,
+        size: part.size,
+    }
+}
+
+fn form(c: Composed) -> ComposeForm {
+    ComposeForm {
+        draft: c.draft,
+        from: c.from,
+        to: c.to,
+        cc: c.cc,
+        bcc: c.bcc,
+        subject: c.subject,
+        text: c.text,
+        origin: c.origin,
+        origin_kind: c.origin_kind,
+        attachments: c.attachments.into_iter().map(attached).collect(),
+        files: String::new(),
+    }
+}
 
 pub(super) struct Mail(pub(super) MailScope);
 
@@ -69,14 +127,20 @@ impl MailHandle for Mail {
         Ok(self.0.folders().await?.into_iter().map(folder).collect())
     }
 
-    async fn messages(&self, folder_id: &str, page: u64) -> Result<MessageList, AppError> {
-        let (found, list) = self.0.messages(folder_id, page).await?;
+    async fn messages(&self, folder_id: &str, page: u64, q: &str) -> Result<MessageList, AppError> {
+        let q = q.trim();
+        let (found, list) = if q.is_empty() {
+            self.0.messages(folder_id, page).await?
+        } else {
+            self.0.search(folder_id, q, page).await?
+        };
         Ok(MessageList {
             folder: folder(found),
             rows: list.messages.iter().map(row).collect(),
             total: list.total,
             page,
             pages: list.total.div_ceil(MAIL_PAGE).max(1),
+            query: q.to_string(),
         })
     }
 
@@ -190,6 +254,172 @@ impl MailHandle for Mail {
 
     async fn delete_folder(&self, id: &str) -> Result<(), AppError> {
         Ok(self.0.delete_folder(id).await?)
+    }
+
+    async fn start_compose(&self, mode: &str, id: &str) -> Result<ComposeStart, AppError> {
+        let start = match mode {
+            "" | "new" => Start::New,
+            "reply" => Start::Reply(id),
+            "reply-all" => Start::ReplyAll(id),
+            "forward" => Start::Forward(id),
+            "forward-attached" => Start::ForwardAttached(id),
+            "draft" => Start::Draft(id),
+            _ => return Err(AppError::NotFound),
+        };
+        Ok(ComposeStart {
+            form: form(self.0.start(start).await?),
+            senders: self.0.sender_addresses(),
+        })
+    }
+
+    async fn save_draft(&self, form: &ComposeForm) -> Result<String, AppError> {
+        Ok(self.0.save_draft(&composed(form)).await?)
+    }
+
+    async fn send(&self, form: &ComposeForm) -> Result<SendOutcome, AppError> {
+        let (id, sent) = self.0.send(&composed(form)).await?;
+        Ok(match sent {
+            Ok(sent) => SendOutcome {
+                sent: sent.went(),
+                id,
+                accepted: count(sent.accepted.len()),
+                refused: sent
+                    .refused
+                    .into_iter()
+                    .map(|(address, reply)| RefusedRecipient { address, reply })
+                    .collect(),
+                problem: None,
+            },
+            Err(problem) => SendOutcome {
+                sent: false,
+                id,
+                accepted: 0,
+                refused: Vec::new(),
+                problem: Some(problem),
+            },
+        })
+    }
+
+    async fn discard_draft(&self, id: &str) -> Result<(), AppError> {
+        Ok(self.0.discard_draft(id).await?)
+    }
+
+    async fn upload(
+        &self,
+        name: &str,
+        media_type: &str,
+        data: &[u8],
+    ) -> Result<AttachedFile, AppError> {
+        Ok(attached(self.0.upload(name, media_type, data).await?))
+    }
+
+    async fn quota(&self) -> Result<MailQuota, AppError> {
+        let (used, total) = self.0.quota().await?;
+        Ok(MailQuota { used, total })
+    }
+
+    async fn rules(&self) -> Result<MailRulesView, AppError> {
+        let in_use = self.0.rules().await?;
+        let folders: Vec<MailFolder> = self.0.folders().await?.into_iter().map(folder).collect();
+        let v = in_use.rules.vacation;
+        Ok(MailRulesView {
+            vacation: VacationForm {
+                on: v.on,
+                first_day: v.first_day,
+                last_day: v.last_day,
+                subject: v.subject,
+                text: v.text,
+            },
+            filters: in_use
+                .rules
+                .filters
+                .into_iter()
+                .map(|f| filter_row(f, &folders))
+                .collect(),
+            folders,
+            other_active: in_use.other_active,
+            new_filter: FilterForm::default(),
+        })
+    }
+
+    async fn save_vacation(&self, vacation: &VacationForm) -> Result<(), AppError> {
+        let mut rules = self.0.rules().await?.rules;
+        rules.vacation = Vacation {
+            on: vacation.on,
+            first_day: vacation.first_day.clone(),
+            last_day: vacation.last_day.clone(),
+            subject: vacation.subject.clone(),
+            text: vacation.text.clone(),
+        };
+        Ok(self.0.set_rules(&rules).await?)
+    }
+
+    async fn add_filter(&self, form: &FilterForm) -> Result<(), AppError> {
+        let field = match form.field.as_str() {
+            "from" => FilterField::From,
+            "to" => FilterField::To,
+            "subject" => FilterField::Subject,
+            _ => return Err(choose("field").into()),
+        };
+        let action = match form.action.as_str() {
+            "move" => FilterAction::Move(form.folder.clone()),
+            "read" => FilterAction::Read,
+            "forward" => FilterAction::Forward(form.forward.clone()),
+            "trash" => FilterAction::Trash,
+            _ => return Err(choose("action").into()),
+        };
+        let mut rules: MailRules = self.0.rules().await?.rules;
+        rules.filters.push(Filter {
+            field,
+            contains: form.contains.clone(),
+            action,
+        });
+        Ok(self.0.set_rules(&rules).await?)
+    }
+
+    async fn remove_filter(&self, index: u32) -> Result<(), AppError> {
+        let mut rules = self.0.rules().await?.rules;
+        let index = usize::try_from(index).unwrap_or(usize::MAX);
+        if index >= rules.filters.len() {
+            return Err(AppError::NotFound);
+        }
+        rules.filters.remove(index);
+        Ok(self.0.set_rules(&rules).await?)
+    }
+}
+
+/// A choice missing from a filter's form.
+fn choose(field: &'static str) -> ServiceError {
+    ServiceError::invalid(
+        field,
+        app::i18n::Text::new("Choose one of the options.", "Scegli una delle opzioni."),
+    )
+}
+
+fn filter_row(f: Filter, folders: &[MailFolder]) -> FilterRow {
+    let field = match f.field {
+        FilterField::From => "from",
+        FilterField::To => "to",
+        FilterField::Subject => "subject",
+    };
+    let (action, target) = match f.action {
+        FilterAction::Move(id) => (
+            "move",
+            folders
+                .iter()
+                .find(|x| x.id == id)
+                .map(|x| x.name.clone())
+                .unwrap_or_default(),
+        ),
+        FilterAction::Read => ("read", String::new()),
+        FilterAction::Forward(to) => ("forward", to),
+        FilterAction::Trash => ("trash", String::new()),
+    };
+    FilterRow {
+        field: field.into(),
+        contains: f.contains,
+        action: action.into(),
+        target,
     }
 }
 

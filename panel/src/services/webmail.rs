@@ -56,6 +56,11 @@ impl Services {
 }
 
 impl MailScope {
+    /// The engine's side of the mailbox, for the other webmail services.
+    pub(super) fn access(&self) -> &MailAccess {
+        &self.access
+    }
+
     /// The folders, listed as the webmail shows them: see [`ordered`].
     pub async fn folders(&self) -> Result<Vec<(Folder, u32)>, ServiceError> {
         Ok(ordered(self.access.folders().await.map_err(not_found)?))
@@ -68,15 +73,7 @@ impl MailScope {
         folder_id: &str,
         page: u64,
     ) -> Result<((Folder, u32), MessagePage), ServiceError> {
-        let folder = self
-            .folders()
-            .await?
-            .into_iter()
-            .find(|(f, _)| match folder_id {
-                "" => f.role.as_deref() == Some("inbox"),
-                id => f.id == id,
-            })
-            .ok_or(ServiceError::NotFound)?;
+        let folder = shown(self.folders().await?, folder_id)?;
         let position = page.saturating_mul(MAIL_PAGE);
         let messages = self
             .access
@@ -84,6 +81,26 @@ impl MailScope {
             .await
             .map_err(not_found)?;
         Ok((folder, messages))
+    }
+
+    /// A page of what a search finds (see [`super::mail_search`]), newest first, with the
+    /// folder it was typed in (where the list's actions apply).
+    pub async fn search(
+        &self,
+        folder_id: &str,
+        typed: &str,
+        page: u64,
+    ) -> Result<((Folder, u32), MessagePage), ServiceError> {
+        let query = super::mail_search::parse(typed)?;
+        let folders = self.folders().await?;
+        let filter = query.resolve(&folders)?;
+        let folder = shown(folders, folder_id)?;
+        let found = self
+            .access
+            .search(&filter, page.saturating_mul(MAIL_PAGE), MAIL_PAGE)
+            .await
+            .map_err(not_found)?;
+        Ok((folder, found))
     }
 
     /// A message for reading; `NotFound` when the mailbox has no such message (a malformed
@@ -171,6 +188,11 @@ impl MailScope {
     /// The changes to the mailbox's messages and folders as they happen.
     pub async fn changes(&self) -> Result<MailChanges, ServiceError> {
         self.access.changes().await.map_err(not_found)
+    }
+
+    /// The space the mailbox uses and its quota, in bytes (0: no limit).
+    pub async fn quota(&self) -> Result<(u64, u64), ServiceError> {
+        self.access.quota().await.map_err(not_found)
     }
 
     /// Marks a message read (as opening it does).
@@ -321,6 +343,17 @@ pub fn ordered(folders: Vec<Folder>) -> Vec<(Folder, u32)> {
         }
     }
     out
+}
+
+/// The folder a list shows: by id, or the Inbox for an empty id.
+fn shown(folders: Vec<(Folder, u32)>, folder_id: &str) -> Result<(Folder, u32), ServiceError> {
+    folders
+        .into_iter()
+        .find(|(f, _)| match folder_id {
+            "" => f.role.as_deref() == Some("inbox"),
+            id => f.id == id,
+        })
+        .ok_or(ServiceError::NotFound)
 }
 
 /// Marks messages as junk (or not, so the filter learns either way) and files them in

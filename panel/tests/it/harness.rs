@@ -381,6 +381,68 @@ impl Web {
         (resp.status().as_u16(), location(&resp))
     }
 
+    /// A raw POST of `bytes` as the body, with its media type and more headers: status and
+    /// body.
+    pub fn post_body(
+        &self,
+        path: &str,
+        media_type: &str,
+        headers: &[(&str, &str)],
+        bytes: &[u8],
+    ) -> (u16, String) {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", media_type)
+            .body(bytes.to_vec());
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let resp = req.send().expect("request");
+        (resp.status().as_u16(), resp.text().unwrap_or_default())
+    }
+
+    /// A browser's multipart form post: text fields, then files (field, file name, media
+    /// type, bytes); status and where it redirects.
+    pub fn multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &str, &[u8])],
+    ) -> (u16, String) {
+        let boundary = "casella-test-boundary-2";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        for (name, file_name, media_type, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: {media_type}\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let resp = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("Accept", "text/html")
+            .header(
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .expect("request");
+        (resp.status().as_u16(), location(&resp))
+    }
+
     /// A response's status, content type and body bytes.
     pub fn bytes(&self, path: &str) -> (u16, String, Vec<u8>) {
         let resp = self

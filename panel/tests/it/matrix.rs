@@ -324,6 +324,49 @@ fn every_administrative_operation_against_every_role() {
             vec![("id", "nope")],
             [F, F, F, N, N, N, U],
         ),
+        ("mail/start_compose", vec![("mode", "new")], MAILBOX_OWNERS),
+        ("mail/quota", vec![], MAILBOX_OWNERS),
+        (
+            "mail/start_compose",
+            vec![("mode", "reply"), ("id", "nope")],
+            [F, F, F, N, N, N, U],
+        ),
+        // Reached, and a sender that is not the caller's refused on its field.
+        (
+            "mail/save_draft",
+            vec![("form[from]", "nobody@elsewhere.test")],
+            MAILBOX_OWNERS,
+        ),
+        (
+            "mail/send",
+            vec![
+                ("form[from]", "nobody@elsewhere.test"),
+                ("form[to]", "x@a.test"),
+            ],
+            MAILBOX_OWNERS,
+        ),
+        (
+            "mail/discard_draft",
+            vec![("id", "nope")],
+            [F, F, F, N, N, N, U],
+        ),
+        ("mail/rules", vec![], MAILBOX_OWNERS),
+        // Reached, and a reply without text refused on its field.
+        (
+            "mail/save_vacation",
+            vec![("vacation[on]", "true"), ("vacation[text]", "")],
+            MAILBOX_OWNERS,
+        ),
+        (
+            "mail/add_filter",
+            vec![("filter[field]", "nope")],
+            MAILBOX_OWNERS,
+        ),
+        (
+            "mail/remove_filter",
+            vec![("index", "7")],
+            [F, F, F, N, N, N, U],
+        ),
         (
             "operator/set_staff_two_factor",
             vec![("required", "false")],
@@ -404,7 +447,7 @@ fn every_administrative_operation_against_every_role() {
     assert_eq!(counts.len(), 4, "{counts:?}");
     assert_eq!(
         table.len(),
-        69,
+        79,
         "every server function that takes a caller is in the table"
     );
 }

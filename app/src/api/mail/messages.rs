@@ -3,13 +3,18 @@ use leptos::prelude::*;
 
 use crate::{dto::MessageList, error::AppError};
 
-/// A page of one of the signed-in mailbox's folders, newest first.
+/// A page of one of the signed-in mailbox's folders, newest first; or, with `q`, of what
+/// that search finds in the mailbox.
 #[server(prefix = "/api", endpoint = "mail/messages")]
-pub async fn list_messages(folder: String, page: u64) -> Result<MessageList, AppError> {
+pub async fn list_messages(
+    folder: String,
+    page: u64,
+    #[server(default)] q: String,
+) -> Result<MessageList, AppError> {
     use crate::api::context::{caller, port};
     port()?
         .mail(&caller().await?)
         .await?
-        .messages(&folder, page)
+        .messages(&folder, page, &q)
         .await
 }

@@ -2,13 +2,17 @@
 //! The webmail: the signed-in mailbox's own mail.
 
 mod act;
+mod compose;
 mod folders;
 mod manage_folders;
 mod message;
 mod messages;
+mod rules;
 
 pub use act::*;
+pub use compose::*;
 pub use folders::*;
 pub use manage_folders::*;
 pub use message::*;
 pub use messages::*;
+pub use rules::*;
