@@ -109,7 +109,8 @@ test('webmail: compose, send, reply, forward, drafts and the daily limit', async
   await page.click('#send');
   await expect(page.locator('#mail-notice')).toBeVisible();
   await inInbox(`Re: ${subject}`);
-  expect(imap()['INBOX'].find((r) => r.subject === subject)?.flags).toContain('\\Answered');
+  await expect.poll(() => imap()['INBOX'].find((r) => r.subject === subject)?.flags ?? [], { timeout: 10_000 })
+    .toContain('\\Answered');
 
   // A forward from the reader carries the original's text under its header block.
   await rowOf(`Re: ${subject}`).first().locator('a').click();
