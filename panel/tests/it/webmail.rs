@@ -999,6 +999,20 @@ fn webmail_writes_drafts_and_sends_through_the_engine_as_the_mailbox() {
     assert_eq!(field_of(&err).as_deref(), Some("q"), "{err}");
 }
 
+/// A customer domain with two mailboxes, ada and bob, each signed in to the webmail; also
+/// the domain's postmaster, for more mailboxes.
+fn ada_and_bob(casella: &Casella, domain: &str) -> (String, String, Web, Web, Web) {
+    let operator = flows::operator(casella);
+    let postmaster = flows::customer_domain(casella, &operator, domain, 5);
+    let ada = flows::mailbox(&postmaster, domain, "ada");
+    let bob = flows::mailbox(&postmaster, domain, "bob");
+    let ada_web = Web::new(casella);
+    ada_web.login(&ada, PASSWORD).expect("ada");
+    let bob_web = Web::new(casella);
+    bob_web.login(&bob, PASSWORD).expect("bob");
+    (ada, bob, ada_web, bob_web, postmaster)
+}
+
 /// A message's attachments as the reader lists them: (name, media type, size, blob id).
 /// Owned form fields as the pairs a call takes.
 fn as_refs(v: &[(String, String)]) -> Vec<(&str, &str)> {
@@ -1025,14 +1039,7 @@ fn attachments_of(web: &Web, id: &str) -> Vec<(String, String, u64, String)> {
 #[test]
 fn webmail_attaches_uploaded_files_and_forwards_them() {
     let casella = Casella::start(true);
-    let operator = flows::operator(&casella);
-    let postmaster = flows::customer_domain(&casella, &operator, "attach.test", 5);
-    let ada = flows::mailbox(&postmaster, "attach.test", "ada");
-    let bob = flows::mailbox(&postmaster, "attach.test", "bob");
-    let ada_web = Web::new(&casella);
-    ada_web.login(&ada, PASSWORD).expect("ada");
-    let bob_web = Web::new(&casella);
-    bob_web.login(&bob, PASSWORD).expect("bob");
+    let (ada, bob, ada_web, bob_web, _) = ada_and_bob(&casella, "attach.test");
     let same_origin = [("Sec-Fetch-Site", "same-origin")];
 
     // A file uploaded for a draft: kept by the engine, its name cleaned of any path.
@@ -1339,15 +1346,8 @@ fn arrived_in(web: &Web, subject: &str, folder: &str) -> Value {
 #[test]
 fn webmail_rules_run_in_the_engine_on_delivery() {
     let casella = Casella::start(true);
-    let operator = flows::operator(&casella);
-    let postmaster = flows::customer_domain(&casella, &operator, "rules.test", 5);
-    let ada = flows::mailbox(&postmaster, "rules.test", "ada");
-    let bob = flows::mailbox(&postmaster, "rules.test", "bob");
+    let (ada, bob, ada_web, bob_web, postmaster) = ada_and_bob(&casella, "rules.test");
     let cleo = flows::mailbox(&postmaster, "rules.test", "cleo");
-    let ada_web = Web::new(&casella);
-    ada_web.login(&ada, PASSWORD).expect("ada");
-    let bob_web = Web::new(&casella);
-    bob_web.login(&bob, PASSWORD).expect("bob");
 
     let rules = ada_web.call("mail/rules", &[]).expect("rules");
     assert_eq!(rules["vacation"]["on"], false, "{rules}");
