@@ -27,9 +27,13 @@ pub fn Guarded(
 ) -> impl IntoView {
     let who = Resource::new(|| (), |_| current_user());
     let children = StoredValue::new(children);
+    // Not a reactive closure: the person is asked for once, so the page is made once. A
+    // closure that awaited the answer was woken again by it on the server now and then, and
+    // made the page twice; the browser, making it once, then found the page's data under
+    // other numbers and never brought the page to life.
     view! {
         <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 match who.await {
                     Ok(Some(me)) if me.must_change_password && !password_page => {
                         view! { <Redirect path="/password" /> }.into_any()
