@@ -18,6 +18,8 @@ mod slice;
 mod trace;
 mod web_security;
 mod webmail;
+mod webmail_rules;
+mod webmail_writing;
 
 use harness::{Casella, Web, mail, mail_refused};
 
