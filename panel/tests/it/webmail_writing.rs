@@ -114,18 +114,22 @@ fn webmail_writes_drafts_and_sends_through_the_engine_as_the_mailbox() {
         )
         .expect("draft");
     let draft = draft.as_str().unwrap().to_string();
+    // The finished message, saved again over the first draft and then sent.
+    let price_list = |draft: &str| -> Vec<(String, String)> {
+        [
+            ("form[draft]", draft.to_string()),
+            ("form[from]", "sales@write.test".into()),
+            ("form[to]", format!("Bob <{bob}>")),
+            ("form[bcc]", cleo.clone()),
+            ("form[subject]", "Price list".into()),
+            ("form[text]", "Here is the price list.\r\nBest, Ada".into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    };
     let again = ada_web
-        .call(
-            "mail/save_draft",
-            &[
-                ("form[draft]", &draft),
-                ("form[from]", "sales@write.test"),
-                ("form[to]", &format!("Bob <{bob}>")),
-                ("form[bcc]", &cleo),
-                ("form[subject]", "Price list"),
-                ("form[text]", "Here is the price list.\r\nBest, Ada"),
-            ],
-        )
+        .call("mail/save_draft", &as_refs(&price_list(&draft)))
         .expect("draft saved again");
     let draft = again.as_str().unwrap().to_string();
     assert_eq!(folder_total(&ada_web, "drafts"), 1);
@@ -158,17 +162,7 @@ fn webmail_writes_drafts_and_sends_through_the_engine_as_the_mailbox() {
 
     // Sent: from the alias, to bob, with cleo in blind copy.
     let outcome = ada_web
-        .call(
-            "mail/send",
-            &[
-                ("form[draft]", &draft),
-                ("form[from]", "sales@write.test"),
-                ("form[to]", &format!("Bob <{bob}>")),
-                ("form[bcc]", &cleo),
-                ("form[subject]", "Price list"),
-                ("form[text]", "Here is the price list.\r\nBest, Ada"),
-            ],
-        )
+        .call("mail/send", &as_refs(&price_list(&draft)))
         .expect("sent");
     assert_eq!(outcome["sent"], true, "{outcome}");
     assert_eq!(outcome["accepted"], 2, "{outcome}");
