@@ -482,6 +482,9 @@ pub struct MessageRow {
     pub seen: bool,
     pub flagged: bool,
     pub answered: bool,
+    /// Messages in its conversation, when the list groups conversations (0 otherwise).
+    #[serde(default)]
+    pub thread_size: u32,
 }
 
 /// A page of a folder, newest first.
@@ -529,6 +532,10 @@ pub struct MailMessage {
     /// A body was longer than what is shown.
     pub truncated: bool,
     pub attachments: Vec<MailAttachment>,
+    /// The reader always shows this sender's remote images (through the image proxy).
+    pub images_always: bool,
+    /// Its conversation, oldest first, this message included; empty when it stands alone.
+    pub conversation: Vec<MessageRow>,
 }
 
 /// A message's part (an attachment or an inline image) or the whole message, for download.
@@ -580,6 +587,46 @@ pub struct ComposeStart {
     pub form: ComposeForm,
     /// The addresses the mailbox may send from: its own first, then its aliases.
     pub senders: Vec<String>,
+    /// The signature of each sender address that has one, so changing the sender can
+    /// change the signature in the text.
+    pub signatures: Vec<SenderSignature>,
+}
+
+/// The signature of one sender address.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SenderSignature {
+    pub address: String,
+    pub signature: String,
+}
+
+/// The name and signature the mailbox sends with from one of its addresses.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IdentityForm {
+    /// The sender address (which identity this is); it cannot change.
+    pub email: String,
+    pub name: String,
+    pub signature: String,
+}
+
+/// How the message list reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReadingForm {
+    pub page_size: u64,
+    /// One row per conversation. A checkbox: absent from a form post means off.
+    pub conversations: bool,
+}
+
+/// The webmail's settings page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailSettingsView {
+    pub identities: Vec<IdentityForm>,
+    pub reading: ReadingForm,
+    /// The page sizes offered.
+    pub page_sizes: Vec<u64>,
+    /// Senders whose remote images are always shown.
+    pub image_senders: Vec<String>,
 }
 
 /// A recipient the mail server refused, with its reply (`452 4.4.5 Rate limit exceeded`).

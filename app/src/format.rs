@@ -45,6 +45,17 @@ pub fn urlencode(text: &str) -> String {
         .collect()
 }
 
+/// A textarea's text as the page writes it. An HTML parser drops one line break right after
+/// `<textarea>`, so the server writes one more (a reply starts with two empty lines); a
+/// textarea the browser builds itself keeps its text as it is.
+pub fn textarea(text: &str) -> String {
+    if cfg!(feature = "ssr") {
+        format!("\n{text}")
+    } else {
+        text.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

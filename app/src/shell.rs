@@ -15,8 +15,8 @@ use crate::pages::{
     domain_dns::DomainDnsPage, domain_mailboxes::DomainMailboxes,
     domain_overview::DomainOverviewPage, domains::DomainsPage, home::Home, login::LoginPage,
     login_code::LoginCodePage, mail::MailPage, mail_folders::MailFoldersPage,
-    mail_rules::MailRulesPage, mailbox_page::MailboxPage, not_found::NotFound,
-    operator_customers::OperatorCustomers, operator_domains::OperatorDomains,
+    mail_rules::MailRulesPage, mail_settings::MailSettingsPage, mailbox_page::MailboxPage,
+    not_found::NotFound, operator_customers::OperatorCustomers, operator_domains::OperatorDomains,
     operator_managers::OperatorManagers, operator_monitor::OperatorMonitor, password::PasswordPage,
     security::SecurityPage, trace::TracePage,
 };
@@ -140,6 +140,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/folders") view=MailFoldersPage ssr=SsrMode::Async />
                 <Route path=path!("/compose") view=ComposePage ssr=SsrMode::Async />
                 <Route path=path!("/mail/rules") view=MailRulesPage ssr=SsrMode::Async />
+                <Route path=path!("/mail/settings") view=MailSettingsPage ssr=SsrMode::Async />
                 <Route path=path!("/mail/:folder") view=MailPage ssr=SsrMode::Async />
                 <Route path=path!("/mail/:folder/:id") view=MailPage ssr=SsrMode::Async />
                 <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />

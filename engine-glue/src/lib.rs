@@ -25,8 +25,9 @@ pub use events::{
     EngineEvent, MailProtocol, MessageSource, MessageStatus, MessageStep, SignInOutcome,
 };
 pub use mail::{
-    Address, Attachment, Draft, DraftPart, Folder, FolderChange, MAX_PAGE, MailAccess, MailChanges,
-    MailFilter, Message, MessageChange, MessagePage, MessageSummary, Sent, SieveScript,
+    Address, Attachment, Draft, DraftPart, Folder, FolderChange, Listing, MAX_PAGE, MailAccess,
+    MailChanges, MailFilter, Message, MessageChange, MessagePage, MessageSummary, Sent,
+    SieveScript,
 };
 pub use policy::{DkimKind, MailboxState, Protocols};
 pub use secret::PasswordHash;

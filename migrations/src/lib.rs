@@ -12,6 +12,7 @@ mod m20261203_000005_intents_and_session_keys;
 mod m20261203_000006_two_factor_and_app_passwords;
 mod m20261203_000007_access_log;
 mod m20261203_000008_message_trace;
+mod m20261204_000009_mail_preferences;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000006_two_factor_and_app_passwords::Migration),
             Box::new(m20261203_000007_access_log::Migration),
             Box::new(m20261203_000008_message_trace::Migration),
+            Box::new(m20261204_000009_mail_preferences::Migration),
         ]
     }
 }

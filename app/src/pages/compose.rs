@@ -15,6 +15,7 @@ use crate::{
     error::AppError,
     format,
     i18n::tr,
+    pages::compose_suggest::RecipientInput,
 };
 
 const OWNERS: &[Role] = &[Role::User, Role::Postmaster];
@@ -186,6 +187,28 @@ fn Editor(start: ComposeStart) -> impl IntoView {
             let _ = form.set_attribute("data-live", "true");
         }
     });
+    // A new sender brings its own signature: the old one is replaced where it stands.
+    let signatures = start.signatures;
+    let fresh = f.origin.is_empty() && f.draft.is_empty();
+    let change_sender = move |_| {
+        let (Some(select), Some(area)) = (from_ref.get_untracked(), text_ref.get_untracked())
+        else {
+            return;
+        };
+        let signature_of = |address: &str| {
+            signatures
+                .iter()
+                .find(|s| s.address.eq_ignore_ascii_case(address))
+                .map(|s| s.signature.clone())
+                .unwrap_or_default()
+        };
+        let (old, new) = (
+            signature_of(&from.get_untracked()),
+            signature_of(&select.value()),
+        );
+        area.set_value(&resigned(&area.value(), &old, &new, fresh));
+        from.set(select.value());
+    };
     let senders = start.senders;
     let chosen = f.from.clone();
     let has_draft = move || !draft.get().is_empty();
@@ -208,7 +231,7 @@ fn Editor(start: ComposeStart) -> impl IntoView {
             <input type="hidden" name="form[origin]" value=f.origin.clone() />
             <input type="hidden" name="form[origin_kind]" value=f.origin_kind.clone() />
             <label for="compose-from">{tr("From", "Da")}</label>
-            <select id="compose-from" name="form[from]" node_ref=from_ref>
+            <select id="compose-from" name="form[from]" node_ref=from_ref on:change=change_sender>
                 {senders
                     .into_iter()
                     .map(|s| {
@@ -219,13 +242,12 @@ fn Editor(start: ComposeStart) -> impl IntoView {
             </select>
             <FieldError field="from" message=field_error(error, "from") />
             <label for="compose-to">{tr("To", "A")}</label>
-            <input
+            <RecipientInput
                 id="compose-to"
                 name="form[to]"
                 value=f.to.clone()
-                autocomplete="off"
                 node_ref=to_ref
-                aria-describedby="compose-to-hint"
+                described_by="compose-to-hint"
             />
             <p class="hint" id="compose-to-hint">
                 {tr(
@@ -235,10 +257,10 @@ fn Editor(start: ComposeStart) -> impl IntoView {
             </p>
             <FieldError field="to" message=field_error(error, "to") />
             <label for="compose-cc">"Cc"</label>
-            <input id="compose-cc" name="form[cc]" value=f.cc.clone() node_ref=cc_ref />
+            <RecipientInput id="compose-cc" name="form[cc]" value=f.cc.clone() node_ref=cc_ref />
             <FieldError field="cc" message=field_error(error, "cc") />
             <label for="compose-bcc">{tr("Bcc (hidden from the others)", "Ccn (nascosti agli altri)")}</label>
-            <input id="compose-bcc" name="form[bcc]" value=f.bcc.clone() node_ref=bcc_ref />
+            <RecipientInput id="compose-bcc" name="form[bcc]" value=f.bcc.clone() node_ref=bcc_ref />
             <FieldError field="bcc" message=field_error(error, "bcc") />
             <label for="compose-subject">{tr("Subject", "Oggetto")}</label>
             <input
@@ -256,7 +278,7 @@ fn Editor(start: ComposeStart) -> impl IntoView {
                 rows="16"
                 node_ref=text_ref
             >
-                {text.get_untracked()}
+                {format::textarea(&text.get_untracked())}
             </textarea>
             <FieldError field="text" message=field_error(error, "text") />
             <Attachments attachments uploads />
@@ -304,6 +326,29 @@ fn Editor(start: ComposeStart) -> impl IntoView {
                 })
         }}
     }
+}
+
+/// The text with the signature `old` (under its `-- ` line) changed to `new`: replaced
+/// where it stands, or removed; a new message without one gets `new` at its end.
+pub fn resigned(text: &str, old: &str, new: &str, fresh: bool) -> String {
+    let block = |sig: &str| format!("-- \n{}", sig.trim_end());
+    let text = text.replace("\r\n", "\n");
+    let old = old.trim_end();
+    let new = new.trim_end();
+    if !old.is_empty()
+        && let Some(at) = text.find(&block(old))
+    {
+        let after = &text[at + block(old).len()..];
+        return if new.is_empty() {
+            format!("{}{after}", text[..at].trim_end_matches('\n'))
+        } else {
+            format!("{}{}{after}", &text[..at], block(new))
+        };
+    }
+    if fresh && !new.is_empty() && !text.contains(&block(new)) {
+        return format!("{}\n\n{}", text.trim_end(), block(new));
+    }
+    text
 }
 
 /// A file on its way to the server.
@@ -688,4 +733,22 @@ fn autosave(
     _send: ServerAction<SendMessage>,
     _current: impl Fn() -> ComposeForm + Clone + 'static,
 ) {
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resigned;
+
+    #[test]
+    fn changing_the_sender_changes_the_signature_in_place() {
+        let text = "Hi\n\n-- \nAda, Sales\n\n> quoted";
+        assert_eq!(
+            resigned(text, "Ada, Sales", "Ada, Support", false),
+            "Hi\n\n-- \nAda, Support\n\n> quoted"
+        );
+        assert_eq!(resigned(text, "Ada, Sales", "", false), "Hi\n\n> quoted");
+        // A reply without a signature is left as it is; a new message gets one.
+        assert_eq!(resigned("Hi\n> q", "", "Ada", false), "Hi\n> q");
+        assert_eq!(resigned("Hi\n", "", "Ada", true), "Hi\n\n-- \nAda");
+    }
 }

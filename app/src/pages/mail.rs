@@ -9,7 +9,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
-    api::mail::{EmptyTrash, MailAct, list_folders, list_messages, open_message, quota_usage},
+    api::mail::{
+        EmptyTrash, MailAct, TrustImages, list_folders, list_messages, open_message, quota_usage,
+    },
     components::{
         ErrorMessage, FieldError, FlashNotice, FormError, Guarded, action_error, field_error,
     },
@@ -91,6 +93,7 @@ fn MailBody() -> impl IntoView {
     };
     let act = ServerAction::<MailAct>::new();
     let empty = ServerAction::<EmptyTrash>::new();
+    let trust = ServerAction::<TrustImages>::new();
     // Bumped by the server's change events: a delivery, an IMAP client, another tab.
     let live = RwSignal::new(0u32);
     follow_changes(live);
@@ -116,21 +119,21 @@ fn MailBody() -> impl IntoView {
         },
     );
     let message = Resource::new(
-        move || (message_param(), act.version().get()),
-        |(id, _)| async move {
+        move || (message_param(), act.version().get(), trust.version().get()),
+        |(id, _, _)| async move {
             match id {
                 Some(id) => Some(open_message(id).await),
                 None => None,
             }
         },
     );
-    let acting = Acting { act, empty };
-    // The tab's title counts the Inbox's unread messages, and follows them.
-    let title = move || {
-        let unread = folders
-            .get()
-            .and_then(Result::ok)
-            .and_then(|all| all.into_iter().find(|f| f.role == "inbox"))
+    let acting = Acting { act, empty, trust };
+    // The tab's title counts the Inbox's unread messages, and follows them (it is set again
+    // each time the folders come back).
+    let title = |all: &[MailFolder]| {
+        let unread = all
+            .iter()
+            .find(|f| f.role == "inbox")
             .map_or(0, |inbox| inbox.unread);
         let name = tr("Mail · Casella", "Posta · Casella");
         if unread > 0 {
@@ -146,7 +149,6 @@ fn MailBody() -> impl IntoView {
             .then(|| tr("Message sent.", "Messaggio inviato.").to_string())
     });
     view! {
-        <Title text=title />
         <FlashNotice id="mail-notice" message=sent />
         <div class="mail" class:reading=move || message_param().is_some()>
             <Transition fallback=|| ()>
@@ -154,7 +156,11 @@ fn MailBody() -> impl IntoView {
                     match folders.await {
                         Ok(all) => {
                             let quota = quota.await.ok();
-                            view! { <FolderList folders=all current=folder_param() quota /> }.into_any()
+                            view! {
+                                <Title text=title(&all) />
+                                <FolderList folders=all current=folder_param() quota />
+                            }
+                                .into_any()
                         }
                         Err(err) => view! { <ErrorMessage error=err /> }.into_any(),
                     }
@@ -168,8 +174,9 @@ fn MailBody() -> impl IntoView {
                         (_, Some(Ok(m))) => {
                             let q = query.read();
                             let text_only = q.get("view").as_deref() == Some("text");
-                            let images = q.get("images").as_deref() == Some("1");
-                            view! { <Reader message=m folder folders=all text_only images acting /> }
+                            let images = m.images_always || q.get("images").as_deref() == Some("1");
+                            let print = q.get("print").as_deref() == Some("1");
+                            view! { <Reader message=m folder folders=all text_only images print acting /> }
                                 .into_any()
                         }
                         // A search that is not understood: said under the search box, as typed.
@@ -225,6 +232,7 @@ fn FolderList(
                                     class:active=active
                                     aria-current=active.then_some("page")
                                     data-role=f.role.clone()
+                                    data-folder=f.id.clone()
                                 >
                                     <span class="name">{label}</span>
                                     {unread.map(|n| view! { <span class="count">{n}</span> })}
@@ -238,6 +246,8 @@ fn FolderList(
                 <a href="/folders" id="manage-folders">{tr("Manage folders", "Gestisci cartelle")}</a>
                 " · "
                 <a href="/mail/rules" id="rules-link">{tr("Rules and vacation reply", "Regole e risposta automatica")}</a>
+                " · "
+                <a href="/mail/settings" id="settings-link">{tr("Settings", "Impostazioni")}</a>
             </p>
             {quota.map(|q| view! { <QuotaBar q /> })}
             <crate::pages::mail_keys::ShortcutHelp />
@@ -290,18 +300,24 @@ fn QuotaBar(q: MailQuota) -> impl IntoView {
 struct Acting {
     act: ServerAction<MailAct>,
     empty: ServerAction<EmptyTrash>,
+    trust: ServerAction<TrustImages>,
 }
 
-/// "Move to" choices: every folder but the one shown.
+/// "Move to" choices: every folder but the one shown, after an empty choice, so that
+/// "Move" never moves anywhere not chosen.
 fn move_choices(folders: &[MailFolder], except: &str) -> impl IntoView + use<> {
-    folders
+    let choices = folders
         .iter()
         .filter(|f| f.id != except)
         .map(|f| {
             let indent = "\u{a0}\u{a0}".repeat(usize::try_from(f.depth.min(6)).unwrap_or(0));
             view! { <option value=f.id.clone()>{format!("{indent}{}", folder_label(f))}</option> }
         })
-        .collect_view()
+        .collect_view();
+    view! {
+        <option value="">{tr("(choose a folder)", "(scegli una cartella)")}</option>
+        {choices}
+    }
 }
 
 /// The buttons acting on selected messages of `folder`.
@@ -370,6 +386,7 @@ fn Messages(list: MessageList, folders: Vec<MailFolder>, acting: Acting) -> impl
         }
     });
     let folder_id = list.folder.id.clone();
+    crate::pages::mail_drag::follow_drags(acting.act, folder_id.clone());
     let act_error = action_error(acting.act.value());
     let empty_error = action_error(acting.empty.value());
     let is_trash = list.folder.role == "trash";
@@ -473,7 +490,7 @@ fn Row(r: MessageRow, index: usize, folder: String, drafts: bool) -> impl IntoVi
         r.subject.clone()
     };
     view! {
-        <li class:unread=!r.seen class:flagged=r.flagged data-id=r.id.clone()>
+        <li class:unread=!r.seen class:flagged=r.flagged data-id=r.id.clone() draggable="true">
             <input
                 type="checkbox"
                 name=format!("ids[{index}]")
@@ -481,7 +498,17 @@ fn Row(r: MessageRow, index: usize, folder: String, drafts: bool) -> impl IntoVi
                 aria-label=format!("{} {}", tr("Select", "Seleziona"), subject)
             />
             <a href=href>
-                <span class="from" title=r.from_address.clone()>{r.from.clone()}</span>
+                <span class="from" title=r.from_address.clone()>
+                    {r.from.clone()}
+                    {(r.thread_size > 1)
+                        .then(|| {
+                            view! {
+                                <span class="thread-size" title=tr("Messages in the conversation", "Messaggi nella conversazione")>
+                                    {r.thread_size.to_string()}
+                                </span>
+                            }
+                        })}
+                </span>
                 <span class="subject">{subject}</span>
                 <span class="preview">{r.preview.clone()}</span>
                 <span class="meta">
@@ -504,8 +531,11 @@ fn Reader(
     acting: Acting,
     /// The reader asked for the plain text of a message that has HTML too.
     text_only: bool,
-    /// The reader asked to see the HTML's remote images (through Casella's proxy).
+    /// The HTML's remote images are shown (through Casella's proxy): asked for, or always
+    /// for this sender.
     images: bool,
+    /// The page is the message's print view.
+    print: bool,
 ) -> impl IntoView {
     let m = message;
     let here = format!("/mail/{}/{}", urlencode(&folder), urlencode(&m.row.id));
@@ -538,8 +568,11 @@ fn Reader(
             }
         })
     };
+    print_when_shown(print);
+    let trust_error = action_error(acting.trust.value());
+    let sender = m.row.from_address.clone();
     view! {
-        <article class="reader" id="reader">
+        <article class="reader" class:print-view=print id="reader">
             <p>
                 <a href=back.clone() id="back-to-list">{tr("← Back to the list", "← Torna all'elenco")}</a>
             </p>
@@ -596,9 +629,11 @@ fn Reader(
                         <input type="hidden" name="next" value=back />
                         <Toolbar folder=shown folders flagged=Some(m.row.flagged) />
                         <FormError error=act_error />
+                        <FieldError field="to" message=field_error(act_error, "to") />
                     </ActionForm>
                 })
             }
+            <Conversation rows=m.conversation.clone() current=m.row.id.clone() folder=folder.clone() />
             <dl class="headers">
                 <div>
                     <dt>{tr("From", "Da")}</dt>
@@ -676,6 +711,13 @@ fn Reader(
                 <a href=format!("/webmail/messages/{}/source", urlencode(&m.row.id)) id="download-eml">
                     {tr("Download (.eml)", "Scarica (.eml)")}
                 </a>
+                <a
+                    href=format!("{here}?print=1{}", if images { "&images=1" } else { "" })
+                    id="print"
+                    target="_blank"
+                >
+                    {tr("Print", "Stampa")}
+                </a>
             </p>
             {(show_html && m.remote_images > 0 && !images)
                 .then(|| {
@@ -687,6 +729,22 @@ fn Reader(
                             }}
                             " "
                             <a href=format!("{here}?images=1") id="show-images">{tr("Show images", "Mostra le immagini")}</a>
+                            {(!sender.is_empty())
+                                .then(|| {
+                                    view! {
+                                        <ActionForm action=acting.trust attr:class="row-form" attr:id="trust-images">
+                                            <input type="hidden" name="address" value=sender.clone() />
+                                            <button type="submit" class="link">
+                                                {format!(
+                                                    "{} {}",
+                                                    tr("Always show images from", "Mostra sempre le immagini di"),
+                                                    sender,
+                                                )}
+                                            </button>
+                                        </ActionForm>
+                                    }
+                                })}
+                            <FormError error=trust_error />
                         </p>
                     }
                 })}
@@ -725,4 +783,51 @@ fn Reader(
                 })}
         </article>
     }
+}
+
+/// The other messages of a message's conversation, oldest first, each a link; the one shown
+/// is marked.
+#[component]
+fn Conversation(rows: Vec<MessageRow>, current: String, folder: String) -> impl IntoView {
+    (!rows.is_empty()).then(|| {
+        let count = rows.len();
+        view! {
+            <details class="conversation" id="conversation" open>
+                <summary>
+                    {format!("{} ({count})", tr("Conversation", "Conversazione"))}
+                </summary>
+                <ol>
+                    {rows
+                        .into_iter()
+                        .map(|r| {
+                            let here = r.id == current;
+                            let href = format!("/mail/{}/{}", urlencode(&folder), urlencode(&r.id));
+                            view! {
+                                <li class:unread=!r.seen aria-current=here.then_some("true")>
+                                    <a href=href>
+                                        <span class="from">{r.from.clone()}</span>
+                                        <time datetime=r.received_at.clone()>{time_label(&r.received_at)}</time>
+                                        <span class="preview">{r.preview.clone()}</span>
+                                    </a>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ol>
+            </details>
+        }
+    })
+}
+
+/// Opens the browser's print dialogue once the print view is on screen (with JavaScript;
+/// without, the view is there to print from the browser's menu).
+fn print_when_shown(print: bool) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if print && let Some(window) = web_sys::window() {
+            let _ = window.print();
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = print;
 }

@@ -145,7 +145,7 @@ fn Vacation(form: VacationForm, action: ServerAction<SaveVacation>) -> impl Into
             <input id="vacation-subject" name="vacation[subject]" maxlength="200" value=form.subject />
             <FieldError field="subject" message=field_error(error, "subject") />
             <label for="vacation-text">{tr("Reply", "Risposta")}</label>
-            <textarea id="vacation-text" name="vacation[text]" rows="6">{form.text}</textarea>
+            <textarea id="vacation-text" name="vacation[text]" rows="6">{crate::format::textarea(&form.text)}</textarea>
             <FieldError field="text" message=field_error(error, "text") />
             <FieldError field="rules" message=field_error(error, "rules") />
             <FormError error />

@@ -3,8 +3,9 @@
 
 use crate::{
     dto::{
-        AttachedFile, ComposeForm, ComposeStart, FilterForm, MailFolder, MailMessage, MailPart,
-        MailQuota, MailRulesView, MessageList, SendOutcome, VacationForm,
+        AttachedFile, ComposeForm, ComposeStart, FilterForm, IdentityForm, MailFolder, MailMessage,
+        MailPart, MailQuota, MailRulesView, MailSettingsView, MessageList, ReadingForm,
+        SendOutcome, VacationForm,
     },
     error::AppError,
 };
@@ -74,4 +75,17 @@ pub trait MailHandle: Send + Sync {
     async fn add_filter(&self, filter: &FilterForm) -> Result<(), AppError>;
     /// Removes the filter at `index` (from 0, as listed).
     async fn remove_filter(&self, index: u32) -> Result<(), AppError>;
+    /// The webmail's settings: sender names and signatures, how the list reads, the senders
+    /// whose images are always shown.
+    async fn settings(&self) -> Result<MailSettingsView, AppError>;
+    /// Changes the name and signature of one of the mailbox's sender addresses.
+    async fn save_identity(&self, identity: &IdentityForm) -> Result<(), AppError>;
+    /// Changes how the list reads.
+    async fn save_reading(&self, reading: &ReadingForm) -> Result<(), AppError>;
+    /// Always shows the remote images of mail from `address`.
+    async fn trust_images(&self, address: &str) -> Result<(), AppError>;
+    /// Stops always showing the remote images of mail from `address`.
+    async fn forget_images(&self, address: &str) -> Result<(), AppError>;
+    /// Recipients to suggest for what was typed in a recipient field.
+    async fn suggestions(&self, typed: &str) -> Result<Vec<String>, AppError>;
 }

@@ -23,8 +23,10 @@ pub(super) const WAIT_FOR_SPAN: Duration = Duration::from_secs(2);
 /// How long a delivery outcome waits for the start of its attempt: without it the outcome
 /// names no queued message, so it is worth a longer wait than a sign-in's.
 const WAIT_FOR_ATTEMPT: Duration = Duration::from_secs(10);
-/// How long a finished delivery attempt is remembered, for its late events.
-const KEEP_ATTEMPT: Duration = Duration::from_secs(30);
+/// How long a finished delivery attempt or a closed connection is remembered, for its late
+/// events: the engine's threads queue their events apart, so a connection's last refusal can
+/// come after its end when the machine is busy.
+const KEEP_ENDED: Duration = Duration::from_secs(30);
 /// Open connections (and attempts) remembered at most.
 const MAX_SPANS: usize = 100_000;
 
@@ -36,6 +38,8 @@ struct Connection {
     listener: Option<String>,
     /// The last MAIL FROM of an SMTP session.
     sender: Option<String>,
+    /// When the connection ended: it is remembered a while after, for its late events.
+    ended: Option<Instant>,
 }
 
 /// A delivery attempt of a queued message.
@@ -117,6 +121,7 @@ impl Tracker {
                         remote_ip: remote_ip(event),
                         listener: event.value_as_str(Key::ListenerId).map(str::to_string),
                         sender: None,
+                        ended: None,
                     },
                 );
                 self.release(id, ready);
@@ -126,7 +131,9 @@ impl Tracker {
         if is_end(typ) {
             if let Some(id) = span {
                 self.release(id, ready);
-                self.connections.remove(&id);
+                if let Some(connection) = self.connections.get_mut(&id) {
+                    connection.ended = Some(Instant::now());
+                }
             }
             return;
         }
@@ -203,8 +210,10 @@ impl Tracker {
         for (_, _, event) in late {
             self.translate(&event, ready);
         }
-        self.attempts
-            .retain(|_, a| a.ended.is_none_or(|t| now.duration_since(t) < KEEP_ATTEMPT));
+        let kept =
+            |ended: Option<Instant>| ended.is_none_or(|t| now.duration_since(t) < KEEP_ENDED);
+        self.attempts.retain(|_, a| kept(a.ended));
+        self.connections.retain(|_, c| kept(c.ended));
     }
 
     /// The connection an event happened on: from the span the engine attached, or from the
@@ -633,12 +642,33 @@ mod tests {
         tracker.take(
             &event(
                 EventType::Smtp(SmtpEvent::RateLimitExceeded),
-                vec![span, (Key::To, text("c@ext.test"))],
+                vec![span.clone(), (Key::To, text("c@ext.test"))],
+            ),
+            &mut ready,
+        );
+        // On a busy machine the session's end can come before its last refusal: the
+        // connection is still known then.
+        tracker.take(
+            &event(
+                EventType::Smtp(SmtpEvent::ConnectionEnd),
+                vec![span.clone()],
+            ),
+            &mut ready,
+        );
+        tracker.expire(&mut ready);
+        tracker.take(
+            &event(
+                EventType::Smtp(SmtpEvent::RateLimitExceeded),
+                vec![span, (Key::To, text("d@ext.test"))],
             ),
             &mut ready,
         );
         let steps = steps(ready);
-        assert_eq!(steps.len(), 1, "{steps:?}");
+        assert_eq!(steps.len(), 2, "{steps:?}");
+        assert_eq!(
+            (steps[1].recipient.as_str(), steps[1].sender.as_str()),
+            ("d@ext.test", "ada@a.test")
+        );
         let step = &steps[0];
         assert_eq!(step.status, MessageStatus::Rejected);
         assert_eq!(step.source, MessageSource::Submitted);

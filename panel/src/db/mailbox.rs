@@ -57,7 +57,7 @@ impl ActiveModelBehavior for ActiveModel {}
 pub async fn delete_rows(db: &DatabaseConnection, address: &str) -> Result<(), DbErr> {
     use sea_orm::TransactionTrait;
 
-    use super::{alias, mailbox_term, outbound};
+    use super::{alias, image_sender, mail_preference, mailbox_term, outbound, sender_identity};
     let address = address.to_string();
     db.transaction::<_, (), DbErr>(|txn| {
         Box::pin(async move {
@@ -78,6 +78,17 @@ pub async fn delete_rows(db: &DatabaseConnection, address: &str) -> Result<(), D
                 .await?;
             mailbox_term::Entity::delete_many()
                 .filter(mailbox_term::Column::MailboxId.eq(found.id))
+                .exec(txn)
+                .await?;
+            image_sender::Entity::delete_many()
+                .filter(image_sender::Column::MailboxId.eq(found.id))
+                .exec(txn)
+                .await?;
+            sender_identity::Entity::delete_many()
+                .filter(sender_identity::Column::MailboxId.eq(found.id))
+                .exec(txn)
+                .await?;
+            mail_preference::Entity::delete_by_id(found.id)
                 .exec(txn)
                 .await?;
             Entity::delete_by_id(found.id).exec(txn).await?;

@@ -8,7 +8,9 @@ pub mod app_password;
 pub mod audit;
 pub mod customer;
 pub mod domain;
+pub mod image_sender;
 pub mod intent;
+pub mod mail_preference;
 pub mod mailbox;
 pub mod mailbox_term;
 pub mod manager;
@@ -19,6 +21,7 @@ pub mod panel_setting;
 pub mod plan;
 pub mod recovery_code;
 pub mod second_factor;
+pub mod sender_identity;
 pub mod web_session;
 
 use migration::{Migrator, MigratorTrait};

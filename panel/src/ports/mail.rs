@@ -5,9 +5,10 @@ use std::collections::HashMap;
 
 use app::{
     dto::{
-        AttachedFile, ComposeForm, ComposeStart, FilterForm, FilterRow, MailAttachment, MailFolder,
-        MailMessage, MailPart, MailQuota, MailRulesView, MessageList, MessageRow, RefusedRecipient,
-        SendOutcome, VacationForm,
+        AttachedFile, ComposeForm, ComposeStart, FilterForm, FilterRow, IdentityForm,
+        MailAttachment, MailFolder, MailMessage, MailPart, MailQuota, MailRulesView,
+        MailSettingsView, MessageList, MessageRow, ReadingForm, RefusedRecipient, SendOutcome,
+        SenderSignature, VacationForm,
     },
     error::AppError,
     ports::MailHandle,
@@ -21,7 +22,8 @@ use crate::{
         ServiceError,
         compose::{Composed, Start},
         mail_rules::{Filter, FilterAction, FilterField, MailRules, Vacation},
-        webmail::{MAIL_PAGE, MailAction, MailScope, plain_id},
+        mail_settings::{PAGE_SIZES, Reading},
+        webmail::{MailAction, MailScope, plain_id},
     },
 };
 
@@ -118,6 +120,7 @@ fn row(m: &MessageSummary) -> MessageRow {
         seen: m.seen,
         flagged: m.flagged,
         answered: m.answered,
+        thread_size: m.thread_size,
     }
 }
 
@@ -129,17 +132,18 @@ impl MailHandle for Mail {
 
     async fn messages(&self, folder_id: &str, page: u64, q: &str) -> Result<MessageList, AppError> {
         let q = q.trim();
+        let reading = self.0.reading().await?;
         let (found, list) = if q.is_empty() {
-            self.0.messages(folder_id, page).await?
+            self.0.messages(folder_id, page, reading).await?
         } else {
-            self.0.search(folder_id, q, page).await?
+            self.0.search(folder_id, q, page, reading).await?
         };
         Ok(MessageList {
             folder: folder(found),
             rows: list.messages.iter().map(row).collect(),
             total: list.total,
             page,
-            pages: list.total.div_ceil(MAIL_PAGE).max(1),
+            pages: list.total.div_ceil(reading.page_size.max(1)).max(1),
             query: q.to_string(),
         })
     }
@@ -152,6 +156,17 @@ impl MailHandle for Mail {
             m.summary.seen = true;
         }
         let people = |list: &[Address]| list.iter().map(person).collect();
+        let sender = m.summary.from.first().map(|a| a.email.as_str());
+        let images_always = match sender {
+            Some(address) => self.0.shows_images_from(address).await?,
+            None => false,
+        };
+        let conversation = self.0.conversation(&m).await?;
+        let conversation = if conversation.len() > 1 {
+            conversation.iter().map(row).collect()
+        } else {
+            Vec::new()
+        };
         Ok(MailMessage {
             row: row(&m.summary),
             folders: m.summary.folders.clone(),
@@ -180,6 +195,8 @@ impl MailHandle for Mail {
                     size: a.size,
                 })
                 .collect(),
+            images_always,
+            conversation,
         })
     }
 
@@ -269,7 +286,70 @@ impl MailHandle for Mail {
         Ok(ComposeStart {
             form: form(self.0.start(start).await?),
             senders: self.0.sender_addresses(),
+            signatures: self
+                .0
+                .identities()
+                .await?
+                .into_iter()
+                .filter(|i| !i.signature.trim().is_empty())
+                .map(|i| SenderSignature {
+                    address: i.email,
+                    signature: i.signature,
+                })
+                .collect(),
         })
+    }
+
+    async fn settings(&self) -> Result<MailSettingsView, AppError> {
+        let reading = self.0.reading().await?;
+        Ok(MailSettingsView {
+            identities: self
+                .0
+                .identities()
+                .await?
+                .into_iter()
+                .map(|i| IdentityForm {
+                    email: i.email,
+                    name: i.name,
+                    signature: i.signature,
+                })
+                .collect(),
+            reading: ReadingForm {
+                page_size: reading.page_size,
+                conversations: reading.conversations,
+            },
+            page_sizes: PAGE_SIZES.to_vec(),
+            image_senders: self.0.image_senders().await?,
+        })
+    }
+
+    async fn save_identity(&self, identity: &IdentityForm) -> Result<(), AppError> {
+        Ok(self
+            .0
+            .change_identity(&identity.email, &identity.name, &identity.signature)
+            .await?)
+    }
+
+    async fn save_reading(&self, reading: &ReadingForm) -> Result<(), AppError> {
+        Ok(self
+            .0
+            .set_reading(Reading {
+                page_size: reading.page_size,
+                conversations: reading.conversations,
+            })
+            .await?)
+    }
+
+    async fn trust_images(&self, address: &str) -> Result<(), AppError> {
+        Ok(self.0.trust_images_from(address).await?)
+    }
+
+    async fn forget_images(&self, address: &str) -> Result<(), AppError> {
+        Ok(self.0.forget_images_from(address).await?)
+    }
+
+    async fn suggestions(&self, typed: &str) -> Result<Vec<String>, AppError> {
+        Ok(self.0.suggestions(typed).await?)
     }
 
     async fn save_draft(&self, form: &ComposeForm) -> Result<String, AppError> {

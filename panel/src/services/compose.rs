@@ -74,7 +74,10 @@ impl MailScope {
             ..Composed::default()
         };
         let original = match start {
-            Start::New => return Ok(out),
+            Start::New => {
+                self.sign(&mut out).await?;
+                return Ok(out);
+            }
             Start::Reply(id)
             | Start::ReplyAll(id)
             | Start::Forward(id)
@@ -162,7 +165,20 @@ impl MailScope {
         if let Some(from) = addressed_to {
             out.from = from;
         }
+        self.sign(&mut out).await?;
         Ok(out)
+    }
+
+    /// Puts the signature of the sender address above what the message quotes, as the
+    /// mail programs of an office do; a new message gets it at its end.
+    async fn sign(&self, out: &mut Composed) -> Result<(), ServiceError> {
+        let signature = self
+            .identity_of(&out.from)
+            .await?
+            .map(|i| i.signature)
+            .unwrap_or_default();
+        out.text = signed(&out.text, &signature);
+        Ok(())
     }
 
     /// Keeps what was written as a draft (replacing its earlier version); the draft's id.
@@ -315,11 +331,15 @@ impl MailScope {
             ));
         }
         let (in_reply_to, references) = self.thread_of(c).await;
+        // The name recipients see is the one set for this address, else the mailbox's.
+        let name = self
+            .identity_of(&from)
+            .await?
+            .map(|i| i.name.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .or_else(|| self.access().display_name());
         Ok(Draft {
-            from: Address {
-                name: self.access().display_name(),
-                email: from,
-            },
+            from: Address { name, email: from },
             to,
             cc,
             bcc,
@@ -616,6 +636,19 @@ fn typed(list: &[Address]) -> String {
 
 /// `Re: subject` (or `Fwd: subject`), unless the subject already starts with a prefix of
 /// the same kind, as mail programs write them in English or Italian.
+/// A message's starting text with a signature: an empty line to write on, then the
+/// signature under its `-- ` line (RFC 3676), then what the message quotes, if anything.
+pub fn signed(quoted: &str, signature: &str) -> String {
+    let signature = signature.trim_end();
+    let quoted = quoted.trim_start_matches('\n');
+    match (signature.is_empty(), quoted.is_empty()) {
+        (true, true) => String::new(),
+        (true, false) => format!("\n\n{quoted}"),
+        (false, true) => format!("\n\n-- \n{signature}"),
+        (false, false) => format!("\n\n-- \n{signature}\n\n{quoted}"),
+    }
+}
+
 fn prefixed(prefix: &str, subject: &str) -> String {
     let lower = subject.to_lowercase();
     let same_kind: &[&str] = if prefix == "Re:" {
@@ -701,6 +734,7 @@ fn original_text(m: &Message) -> String {
 mod tests {
     use super::{
         file_name, media_type_or_default, plausible_address, prefixed, readable_time, recipients,
+        signed,
     };
 
     #[test]
@@ -766,6 +800,14 @@ mod tests {
         assert!(plausible_address("mario.rossi+fatture@città.it"));
         assert!(!plausible_address("x@-bad.it"));
         assert!(!plausible_address("x@a.it\r\nRCPT TO:<y@b.it>"));
+    }
+
+    #[test]
+    fn signatures_sit_between_the_new_text_and_the_quote() {
+        assert_eq!(signed("", ""), "");
+        assert_eq!(signed("", "Ada\n"), "\n\n-- \nAda");
+        assert_eq!(signed("\n\n> hi", ""), "\n\n> hi");
+        assert_eq!(signed("\n\n> hi", "Ada"), "\n\n-- \nAda\n\n> hi");
     }
 
     #[test]

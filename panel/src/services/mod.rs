@@ -21,6 +21,7 @@ mod domains;
 pub mod login_guard;
 pub mod mail_rules;
 mod mail_search;
+pub mod mail_settings;
 mod mailbox_edit;
 mod mailboxes;
 mod managed;

@@ -4,10 +4,11 @@
 //! attachment of another mailbox is simply not there.
 
 use engine_glue::{
-    Folder, FolderChange, GlueError, MailAccess, MailChanges, Message, MessageChange, MessagePage,
+    Folder, FolderChange, GlueError, Listing, MailAccess, MailChanges, Message, MessageChange,
+    MessagePage, MessageSummary,
 };
 
-use super::{Actor, Caller, ServiceError, Services};
+use super::{Actor, Caller, ServiceError, Services, mail_settings::Reading};
 
 /// Messages in a page of the webmail's list.
 pub const MAIL_PAGE: u64 = 50;
@@ -41,17 +42,28 @@ const ROLES: [&str; 6] = ["inbox", "drafts", "sent", "archive", "junk", "trash"]
 /// The signed-in mailbox's mail: all the webmail may touch.
 pub struct MailScope {
     access: MailAccess,
+    /// The panel's side: the reading preferences and the domain's address book.
+    db: sea_orm::DatabaseConnection,
+    mailbox: crate::db::mailbox::Model,
 }
 
 impl Services {
     /// The mail of the caller's own mailbox; staff without a mailbox have none.
     pub async fn mail_scope(&self, caller: &Caller) -> Result<MailScope, ServiceError> {
-        let login = match &caller.actor {
-            Actor::Postmaster { mailbox, .. } | Actor::User { mailbox, .. } => &mailbox.address,
+        let mailbox = match &caller.actor {
+            Actor::Postmaster { mailbox, .. } | Actor::User { mailbox, .. } => mailbox,
             Actor::Operator(_) | Actor::Manager(_) => return Err(ServiceError::Forbidden),
         };
-        let access = self.engine.mail_of(login).await.map_err(not_found)?;
-        Ok(MailScope { access })
+        let access = self
+            .engine
+            .mail_of(&mailbox.address)
+            .await
+            .map_err(not_found)?;
+        Ok(MailScope {
+            access,
+            db: self.db.clone(),
+            mailbox: mailbox.clone(),
+        })
     }
 }
 
@@ -59,6 +71,16 @@ impl MailScope {
     /// The engine's side of the mailbox, for the other webmail services.
     pub(super) fn access(&self) -> &MailAccess {
         &self.access
+    }
+
+    /// The panel database, for the webmail's own preferences.
+    pub(super) fn db(&self) -> &sea_orm::DatabaseConnection {
+        &self.db
+    }
+
+    /// The mailbox's panel row.
+    pub(super) fn mailbox(&self) -> &crate::db::mailbox::Model {
+        &self.mailbox
     }
 
     /// The folders, listed as the webmail shows them: see [`ordered`].
@@ -72,12 +94,12 @@ impl MailScope {
         &self,
         folder_id: &str,
         page: u64,
+        reading: Reading,
     ) -> Result<((Folder, u32), MessagePage), ServiceError> {
         let folder = shown(self.folders().await?, folder_id)?;
-        let position = page.saturating_mul(MAIL_PAGE);
         let messages = self
             .access
-            .messages(&folder.0.id, position, MAIL_PAGE)
+            .messages(&folder.0.id, listing(page, reading))
             .await
             .map_err(not_found)?;
         Ok((folder, messages))
@@ -90,6 +112,7 @@ impl MailScope {
         folder_id: &str,
         typed: &str,
         page: u64,
+        reading: Reading,
     ) -> Result<((Folder, u32), MessagePage), ServiceError> {
         let query = super::mail_search::parse(typed)?;
         let folders = self.folders().await?;
@@ -97,10 +120,33 @@ impl MailScope {
         let folder = shown(folders, folder_id)?;
         let found = self
             .access
-            .search(&filter, page.saturating_mul(MAIL_PAGE), MAIL_PAGE)
+            .search(&filter, listing(page, reading))
             .await
             .map_err(not_found)?;
         Ok((folder, found))
+    }
+
+    /// The conversation a message belongs to, oldest first, in every folder but the Trash
+    /// and Junk (unless the message itself is there).
+    pub async fn conversation(&self, m: &Message) -> Result<Vec<MessageSummary>, ServiceError> {
+        if m.summary.thread_id.is_empty() {
+            return Ok(Vec::new());
+        }
+        let folders = self.access.folders().await.map_err(not_found)?;
+        let set_aside: Vec<&str> = folders
+            .iter()
+            .filter(|f| matches!(f.role.as_deref(), Some("trash" | "junk")))
+            .filter(|f| !m.summary.folders.contains(&f.id))
+            .map(|f| f.id.as_str())
+            .collect();
+        Ok(self
+            .access
+            .conversation(&m.summary.thread_id)
+            .await
+            .map_err(not_found)?
+            .into_iter()
+            .filter(|t| !t.folders.iter().all(|f| set_aside.contains(&f.as_str())))
+            .collect())
     }
 
     /// A message for reading; `NotFound` when the mailbox has no such message (a malformed
@@ -464,8 +510,17 @@ pub fn plain_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// Page `page` (from 0) of a list as `reading` wants it.
+fn listing(page: u64, reading: Reading) -> Listing {
+    Listing {
+        position: page.saturating_mul(reading.page_size),
+        limit: reading.page_size,
+        conversations: reading.conversations,
+    }
+}
+
 /// The engine's "not found" (and a refused account) as the webmail's not found.
-fn not_found(err: GlueError) -> ServiceError {
+pub(super) fn not_found(err: GlueError) -> ServiceError {
     match err {
         GlueError::NotFound { .. } => ServiceError::NotFound,
         other => ServiceError::Engine(other),

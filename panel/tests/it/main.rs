@@ -19,6 +19,7 @@ mod trace;
 mod web_security;
 mod webmail;
 mod webmail_rules;
+mod webmail_settings;
 mod webmail_writing;
 
 use harness::{Casella, Web, mail, mail_refused};

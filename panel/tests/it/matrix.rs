@@ -367,6 +367,33 @@ fn every_administrative_operation_against_every_role() {
             vec![("index", "7")],
             [F, F, F, N, N, N, U],
         ),
+        ("mail/settings", vec![], MAILBOX_OWNERS),
+        // Another's address is none of the mailbox's.
+        (
+            "mail/save_identity",
+            vec![
+                ("identity[email]", "nobody@x.test"),
+                ("identity[name]", "X"),
+            ],
+            [F, F, F, N, N, N, U],
+        ),
+        // Reached, and a page size not offered refused on its field.
+        (
+            "mail/save_reading",
+            vec![("reading[page_size]", "7")],
+            MAILBOX_OWNERS,
+        ),
+        (
+            "mail/trust_images",
+            vec![("address", "not an address")],
+            MAILBOX_OWNERS,
+        ),
+        (
+            "mail/forget_images",
+            vec![("address", "nobody@x.test")],
+            [F, F, F, N, N, N, U],
+        ),
+        ("mail/suggestions", vec![("typed", "po")], MAILBOX_OWNERS),
         (
             "operator/set_staff_two_factor",
             vec![("required", "false")],
@@ -447,7 +474,7 @@ fn every_administrative_operation_against_every_role() {
     assert_eq!(counts.len(), 4, "{counts:?}");
     assert_eq!(
         table.len(),
-        79,
+        85,
         "every server function that takes a caller is in the table"
     );
 }

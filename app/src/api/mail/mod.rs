@@ -8,6 +8,7 @@ mod manage_folders;
 mod message;
 mod messages;
 mod rules;
+mod settings;
 
 pub use act::*;
 pub use compose::*;
@@ -16,3 +17,4 @@ pub use manage_folders::*;
 pub use message::*;
 pub use messages::*;
 pub use rules::*;
+pub use settings::*;
