@@ -561,6 +561,8 @@ pub struct ComposeForm {
     pub bcc: String,
     pub subject: String,
     pub text: String,
+    /// The text formatted (HTML from the editor, with JavaScript); empty for plain text.
+    pub html: String,
     /// The message answered or forwarded (its id), and how: `reply` or `forward`.
     pub origin: String,
     pub origin_kind: String,

@@ -56,6 +56,26 @@ test('webmail: signature, reading preferences, suggestions, drag and print', asy
     await page.locator('#compose-to').press('Enter');
     await expect(page.locator('#compose-to')).toHaveValue(new RegExp(`<${alice}>, $`));
     await expect(page.locator('#compose-to-suggestions')).toBeHidden();
+
+    // Formatting: the editable text replaces the field; bold text reaches form[html], and the
+    // plain text follows in the field.
+    await page.click('#rich-switch');
+    await expect(page.locator('#compose-text')).toBeHidden();
+    const rich = page.locator('#compose-rich');
+    await expect(rich).toBeVisible();
+    await rich.click();
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.type('Big news');
+    await page.keyboard.down('Shift');
+    for (let i = 0; i < 'Big news'.length; i++) await page.keyboard.press('ArrowLeft');
+    await page.keyboard.up('Shift');
+    await page.locator('.rich-tools button[data-command="bold"]').click();
+    await expect(page.locator('input[name="form[html]"]')).toHaveValue(/<b>Big news<\/b>/);
+    await expect(page.locator('#compose-text')).toHaveValue(/^Big news/);
+    await shot('formatting');
+    await page.click('#rich-switch');
+    await expect(page.locator('#compose-text')).toBeVisible();
+    await expect(page.locator('input[name="form[html]"]')).toHaveValue('');
   }
 
   // Two messages from alice, each its own conversation; the list shows 25 a page.

@@ -181,6 +181,50 @@ pub fn clean(html: &str, policy: Policy) -> Clean {
     }
 }
 
+/// What the webmail's editor makes: its toolbar's formatting, paragraphs and links.
+const WRITTEN_TAGS: [&str; 14] = [
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "s",
+    "p",
+    "br",
+    "div",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "blockquote",
+];
+
+/// HTML written in the webmail's editor, kept to what its toolbar makes (the tags above, a
+/// link's `href` to the web or an address, nothing else), as a document of its own: the
+/// formatted body of a message sent. Whatever else a browser or a paste put there is gone.
+pub fn written(html: &str) -> String {
+    let body = written_body(html);
+    if body.trim().is_empty() {
+        return String::new();
+    }
+    format!("<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>{body}</body></html>")
+}
+
+/// The body of a document made by [`written`] (or any HTML), cleaned the same way, for the
+/// editor to take up again.
+pub fn written_body(html: &str) -> String {
+    let mut builder = Builder::default();
+    builder
+        .tags(HashSet::from(WRITTEN_TAGS))
+        .add_clean_content_tags(DROPPED_WITH_CONTENT)
+        .generic_attributes(HashSet::new())
+        .tag_attributes(HashMap::from([("a", HashSet::from(["href"]))]))
+        .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        .url_relative(UrlRelative::Deny)
+        .link_rel(Some("noopener noreferrer"));
+    builder.clean(html).to_string()
+}
+
 /// A message's HTML as plain text, for quoting it in a reply or forward: the text of the
 /// document, a line break where a block or `<br>` starts, markup and entities gone.
 pub fn to_text(html: &str) -> String {
@@ -728,5 +772,29 @@ mod tests {
             assert_eq!(loads_from(&out.html, "leaking.via"), Vec::<String>::new());
             assert!(out.html.contains("/webmail/image?u="));
         }
+    }
+
+    #[test]
+    fn written_html_keeps_only_what_the_editor_makes() {
+        let html = super::written(
+            "<p onclick=\"x()\" style=\"color:red\"><b>Bold</b> <i>it</i> \
+             <a href=\"javascript:alert(1)\">bad</a> <a href=\"https://e.test/\">good</a>\
+             <img src=\"https://t.test/p.gif\"><script>alert(1)</script></p><ul><li>one</li></ul>",
+        );
+        assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+        assert!(html.contains("<p><b>Bold</b> <i>it</i>"), "{html}");
+        assert!(
+            html.contains("<a href=\"https://e.test/\" rel=\"noopener noreferrer\">good</a>"),
+            "{html}"
+        );
+        for gone in ["onclick", "style", "javascript", "<img", "script", "alert"] {
+            assert!(!html.contains(gone), "{gone} in {html}");
+        }
+        assert!(html.contains("<ul><li>one</li></ul>"), "{html}");
+        assert_eq!(super::written("  "), "");
+        assert_eq!(
+            super::written_body(&html),
+            super::written_body(&super::written_body(&html))
+        );
     }
 }

@@ -15,7 +15,7 @@ use crate::{
     error::AppError,
     format,
     i18n::tr,
-    pages::compose_suggest::RecipientInput,
+    pages::{compose_rich::Formatting, compose_suggest::RecipientInput},
 };
 
 const OWNERS: &[Role] = &[Role::User, Role::Postmaster];
@@ -117,6 +117,7 @@ fn Editor(start: ComposeStart) -> impl IntoView {
     let bcc_ref = NodeRef::<leptos::html::Input>::new();
     let subject_ref = NodeRef::<leptos::html::Input>::new();
     let text_ref = NodeRef::<leptos::html::Textarea>::new();
+    let html_ref = NodeRef::<leptos::html::Input>::new();
     let current = move || {
         let input = |r: NodeRef<leptos::html::Input>, s: RwSignal<String>| {
             r.get_untracked()
@@ -134,6 +135,10 @@ fn Editor(start: ComposeStart) -> impl IntoView {
             text: text_ref
                 .get_untracked()
                 .map_or_else(|| text.get_untracked(), |e| e.value()),
+            html: html_ref
+                .get_untracked()
+                .map(|e| e.value())
+                .unwrap_or_default(),
             origin: origin.clone(),
             origin_kind: origin_kind.clone(),
             attachments: attachments.get_untracked(),
@@ -280,6 +285,9 @@ fn Editor(start: ComposeStart) -> impl IntoView {
             >
                 {format::textarea(&text.get_untracked())}
             </textarea>
+            // Empty until the editor fills it: a form posted without JavaScript is plain text.
+            <input type="hidden" name="form[html]" value="" node_ref=html_ref />
+            <Formatting text_ref html_ref initial=f.html.clone() />
             <FieldError field="text" message=field_error(error, "text") />
             <Attachments attachments uploads />
             <FieldError field="attachments" message=field_error(error, "attachments") />

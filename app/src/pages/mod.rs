@@ -5,6 +5,7 @@ pub mod access_log;
 pub mod account;
 pub mod audit;
 pub mod compose;
+pub mod compose_rich;
 pub mod compose_suggest;
 pub mod domain_dns;
 pub mod domain_mailboxes;

@@ -33,6 +33,9 @@ pub struct Draft {
     pub bcc: Vec<Address>,
     pub subject: String,
     pub text: String,
+    /// The same text formatted (already made safe), sent beside the plain text as
+    /// `multipart/alternative`; none for a plain message.
+    pub html: Option<String>,
     /// The Message-ID (without brackets) this answers, and the thread's earlier ones.
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
@@ -383,6 +386,10 @@ fn email_object(draft: &Draft, message_id: &str) -> Value {
         "bodyValues": { "text": { "value": draft.text } },
         "textBody": [{ "partId": "text", "type": "text/plain" }],
     });
+    if let Some(html) = draft.html.as_deref().filter(|h| !h.trim().is_empty()) {
+        email["bodyValues"]["html"] = json!({ "value": html });
+        email["htmlBody"] = json!([{ "partId": "html", "type": "text/html" }]);
+    }
     for (key, list) in [("to", &draft.to), ("cc", &draft.cc), ("bcc", &draft.bcc)] {
         if !list.is_empty() {
             email[key] = people(list);

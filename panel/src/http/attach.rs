@@ -176,6 +176,7 @@ async fn read_form(mut multipart: Multipart) -> Result<(ComposeForm, Vec<ChosenF
             "form[bcc]" => form.bcc = value,
             "form[subject]" => form.subject = value,
             "form[text]" => form.text = value,
+            "form[html]" => form.html = value,
             "form[origin]" => form.origin = value,
             "form[origin_kind]" => form.origin_kind = value,
             other => {

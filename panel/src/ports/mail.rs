@@ -36,6 +36,7 @@ fn composed(form: &ComposeForm) -> Composed {
         bcc: form.bcc.clone(),
         subject: form.subject.clone(),
         text: form.text.clone(),
+        html: form.html.clone(),
         origin: form.origin.clone(),
         origin_kind: form.origin_kind.clone(),
         attachments: form
@@ -69,6 +70,7 @@ fn form(c: Composed) -> ComposeForm {
         bcc: c.bcc,
         subject: c.subject,
         text: c.text,
+        html: c.html,
         origin: c.origin,
         origin_kind: c.origin_kind,
         attachments: c.attachments.into_iter().map(attached).collect(),

@@ -38,6 +38,9 @@ pub struct Composed {
     pub bcc: String,
     pub subject: String,
     pub text: String,
+    /// The text formatted in the editor (HTML, made safe before it is kept); empty for a
+    /// plain message.
+    pub html: String,
     /// The message this answers or forwards, if any.
     pub origin: String,
     /// `reply` or `forward` when `origin` is set.
@@ -109,6 +112,11 @@ impl MailScope {
                 out.bcc = typed(&original.bcc);
                 out.subject = subject;
                 out.text = original.text.clone().unwrap_or_default();
+                out.html = original
+                    .html
+                    .as_deref()
+                    .map(crate::mail_html::written_body)
+                    .unwrap_or_default();
                 out.attachments = files_of(&original);
                 return Ok(out);
             }
@@ -321,7 +329,7 @@ impl MailScope {
                 ),
             ));
         }
-        if c.text.len() > MAX_TEXT {
+        if c.text.len() > MAX_TEXT || c.html.len() > MAX_TEXT {
             return Err(ServiceError::invalid(
                 "text",
                 Text::new(
@@ -346,6 +354,7 @@ impl MailScope {
             subject: subject.trim().to_string(),
             // Browsers post CR LF; the engine writes the line ends itself.
             text: c.text.replace("\r\n", "\n"),
+            html: Some(crate::mail_html::written(&c.html)).filter(|h| !h.is_empty()),
             in_reply_to,
             references,
             attachments: attached(&c.attachments)?,

@@ -313,6 +313,62 @@ fn webmail_signs_groups_conversations_and_suggests_addresses() {
         suggest("dario"),
         ["\"Rossi, Dario\" <dario@elsewhere.test>"]
     );
+    // Formatted text: kept to what the editor makes, sent beside the plain text, and a
+    // draft written with it opens with it.
+    let rich = "<p onclick=\"steal()\"><b>Bold</b> offer, <a href=\"https://shop.test/\">shop</a>\
+                <img src=\"https://tracker.test/p.gif\"><script>alert(1)</script></p>";
+    let draft = ada_web
+        .call(
+            "mail/save_draft",
+            &[
+                ("form[from]", &ada),
+                ("form[to]", &bob),
+                ("form[subject]", "Formatted offer"),
+                ("form[text]", "Bold offer, shop"),
+                ("form[html]", rich),
+            ],
+        )
+        .expect("draft");
+    let again = ada_web
+        .call(
+            "mail/start_compose",
+            &[("mode", "draft"), ("id", draft.as_str().unwrap())],
+        )
+        .expect("draft taken up");
+    let html = again["form"]["html"].as_str().unwrap();
+    assert!(
+        html.contains("<b>Bold</b>") && html.contains("https://shop.test/"),
+        "{html}"
+    );
+    for gone in ["onclick", "<img", "script", "tracker"] {
+        assert!(!html.contains(gone), "{gone} in {html}");
+    }
+    let outcome = ada_web
+        .call(
+            "mail/send",
+            &[
+                ("form[draft]", draft.as_str().unwrap()),
+                ("form[from]", &ada),
+                ("form[to]", &bob),
+                ("form[subject]", "Formatted offer"),
+                ("form[text]", "Bold offer, shop"),
+                ("form[html]", html),
+            ],
+        )
+        .expect("sent");
+    assert_eq!(outcome["sent"], true, "{outcome}");
+    let offer = in_inbox(&bob_web, "Formatted offer");
+    let offer_id = offer["id"].as_str().unwrap();
+    let m = bob_web.call("mail/message", &[("id", offer_id)]).unwrap();
+    assert_eq!(m["has_html"], true, "{m}");
+    assert_eq!(m["text"], "Bold offer, shop", "{m}");
+    let (_, source) = bob_web.page(&format!("/webmail/messages/{offer_id}/source"));
+    assert!(source.contains("multipart/alternative"), "{source}");
+    assert!(
+        !source.contains("script") && !source.contains("onclick"),
+        "{source}"
+    );
+
     // Bob suggests from his own correspondents, not Ada's.
     assert!(
         strings(
