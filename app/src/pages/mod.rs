@@ -18,6 +18,7 @@ pub mod mail;
 pub mod mail_drag;
 pub mod mail_folders;
 pub mod mail_keys;
+pub mod mail_reader;
 pub mod mail_rules;
 pub mod mail_settings;
 pub mod mail_text;
