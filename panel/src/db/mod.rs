@@ -34,13 +34,18 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     if url.starts_with("sqlite:") {
         // One writer at a time is all SQLite allows; a small pool avoids lock contention.
         options.max_connections(4);
+        // Every connection: write-ahead log, foreign keys, and a commit that waits for the
+        // disk only at checkpoints. A commit survives a crash of the process; a power cut
+        // may take the last moments back, as in the engine's own SQLite store, which runs
+        // the same way.
+        options.map_sqlx_sqlite_opts(|opts| {
+            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+        });
     }
     let db = Database::connect(options).await?;
-    if url.starts_with("sqlite:") {
-        use sea_orm::ConnectionTrait;
-        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;")
-            .await?;
-    }
     Migrator::up(&db, None).await?;
     Ok(db)
 }

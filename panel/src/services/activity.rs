@@ -22,6 +22,9 @@ use crate::db::{alias, domain, mailbox, outbound};
 const OUTBOUND_KEEP: chrono::Duration = chrono::Duration::hours(48);
 /// Events taken in one batch at most.
 const BATCH: usize = 512;
+/// How long a batch gathers after its first event: a busy engine's events then cost a few
+/// transactions a second, not one per message step; a quiet engine's events wait that long at most.
+const GATHER: Duration = Duration::from_millis(100);
 /// How long to wait before writing a batch's steps or sign-ins again, when the database
 /// refused them (busy with a long write): each is written at once or not at all, so a retry
 /// repeats nothing.
@@ -59,6 +62,14 @@ impl Services {
             let mut batch = Vec::with_capacity(BATCH);
             let mut trace = TraceState::default();
             while events.recv_many(&mut batch, BATCH).await > 0 {
+                if batch.len() < BATCH {
+                    tokio::time::sleep(GATHER).await;
+                }
+                while batch.len() < BATCH
+                    && let Ok(event) = events.try_recv()
+                {
+                    batch.push(event);
+                }
                 services
                     .record_events(&mut trace, std::mem::take(&mut batch))
                     .await;
