@@ -391,6 +391,8 @@ fn Messages(list: MessageList, folders: Vec<MailFolder>, acting: Acting) -> impl
     });
     let folder_id = list.folder.id.clone();
     crate::pages::mail_drag::follow_drags(acting.act, folder_id.clone());
+    let list_ref = NodeRef::<leptos::html::Ul>::new();
+    crate::pages::mail_scroll::follow_scroll(&list, list.folder.role == "drafts", list_ref);
     let act_error = action_error(acting.act.value());
     let empty_error = action_error(acting.empty.value());
     let is_trash = list.folder.role == "trash";
@@ -431,7 +433,7 @@ fn Messages(list: MessageList, folders: Vec<MailFolder>, acting: Acting) -> impl
                         <FormError error=act_error />
                         <FieldError field="ids" message=field_error(act_error, "ids") />
                         <FieldError field="to" message=field_error(act_error, "to") />
-                        <ul class="message-list">
+                        <ul class="message-list" node_ref=list_ref>
                             {list
                                 .rows
                                 .into_iter()
@@ -454,7 +456,7 @@ fn Messages(list: MessageList, folders: Vec<MailFolder>, acting: Acting) -> impl
 /// The search box above a list: words, and operators such as `from:` or `has:attachment`.
 /// A plain GET form, so a search is an address that can be kept or shared.
 #[component]
-fn SearchBox(folder: String, query: String, error: Option<String>) -> impl IntoView {
+pub(crate) fn SearchBox(folder: String, query: String, error: Option<String>) -> impl IntoView {
     let action = if folder.is_empty() {
         "/mail".to_string()
     } else {
@@ -481,7 +483,7 @@ fn SearchBox(folder: String, query: String, error: Option<String>) -> impl IntoV
 }
 
 #[component]
-fn Row(r: MessageRow, index: usize, folder: String, drafts: bool) -> impl IntoView {
+pub(crate) fn Row(r: MessageRow, index: usize, folder: String, drafts: bool) -> impl IntoView {
     // A draft opens where it is written.
     let href = if drafts {
         format!("/compose?draft={}", urlencode(&r.id))

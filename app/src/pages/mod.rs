@@ -20,6 +20,7 @@ pub mod mail_folders;
 pub mod mail_keys;
 pub mod mail_reader;
 pub mod mail_rules;
+pub mod mail_scroll;
 pub mod mail_settings;
 pub mod mail_text;
 pub mod mailbox_page;

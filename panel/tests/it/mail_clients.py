@@ -219,6 +219,25 @@ def main(argv):
         except imaplib.IMAP4.error as err:
             print(f"append NO {err}")
         conn.logout()
+    elif cmd == "imap-fill":
+        # Creates `folder` (when missing) and appends `count` short messages to it, subjects
+        # "<prefix> 1" (the oldest) to "<prefix> <count>", an hour apart; prints how many.
+        folder, count, prefix = rest
+        conn = imap(host, port, mode)
+        conn.login(user, password)
+        conn.create(f'"{folder}"')
+        start = time.time() - int(count) * 3600
+        for n in range(1, int(count) + 1):
+            when = time.gmtime(start + n * 3600)
+            date = time.strftime("%a, %d %b %Y %H:%M:%S +0000", when)
+            raw = (f"From: Filler <filler@demo.test>\r\nTo: {user}\r\nSubject: {prefix} {n}\r\n"
+                   f"Date: {date}\r\nMessage-ID: <fill-{prefix.replace(' ', '-')}-{n}@demo.test>\r\n\r\n"
+                   f"Message {n} of {count}.\r\n").encode()
+            typ, _ = conn.append(f'"{folder}"', "\\Seen", imaplib.Time2Internaldate(start + n * 3600), raw)
+            if typ != "OK":
+                raise AssertionError(f"append {n}: {typ}")
+        conn.logout()
+        print(f"filled {count}")
     elif cmd == "rcpt-codes":
         # One SMTP transaction: prints the reply code of each RCPT TO, in order.
         sender, recipients = rest
