@@ -64,9 +64,11 @@ pub fn Reader(
     let sender = m.row.from_address.clone();
     view! {
         <article class="reader" class:print-view=print id="reader">
-            <p>
+            <div class="reader-top">
                 <a href=back.clone() id="back-to-list">{tr("← Back to the list", "← Torna all'elenco")}</a>
-            </p>
+                // Search is at hand while reading, as above a list.
+                <crate::pages::mail::SearchBox folder=folder.clone() query=String::new() error=None />
+            </div>
             <h1 id="reader-subject">{subject}</h1>
             <p class="reader-answer">
                 {
