@@ -125,3 +125,77 @@ test('webmail: signature, reading preferences, suggestions, drag and print', asy
   await page.locator('#identity-0 button[type=submit]').click();
   await expect(page.getByRole('status').filter({ hasText: /signature|firma/i }).first()).toBeVisible();
 });
+
+test('webmail: a new sender swaps the signature, in plain text and with formatting', async ({ page }, testInfo) => {
+  test.skip(testInfo.project.name !== 'hydrated', 'swapping while writing needs JavaScript');
+  test.setTimeout(120_000);
+  const casella = instance(testInfo);
+  const bob = 'bob@demo.test';
+  const alias = 'bruno@demo.test';
+
+  // The postmaster gives bob a second address (its first sign-in changes the password given
+  // with the domain, if no spec did before).
+  const postmaster = 'postmaster@demo.test';
+  const secret = 'Postmaster-Secret-9';
+  await signIn(page, testInfo, casella.url, postmaster, casella.demo[postmaster]);
+  await Promise.race([
+    page.waitForURL((url) => !url.pathname.startsWith('/login')),
+    page.locator('#password-error').waitFor(),
+  ]);
+  if (await page.locator('#password-error').isVisible()) {
+    await signIn(page, testInfo, casella.url, postmaster, secret);
+  } else if (/\/password$/.test(page.url())) {
+    await page.fill('#current', casella.demo[postmaster]);
+    await page.fill('#new', secret);
+    await page.fill('#repeat', secret);
+    await page.click('#change-password button[type=submit]');
+  }
+  await expect(page).toHaveURL(/\/domains\//);
+  await open(page, testInfo, `${casella.url}/domains/demo.test/mailboxes/${bob}`);
+  await page.fill('#alias', 'bruno');
+  await page.click('#alias-form button[type=submit]');
+  await expect(page.locator('.aliases')).toContainText(alias);
+  await page.click('form.logout button');
+
+  // bob signs each address differently.
+  await signIn(page, testInfo, casella.url, bob, casella.demo[bob]);
+  await expect(page).not.toHaveURL(/\/login/);
+  await open(page, testInfo, `${casella.url}/mail/settings`);
+  const sign = async (address: string, signature: string) => {
+    const form = page.locator('form.identity', { has: page.locator('h3', { hasText: address }) });
+    await form.locator('textarea').fill(signature);
+    await form.locator('button[type=submit]').click();
+    await expect(page.getByRole('status').filter({ hasText: /signature|firma/i }).first()).toBeVisible();
+    await page.reload();
+    await hydrated(page, testInfo);
+    await expect(form.locator('textarea')).toHaveValue(signature);
+  };
+  await sign(bob, 'Bob at the desk');
+  await sign(alias, 'Bruno for sales');
+
+  await open(page, testInfo, `${casella.url}/compose`);
+  await expect(page.locator('#compose[data-live="true"]')).toHaveCount(1, { timeout: 20_000 });
+  const text = page.locator('#compose-text');
+  await expect(text).toHaveValue('\n\n-- \nBob at the desk');
+  await text.press('Control+Home');
+  await text.type('Hello');
+  // Plain text: the signature changes where it stands, the words above stay.
+  await page.selectOption('#compose-from', alias);
+  await expect(text).toHaveValue('Hello\n\n-- \nBruno for sales');
+  // With formatting: the same in the editable text, and in both fields sent.
+  await page.click('#rich-switch');
+  const rich = page.locator('#compose-rich');
+  await expect(rich).toContainText('Bruno for sales');
+  await page.selectOption('#compose-from', bob);
+  await expect(rich).toContainText('Bob at the desk');
+  await expect(rich).not.toContainText('Bruno for sales');
+  await expect(rich).toContainText('Hello');
+  await expect(page.locator('input[name="form[html]"]')).toHaveValue(/Bob at the desk/);
+  await page.click('#rich-switch');
+  await expect(text).toHaveValue(/^Hello\n+-- \nBob at the desk$/);
+
+  // Back as it was for the other specs.
+  await open(page, testInfo, `${casella.url}/mail/settings`);
+  await sign(bob, '');
+  await sign(alias, '');
+});

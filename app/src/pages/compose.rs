@@ -211,7 +211,9 @@ fn Editor(start: ComposeStart) -> impl IntoView {
             signature_of(&from.get_untracked()),
             signature_of(&select.value()),
         );
-        area.set_value(&resigned(&area.value(), &old, &new, fresh));
+        if !crate::pages::compose_rich::resign_rich(text_ref, html_ref, &old, &new) {
+            area.set_value(&resigned(&area.value(), &old, &new, fresh));
+        }
         from.set(select.value());
     };
     let senders = start.senders;

@@ -50,6 +50,19 @@ pub fn text_as_html(text: &str) -> String {
     out
 }
 
+/// The plain text of the editable area's rendered text: the browser drops a line's trailing
+/// spaces, so the signature's `-- ` separator comes back as `--`, and is put back here.
+pub fn rendered_as_plain(rendered: &str) -> String {
+    let mut out = String::with_capacity(rendered.len() + 4);
+    for (i, line) in rendered.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(if line == "--" { "-- " } else { line });
+    }
+    out
+}
+
 /// The formatting switch, its toolbar and the editable area; nothing without JavaScript.
 #[component]
 pub fn Formatting(
@@ -70,7 +83,7 @@ pub fn Formatting(
             editor.get_untracked(),
         ) {
             html.set_value(&div.inner_html());
-            area.set_value(&div.inner_text());
+            area.set_value(&rendered_as_plain(&div.inner_text()));
         }
     };
     let switch = move |on: bool, start: Option<String>| {
@@ -87,7 +100,7 @@ pub fn Formatting(
             area.set_hidden(true);
             let _ = div.focus();
         } else {
-            area.set_value(&div.inner_text());
+            area.set_value(&rendered_as_plain(&div.inner_text()));
             html.set_value("");
             area.set_hidden(false);
         }
@@ -209,6 +222,55 @@ pub fn Formatting(
     }
 }
 
+/// While formatting is on, changes the signature `old` under its `-- ` line in the editable
+/// text to `new` (none: taken out), and keeps the text field and `form[html]` in step. Says
+/// whether formatting is on; a signature edited out of its plain form is left as it is.
+pub fn resign_rich(
+    text_ref: NodeRef<leptos::html::Textarea>,
+    html_ref: NodeRef<leptos::html::Input>,
+    old: &str,
+    new: &str,
+) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+
+        let Some(div) = document()
+            .get_element_by_id("compose-rich")
+            .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+            .filter(|div| !div.hidden())
+        else {
+            return false;
+        };
+        let (Some(area), Some(html)) = (text_ref.get_untracked(), html_ref.get_untracked()) else {
+            return true;
+        };
+        let signed = |s: &str| text_as_html(&format!("-- \n{s}"));
+        let now = div.inner_html();
+        if old.is_empty() {
+            return true;
+        }
+        if let Some(at) = now.rfind(&signed(old)) {
+            let mut changed = now.clone();
+            let replacement = if new.is_empty() {
+                String::new()
+            } else {
+                signed(new)
+            };
+            changed.replace_range(at..at + signed(old).len(), &replacement);
+            div.set_inner_html(&changed);
+            html.set_value(&div.inner_html());
+            area.set_value(&rendered_as_plain(&div.inner_text()));
+        }
+        true
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (text_ref, html_ref, old, new);
+        false
+    }
+}
+
 /// Runs an editing command on the selection.
 #[cfg(feature = "hydrate")]
 fn run(command: &str, value: Option<&str>) {
@@ -224,7 +286,16 @@ fn run(command: &str, value: Option<&str>) {
 
 #[cfg(test)]
 mod tests {
-    use super::text_as_html;
+    use super::{rendered_as_plain, text_as_html};
+
+    #[test]
+    fn the_signature_separator_keeps_its_space() {
+        assert_eq!(
+            rendered_as_plain("Hello\n--\nBob\n-- x\n---"),
+            "Hello\n-- \nBob\n-- x\n---"
+        );
+        assert_eq!(rendered_as_plain(""), "");
+    }
 
     #[test]
     fn plain_text_becomes_safe_html() {
