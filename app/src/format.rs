@@ -45,6 +45,29 @@ pub fn urlencode(text: &str) -> String {
         .collect()
 }
 
+/// Text with its `%XX` escapes (a path segment, a `cid:` URL) turned back into their bytes;
+/// what is not valid UTF-8 afterwards is replaced, and a bad escape is kept as it is.
+pub fn urldecode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                let value = hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0);
+                out.push(u8::try_from(value).unwrap_or(b'?'));
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// A textarea's text as the page writes it. An HTML parser drops one line break right after
 /// `<textarea>`, so the server writes one more (a reply starts with two empty lines); a
 /// textarea the browser builds itself keeps its text as it is.
@@ -68,5 +91,13 @@ mod tests {
         assert_eq!(bytes(100_000_000_000), "100 GB");
         assert_eq!(euros(1250), "€ 12.50");
         assert_eq!(euros(5), "€ 0.05");
+    }
+
+    #[test]
+    fn path_segments_come_back_as_written() {
+        for text in ["abc", "a b/c", "Caffè & co", "100%", "%zz"] {
+            assert_eq!(urldecode(&urlencode(text)), text);
+        }
+        assert_eq!(urldecode("%E2%82%AC%2"), "€%2");
     }
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
-    components::{Route, Router, Routes},
+    components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
@@ -136,13 +136,19 @@ pub fn App() -> impl IntoView {
                     view=MailboxPage
                     ssr=SsrMode::Async
                 />
-                <Route path=path!("/mail") view=MailPage ssr=SsrMode::Async />
                 <Route path=path!("/folders") view=MailFoldersPage ssr=SsrMode::Async />
                 <Route path=path!("/compose") view=ComposePage ssr=SsrMode::Async />
                 <Route path=path!("/mail/rules") view=MailRulesPage ssr=SsrMode::Async />
                 <Route path=path!("/mail/settings") view=MailSettingsPage ssr=SsrMode::Async />
-                <Route path=path!("/mail/:folder") view=MailPage ssr=SsrMode::Async />
-                <Route path=path!("/mail/:folder/:id") view=MailPage ssr=SsrMode::Async />
+                // One page for the lists and the messages (after the pages above, which it
+                // would match too): going from the list to a message, to a search, to another
+                // folder and back keeps the page, so only what changed is fetched. The page
+                // reads the folder and the message from the address; the routes below only
+                // say which addresses are its.
+                <ParentRoute path=path!("/mail") view=MailPage ssr=SsrMode::Async>
+                    <Route path=path!("") view=|| () ssr=SsrMode::Async />
+                    <Route path=path!(":folder/:id?") view=|| () ssr=SsrMode::Async />
+                </ParentRoute>
                 <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
                 <Route path=path!("/password") view=PasswordPage ssr=SsrMode::Async />
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />

@@ -90,6 +90,20 @@ test('webmail: a long folder pages without JavaScript and scrolls on with it', a
   }).toPass({ timeout: 30_000 });
   await expect(row(COUNT)).toBeAttached();
   await shot('scrolled-back');
+
+  // Opening a message from the list asks the server for that message, not for the page
+  // again (who is signed in, the list), and the way back brings the list back.
+  const calls: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/api/')) calls.push(new URL(r.url()).pathname);
+  });
+  await row(COUNT).locator('a').first().click();
+  await expect(page.locator('#reader-subject')).toHaveText(`${prefix} ${COUNT}`);
+  // (The folders may be asked again: reading the message changed their unread counts.)
+  expect(calls.filter((c) => c === '/api/mail/message')).toHaveLength(1);
+  expect(calls.filter((c) => c.startsWith('/api/auth/') || c === '/api/mail/messages')).toEqual([]);
+  await page.goBack();
+  await expect(row(COUNT)).toBeVisible();
 });
 
 test.afterEach(async ({ page }, testInfo) => {

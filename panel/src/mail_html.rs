@@ -306,7 +306,8 @@ fn image<'v>(value: &'v str, policy: &Policy, blocked: &AtomicUsize) -> Option<C
     let trimmed = value.trim();
     let lower = trimmed.to_ascii_lowercase();
     if lower.starts_with("cid:") {
-        let id = percent_decode(&trimmed[4..]);
+        // A `cid:` URL escapes its content id (RFC 2392).
+        let id = app::format::urldecode(&trimmed[4..]);
         return policy
             .parts
             .get(id.trim_matches(['<', '>']))
@@ -328,29 +329,6 @@ fn image<'v>(value: &'v str, policy: &Policy, blocked: &AtomicUsize) -> Option<C
         };
     }
     None
-}
-
-/// `%XX` escapes decoded (a `cid:` URL escapes its content id, RFC 2392); a bad escape is kept
-/// as it is.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| char::from(b).to_digit(16);
-        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
-            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
-                let value = hex(h).unwrap_or_default() * 16 + hex(l).unwrap_or_default();
-                out.push(u8::try_from(value).unwrap_or(b'?'));
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// An inline style with only the allowed properties, each with a plain value; `None` when

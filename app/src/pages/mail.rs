@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::{use_location, use_query_map};
 
 use crate::{
     api::mail::{
@@ -16,7 +16,7 @@ use crate::{
         ErrorMessage, FieldError, FlashNotice, FormError, Guarded, action_error, field_error,
     },
     dto::{MailFolder, MailQuota, MessageList, MessageRow, Role},
-    format::{bytes, urlencode},
+    format::{bytes, urldecode, urlencode},
     i18n::tr,
 };
 
@@ -74,15 +74,33 @@ pub fn MailPage() -> impl IntoView {
         <Guarded roles=OWNERS>
             <MailBody />
         </Guarded>
+        // The routes under this page draw nothing; the router still wants their place.
+        <leptos_router::components::Outlet />
     }
+}
+
+/// The folder and the message a webmail address points at: `/mail` (the Inbox),
+/// `/mail/<folder>`, `/mail/<folder>/<message>`.
+fn mail_place(path: &str) -> (String, Option<String>) {
+    let mut parts = path
+        .strip_prefix("/mail")
+        .unwrap_or_default()
+        .split('/')
+        .filter(|p| !p.is_empty())
+        .map(urldecode);
+    let folder = parts.next().unwrap_or_default();
+    (folder, parts.next())
 }
 
 #[component]
 fn MailBody() -> impl IntoView {
-    let params = use_params_map();
+    // Read from the address: the page is the `/mail` route's own, the same for every folder
+    // and message under it (see the route table), so it stays while they change.
+    let location = use_location();
+    let place = Memo::new(move |_| mail_place(&location.pathname.read()));
     let query = use_query_map();
-    let folder_param = move || params.read().get("folder").unwrap_or_default();
-    let message_param = move || params.read().get("id");
+    let folder_param = move || place.read().0.clone();
+    let message_param = move || place.read().1.clone();
     let search_param = move || query.read().get("q").unwrap_or_default();
     let page_param = move || {
         query
@@ -463,7 +481,15 @@ pub(crate) fn SearchBox(folder: String, query: String, error: Option<String>) ->
         format!("/mail/{}", urlencode(&folder))
     };
     view! {
-        <form method="get" action=action role="search" class="search mail-search" id="mail-search">
+        // With JavaScript the search stays in the page (the router's own navigation): no
+        // new document, so nothing is loaded or brought to life again.
+        <leptos_router::components::Form
+            method="GET"
+            action=action
+            attr:role="search"
+            attr:class="search mail-search"
+            attr:id="mail-search"
+        >
             <label class="visually-hidden" for="q">{tr("Search mail", "Cerca nella posta")}</label>
             <input
                 type="search"
@@ -477,7 +503,7 @@ pub(crate) fn SearchBox(folder: String, query: String, error: Option<String>) ->
                 )
             />
             <button type="submit" id="search-button">{tr("Search", "Cerca")}</button>
-        </form>
+        </leptos_router::components::Form>
         {error.map(|message| view! { <p class="field-error" id="q-error" role="alert">{message}</p> })}
     }
 }
@@ -525,5 +551,21 @@ pub(crate) fn Row(r: MessageRow, index: usize, folder: String, drafts: bool) -> 
                 </span>
             </a>
         </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mail_place;
+
+    #[test]
+    fn an_address_names_its_folder_and_message() {
+        assert_eq!(mail_place("/mail"), (String::new(), None));
+        assert_eq!(mail_place("/mail/"), (String::new(), None));
+        assert_eq!(mail_place("/mail/a"), ("a".to_string(), None));
+        assert_eq!(
+            mail_place("/mail/a/xy%20z"),
+            ("a".to_string(), Some("xy z".to_string()))
+        );
     }
 }
