@@ -3,7 +3,7 @@
 // a screenshot of each (in the test's output, to look at), and checks that would catch what
 // looks broken: no script error, and nothing wider than a phone's screen.
 import { expect, type Page, test, type TestInfo } from '@playwright/test';
-import { hydrated, instance, mailClient, signIn } from './instance';
+import { hydrated, instance, mailClient, signIn, signInPostmaster } from './instance';
 
 const SIZES = [
   { name: 'desktop', width: 1280, height: 800 },
@@ -34,7 +34,6 @@ test('every page, desktop and phone, light and dark', async ({ page }, testInfo)
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(`${page.url()}: ${err.message}`));
   const alice = 'alice@demo.test';
-  const postmaster = 'postmaster@demo.test';
 
   await look(page, testInfo, casella.url, '/login', 'login');
 
@@ -52,23 +51,8 @@ test('every page, desktop and phone, light and dark', async ({ page }, testInfo)
   }
   await page.context().clearCookies();
 
-  // The postmaster (its first sign-in changes the password given with the domain, if no
-  // spec did before).
-  const secret = 'Postmaster-Secret-9';
-  await signIn(page, testInfo, casella.url, postmaster, casella.demo[postmaster]);
-  await Promise.race([
-    page.waitForURL((url) => !url.pathname.startsWith('/login')),
-    page.locator('#password-error').waitFor(),
-  ]);
-  if (await page.locator('#password-error').isVisible()) {
-    await signIn(page, testInfo, casella.url, postmaster, secret);
-  } else if (/\/password$/.test(page.url())) {
-    await page.fill('#current', casella.demo[postmaster]);
-    await page.fill('#new', secret);
-    await page.fill('#repeat', secret);
-    await page.click('#change-password button[type=submit]');
-  }
-  await expect(page).toHaveURL(/\/domains\//);
+  // The postmaster.
+  await signInPostmaster(page, testInfo, casella);
   for (const [path, name] of [
     ['/domains/demo.test', 'domain'],
     ['/domains/demo.test/mailboxes', 'domain-mailboxes'],

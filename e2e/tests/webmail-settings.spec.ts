@@ -4,7 +4,7 @@
 // JavaScript: addresses suggested while typing a recipient, and a message dragged onto a
 // folder moves there.
 import { expect, test } from '@playwright/test';
-import { hydrated, instance, mailClient, open, signIn } from './instance';
+import { hydrated, instance, mailClient, open, signIn, signInPostmaster } from './instance';
 
 test('webmail: signature, reading preferences, suggestions, drag and print', async ({ page }, testInfo) => {
   test.setTimeout(120_000);
@@ -133,24 +133,8 @@ test('webmail: a new sender swaps the signature, in plain text and with formatti
   const bob = 'bob@demo.test';
   const alias = 'bruno@demo.test';
 
-  // The postmaster gives bob a second address (its first sign-in changes the password given
-  // with the domain, if no spec did before).
-  const postmaster = 'postmaster@demo.test';
-  const secret = 'Postmaster-Secret-9';
-  await signIn(page, testInfo, casella.url, postmaster, casella.demo[postmaster]);
-  await Promise.race([
-    page.waitForURL((url) => !url.pathname.startsWith('/login')),
-    page.locator('#password-error').waitFor(),
-  ]);
-  if (await page.locator('#password-error').isVisible()) {
-    await signIn(page, testInfo, casella.url, postmaster, secret);
-  } else if (/\/password$/.test(page.url())) {
-    await page.fill('#current', casella.demo[postmaster]);
-    await page.fill('#new', secret);
-    await page.fill('#repeat', secret);
-    await page.click('#change-password button[type=submit]');
-  }
-  await expect(page).toHaveURL(/\/domains\//);
+  // The postmaster gives bob a second address.
+  await signInPostmaster(page, testInfo, casella);
   await open(page, testInfo, `${casella.url}/domains/demo.test/mailboxes/${bob}`);
   await page.fill('#alias', 'bruno');
   await page.click('#alias-form button[type=submit]');
