@@ -174,9 +174,6 @@ mod browser {
         let lang = use_lang();
         let alive = Rc::new(Cell::new(true));
         let state: Rc<RefCell<Option<State>>> = Rc::default();
-        // The rows are in the document once the view is mounted.
-        // The rows are in the document once the view is mounted, which, when the list
-        // comes in place of another, is a little after the component ran.
         let init = Rc::new(Init {
             folder,
             query,
@@ -185,6 +182,8 @@ mod browser {
             drafts,
             lang,
         });
+        // The rows are in the document once the view is mounted, which, when the list
+        // comes in place of another, is a little after the component ran.
         Effect::new({
             let state = state.clone();
             let alive = alive.clone();
