@@ -44,6 +44,13 @@ test('webmail: the inbox lists a delivered message and the reader shows it', asy
   const reader = page.url();
   await page.click('#back-to-list');
   await expect(page.locator('#messages')).toBeVisible();
+  // Another folder: its mark follows (hydrated, the page and its folder list stay).
+  await page.locator('#folders a[data-role="sent"]').click();
+  await expect(page.locator('#folders a[data-role="sent"]')).toHaveClass(/active/);
+  await expect(page.locator('#folders a[data-role="inbox"]')).not.toHaveClass(/active/);
+  await page.locator('#folders a[data-role="inbox"]').click();
+  await expect(page.locator('#folders a[data-role="inbox"]')).toHaveClass(/active/);
+  await expect(page.locator('#folders a[data-role="sent"]')).not.toHaveClass(/active/);
 
   // A message address the mailbox does not have (another mailbox's, or an edited one) names
   // nothing: a clear error, no reader. (The other mailbox's case is in the Rust tests.)

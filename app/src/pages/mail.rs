@@ -116,7 +116,9 @@ fn MailBody() -> impl IntoView {
     let live = RwSignal::new(0u32);
     follow_changes(live);
     let changes = move || (act.version().get(), empty.version().get(), live.get());
-    let folders = Resource::new(move || (folder_param(), changes()), |_| list_folders());
+    // The folders do not change with the folder shown (its mark follows the address in the
+    // view), only with what happens to the mail.
+    let folders = Resource::new(changes, |_| list_folders());
     let quota = Resource::new(changes, |_| quota_usage());
     let list = Resource::new(
         move || {
