@@ -312,6 +312,7 @@ impl Engine {
             .await
             .map_err(|err| manage_err(err, &address))?;
         invalidate(&server, changed).await;
+        self.orders.forget(id);
         destroy_account_data(&server, id, true)
             .await
             .map_err(engine_err)?;

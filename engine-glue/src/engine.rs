@@ -40,6 +40,8 @@ pub struct Engine {
     config: EngineConfig,
     /// Verified in place of a real hash when a web login names no account.
     pub(crate) dummy_hash: PasswordHash,
+    /// Folders' message orders, kept between pages of the webmail.
+    pub(crate) orders: std::sync::Arc<crate::mail::Orders>,
 }
 
 impl Engine {
@@ -123,6 +125,7 @@ impl Engine {
             shutdown_tx,
             config,
             dummy_hash,
+            orders: Default::default(),
         })
     }
 

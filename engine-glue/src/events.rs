@@ -20,7 +20,7 @@ use stalwart_lib::{
     AuthEvent, Collector, DeliveryEvent, EventType, ImapEvent, Key, ManageSieveEvent,
     MessageIngestEvent, Pop3Event, QueueEvent, SecurityEvent, SmtpEvent,
     common::{config::smtp::queue::DEFAULT_QUEUE_NAME, core::BuildServer},
-    ipc::subscriber::SubscriberBuilder,
+    ipc::subscriber::{EventBatch, SubscriberBuilder},
     smtp::queue::spool::SmtpSpool,
 };
 use tokio::sync::mpsc;
@@ -33,6 +33,8 @@ use tracker::{Tracker, WAIT_FOR_SPAN};
 
 /// Events waiting for the panel; beyond this the forwarding task waits for the panel.
 const QUEUE: usize = 4096;
+/// How long the engine's events gather before they are taken.
+const GATHER: Duration = Duration::from_millis(50);
 
 /// The protocol a sign-in came over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,16 +167,23 @@ impl Engine {
                 let batch = tokio::time::timeout(WAIT_FOR_SPAN, batches.recv()).await;
                 let mut ready = Vec::new();
                 let mut to_identify = Vec::new();
+                let mut take = |batch: EventBatch| {
+                    for event in batch {
+                        if event.inner.typ
+                            == EventType::Queue(QueueEvent::QueueMessageAuthenticated)
+                            && let Some(id) = event.value_as_uint(Key::QueueId)
+                        {
+                            to_identify.push(id);
+                        }
+                        tracker.take(&event, &mut ready);
+                    }
+                };
                 match batch {
                     Ok(Some(batch)) => {
-                        for event in batch {
-                            if event.inner.typ
-                                == EventType::Queue(QueueEvent::QueueMessageAuthenticated)
-                                && let Some(id) = event.value_as_uint(Key::QueueId)
-                            {
-                                to_identify.push(id);
-                            }
-                            tracker.take(&event, &mut ready);
+                        take(batch);
+                        // What came meanwhile, without waiting.
+                        while let Ok(batch) = batches.try_recv() {
+                            take(batch);
                         }
                     }
                     Ok(None) => return,
@@ -202,6 +211,10 @@ impl Engine {
                         return;
                     }
                 }
+                // The engine hands its events over as they happen, a few at a time; taken
+                // every GATHER, a busy engine's events cost this task a wake-up per GATHER,
+                // not one per event.
+                tokio::time::sleep(GATHER).await;
             }
         });
         events

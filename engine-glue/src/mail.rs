@@ -32,10 +32,12 @@ use stalwart_lib::{
 
 mod compose;
 mod listing;
+mod orders;
 mod search;
 mod sieve;
 
 pub use compose::{Draft, DraftPart, Sent};
+pub(crate) use orders::Orders;
 pub use search::MailFilter;
 pub use sieve::SieveScript;
 
@@ -183,6 +185,7 @@ pub struct MailAccess {
     server: Server,
     token: Arc<AccessToken>,
     session: HttpSessionData,
+    orders: Arc<Orders>,
 }
 
 impl Engine {
@@ -215,6 +218,7 @@ impl Engine {
             server,
             token,
             session,
+            orders: self.orders.clone(),
         })
     }
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! What a webmail search asks of the engine, as a JMAP filter.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 
 /// Which messages a search wants; every condition set must hold. Text conditions match as
@@ -26,6 +28,45 @@ pub struct MailFilter {
 }
 
 impl MailFilter {
+    /// Whether the engine answers it from its cache of the messages (folders and flags),
+    /// which changes with the mail's state, rather than from the search index, which the
+    /// engine fills in the background.
+    pub(super) fn answered_from_cache(&self) -> bool {
+        // Every field named, so a new condition has to say which it is.
+        let MailFilter {
+            folder: _,
+            not_in: _,
+            unread: _,
+            flagged: _,
+            text,
+            from,
+            to,
+            subject,
+            body,
+            has_attachment,
+            before,
+            after,
+        } = self;
+        [text, from, to, subject, body, before, after]
+            .iter()
+            .all(|v| v.is_none())
+            && !has_attachment
+    }
+
+    /// Whether a message with these folders and keywords (as JMAP gives them) is one the
+    /// filter takes, for a filter [answered from the cache](Self::answered_from_cache).
+    pub(super) fn takes(
+        &self,
+        folders: &BTreeMap<String, bool>,
+        keywords: &BTreeMap<String, bool>,
+    ) -> bool {
+        let has = |set: &BTreeMap<String, bool>, key: &str| set.get(key).copied() == Some(true);
+        self.folder.as_deref().is_none_or(|f| has(folders, f))
+            && !self.not_in.iter().any(|f| has(folders, f))
+            && (!self.unread || !has(keywords, "$seen"))
+            && (!self.flagged || has(keywords, "$flagged"))
+    }
+
     /// The filter as a JMAP `FilterCondition` (or an `AND` of several).
     pub(super) fn to_jmap(&self) -> Value {
         let mut all: Vec<Value> = Vec::new();
@@ -61,6 +102,55 @@ impl MailFilter {
             0 => json!({}),
             1 => all.remove(0),
             _ => json!({ "operator": "AND", "conditions": all }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(keys: &[&str]) -> BTreeMap<String, bool> {
+        keys.iter().map(|k| (k.to_string(), true)).collect()
+    }
+
+    #[test]
+    fn a_folder_and_flags_filter_is_told_apart_and_applied_like_the_engine() {
+        let unread_inbox = MailFilter {
+            folder: Some("in".into()),
+            unread: true,
+            ..MailFilter::default()
+        };
+        assert!(unread_inbox.answered_from_cache());
+        assert!(unread_inbox.takes(&set(&["in"]), &set(&[])));
+        assert!(unread_inbox.takes(&set(&["in", "work"]), &set(&["$flagged"])));
+        assert!(!unread_inbox.takes(&set(&["in"]), &set(&["$seen"])));
+        assert!(!unread_inbox.takes(&set(&["work"]), &set(&[])));
+
+        let everywhere_but_trash = MailFilter {
+            not_in: vec!["trash".into()],
+            flagged: true,
+            ..MailFilter::default()
+        };
+        assert!(everywhere_but_trash.takes(&set(&["in"]), &set(&["$flagged"])));
+        assert!(!everywhere_but_trash.takes(&set(&["in", "trash"]), &set(&["$flagged"])));
+        assert!(!everywhere_but_trash.takes(&set(&["in"]), &set(&["$seen"])));
+
+        for text in [
+            MailFilter {
+                text: Some("figures".into()),
+                ..unread_inbox.clone()
+            },
+            MailFilter {
+                after: Some("2026-01-01T00:00:00Z".into()),
+                ..unread_inbox.clone()
+            },
+            MailFilter {
+                has_attachment: true,
+                ..MailFilter::default()
+            },
+        ] {
+            assert!(!text.answered_from_cache(), "{text:?}");
         }
     }
 }

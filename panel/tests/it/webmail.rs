@@ -492,6 +492,65 @@ fn webmail_and_imap_agree_both_ways() {
             .to_string()
     };
     let inbox_id = inbox(&web)["id"].as_str().unwrap().to_string();
+
+    // The folder's order is kept between reads (engine-glue `orders.rs`): a second read is
+    // the same, and each change (a delivery, a move and a deletion over IMAP) is in the
+    // read after it. (Messages of the same second come in the engine's order, which is not
+    // their arrival's: compared as sets.)
+    let subjects_listed = || -> (Vec<String>, u64) {
+        let page = web
+            .call(
+                "mail/messages",
+                &[("folder", inbox_id.as_str()), ("page", "0")],
+            )
+            .expect("the inbox");
+        let rows = page["rows"].as_array().unwrap();
+        let subjects = rows
+            .iter()
+            .map(|r| r["subject"].as_str().unwrap().to_string())
+            .collect();
+        (subjects, page["total"].as_u64().unwrap())
+    };
+    let sorted = |mut subjects: Vec<String>| {
+        subjects.sort();
+        subjects
+    };
+    let first = subjects_listed();
+    assert_eq!(first.1, 4, "{first:?}");
+    assert_eq!(subjects_listed(), first);
+    from_outside(&casella, &ada, "Late arrival", "sync.late@outside.test");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let after = loop {
+        let after = subjects_listed();
+        if after.1 == 5 {
+            break after;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not listed: {after:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let mut expected = first.0.clone();
+    expected.push("Late arrival".into());
+    assert_eq!(sorted(after.0.clone()), sorted(expected), "{after:?}");
+    let trash_name = folders(&web)
+        .into_iter()
+        .find(|f| f["role"] == "trash")
+        .unwrap()["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    imap_act(
+        &casella,
+        &ada,
+        &["move", "INBOX", "Late arrival", &trash_name],
+    );
+    let moved = subjects_listed();
+    assert_eq!(moved.1, 4, "moved away over IMAP: {moved:?}");
+    assert_eq!(sorted(moved.0), sorted(first.0.clone()));
+    imap_act(&casella, &ada, &["delete", &trash_name, "Late arrival"]);
+
     let act = |action: &str, subject: &str, to: &str| {
         web.call(
             "mail/act",
