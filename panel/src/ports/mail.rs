@@ -99,6 +99,18 @@ fn person(a: &Address) -> String {
     }
 }
 
+/// A list row's preview is one line: longer than the widest screen shows, the rest would
+/// only be sent and hidden (the engine gives up to 256 characters).
+const PREVIEW_CHARS: usize = 160;
+
+/// `text` cut to at most `max` characters, with an ellipsis when it was longer.
+fn shortened(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", text[..cut].trim_end()),
+        None => text.to_string(),
+    }
+}
+
 fn row(m: &MessageSummary) -> MessageRow {
     let sender = m.from.first();
     MessageRow {
@@ -115,7 +127,7 @@ fn row(m: &MessageSummary) -> MessageRow {
             .unwrap_or_default(),
         from_address: sender.map(|a| a.email.clone()).unwrap_or_default(),
         subject: m.subject.clone(),
-        preview: m.preview.clone(),
+        preview: shortened(&m.preview, PREVIEW_CHARS),
         received_at: m.received_at.clone(),
         size: m.size,
         has_attachment: m.has_attachment,
@@ -573,7 +585,7 @@ fn file_name(name: &str, fallback: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{file_name, plain_id};
+    use super::{PREVIEW_CHARS, file_name, plain_id, shortened};
 
     #[test]
     fn download_names_cannot_escape_or_break_the_header() {
@@ -584,6 +596,18 @@ mod tests {
         );
         assert_eq!(file_name("  ", "attachment"), "attachment");
         assert_eq!(file_name("Fattura 12.pdf", "x"), "Fattura 12.pdf");
+    }
+
+    #[test]
+    fn previews_are_cut_between_characters_with_an_ellipsis() {
+        assert_eq!(shortened("short", 10), "short");
+        assert_eq!(shortened("exactly10!", 10), "exactly10!");
+        assert_eq!(shortened("perché no, così", 7), "perché…");
+        assert_eq!(shortened("a word  and more", 7), "a word…");
+        assert_eq!(
+            shortened(&"è".repeat(300), PREVIEW_CHARS).chars().count(),
+            PREVIEW_CHARS + 1
+        );
     }
 
     #[test]
