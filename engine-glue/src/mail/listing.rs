@@ -79,6 +79,7 @@ impl MailAccess {
                 self.orders.put(key.clone(), order.clone());
             }
         }
+        let asked = end.saturating_add(AHEAD).min(DEPTH);
         let answers = self
             .call(&[(
                 "Email/query",
@@ -86,21 +87,23 @@ impl MailAccess {
                     "filter": filter.to_jmap(),
                     "sort": [{ "property": "receivedAt", "isAscending": false }],
                     "collapseThreads": page.conversations,
-                    "limit": end.saturating_add(AHEAD).min(DEPTH),
+                    "limit": asked,
                     "calculateTotal": true,
                 }),
             )])
             .await?;
+        let ids: Vec<String> =
+            serde_json::from_value(answers[0]["ids"].clone()).map_err(|err| GlueError::Engine {
+                reason: format!("Email/query: {err}"),
+            })?;
         let order = Order {
             state: answers[0]["queryState"]
                 .as_str()
                 .unwrap_or_default()
                 .to_string(),
-            ids: serde_json::from_value(answers[0]["ids"].clone()).map_err(|err| {
-                GlueError::Engine {
-                    reason: format!("Email/query: {err}"),
-                }
-            })?,
+            // Fewer than asked: the engine had no more.
+            complete: (ids.len() as u64) < asked,
+            ids,
             total: answers[0]["total"].as_u64().unwrap_or_default(),
         };
         let ids = order.page(page.position, end).unwrap_or_default();

@@ -39,9 +39,12 @@ pub(super) struct OrderKey {
 pub(super) struct Order {
     /// The state of the account's mail the order was made at.
     pub state: String,
-    /// Message ids, newest first: all of them, or the first [`DEPTH`].
+    /// Message ids (by conversation, one message of each), newest first: all of them, or
+    /// the first ones.
     pub ids: Vec<String>,
-    /// Messages in the listing, all together.
+    /// The ids are all of the listing's, not only its first ones.
+    pub complete: bool,
+    /// Messages in the listing, all together (by conversation too, as the engine counts).
     pub total: u64,
 }
 
@@ -49,8 +52,7 @@ impl Order {
     /// The ids of the page from `position` to `end` (exclusive), when the order holds it.
     pub fn page(&self, position: u64, end: u64) -> Option<&[String]> {
         let kept = self.ids.len() as u64;
-        let complete = kept >= self.total;
-        if end > kept && !complete {
+        if end > kept && !self.complete {
             return None;
         }
         let from = usize::try_from(position.min(kept)).ok()?;
@@ -79,7 +81,7 @@ impl Order {
     /// than every one it holds. None when a message must be placed among the others, or
     /// when the order holds only the first messages and a change may concern the rest.
     pub fn advanced(&self, changes: &Changes) -> Option<Order> {
-        let complete = self.ids.len() as u64 >= self.total;
+        let complete = self.complete;
         let held: HashSet<&str> = self.ids.iter().map(String::as_str).collect();
         let mut gone: HashSet<&str> = HashSet::new();
         for id in &changes.destroyed {
@@ -121,10 +123,13 @@ impl Order {
                 .filter(|id| !gone.contains(id.as_str()))
                 .cloned(),
         );
-        ids.truncate(usize::try_from(DEPTH).unwrap_or(usize::MAX));
+        let depth = usize::try_from(DEPTH).unwrap_or(usize::MAX);
+        let complete = complete && ids.len() <= depth;
+        ids.truncate(depth);
         Some(Order {
             state: changes.state.clone(),
             ids,
+            complete,
             total,
         })
     }
@@ -205,6 +210,7 @@ mod tests {
         Arc::new(Order {
             state: "s1".into(),
             ids: (0..ids).map(|i| format!("m{i}")).collect(),
+            complete: ids as u64 >= total,
             total,
         })
     }
@@ -232,6 +238,15 @@ mod tests {
         // Past the end of a complete order: an empty page, not a question to the engine.
         assert_eq!(whole.page(200, 250).map(<[String]>::len), Some(0));
 
+        // By conversation the engine counts messages: 6 of them in 4 conversations, all kept.
+        let conversations = Order {
+            state: "s1".into(),
+            ids: vec!["m0".into(), "m1".into(), "m2".into(), "m3".into()],
+            complete: true,
+            total: 6,
+        };
+        assert_eq!(conversations.page(0, 25).map(<[String]>::len), Some(4));
+
         let prefix = order(1000, 50_000);
         assert_eq!(prefix.page(950, 1000).map(<[String]>::len), Some(50));
         assert!(prefix.page(960, 1010).is_none());
@@ -246,6 +261,7 @@ mod tests {
         Order {
             state: "s1".into(),
             ids: names.iter().map(|n| n.to_string()).collect(),
+            complete: names.len() as u64 >= total,
             total,
         }
     }
