@@ -7,6 +7,8 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod assets;
 pub mod components;
 pub mod dto;
 pub mod error;

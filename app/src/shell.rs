@@ -2,7 +2,7 @@
 //! The HTML shell and the route table.
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{ParentRoute, Route, Router, Routes},
@@ -25,6 +25,14 @@ use crate::pages::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     content_security_policy();
+    #[cfg(feature = "ssr")]
+    let options = crate::assets::versioned(options);
+    #[cfg(feature = "ssr")]
+    let browser_code = use_context::<axum::http::request::Parts>()
+        .is_none_or(|parts| crate::assets::with_browser_code(parts.uri.path()));
+    #[cfg(not(feature = "ssr"))]
+    let browser_code = true;
+    let stylesheet = format!("/{}/casella.css", options.site_pkg_dir);
     let lang = current_lang().code();
     view! {
         <!DOCTYPE html>
@@ -34,10 +42,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <HydrationScripts options />
+                <link rel="stylesheet" id="casella" href=stylesheet />
+                {browser_code.then(|| view! { <HydrationScripts options /> })}
                 <MetaTags />
             </head>
-            <body>
+            // A page without the browser code says so (browser tests wait for one or the other).
+            <body data-static=(!browser_code).then_some("true")>
                 <App />
             </body>
         </html>
@@ -82,7 +92,6 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="casella" href="/pkg/casella.css" />
         <Title text="Casella" />
         <Router>
             <Routes fallback=NotFound>

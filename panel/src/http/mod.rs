@@ -3,6 +3,7 @@
 //! every request passes (operation id, client address, same-origin check, sealed form
 //! errors, security headers).
 
+mod assets;
 mod attach;
 pub mod client_setup;
 pub(crate) mod error_seal;
@@ -165,6 +166,13 @@ pub fn router(
             ServeDir::new(site_dir.join("pkg"))
                 .precompressed_br()
                 .precompressed_gzip(),
+        )
+        .route(
+            &format!(
+                "/{}/{{version}}/pkg/{{*file}}",
+                app::assets::VERSIONED_PREFIX
+            ),
+            get(assets::versioned).with_state(assets::Site(Arc::new(site_dir.to_path_buf()))),
         )
         .route_service(
             "/favicon.svg",

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! Where pages load the browser code and the stylesheet from.
+//!
+//! The browser build (scripts/build) writes a fingerprint of what it assembled into the site
+//! folder (`.stamp`). Pages name the assets under that fingerprint (`/static/<version>/pkg/…`),
+//! so a browser may keep them for good and never asks again until a new build changes the
+//! name; without a fingerprint they are named `/pkg/…` and revalidated as any file.
+
+use leptos::config::LeptosOptions;
+use std::path::Path;
+
+/// Whether the page at `path` loads the browser code. The sign-in steps do not: they are
+/// forms that work as plain HTML, and a cold browser would otherwise fetch and compile the
+/// whole client (about 800 KB) before the fields take a keystroke. The client arrives with the
+/// first signed-in page instead.
+pub fn with_browser_code(path: &str) -> bool {
+    !matches!(path.trim_end_matches('/'), "/login" | "/login/code")
+}
+
+/// The URL folder of fingerprinted assets, before the version.
+pub const VERSIONED_PREFIX: &str = "static";
+
+/// Hex digits of the fingerprint that name a version: 64 bits, plenty to tell builds apart.
+const VERSION_DIGITS: usize = 16;
+
+/// The version of the assets now in `site_root`, if the browser build left its fingerprint.
+/// Read on each call (a few dozen bytes), so a site rebuilt under a running server is named
+/// anew at once.
+pub fn version(site_root: &Path) -> Option<String> {
+    let stamp = std::fs::read_to_string(site_root.join(".stamp")).ok()?;
+    let digits = stamp.trim().get(..VERSION_DIGITS)?;
+    digits
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit())
+        .then(|| digits.to_ascii_lowercase())
+}
+
+/// The options a page is rendered with: the package folder under the current version, when
+/// there is one.
+pub fn versioned(mut options: LeptosOptions) -> LeptosOptions {
+    if let Some(version) = version(Path::new(options.site_root.as_ref())) {
+        options.site_pkg_dir = format!(
+            "{VERSIONED_PREFIX}/{version}/{}",
+            options.site_pkg_dir.trim_matches('/')
+        )
+        .into();
+    }
+    options
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh site folder, with or without a fingerprint.
+    fn site_with_stamp(stamp: Option<&str>) -> std::path::PathBuf {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "casella-assets-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let _ = std::fs::remove_file(dir.join(".stamp"));
+        if let Some(stamp) = stamp {
+            std::fs::write(dir.join(".stamp"), stamp).unwrap();
+        }
+        dir
+    }
+
+    fn options(site: &Path) -> LeptosOptions {
+        LeptosOptions::builder()
+            .output_name("casella")
+            .site_root(site.display().to_string())
+            .site_pkg_dir("pkg")
+            .build()
+    }
+
+    #[test]
+    fn a_stamped_site_is_named_by_its_fingerprint() {
+        let site = site_with_stamp(Some(
+            "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\n",
+        ));
+        assert_eq!(version(&site).as_deref(), Some("0123456789abcdef"));
+        assert_eq!(
+            versioned(options(&site)).site_pkg_dir.as_ref(),
+            "static/0123456789abcdef/pkg"
+        );
+    }
+
+    #[test]
+    fn only_the_sign_in_steps_go_without_the_browser_code() {
+        for path in ["/login", "/login/", "/login/code"] {
+            assert!(!with_browser_code(path), "{path}");
+        }
+        for path in [
+            "/",
+            "/mail",
+            "/mail/inbox/x",
+            "/login-help",
+            "/account",
+            "/password",
+        ] {
+            assert!(with_browser_code(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn without_a_fingerprint_the_plain_folder_is_kept() {
+        for stamp in [
+            None,
+            Some(""),
+            Some("short"),
+            Some("../../etc/passwd/xxxxxxxxxxxxxxx"),
+        ] {
+            let site = site_with_stamp(stamp);
+            assert_eq!(version(&site), None, "{stamp:?}");
+            assert_eq!(versioned(options(&site)).site_pkg_dir.as_ref(), "pkg");
+        }
+    }
+}
