@@ -53,18 +53,10 @@ mod tests {
     use super::*;
 
     /// A fresh site folder, with or without a fingerprint.
-    fn site_with_stamp(stamp: Option<&str>) -> std::path::PathBuf {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "casella-assets-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let _ = std::fs::remove_file(dir.join(".stamp"));
+    fn site_with_stamp(stamp: Option<&str>) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
         if let Some(stamp) = stamp {
-            std::fs::write(dir.join(".stamp"), stamp).unwrap();
+            std::fs::write(dir.path().join(".stamp"), stamp).unwrap();
         }
         dir
     }
@@ -82,9 +74,9 @@ mod tests {
         let site = site_with_stamp(Some(
             "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\n",
         ));
-        assert_eq!(version(&site).as_deref(), Some("0123456789abcdef"));
+        assert_eq!(version(site.path()).as_deref(), Some("0123456789abcdef"));
         assert_eq!(
-            versioned(options(&site)).site_pkg_dir.as_ref(),
+            versioned(options(site.path())).site_pkg_dir.as_ref(),
             "static/0123456789abcdef/pkg"
         );
     }
@@ -115,8 +107,8 @@ mod tests {
             Some("../../etc/passwd/xxxxxxxxxxxxxxx"),
         ] {
             let site = site_with_stamp(stamp);
-            assert_eq!(version(&site), None, "{stamp:?}");
-            assert_eq!(versioned(options(&site)).site_pkg_dir.as_ref(), "pkg");
+            assert_eq!(version(site.path()), None, "{stamp:?}");
+            assert_eq!(versioned(options(site.path())).site_pkg_dir.as_ref(), "pkg");
         }
     }
 }

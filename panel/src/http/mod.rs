@@ -27,7 +27,7 @@ use axum::{
 };
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
-use tower_http::{compression::CompressionLayer, services::ServeDir};
+use tower_http::compression::CompressionLayer;
 use tower_sessions::{
     Expiry, SessionManagerLayer,
     cookie::{SameSite, time::Duration},
@@ -160,13 +160,7 @@ pub fn router(
                 ))
                 .with_state(port.clone()),
         )
-        .nest_service(
-            "/pkg",
-            // Brotli where the browser takes it (a fifth smaller than gzip for the wasm).
-            ServeDir::new(site_dir.join("pkg"))
-                .precompressed_br()
-                .precompressed_gzip(),
-        )
+        .nest_service("/pkg", assets::package(site_dir))
         .route(
             &format!(
                 "/{}/{{version}}/pkg/{{*file}}",
