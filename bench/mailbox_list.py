@@ -90,7 +90,8 @@ class Web:
 
 def start_casella(binary, data):
     names = ["HTTP_PORT", "PORTS__SMTP", "PORTS__SUBMISSION", "PORTS__SUBMISSIONS",
-             "PORTS__IMAP", "PORTS__IMAPS", "PORTS__POP3", "PORTS__POP3S", "PORTS__MANAGESIEVE"]
+             "PORTS__IMAP", "PORTS__IMAPS", "PORTS__POP3", "PORTS__POP3S", "PORTS__MANAGESIEVE",
+             "XMPP__PORT", "XMPP__TLS_PORT"]
     ports = dict(zip(names, free_ports(len(names))))
     env = dict(os.environ, CASELLA_LOG="warn", CASELLA_HOSTNAME="mail.bench.test")
     env.update({f"CASELLA_{k}": str(v) for k, v in ports.items()})

@@ -451,6 +451,8 @@ class Postfix:
 # --- Casella ---------------------------------------------------------------------
 
 CASELLA_PORT_KEYS = ("SMTP", "SUBMISSION", "SUBMISSIONS", "IMAP", "IMAPS", "POP3", "POP3S", "MANAGESIEVE")
+# The chat service's listeners (section [xmpp]).
+CASELLA_XMPP_KEYS = ("PORT", "TLS_PORT")
 _CRED_LINE = re.compile(r"^\s+(operator|postmaster|user)\s+(\S+)\s+(\S+)\s*$")
 
 
@@ -486,6 +488,8 @@ class Casella:
         env["CASELLA_BIND_ADDRESS"] = HOST
         for key in CASELLA_PORT_KEYS:
             env[f"CASELLA_PORTS__{key}"] = str(self.ports[key])
+        for key in CASELLA_XMPP_KEYS:
+            env[f"CASELLA_XMPP__{key}"] = str(self.ports[f"XMPP_{key}"])
         env["CASELLA_ENGINE__STORE"] = self.store
         if self.cache_messages_bytes is not None:
             env["CASELLA_ENGINE__CACHE_MESSAGES_BYTES"] = str(self.cache_messages_bytes)
@@ -521,9 +525,10 @@ class Casella:
             raise BenchError(f"casella binary not found at {self.binary}")
         data_dir = self.dir / "data"
         data_dir.mkdir(parents=True, exist_ok=True)
-        ports = free_ports(len(CASELLA_PORT_KEYS) + 1)
+        ports = free_ports(len(CASELLA_PORT_KEYS) + len(CASELLA_XMPP_KEYS) + 1)
         self.http_port = ports.pop()
         self.ports = dict(zip(CASELLA_PORT_KEYS, ports))
+        self.ports.update(zip((f"XMPP_{k}" for k in CASELLA_XMPP_KEYS), ports[len(CASELLA_PORT_KEYS):]))
         stdout_log, stderr_log = self.dir / "stdout.log", self.dir / "stderr.log"
         with open(stderr_log, "ab") as err:
             self.proc = subprocess.Popen(

@@ -23,7 +23,7 @@ async function freePort(): Promise<number> {
 
 async function start(project: string): Promise<void> {
   const names = ['HTTP_PORT', 'PORTS__SMTP', 'PORTS__SUBMISSION', 'PORTS__SUBMISSIONS', 'PORTS__IMAP',
-    'PORTS__IMAPS', 'PORTS__POP3', 'PORTS__POP3S', 'PORTS__MANAGESIEVE'];
+    'PORTS__IMAPS', 'PORTS__POP3', 'PORTS__POP3S', 'PORTS__MANAGESIEVE', 'XMPP__PORT', 'XMPP__TLS_PORT'];
   const ports: Record<string, number> = {};
   const taken = new Set<number>();
   for (const name of names) {

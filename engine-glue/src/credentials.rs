@@ -7,12 +7,41 @@
 //! - App passwords: `$app$<name>$<argon2id PHC>`. The engine tries them before the main
 //!   password and without TOTP; the web login never looks at them.
 
-use stalwart_lib::directory::{
-    PrincipalData, QueryParams, Type,
-    backend::internal::{PrincipalField, PrincipalUpdate, PrincipalValue, lookup::DirectoryStore},
+use std::net::IpAddr;
+
+use mail_send::Credentials;
+use stalwart_lib::{
+    AuthEvent, EventType,
+    directory::{
+        Permission, PrincipalData, QueryParams, Type,
+        backend::internal::{
+            PrincipalField, PrincipalUpdate, PrincipalValue, lookup::DirectoryStore,
+        },
+        core::secret::verify_secret_hash,
+    },
 };
 
-use crate::{directory::engine_err, engine::Engine, error::GlueError, secret::PasswordHash};
+use crate::{
+    directory::{AccountId, engine_err},
+    engine::Engine,
+    error::GlueError,
+    secret::PasswordHash,
+};
+
+/// How a chat client's sign-in ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientSignIn {
+    Ok(AccountId),
+    /// Unknown login or a secret that matches nothing.
+    WrongPassword,
+    /// The main password of an account with 2FA: such an account signs in with an app
+    /// password.
+    MissingCode,
+    /// The address is banned for too many failures.
+    Banned,
+    /// The account may not sign in at all.
+    Disabled,
+}
 
 /// The secrets of one account that are not its main password.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -41,6 +70,84 @@ pub fn valid_app_password_name(name: &str) -> bool {
 }
 
 impl Engine {
+    /// Whether the engine bans this address (too many failed sign-ins): its connections are
+    /// closed at once.
+    pub fn ip_blocked(&self, ip: IpAddr) -> bool {
+        self.server().is_ip_blocked(&ip)
+    }
+
+    /// Checks a chat client's sign-in: an app password, or the main password of an account
+    /// without 2FA (one with 2FA needs an app password: a chat client has no field for a
+    /// code). A first password, which only the web may take, never matches. Failures count
+    /// towards the engine's brute-force ban, shared with IMAP, POP3, SMTP and the web.
+    pub async fn verify_client_login(
+        &self,
+        login: &str,
+        secret: &str,
+        remote_ip: IpAddr,
+    ) -> Result<ClientSignIn, GlueError> {
+        let server = self.server();
+        if server.is_ip_blocked(&remote_ip) {
+            return Ok(ClientSignIn::Banned);
+        }
+        let login = login.trim().to_lowercase();
+        let two_factor = match self.secondary_secrets(&login).await {
+            Ok(secrets) => secrets.totp.is_some(),
+            Err(GlueError::NotFound { .. }) => {
+                // An unknown login costs what a known one does, so timing does not tell
+                // which accounts exist.
+                let _ = verify_secret_hash(self.dummy_hash.as_phc(), secret).await;
+                false
+            }
+            Err(err) => return Err(err),
+        };
+        let credentials = Credentials::Plain {
+            username: login.clone(),
+            secret: secret.to_string(),
+        };
+        let found = server
+            .store()
+            .query(
+                QueryParams::credentials(&credentials)
+                    .with_return_member_of(false)
+                    .with_only_app_pass(two_factor),
+            )
+            .await;
+        match found {
+            Ok(Some(principal)) if principal.typ == Type::Individual => {
+                let token = server
+                    .get_access_token(principal.id)
+                    .await
+                    .map_err(engine_err)?;
+                return Ok(if token.has_permission(Permission::Authenticate) {
+                    ClientSignIn::Ok(AccountId(principal.id))
+                } else {
+                    ClientSignIn::Disabled
+                });
+            }
+            Ok(_) => {}
+            Err(err) if err.matches(EventType::Auth(AuthEvent::MissingTotp)) => {
+                return Ok(ClientSignIn::MissingCode);
+            }
+            Err(err) => return Err(engine_err(err)),
+        }
+        if server.has_auth_fail2ban()
+            && server
+                .is_auth_fail2banned(remote_ip, Some(&login))
+                .await
+                .map_err(engine_err)?
+        {
+            return Ok(ClientSignIn::Banned);
+        }
+        Ok(
+            if two_factor && self.main_password_matches(&login, secret).await {
+                ClientSignIn::MissingCode
+            } else {
+                ClientSignIn::WrongPassword
+            },
+        )
+    }
+
     /// An account's TOTP secret and app-password names.
     pub async fn secondary_secrets(&self, login: &str) -> Result<SecondarySecrets, GlueError> {
         let login = login.to_lowercase();

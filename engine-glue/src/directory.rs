@@ -415,6 +415,17 @@ impl Engine {
         Ok(verified)
     }
 
+    /// Whether `password` is the account's main password (never its first one, which only
+    /// the web login takes).
+    pub(crate) async fn main_password_matches(&self, login: &str, password: &str) -> bool {
+        match self.main_password(login).await {
+            Ok(Some(hash)) if !crate::secret::is_first(&hash) => {
+                verify_secret_hash(&hash, password).await.unwrap_or(false)
+            }
+            _ => false,
+        }
+    }
+
     async fn main_password(&self, address: &str) -> Result<Option<String>, GlueError> {
         let principal = self
             .server()

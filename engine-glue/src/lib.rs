@@ -17,7 +17,7 @@ mod secret;
 mod tls;
 
 pub use config::{CacheConfig, EngineConfig, EnginePorts, PostgresStore, SEND_TIERS, StoreBackend};
-pub use credentials::{SecondarySecrets, valid_app_password_name};
+pub use credentials::{ClientSignIn, SecondarySecrets, valid_app_password_name};
 pub use directory::{AccountId, MailboxChanges, MailboxInfo, NewMailbox};
 pub use engine::Engine;
 pub use error::GlueError;

@@ -37,6 +37,16 @@ impl Engine {
     /// A TLS configuration for the web panel that takes its certificate from the engine (the
     /// configured one, or the engine's self-signed one), for HTTP/1.1.
     pub fn web_tls_config(&self) -> Result<Arc<ServerConfig>, GlueError> {
+        self.tls_config(vec![b"http/1.1".to_vec()])
+    }
+
+    /// The same for the XMPP service: STARTTLS on the client port, and direct TLS (XEP-0368)
+    /// with the `xmpp-client` protocol name, or none, as clients offer.
+    pub fn xmpp_tls_config(&self) -> Result<Arc<ServerConfig>, GlueError> {
+        self.tls_config(vec![b"xmpp-client".to_vec()])
+    }
+
+    fn tls_config(&self, alpn: Vec<Vec<u8>>) -> Result<Arc<ServerConfig>, GlueError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -45,7 +55,7 @@ impl Engine {
             })?
             .with_no_client_auth()
             .with_cert_resolver(Arc::new(CertificateResolver::new(self.inner.clone())));
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        config.alpn_protocols = alpn;
         Ok(Arc::new(config))
     }
 }

@@ -13,6 +13,7 @@ mod m20261203_000006_two_factor_and_app_passwords;
 mod m20261203_000007_access_log;
 mod m20261203_000008_message_trace;
 mod m20261204_000009_mail_preferences;
+mod m20261205_000010_chat;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000007_access_log::Migration),
             Box::new(m20261203_000008_message_trace::Migration),
             Box::new(m20261204_000009_mail_preferences::Migration),
+            Box::new(m20261205_000010_chat::Migration),
         ]
     }
 }

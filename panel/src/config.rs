@@ -77,6 +77,8 @@ pub struct Config {
     pub ports: EnginePorts,
     /// The mail engine.
     pub engine: EngineSection,
+    /// The XMPP service for chat clients.
+    pub xmpp: XmppSection,
     /// Address of the panel as people reach it (used in e-mails); empty means
     /// `http://<bind_address>:<http_port>`.
     pub public_url: String,
@@ -128,6 +130,35 @@ impl Default for TlsSection {
             key: None,
             web: false,
             reload_seconds: 60,
+        }
+    }
+}
+
+/// The XMPP service: chat clients (Gajim, Conversations, Monal, Pidgin…) sign in with the
+/// mailbox's address and password, or an app password. It binds where the mail listeners do.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct XmppSection {
+    /// Run the XMPP service.
+    pub enabled: bool,
+    /// Client connections, TLS required through STARTTLS (standard: 5222).
+    pub port: u16,
+    /// Client connections over direct TLS, XEP-0368 (standard: 5223).
+    pub tls_port: u16,
+    /// The largest stanza a client may send, in bytes; a bigger one ends its stream.
+    pub max_stanza_bytes: usize,
+    /// Sessions (resources) one account may have open at once.
+    pub max_sessions: usize,
+}
+
+impl Default for XmppSection {
+    fn default() -> Self {
+        XmppSection {
+            enabled: true,
+            port: 5222,
+            tls_port: 5223,
+            max_stanza_bytes: 256 * 1024,
+            max_sessions: 10,
         }
     }
 }
@@ -244,6 +275,7 @@ impl Default for Config {
             tls: TlsSection::default(),
             ports: EnginePorts::default(),
             engine: EngineSection::default(),
+            xmpp: XmppSection::default(),
             public_url: String::new(),
             notify: NotifySection::default(),
             send_tiers: engine_glue::SEND_TIERS,
@@ -348,6 +380,11 @@ impl Config {
         )
     }
 
+    /// Where the mail and chat listeners bind.
+    pub fn mail_bind(&self) -> IpAddr {
+        self.mail_bind_address.unwrap_or(self.bind_address)
+    }
+
     /// Whether the web panel serves HTTPS itself.
     pub fn web_tls(&self) -> bool {
         self.tls.web && self.tls.cert.is_some()
@@ -380,6 +417,16 @@ impl Config {
             ("ports.pop3s", p.pop3s),
             ("ports.managesieve", p.managesieve),
         ];
+        if self.xmpp.enabled {
+            ports.push(("xmpp.port", self.xmpp.port));
+            ports.push(("xmpp.tls_port", self.xmpp.tls_port));
+            if self.xmpp.max_stanza_bytes < 10_000 || self.xmpp.max_sessions == 0 {
+                return Err(ConfigError::Invalid(
+                    "xmpp.max_stanza_bytes must be at least 10000 and xmpp.max_sessions above 0"
+                        .into(),
+                ));
+            }
+        }
         ports.sort_by_key(|(_, port)| *port);
         for pair in ports.windows(2) {
             if pair[0].1 == pair[1].1 {

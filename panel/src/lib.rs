@@ -3,6 +3,7 @@
 //! the services (business rules and role checks) and the panel database.
 
 pub mod branding;
+pub mod chat;
 pub mod client_config;
 pub mod config;
 pub mod costs;
@@ -18,3 +19,4 @@ pub mod reconcile;
 pub mod services;
 pub mod sessions;
 pub mod startup;
+pub mod xmpp;

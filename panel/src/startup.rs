@@ -38,7 +38,7 @@ pub enum StartError {
     Config(#[from] crate::config::ConfigError),
     #[error("{0}")]
     Reconcile(#[from] reconcile::ReconcileError),
-    #[error("web listener on {addr}: {source}")]
+    #[error("listener on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
         source: std::io::Error,
@@ -53,6 +53,27 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
         source,
     })?;
 
+    // Every listener is bound first (the engine binds its own as it starts), so no port is
+    // taken by someone else while the rest boots; they answer once Casella is ready.
+    let addr = config.web_address();
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Listen { addr, source })?;
+    let xmpp = if config.xmpp.enabled {
+        let settings = crate::xmpp::XmppSettings {
+            plain: SocketAddr::new(config.mail_bind(), config.xmpp.port),
+            direct_tls: SocketAddr::new(config.mail_bind(), config.xmpp.tls_port),
+            max_stanza_bytes: config.xmpp.max_stanza_bytes,
+            max_sessions: config.xmpp.max_sessions,
+        };
+        Some(
+            crate::xmpp::bind(settings)
+                .await
+                .map_err(|(addr, source)| StartError::Listen { addr, source })?,
+        )
+    } else {
+        None
+    };
     let db = db::connect(&config.database_url()).await?;
     let engine = Arc::new(Engine::start(config.engine_config()).await?);
     tracing::info!(store = engine.config().store.name(), "mail engine started");
@@ -120,6 +141,10 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
         demo::print("casella first start: operator credentials", &printed);
     }
 
+    if let Some(listeners) = xmpp {
+        crate::xmpp::start(listeners, services.clone(), engine.xmpp_tls_config()?);
+    }
+
     let sessions = DbSessionStore::new(db.clone());
     sessions.spawn_cleanup(Duration::from_secs(3600));
     let site_dir = config.site_dir();
@@ -141,10 +166,6 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
         spawn_certificate_reload(engine.clone(), &config);
     }
 
-    let addr = config.web_address();
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|source| StartError::Listen { addr, source })?;
     let scheme = if config.web_tls() { "https" } else { "http" };
     // The engine's listeners were bound during its boot, so everything accepts from here on.
     println!(

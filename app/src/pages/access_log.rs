@@ -135,6 +135,7 @@ fn Filters(q: AccessQuery, error: Option<AppError>, export: String) -> impl Into
                     {choice("imap", "IMAP", &q.protocol)}
                     {choice("pop3", "POP3", &q.protocol)}
                     {choice("smtp", "SMTP", &q.protocol)}
+                    {choice("xmpp", "XMPP (chat)", &q.protocol)}
                 </select>
             </div>
             <div class="field">

@@ -13,7 +13,7 @@ pub struct Model {
     pub login: String,
     /// The login's domain, when it is a hosted mailbox's.
     pub domain: Option<String>,
-    /// web, imap, pop3, smtp, sieve.
+    /// web, imap, pop3, smtp, sieve, xmpp.
     pub protocol: String,
     /// ok, wrong-password, missing-code, wrong-code, protocol-disabled, banned.
     pub result: String,

@@ -57,7 +57,9 @@ impl ActiveModelBehavior for ActiveModel {}
 pub async fn delete_rows(db: &DatabaseConnection, address: &str) -> Result<(), DbErr> {
     use sea_orm::TransactionTrait;
 
-    use super::{alias, image_sender, mail_preference, mailbox_term, outbound, sender_identity};
+    use super::{
+        alias, chat_offline, image_sender, mail_preference, mailbox_term, outbound, sender_identity,
+    };
     let address = address.to_string();
     db.transaction::<_, (), DbErr>(|txn| {
         Box::pin(async move {
@@ -86,6 +88,11 @@ pub async fn delete_rows(db: &DatabaseConnection, address: &str) -> Result<(), D
                 .await?;
             sender_identity::Entity::delete_many()
                 .filter(sender_identity::Column::MailboxId.eq(found.id))
+                .exec(txn)
+                .await?;
+            // The chat messages waiting for it go; the history stays (it is never deleted).
+            chat_offline::Entity::delete_many()
+                .filter(chat_offline::Column::Recipient.eq(&address))
                 .exec(txn)
                 .await?;
             mail_preference::Entity::delete_by_id(found.id)

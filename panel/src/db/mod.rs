@@ -6,6 +6,8 @@ pub mod access_log;
 pub mod alias;
 pub mod app_password;
 pub mod audit;
+pub mod chat_message;
+pub mod chat_offline;
 pub mod customer;
 pub mod domain;
 pub mod image_sender;

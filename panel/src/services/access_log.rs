@@ -61,7 +61,7 @@ impl AccessResult {
 }
 
 /// Protocols the log names.
-pub const PROTOCOLS: [&str; 5] = ["web", "imap", "pop3", "smtp", "sieve"];
+pub const PROTOCOLS: [&str; 6] = ["web", "imap", "pop3", "smtp", "sieve", "xmpp"];
 
 /// One sign-in to record.
 #[derive(Debug, Clone)]

@@ -278,6 +278,9 @@ impl DomainScope<'_> {
         let engine = &self.services.engine;
         let before = engine.chat_enabled(&mailbox.address).await?;
         engine.set_chat(&mailbox.address, enabled).await?;
+        if !enabled {
+            self.services.chat.chat_off(&mailbox.address);
+        }
         self.audit(
             "mailbox.chat",
             &mailbox.address,
@@ -463,6 +466,8 @@ impl DomainScope<'_> {
             intent::clear(db, intent_id).await?;
             return Err(err.into());
         }
+        // Its chat sessions end with the account.
+        self.services.chat.chat_off(&mailbox.address);
         mailbox::delete_rows(db, &mailbox.address).await?;
         match engine.delete_mailbox(&mailbox.address).await {
             Ok(()) | Err(GlueError::NotFound { .. }) => intent::clear(db, intent_id).await?,

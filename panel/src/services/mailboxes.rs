@@ -363,6 +363,9 @@ impl<'a> DomainScope<'a> {
         let mut active: domain::ActiveModel = self.domain.clone().into();
         active.chat_enabled = Set(enabled);
         active.update(&self.services.db).await?;
+        if !enabled {
+            self.end_chat_sessions().await?;
+        }
         self.audit(
             "domain.chat",
             &self.domain.name,
@@ -370,6 +373,21 @@ impl<'a> DomainScope<'a> {
             Some(on_off(enabled)),
         )
         .await;
+        Ok(())
+    }
+
+    /// Ends the chat sessions of every mailbox of the domain, in webmail and XMPP alike.
+    async fn end_chat_sessions(&self) -> Result<(), ServiceError> {
+        let addresses: Vec<String> = mailbox::Entity::find()
+            .filter(mailbox::Column::DomainId.eq(self.domain.id))
+            .select_only()
+            .column(mailbox::Column::Address)
+            .into_tuple()
+            .all(&self.services.db)
+            .await?;
+        for address in &addresses {
+            self.services.chat.chat_off(address);
+        }
         Ok(())
     }
 
@@ -422,6 +440,9 @@ impl<'a> DomainScope<'a> {
             .await?;
         for address in &addresses {
             self.services.engine.set_chat(address, enabled).await?;
+            if !enabled {
+                self.services.chat.chat_off(address);
+            }
         }
         self.audit(
             "mailbox.chat.all",

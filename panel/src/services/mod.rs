@@ -13,6 +13,7 @@ mod accounts;
 mod activity;
 mod app_passwords;
 mod audit;
+pub mod chat;
 pub mod compose;
 mod cost_notices;
 mod customers;
@@ -76,6 +77,9 @@ pub struct MailEndpoints {
 /// How many days the access log and the message trace keep their rows unless configured.
 pub const DEFAULT_LOG_DAYS: u32 = 30;
 
+/// Chat events the hub's delivery may fall behind before it misses some.
+const CHAT_BUS_CAPACITY: usize = 4096;
+
 /// The services, shared by every request.
 #[derive(Clone)]
 pub struct Services {
@@ -97,6 +101,8 @@ pub struct Services {
     dns: dns::DnsChecker,
     /// How many days the access log and the message trace keep their rows.
     log_days: u32,
+    /// The chat hub every chat session meets in.
+    chat: crate::chat::Hub,
 }
 
 /// A signed-in identity, checked against the panel database.
@@ -227,6 +233,10 @@ impl Services {
         dns: dns::DnsChecker,
     ) -> Self {
         let send_tiers = engine.config().send_tiers;
+        let chat = crate::chat::Hub::new(
+            db.clone(),
+            Arc::new(crate::chat::LocalBus::new(CHAT_BUS_CAPACITY)),
+        );
         Services {
             db,
             engine,
@@ -239,6 +249,7 @@ impl Services {
             session_lifetime,
             dns,
             log_days: DEFAULT_LOG_DAYS,
+            chat,
         }
     }
 

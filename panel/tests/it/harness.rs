@@ -24,12 +24,14 @@ pub struct Ports {
     pub pop3: u16,
     pub pop3s: u16,
     pub managesieve: u16,
+    pub xmpp: u16,
+    pub xmpps: u16,
 }
 
 impl Ports {
     fn free() -> Ports {
         // Hold every listener until all are chosen, so no two ports collide.
-        let listeners: Vec<TcpListener> = (0..9)
+        let listeners: Vec<TcpListener> = (0..11)
             .map(|_| TcpListener::bind("127.0.0.1:0").expect("free port"))
             .collect();
         let p: Vec<u16> = listeners
@@ -46,6 +48,8 @@ impl Ports {
             pop3: p[6],
             pop3s: p[7],
             managesieve: p[8],
+            xmpp: p[9],
+            xmpps: p[10],
         }
     }
 }
@@ -114,6 +118,8 @@ impl Casella {
             .env("CASELLA_PORTS__POP3", ports.pop3.to_string())
             .env("CASELLA_PORTS__POP3S", ports.pop3s.to_string())
             .env("CASELLA_PORTS__MANAGESIEVE", ports.managesieve.to_string())
+            .env("CASELLA_XMPP__PORT", ports.xmpp.to_string())
+            .env("CASELLA_XMPP__TLS_PORT", ports.xmpps.to_string())
             .env("CASELLA_LOG", "warn")
             .envs(env.iter().copied());
         cmd

@@ -6,6 +6,7 @@
 
 mod access_log;
 mod accounts;
+mod chat;
 mod client_setup;
 mod dns_check;
 mod flows;

@@ -1,0 +1,603 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! The hub: the sessions of this node, the presence of every session the bus has told of,
+//! and the delivery of what the bus carries. Nothing here checks who may chat with whom:
+//! the services do, before they open a session or send.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex, MutexGuard,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
+use tokio::sync::{broadcast, mpsc};
+
+use super::{
+    BusEvent, ChatBus, ChatMessage, Presence, SessionKey, Signal, Status, conversation_of,
+    domain_of,
+};
+use crate::db::{chat_message, chat_offline};
+
+/// Characters a message may hold.
+pub const MAX_BODY: usize = 10_000;
+/// What a session may fall behind before it is ended as too slow.
+const SESSION_BACKLOG: usize = 1024;
+
+/// What a session is told.
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    /// A message for this session's user.
+    Message(Arc<ChatMessage>),
+    /// A message the user sent from another of its sessions.
+    Sent(Arc<ChatMessage>),
+    /// A contact's typing, or its clients' receipts.
+    Signal {
+        from: String,
+        from_resource: String,
+        signal: Signal,
+    },
+    /// A contact's session (or another of the user's own) changed presence.
+    Presence(Arc<Presence>),
+    /// Chat was switched off for this user: the session ends now.
+    ChatOff,
+}
+
+/// Why a message was not sent.
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    #[error("the message is empty")]
+    Empty,
+    #[error("the message is longer than allowed")]
+    TooLong,
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// The chat hub of this node. Cheap to clone.
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// This node's id on the bus.
+    node: u64,
+    db: DatabaseConnection,
+    bus: Arc<dyn ChatBus>,
+    next_session: AtomicU64,
+    state: Mutex<State>,
+    /// Held while deciding that a recipient is offline and while a session comes online,
+    /// so a message is either delivered live or kept for later, never neither.
+    arrivals: tokio::sync::Mutex<()>,
+}
+
+#[derive(Default)]
+struct State {
+    /// This node's sessions.
+    local: HashMap<u64, Local>,
+    /// The available sessions of every node, by address.
+    present: HashMap<String, HashMap<SessionKey, Presence>>,
+}
+
+struct Local {
+    address: String,
+    tx: mpsc::Sender<Delivery>,
+    available: bool,
+}
+
+impl Hub {
+    /// A hub on this bus; its delivery task runs until the bus closes.
+    pub fn new(db: DatabaseConnection, bus: Arc<dyn ChatBus>) -> Hub {
+        let hub = Hub {
+            inner: Arc::new(Inner {
+                node: rand::random(),
+                db,
+                bus,
+                next_session: AtomicU64::new(1),
+                state: Mutex::new(State::default()),
+                arrivals: tokio::sync::Mutex::new(()),
+            }),
+        };
+        let events = hub.inner.bus.subscribe();
+        tokio::spawn(deliver(Arc::downgrade(&hub.inner), events));
+        hub
+    }
+
+    /// Opens a session for a user allowed to chat; it is not available (receives nothing)
+    /// until it sets a status other than `Offline`.
+    pub fn open(&self, address: &str, resource: &str) -> Session {
+        let id = self.inner.next_session.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = mpsc::channel(SESSION_BACKLOG);
+        let address = address.to_lowercase();
+        self.inner.lock().local.insert(
+            id,
+            Local {
+                address: address.clone(),
+                tx,
+                available: false,
+            },
+        );
+        Session {
+            hub: self.clone(),
+            id,
+            address,
+            resource: resource.to_string(),
+            status: Status::Offline,
+            rx,
+        }
+    }
+
+    /// Ends every session of this address, on every node (chat was switched off).
+    pub fn chat_off(&self, address: &str) {
+        self.inner.bus.publish(BusEvent::ChatOff {
+            address: address.to_lowercase(),
+        });
+    }
+
+    /// The best status of an address over all its sessions.
+    pub fn status_of(&self, address: &str) -> Status {
+        self.inner
+            .lock()
+            .present
+            .get(&address.to_lowercase())
+            .map_or(Status::Offline, |sessions| {
+                sessions
+                    .values()
+                    .fold(Status::Offline, |best, p| best.best(p.status))
+            })
+    }
+
+    /// How many sessions of this address this node has open.
+    pub fn local_sessions(&self, address: &str) -> usize {
+        let address = address.to_lowercase();
+        self.inner
+            .lock()
+            .local
+            .values()
+            .filter(|l| l.address == address)
+            .count()
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves plain maps behind: still usable.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Delivers one bus event to this node's sessions.
+    fn dispatch(&self, event: BusEvent) {
+        let mut state = self.lock();
+        let mut slow = Vec::new();
+        match event {
+            BusEvent::Message { message, sender } => {
+                let message = Arc::new(message);
+                for (id, local) in &state.local {
+                    if !local.available {
+                        continue;
+                    }
+                    let own = sender.node == self.node && sender.id == *id;
+                    let delivery = if local.address == message.to {
+                        Delivery::Message(message.clone())
+                    } else if local.address == message.from && !own {
+                        Delivery::Sent(message.clone())
+                    } else {
+                        continue;
+                    };
+                    if local.tx.try_send(delivery).is_err() {
+                        slow.push(*id);
+                    }
+                }
+            }
+            BusEvent::Signal {
+                from,
+                from_resource,
+                to,
+                signal,
+            } => {
+                for (id, local) in &state.local {
+                    if local.available
+                        && local.address == to
+                        && local
+                            .tx
+                            .try_send(Delivery::Signal {
+                                from: from.clone(),
+                                from_resource: from_resource.clone(),
+                                signal: signal.clone(),
+                            })
+                            .is_err()
+                    {
+                        slow.push(*id);
+                    }
+                }
+            }
+            BusEvent::Presence(presence) => {
+                let sessions = state.present.entry(presence.address.clone()).or_default();
+                if presence.status == Status::Offline {
+                    sessions.remove(&presence.session);
+                    if sessions.is_empty() {
+                        state.present.remove(&presence.address);
+                    }
+                } else {
+                    sessions.insert(presence.session, presence.clone());
+                }
+                let domain = domain_of(&presence.address).to_string();
+                let presence = Arc::new(presence);
+                for (id, local) in &state.local {
+                    let own = presence.session.node == self.node && presence.session.id == *id;
+                    if local.available
+                        && !own
+                        && domain_of(&local.address) == domain
+                        && local
+                            .tx
+                            .try_send(Delivery::Presence(presence.clone()))
+                            .is_err()
+                    {
+                        slow.push(*id);
+                    }
+                }
+            }
+            BusEvent::ChatOff { address } => {
+                state.present.remove(&address);
+                for local in state.local.values_mut() {
+                    if local.address == address {
+                        local.available = false;
+                        let _ = local.tx.try_send(Delivery::ChatOff);
+                    }
+                }
+            }
+        }
+        // A session that cannot keep up loses its channel: it sees the end and closes.
+        for id in slow {
+            if let Some(local) = state.local.remove(&id) {
+                tracing::warn!(address = %local.address, "a chat session fell too far behind and was ended");
+            }
+        }
+    }
+}
+
+async fn deliver(hub: std::sync::Weak<Inner>, mut events: broadcast::Receiver<BusEvent>) {
+    loop {
+        let event = match events.recv().await {
+            Ok(event) => event,
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                // Clients catch up on messages from the history; presence is refreshed by
+                // the next change.
+                tracing::warn!(missed, "the chat hub fell behind its bus");
+                continue;
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        let Some(hub) = hub.upgrade() else { return };
+        hub.dispatch(event);
+    }
+}
+
+/// One chat session of one user: a webmail tab or an XMPP client's resource. Dropping it
+/// closes it, and its presence goes offline.
+pub struct Session {
+    hub: Hub,
+    id: u64,
+    address: String,
+    resource: String,
+    status: Status,
+    rx: mpsc::Receiver<Delivery>,
+}
+
+impl Session {
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    pub fn resource(&self) -> &str {
+        &self.resource
+    }
+
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// This session's key on the bus.
+    pub fn key(&self) -> SessionKey {
+        SessionKey {
+            node: self.hub.inner.node,
+            id: self.id,
+        }
+    }
+
+    /// The next thing this session is told; `None` once the hub ended it (too slow).
+    pub async fn recv(&mut self) -> Option<Delivery> {
+        self.rx.recv().await
+    }
+
+    /// The available sessions of the user's domain (the user's own other sessions
+    /// included, this one not), as a client wants them when it comes online.
+    pub fn present(&self) -> Vec<Presence> {
+        let domain = domain_of(&self.address);
+        let own = self.key();
+        let state = self.hub.inner.lock();
+        let mut all: Vec<Presence> = state
+            .present
+            .iter()
+            .filter(|(address, _)| domain_of(address) == domain)
+            .flat_map(|(_, sessions)| sessions.values())
+            .filter(|p| p.session != own)
+            .cloned()
+            .collect();
+        all.sort_by(|a, b| (&a.address, &a.resource).cmp(&(&b.address, &b.resource)));
+        all
+    }
+
+    /// Sets this session's status. Coming online (from `Offline`) returns the messages kept
+    /// while the user had no session, oldest first; they are no longer kept as waiting.
+    pub async fn set_status(
+        &mut self,
+        status: Status,
+        text: Option<String>,
+    ) -> Result<Vec<ChatMessage>, ChatError> {
+        let inner = &self.hub.inner;
+        let coming_online = self.status == Status::Offline && status != Status::Offline;
+        let _arrivals = if coming_online {
+            Some(inner.arrivals.lock().await)
+        } else {
+            None
+        };
+        self.status = status;
+        {
+            let mut state = inner.lock();
+            if let Some(local) = state.local.get_mut(&self.id) {
+                local.available = status != Status::Offline;
+            }
+            // Known at once on this node, so a message sent right after finds it online.
+            let sessions = state.present.entry(self.address.clone()).or_default();
+            if status == Status::Offline {
+                sessions.remove(&self.key());
+            } else {
+                sessions.insert(self.key(), self.presence(status, text.clone()));
+            }
+        }
+        inner
+            .bus
+            .publish(BusEvent::Presence(self.presence(status, text)));
+        if !coming_online {
+            return Ok(Vec::new());
+        }
+        take_waiting(&inner.db, &self.address).await
+    }
+
+    fn presence(&self, status: Status, text: Option<String>) -> Presence {
+        Presence {
+            address: self.address.clone(),
+            resource: self.resource.clone(),
+            session: self.key(),
+            status,
+            text,
+        }
+    }
+
+    /// Sends a message to a contact the caller checked: it is kept in the history, then
+    /// delivered to the recipient's available sessions, or kept until they sign in.
+    pub async fn send(
+        &self,
+        to: &str,
+        body: &str,
+        origin_id: Option<&str>,
+    ) -> Result<ChatMessage, ChatError> {
+        let body = body.trim_end();
+        if body.trim().is_empty() {
+            return Err(ChatError::Empty);
+        }
+        if body.chars().count() > MAX_BODY {
+            return Err(ChatError::TooLong);
+        }
+        let inner = &self.hub.inner;
+        let to = to.to_lowercase();
+        let at = Utc::now();
+        let origin_id = origin_id
+            .filter(|id| !id.is_empty() && id.len() <= 200)
+            .map(str::to_string);
+        let row = chat_message::ActiveModel {
+            at: Set(at),
+            domain: Set(domain_of(&self.address).to_string()),
+            conversation: Set(conversation_of(&self.address, &to)),
+            sender: Set(self.address.clone()),
+            recipient: Set(to.clone()),
+            body: Set(body.to_string()),
+            origin_id: Set(origin_id.clone()),
+            ..Default::default()
+        };
+        let id = chat_message::Entity::insert(row)
+            .exec(&inner.db)
+            .await?
+            .last_insert_id;
+        let message = ChatMessage {
+            id,
+            at,
+            from: self.address.clone(),
+            from_resource: self.resource.clone(),
+            to: to.clone(),
+            body: body.to_string(),
+            origin_id,
+        };
+        {
+            let _arrivals = inner.arrivals.lock().await;
+            let online = inner.lock().present.get(&to).is_some_and(|s| !s.is_empty());
+            if !online {
+                chat_offline::Entity::insert(chat_offline::ActiveModel {
+                    recipient: Set(to),
+                    message_id: Set(id),
+                    ..Default::default()
+                })
+                .exec(&inner.db)
+                .await?;
+            }
+        }
+        inner.bus.publish(BusEvent::Message {
+            message: message.clone(),
+            sender: self.key(),
+        });
+        Ok(message)
+    }
+
+    /// Tells a contact the caller checked of typing or a receipt; nothing is kept.
+    pub fn signal(&self, to: &str, signal: Signal) {
+        self.hub.inner.bus.publish(BusEvent::Signal {
+            from: self.address.clone(),
+            from_resource: self.resource.clone(),
+            to: to.to_lowercase(),
+            signal,
+        });
+    }
+
+    /// A page of the user's history (with one contact, or with everyone), oldest first.
+    pub async fn history(&self, query: &History) -> Result<HistoryPage, ChatError> {
+        history(&self.hub.inner.db, &self.address, query).await
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let inner = &self.hub.inner;
+        let was_available = {
+            let mut state = inner.lock();
+            let local = state.local.remove(&self.id);
+            if let Some(sessions) = state.present.get_mut(&self.address) {
+                sessions.remove(&self.key());
+            }
+            local.is_some_and(|l| l.available)
+        };
+        if was_available || self.status != Status::Offline {
+            inner
+                .bus
+                .publish(BusEvent::Presence(self.presence(Status::Offline, None)));
+        }
+    }
+}
+
+/// Messages a history page holds at most.
+pub const HISTORY_PAGE: u64 = 100;
+
+/// Which part of a user's history to read.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    /// Only the conversation with this contact.
+    pub with: Option<String>,
+    /// Sent at or after this time.
+    pub start: Option<chrono::DateTime<Utc>>,
+    /// Sent at or before this time.
+    pub end: Option<chrono::DateTime<Utc>>,
+    /// Only messages after this id (the next page forwards).
+    pub after: Option<i64>,
+    /// Only messages before this id; with `last`, the page just before it.
+    pub before: Option<i64>,
+    /// The newest page (of what `before` leaves) instead of the oldest.
+    pub last: bool,
+    /// How many at most (capped at [`HISTORY_PAGE`]).
+    pub max: u64,
+}
+
+/// A page of history, oldest first.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryPage {
+    pub messages: Vec<ChatMessage>,
+    /// Nothing more lies in the page's direction.
+    pub complete: bool,
+}
+
+/// A page of `address`'s history. Every query is on an index (conversation or participant,
+/// then id), so a deep page costs what the first does.
+async fn history(
+    db: &DatabaseConnection,
+    address: &str,
+    query: &History,
+) -> Result<HistoryPage, ChatError> {
+    use sea_orm::{Condition, QuerySelect};
+    let max = query.max.clamp(1, HISTORY_PAGE);
+    let mut condition = match &query.with {
+        Some(with) => Condition::all().add(
+            chat_message::Column::Conversation.eq(conversation_of(address, &with.to_lowercase())),
+        ),
+        None => Condition::any()
+            .add(chat_message::Column::Sender.eq(address))
+            .add(chat_message::Column::Recipient.eq(address)),
+    };
+    condition = Condition::all().add(condition);
+    if let Some(start) = query.start {
+        condition = condition.add(chat_message::Column::At.gte(start));
+    }
+    if let Some(end) = query.end {
+        condition = condition.add(chat_message::Column::At.lte(end));
+    }
+    if let Some(after) = query.after {
+        condition = condition.add(chat_message::Column::Id.gt(after));
+    }
+    if let Some(before) = query.before {
+        condition = condition.add(chat_message::Column::Id.lt(before));
+    }
+    let newest_first = query.last || (query.before.is_some() && query.after.is_none());
+    let select = chat_message::Entity::find().filter(condition);
+    let select = if newest_first {
+        select.order_by_desc(chat_message::Column::Id)
+    } else {
+        select.order_by_asc(chat_message::Column::Id)
+    };
+    let mut rows = select.limit(max + 1).all(db).await?;
+    let complete = rows.len() as u64 <= max;
+    rows.truncate(max as usize);
+    if newest_first {
+        rows.reverse();
+    }
+    Ok(HistoryPage {
+        messages: rows.into_iter().map(from_row).collect(),
+        complete,
+    })
+}
+
+/// The messages kept for an address while it had no session, oldest first, and no longer
+/// kept as waiting.
+async fn take_waiting(
+    db: &DatabaseConnection,
+    address: &str,
+) -> Result<Vec<ChatMessage>, ChatError> {
+    let waiting = chat_offline::Entity::find()
+        .filter(chat_offline::Column::Recipient.eq(address))
+        .order_by_asc(chat_offline::Column::Id)
+        .all(db)
+        .await?;
+    if waiting.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = waiting.iter().map(|w| w.message_id).collect();
+    let messages = chat_message::Entity::find()
+        .filter(chat_message::Column::Id.is_in(ids))
+        .order_by_asc(chat_message::Column::Id)
+        .all(db)
+        .await?;
+    let last = waiting.iter().map(|w| w.id).max().unwrap_or_default();
+    chat_offline::Entity::delete_many()
+        .filter(chat_offline::Column::Recipient.eq(address))
+        .filter(chat_offline::Column::Id.lte(last))
+        .exec(db)
+        .await?;
+    Ok(messages.into_iter().map(from_row).collect())
+}
+
+/// A kept message as the hub delivers it.
+pub(crate) fn from_row(row: chat_message::Model) -> ChatMessage {
+    ChatMessage {
+        id: row.id,
+        at: row.at,
+        from: row.sender,
+        from_resource: String::new(),
+        to: row.recipient,
+        body: row.body,
+        origin_id: row.origin_id,
+    }
+}

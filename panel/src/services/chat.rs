@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! Who may chat, and with whom. A mailbox chats when its domain's chat service is on
+//! (ATTIVO, switched by the postmaster) and its own chat switch is on; its contacts are the
+//! other mailboxes of its domain that may chat. Switching either off ends the mailbox's
+//! sessions at once (see `set_chat` and `set_domain_chat`).
+
+use std::net::IpAddr;
+
+use chrono::Utc;
+use engine_glue::ClientSignIn;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::{
+    ServiceError, Services,
+    access_log::{AccessEntry, AccessResult},
+};
+use crate::db::{domain, mailbox};
+
+/// A mailbox that may chat now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatUser {
+    /// Its address (bare JID), lowercase.
+    pub address: String,
+    /// First and last name, as the panel has them.
+    pub name: String,
+}
+
+/// Why a chat client's sign-in was refused; each maps onto its SASL failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatRefusal {
+    WrongPassword,
+    /// The account has 2FA: a chat client signs in with an app password.
+    AppPasswordRequired,
+    Banned,
+    Disabled,
+    /// Chat is off for the mailbox or its domain.
+    ChatOff,
+}
+
+impl Services {
+    /// The chat hub.
+    pub fn chat(&self) -> &crate::chat::Hub {
+        &self.chat
+    }
+
+    /// Whether the engine bans this address for failed sign-ins.
+    pub fn ip_blocked(&self, ip: IpAddr) -> bool {
+        self.engine.ip_blocked(ip)
+    }
+
+    /// Whether a chat client may address this domain: a domain hosted here.
+    pub async fn chat_domain(&self, name: &str) -> Result<bool, ServiceError> {
+        Ok(domain::Entity::find()
+            .filter(domain::Column::Name.eq(name.trim().to_lowercase()))
+            .one(&self.db)
+            .await?
+            .is_some())
+    }
+
+    /// The mailbox at this address, if it may chat now.
+    pub async fn chat_user(&self, address: &str) -> Result<Option<ChatUser>, ServiceError> {
+        let address = address.trim().to_lowercase();
+        let Some((mailbox, domain)) = mailbox::Entity::find()
+            .filter(mailbox::Column::Address.eq(&address))
+            .find_also_related(domain::Entity)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        if !domain.is_some_and(|d| d.chat_enabled) || !self.engine.chat_enabled(&address).await? {
+            return Ok(None);
+        }
+        Ok(Some(ChatUser {
+            name: full_name(&mailbox),
+            address,
+        }))
+    }
+
+    /// The contacts of a chat user: the other mailboxes of its domain that may chat, by
+    /// address.
+    pub async fn chat_contacts(&self, user: &ChatUser) -> Result<Vec<ChatUser>, ServiceError> {
+        let domain_name = crate::chat::domain_of(&user.address);
+        let Some(domain) = domain::Entity::find()
+            .filter(domain::Column::Name.eq(domain_name))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(Vec::new());
+        };
+        if !domain.chat_enabled {
+            return Ok(Vec::new());
+        }
+        let mailboxes = mailbox::Entity::find()
+            .filter(mailbox::Column::DomainId.eq(domain.id))
+            .filter(mailbox::Column::Address.ne(&user.address))
+            .order_by_asc(mailbox::Column::Address)
+            .all(&self.db)
+            .await?;
+        let mut contacts = Vec::with_capacity(mailboxes.len());
+        for mailbox in mailboxes {
+            if self.engine.chat_enabled(&mailbox.address).await? {
+                contacts.push(ChatUser {
+                    name: full_name(&mailbox),
+                    address: mailbox.address,
+                });
+            }
+        }
+        Ok(contacts)
+    }
+
+    /// The contact `to` of a chat user, if it is one: a mailbox of the same domain that
+    /// may chat now.
+    pub async fn chat_contact(
+        &self,
+        user: &ChatUser,
+        to: &str,
+    ) -> Result<Option<ChatUser>, ServiceError> {
+        let to = to.trim().to_lowercase();
+        if to == user.address
+            || crate::chat::domain_of(&to) != crate::chat::domain_of(&user.address)
+        {
+            return Ok(None);
+        }
+        self.chat_user(&to).await
+    }
+
+    /// Checks a chat client's sign-in (an app password, or the main password of an account
+    /// without 2FA) and whether the mailbox may chat; the attempt goes into the access log.
+    pub async fn chat_sign_in(
+        &self,
+        login: &str,
+        secret: &str,
+        remote_ip: IpAddr,
+    ) -> Result<Result<ChatUser, ChatRefusal>, ServiceError> {
+        let login = login.trim().to_lowercase();
+        let outcome = match self
+            .engine
+            .verify_client_login(&login, secret, remote_ip)
+            .await?
+        {
+            ClientSignIn::Ok(_) => match self.chat_user(&login).await? {
+                Some(user) => Ok(user),
+                None => Err(ChatRefusal::ChatOff),
+            },
+            ClientSignIn::WrongPassword => Err(ChatRefusal::WrongPassword),
+            ClientSignIn::MissingCode => Err(ChatRefusal::AppPasswordRequired),
+            ClientSignIn::Banned => Err(ChatRefusal::Banned),
+            ClientSignIn::Disabled => Err(ChatRefusal::Disabled),
+        };
+        let result = match outcome {
+            Ok(_) => AccessResult::Ok,
+            Err(ChatRefusal::WrongPassword) => AccessResult::WrongPassword,
+            Err(ChatRefusal::AppPasswordRequired) => AccessResult::MissingCode,
+            Err(ChatRefusal::Banned) => AccessResult::Banned,
+            Err(ChatRefusal::Disabled | ChatRefusal::ChatOff) => AccessResult::ProtocolDisabled,
+        };
+        let entry = AccessEntry {
+            at: Utc::now(),
+            login: login.clone(),
+            protocol: "xmpp",
+            result,
+            ip: remote_ip.to_string(),
+            connection: None,
+        };
+        if let Err(err) = self.log_access(vec![entry]).await {
+            tracing::warn!(%err, %login, "a chat sign-in was not written to the access log");
+        }
+        if outcome.is_ok() {
+            self.record_login(&login).await;
+        }
+        Ok(outcome)
+    }
+}
+
+fn full_name(mailbox: &mailbox::Model) -> String {
+    let name = format!("{} {}", mailbox.first_name, mailbox.last_name);
+    let name = name.trim();
+    if name.is_empty() {
+        mailbox.local_part.clone()
+    } else {
+        name.to_string()
+    }
+}

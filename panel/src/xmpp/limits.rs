@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! Per-connection limits: the bytes one stanza may take, and the rate of stanzas.
+
+use std::{
+    io,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    task::{Context, Poll},
+    time::Instant,
+};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// Counts the bytes read since the last complete stanza; past the limit, reading fails and
+/// the meter remembers why, so the stream ends with `policy-violation`.
+#[derive(Clone)]
+pub(super) struct Meter {
+    read: Arc<AtomicUsize>,
+    limit: usize,
+    exceeded: Arc<AtomicBool>,
+}
+
+impl Meter {
+    pub(super) fn new(limit: usize) -> Meter {
+        Meter {
+            read: Arc::default(),
+            limit,
+            exceeded: Arc::default(),
+        }
+    }
+
+    /// A stanza was read whole: the next one starts from zero.
+    pub(super) fn stanza_done(&self) {
+        self.read.store(0, Ordering::Relaxed);
+    }
+
+    pub(super) fn exceeded(&self) -> bool {
+        self.exceeded.load(Ordering::Relaxed)
+    }
+}
+
+/// A connection whose reads go through a [`Meter`].
+pub(super) struct Metered<T> {
+    inner: T,
+    meter: Meter,
+}
+
+impl<T> Metered<T> {
+    pub(super) fn new(inner: T, meter: Meter) -> Metered<T> {
+        Metered { inner, meter }
+    }
+
+    pub(super) fn into_inner(self) -> T {
+        self.inner
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Metered<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.meter.exceeded() {
+            return Poll::Ready(Err(too_big()));
+        }
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = polled {
+            let got = buf.filled().len() - before;
+            let total = self.meter.read.fetch_add(got, Ordering::Relaxed) + got;
+            if total > self.meter.limit {
+                self.meter.exceeded.store(true, Ordering::Relaxed);
+                // A read that fails hands over nothing.
+                buf.set_filled(before);
+                return Poll::Ready(Err(too_big()));
+            }
+        }
+        polled
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Metered<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+fn too_big() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, "stanza larger than allowed")
+}
+
+/// A token bucket: `rate` stanzas a second on average, `burst` at once.
+pub(super) struct Rate {
+    tokens: f64,
+    rate: f64,
+    burst: f64,
+    last: Instant,
+}
+
+impl Rate {
+    pub(super) fn new(rate: f64, burst: f64) -> Rate {
+        Rate {
+            tokens: burst,
+            rate,
+            burst,
+            last: Instant::now(),
+        }
+    }
+
+    /// Takes one stanza's token; `false` when the client sends faster than allowed.
+    pub(super) fn take(&mut self) -> bool {
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    #[tokio::test]
+    async fn a_read_past_the_limit_fails_and_is_remembered() {
+        let meter = Meter::new(10);
+        let mut small = Metered::new(&b"<a/><b/>"[..], meter.clone());
+        let mut buf = Vec::new();
+        small.read_to_end(&mut buf).await.unwrap();
+        assert!(!meter.exceeded());
+        meter.stanza_done();
+        let mut big = Metered::new(&b"<message>0123456789</message>"[..], meter.clone());
+        assert!(big.read_to_end(&mut Vec::new()).await.is_err());
+        assert!(meter.exceeded());
+    }
+
+    #[test]
+    fn a_burst_is_allowed_then_the_rate() {
+        let mut rate = Rate::new(1.0, 3.0);
+        assert!(rate.take() && rate.take() && rate.take());
+        assert!(!rate.take());
+    }
+}

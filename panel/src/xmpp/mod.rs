@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! The XMPP service for chat clients (RFC 6120/6121): client connections on the STARTTLS
+//! port (TLS required before anything else) and on the direct-TLS port (XEP-0368). A signed-in
+//! client is one session of the chat hub, like a webmail tab: the same contacts, presence and
+//! history.
+//!
+//! XML comes through `rxml` (no DTDs, so no entity expansion) and stanzas through
+//! `xmpp-parsers`; each connection is limited in stanza size and rate, and a malformed or
+//! oversized input ends that connection's stream with the matching stream error.
+
+mod limits;
+mod session;
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::{TlsAcceptor, rustls::ServerConfig};
+
+use crate::services::Services;
+
+/// What every connection of the service shares.
+pub(crate) struct Service {
+    services: Services,
+    tls: TlsAcceptor,
+    max_stanza_bytes: usize,
+    max_sessions: usize,
+}
+
+/// The XMPP service's settings.
+pub struct XmppSettings {
+    pub plain: SocketAddr,
+    pub direct_tls: SocketAddr,
+    pub max_stanza_bytes: usize,
+    pub max_sessions: usize,
+}
+
+/// The service's listeners, bound at the start of the boot (as the engine binds its own), so
+/// a port is taken before anything else can take it; they accept once [`start`] runs.
+pub struct Listeners {
+    plain: TcpListener,
+    direct: TcpListener,
+    settings: XmppSettings,
+}
+
+/// Binds both listeners.
+pub async fn bind(settings: XmppSettings) -> Result<Listeners, (SocketAddr, std::io::Error)> {
+    let plain = TcpListener::bind(settings.plain)
+        .await
+        .map_err(|err| (settings.plain, err))?;
+    let direct = TcpListener::bind(settings.direct_tls)
+        .await
+        .map_err(|err| (settings.direct_tls, err))?;
+    Ok(Listeners {
+        plain,
+        direct,
+        settings,
+    })
+}
+
+/// Serves the listeners until the process ends.
+pub fn start(listeners: Listeners, services: Services, tls: Arc<ServerConfig>) {
+    let Listeners {
+        plain,
+        direct,
+        settings,
+    } = listeners;
+    let service = Arc::new(Service {
+        services,
+        tls: TlsAcceptor::from(tls),
+        max_stanza_bytes: settings.max_stanza_bytes,
+        max_sessions: settings.max_sessions,
+    });
+    tokio::spawn(accept(plain, service.clone(), false));
+    tokio::spawn(accept(direct, service, true));
+}
+
+async fn accept(listener: TcpListener, service: Arc<Service>, direct_tls: bool) {
+    loop {
+        let (tcp, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(err) => {
+                tracing::warn!(%err, "XMPP accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service = service.clone();
+        tokio::spawn(async move { serve(tcp, peer, service, direct_tls).await });
+    }
+}
+
+async fn serve(tcp: TcpStream, peer: SocketAddr, service: Arc<Service>, direct_tls: bool) {
+    let _ = tcp.set_nodelay(true);
+    if service.services.ip_blocked(peer.ip()) {
+        return;
+    }
+    session::run(tcp, peer, service, direct_tls).await;
+}

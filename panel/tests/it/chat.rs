@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! The XMPP service with real clients (slixmpp): sign-in with the password or an app password,
+//! the server's contact list, presence and messages both ways, offline delivery, chat switched
+//! off mid-session, and malformed streams.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Command, Stdio},
+};
+
+use serde_json::Value;
+
+use crate::{
+    Casella, Web,
+    flows::{self, PASSWORD},
+};
+
+/// Runs the chat client script; returns the JSON on its last line.
+fn client(casella: &Casella, args: &[&str]) -> Value {
+    let out = script()
+        .arg(args[0])
+        .args(host_args(casella, args[0]))
+        .args(&args[1..])
+        .output()
+        .expect("python3");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if std::env::var_os("CHAT_CLIENT_DEBUG").is_some() {
+        eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last).unwrap_or_else(|_| {
+        panic!(
+            "chat client {args:?} printed no result: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn script() -> Command {
+    let mut cmd = Command::new("python3");
+    cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/chat_clients.py"));
+    cmd
+}
+
+fn host_args(casella: &Casella, command: &str) -> Vec<String> {
+    match command {
+        // `login` names its mode first: the port follows it.
+        "login" => Vec::new(),
+        "chat" => vec![
+            "127.0.0.1".into(),
+            casella.ports.xmpp.to_string(),
+            casella.ports.xmpps.to_string(),
+        ],
+        _ => vec!["127.0.0.1".into(), casella.ports.xmpp.to_string()],
+    }
+}
+
+/// A domain with chat on (ATTIVO) and three mailboxes; returns the postmaster.
+fn chat_domain(casella: &Casella) -> Web {
+    let operator = flows::operator(casella);
+    let postmaster = flows::customer_domain(casella, &operator, "chat.test", 10);
+    postmaster
+        .call(
+            "domain/set_domain_chat",
+            &[("domain", "chat.test"), ("enabled", "true")],
+        )
+        .expect("chat on");
+    for local in ["anna", "bruno", "carla"] {
+        flows::mailbox(&postmaster, "chat.test", local);
+    }
+    postmaster
+}
+
+#[test]
+fn chat_clients_sign_in_see_colleagues_and_talk_both_ways() {
+    let casella = Casella::start(true);
+    let postmaster = chat_domain(&casella);
+    let xmpp = casella.ports.xmpp.to_string();
+    let xmpps = casella.ports.xmpps.to_string();
+
+    // STARTTLS and direct TLS; the contact list is the domain's chat users, read-only.
+    for (mode, port) in [("starttls", &xmpp), ("tls", &xmpps)] {
+        let login = client(
+            &casella,
+            &["login", mode, "127.0.0.1", port, "anna@chat.test", PASSWORD],
+        );
+        assert_eq!(login["ok"], true, "{mode}: {login}");
+        assert!(
+            login["jid"]
+                .as_str()
+                .unwrap()
+                .starts_with("anna@chat.test/"),
+            "{login}"
+        );
+        let roster: Vec<&str> = login["roster"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j.as_str().unwrap())
+            .collect();
+        // The postmaster was made while chat was off, so its own switch is off.
+        assert_eq!(roster, ["bruno@chat.test", "carla@chat.test"], "{login}");
+        assert_eq!(login["names"]["bruno@chat.test"], "Test bruno", "{login}");
+        assert_eq!(login["subscriptions"], serde_json::json!(["both"]));
+        assert_eq!(login["ping"], true, "{login}");
+        assert!(
+            login["features"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from("urn:xmpp:ping")),
+            "{login}"
+        );
+    }
+
+    // A wrong password gets SASL's not-authorized, and the access log has both outcomes.
+    let wrong = client(
+        &casella,
+        &[
+            "login",
+            "starttls",
+            "127.0.0.1",
+            &xmpp,
+            "anna@chat.test",
+            "nope",
+        ],
+    );
+    assert_eq!(wrong["ok"], false, "{wrong}");
+    assert_eq!(wrong["failure"]["condition"], "not-authorized", "{wrong}");
+    let log = postmaster
+        .call(
+            "domain/access_log",
+            &[("domain", "chat.test"), ("query[protocol]", "xmpp")],
+        )
+        .expect("access log");
+    let text = log.to_string();
+    assert!(
+        text.contains("wrong-password") && text.contains("\"ok\""),
+        "{log}"
+    );
+
+    // Presence and messages both ways, one client over STARTTLS, one over direct TLS.
+    let talk = client(
+        &casella,
+        &[
+            "chat",
+            "anna@chat.test",
+            PASSWORD,
+            "bruno@chat.test",
+            PASSWORD,
+        ],
+    );
+    assert_eq!(talk["ok"], true, "{talk}");
+    assert_eq!(talk["b_from"], "anna@chat.test");
+    assert_eq!(talk["a_from"], "bruno@chat.test");
+    assert_eq!(talk["stanza_id"], true, "{talk}");
+    assert_eq!(talk["busy_status"], "in a meeting", "{talk}");
+    assert_eq!(talk["receipt_from"], "bruno@chat.test", "{talk}");
+    assert_eq!(talk["b_name"], "Test bruno", "{talk}");
+
+    // What a session sends reaches the user's other sessions that asked for copies.
+    let copies = client(
+        &casella,
+        &[
+            "carbons",
+            "anna@chat.test",
+            PASSWORD,
+            "bruno@chat.test",
+            "Copia per me",
+        ],
+    );
+    assert_eq!(copies["ok"], true, "{copies}");
+    assert_eq!(copies["to"], "bruno@chat.test", "{copies}");
+    assert_eq!(copies["body"], "Copia per me", "{copies}");
+
+    // The history holds the conversation in order, whichever client sent each message,
+    // and pages through it.
+    let history = client(
+        &casella,
+        &[
+            "history",
+            "bruno@chat.test",
+            PASSWORD,
+            "anna@chat.test",
+            "2",
+        ],
+    );
+    assert_eq!(history["ok"], true, "{history}");
+    assert_eq!(
+        history["bodies"],
+        serde_json::json!(["Ciao Bob, from A", "Ciao Alice, from B", "Copia per me"]),
+        "{history}"
+    );
+    assert_eq!(
+        history["senders"],
+        serde_json::json!(["anna@chat.test", "bruno@chat.test", "anna@chat.test"]),
+        "{history}"
+    );
+    assert_eq!(
+        history["first_page"],
+        serde_json::json!(["Ciao Bob, from A", "Ciao Alice, from B"]),
+        "{history}"
+    );
+    assert_eq!(history["first_complete"], false, "{history}");
+
+    // Carla is offline: the message waits and arrives, marked as delayed, at her sign-in.
+    let sent = client(
+        &casella,
+        &[
+            "send",
+            "anna@chat.test",
+            PASSWORD,
+            "carla@chat.test",
+            "Ci sei domani?",
+        ],
+    );
+    assert_eq!(sent["ok"], true, "{sent}");
+    let got = client(
+        &casella,
+        &["receive", "carla@chat.test", PASSWORD, "Ci sei domani?"],
+    );
+    assert_eq!(got["ok"], true, "{got}");
+    assert_eq!(got["from"], "anna@chat.test");
+    assert_eq!(got["delayed"], true, "{got}");
+    // Delivered once: it is not kept waiting any more.
+    let again = client(
+        &casella,
+        &[
+            "receive",
+            "carla@chat.test",
+            PASSWORD,
+            "Ci sei domani?",
+            "3",
+        ],
+    );
+    assert_eq!(again["ok"], false, "{again}");
+}
+
+#[test]
+fn chat_switched_off_ends_sessions_and_refuses_sign_in_and_bad_streams_end_alone() {
+    let casella = Casella::start(true);
+    let postmaster = chat_domain(&casella);
+    let xmpp = casella.ports.xmpp.to_string();
+
+    // A mailbox of a domain without chat cannot sign in to chat.
+    let err = client(
+        &casella,
+        &[
+            "login",
+            "starttls",
+            "127.0.0.1",
+            &xmpp,
+            "alice@demo.test",
+            "x",
+        ],
+    );
+    assert_eq!(err["ok"], false, "{err}");
+
+    // Chat switched off for a signed-in user ends its session at once.
+    let mut kicked = script()
+        .args(["kicked", "127.0.0.1", &xmpp, "bruno@chat.test", PASSWORD])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut lines = BufReader::new(kicked.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "online");
+    postmaster
+        .call(
+            "mailboxes/set_chat",
+            &[("address", "bruno@chat.test"), ("enabled", "false")],
+        )
+        .expect("chat off");
+    let last: Value = serde_json::from_str(&lines.last().unwrap().unwrap()).unwrap();
+    kicked.wait().unwrap();
+    assert_eq!(last["ok"], true, "{last}");
+    assert_eq!(
+        last["stream_error"]["condition"], "policy-violation",
+        "{last}"
+    );
+    let refused = client(
+        &casella,
+        &[
+            "login",
+            "starttls",
+            "127.0.0.1",
+            &xmpp,
+            "bruno@chat.test",
+            PASSWORD,
+        ],
+    );
+    assert_eq!(refused["ok"], false, "{refused}");
+    assert_eq!(
+        refused["failure"]["condition"], "account-disabled",
+        "{refused}"
+    );
+
+    // Malformed input ends that stream only, with the matching stream error.
+    for (kind, condition) in [
+        ("bad-xml", "not-well-formed"),
+        ("laughs", "not-well-formed"),
+        ("big", "policy-violation"),
+        ("unknown-ns", "unsupported-stanza-type"),
+    ] {
+        let out = client(&casella, &["raw", "chat.test", kind]);
+        assert_eq!(out["condition"], condition, "{kind}: {out}");
+        assert_eq!(out["closed"], true, "{kind}: {out}");
+    }
+    let still = client(
+        &casella,
+        &[
+            "login",
+            "starttls",
+            "127.0.0.1",
+            &xmpp,
+            "anna@chat.test",
+            PASSWORD,
+        ],
+    );
+    assert_eq!(still["ok"], true, "{still}");
+}

@@ -1,0 +1,326 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: AGPL-3.0-only
+"""Real XMPP clients (slixmpp) and raw streams for Casella's chat tests.
+
+Usage: chat_clients.py COMMAND ARGS...
+  login MODE HOST PORT JID PASSWORD         sign in ("starttls" or "tls"), print the roster
+  chat HOST PORT TLS_PORT JID_A PW_A JID_B PW_B
+                                            both online (A over STARTTLS, B over direct TLS):
+                                            presence and messages both ways
+  send HOST PORT JID PASSWORD TO BODY       sign in, send one message, sign out
+  receive HOST PORT JID PASSWORD BODY [SECONDS]
+                                            sign in, wait for a message with BODY
+  history HOST PORT JID PASSWORD WITH N      the conversation with WITH from the archive (MAM),
+                                            whole and its first page of N
+  carbons HOST PORT JID PASSWORD TO BODY    two sessions of JID: the second gets a copy of
+                                            what the first sends (carbons)
+  kicked HOST PORT JID PASSWORD             sign in, print "online", wait for the server to end
+                                            the stream, print its condition
+  raw HOST PORT DOMAIN KIND                 STARTTLS by hand, then send KIND (bad-xml, laughs,
+                                            big, unknown-ns) and print the stream error
+Every command prints one JSON object on its last line.
+"""
+import asyncio
+import json
+import logging
+import os
+import re
+import socket
+import ssl
+import sys
+import time
+
+import slixmpp
+
+TIMEOUT = 20
+# What the running command waits for, reported if it times out.
+STEP = ["start"]
+
+
+def tls_context():
+    # The test server uses the engine's self-signed certificate.
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+class Client(slixmpp.ClientXMPP):
+    def __init__(self, jid, password, direct_tls=False):
+        super().__init__(jid, password)
+        self.ssl_context = tls_context()
+        self.enable_direct_tls = direct_tls
+        self.enable_starttls = not direct_tls
+        self.enable_plaintext = False
+        for plugin in ("xep_0030", "xep_0199", "xep_0085", "xep_0280", "xep_0313", "xep_0054"):
+            self.register_plugin(plugin)
+        # Receipts: asked for on every message sent, and given for every one received.
+        self.register_plugin("xep_0184", {"auto_ack": True, "auto_request": True})
+        self.started = asyncio.get_event_loop().create_future()
+        self.messages = asyncio.Queue()
+        self.presences = asyncio.Queue()
+        self.ended = asyncio.get_event_loop().create_future()
+        self.stream_error = None
+        self.add_event_handler("session_start", self._start)
+        self.add_event_handler("failed_all_auth", self._failed)
+        self.add_event_handler("failed_auth", self._failed_once)
+        self.add_event_handler("message", lambda m: self.messages.put_nowait(m))
+        self.add_event_handler("presence", lambda p: self.presences.put_nowait(p))
+        self.add_event_handler("stream_error", self._stream_error)
+        self.add_event_handler("disconnected", self._ended)
+        self.failure = None
+        self.typing = asyncio.Queue()
+        self.receipts = asyncio.Queue()
+        self.carbons = asyncio.Queue()
+        self.add_event_handler("chatstate_composing", lambda m: self.typing.put_nowait(m))
+        self.add_event_handler("receipt_received", lambda m: self.receipts.put_nowait(m))
+        self.add_event_handler("carbon_sent", lambda m: self.carbons.put_nowait(m))
+
+    async def _start(self, _):
+        if not self.started.done():
+            self.started.set_result(True)
+
+    def _failed_once(self, stanza):
+        self.failure = {"condition": stanza["condition"], "text": stanza["text"]}
+
+    def _failed(self, _):
+        if not self.started.done():
+            self.started.set_result(False)
+
+    def _stream_error(self, error):
+        self.stream_error = {"condition": error["condition"], "text": error["text"]}
+
+    def _ended(self, _):
+        if not self.ended.done():
+            self.ended.set_result(True)
+        if not self.started.done():
+            self.started.set_result(False)
+
+
+async def online(jid, password, host, port, direct_tls=False, presence=True):
+    client = Client(jid, password, direct_tls)
+    client.connect(host, int(port))
+    ok = await asyncio.wait_for(client.started, TIMEOUT)
+    if ok and presence:
+        client.send_presence()
+    return client, ok
+
+
+async def next_message(client, body=None, timeout=TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no message {body!r}")
+        msg = await asyncio.wait_for(client.messages.get(), left)
+        if msg["type"] in ("chat", "normal") and msg["body"] and (body is None or msg["body"] == body):
+            return msg
+
+
+async def presence_of(client, bare, show=None, timeout=TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no presence of {bare} {show!r}")
+        p = await asyncio.wait_for(client.presences.get(), left)
+        if str(p["from"].bare) == bare and p["type"] != "unavailable" and (show is None or p["show"] == show):
+            return p
+
+
+async def login(mode, host, port, jid, password):
+    client, ok = await online(jid, password, host, port, direct_tls=(mode == "tls"), presence=False)
+    if not ok:
+        client.disconnect()
+        return {"ok": False, "failure": client.failure, "stream_error": client.stream_error}
+    roster = await client.get_roster()
+    items = roster["roster"]["items"]
+    result = {
+        "ok": True,
+        "jid": str(client.boundjid),
+        "roster": sorted(str(j) for j in items),
+        "names": {str(j): items[j]["name"] for j in items},
+        "subscriptions": sorted({items[j]["subscription"] for j in items}),
+    }
+    ping = await client.plugin["xep_0199"].ping(jid=client.boundjid.domain, timeout=TIMEOUT)
+    result["ping"] = ping is not None
+    info = await client.plugin["xep_0030"].get_info(jid=client.boundjid.domain, timeout=TIMEOUT)
+    result["features"] = sorted(info["disco_info"]["features"])
+    client.disconnect()
+    return result
+
+
+async def chat(host, port, tls_port, jid_a, pw_a, jid_b, pw_b):
+    a, ok_a = await online(jid_a, pw_a, host, port)
+    b, ok_b = await online(jid_b, pw_b, host, tls_port, direct_tls=True)
+    if not (ok_a and ok_b):
+        return {"ok": False, "a": ok_a, "b": ok_b}
+    STEP[0] = "a sees b online"
+    await presence_of(a, jid_b)
+    STEP[0] = "b gets a's message"
+    a.send_message(mto=jid_b, mbody="Ciao Bob, from A", mtype="chat")
+    got_b = await next_message(b, "Ciao Bob, from A")
+    STEP[0] = "a gets b's reply"
+    b.send_message(mto=jid_a, mbody="Ciao Alice, from B", mtype="chat")
+    got_a = await next_message(a, "Ciao Alice, from B")
+    STEP[0] = "a gets b's receipt"
+    receipt = await asyncio.wait_for(a.receipts.get(), TIMEOUT)
+    STEP[0] = "a sees b typing"
+    typing = b.make_message(mto=jid_a, mtype="chat")
+    typing["chat_state"] = "composing"
+    typing.send()
+    await asyncio.wait_for(a.typing.get(), TIMEOUT)
+    STEP[0] = "a sees b busy"
+    b.send_presence(pshow="dnd", pstatus="in a meeting")
+    busy = await presence_of(a, jid_b, show="dnd")
+    STEP[0] = "b's card"
+    card = await a.plugin["xep_0054"].get_vcard(jid=jid_b, timeout=TIMEOUT)
+    result = {
+        "ok": True,
+        "receipt_from": str(receipt["from"].bare),
+        "b_name": card["vcard_temp"]["FN"],
+        "b_from": str(got_b["from"].bare),
+        "a_from": str(got_a["from"].bare),
+        "stanza_id": bool(got_b.xml.find("{urn:xmpp:sid:0}stanza-id") is not None),
+        "busy_status": busy["status"],
+    }
+    a.disconnect()
+    b.disconnect()
+    return result
+
+
+async def history(host, port, jid, password, with_jid, count):
+    client, ok = await online(jid, password, host, port)
+    if not ok:
+        return {"ok": False}
+    STEP[0] = "history"
+    mam = client.plugin["xep_0313"]
+    whole = await mam.retrieve(with_jid=slixmpp.JID(with_jid), timeout=TIMEOUT)
+    bodies = [r["mam_result"]["forwarded"]["stanza"]["body"] for r in whole["mam"]["results"]]
+    senders = [str(r["mam_result"]["forwarded"]["stanza"]["from"].bare)
+               for r in whole["mam"]["results"]]
+    first = await mam.retrieve(with_jid=slixmpp.JID(with_jid), rsm={"max": int(count)},
+                               timeout=TIMEOUT)
+    page = [r["mam_result"]["forwarded"]["stanza"]["body"] for r in first["mam"]["results"]]
+    client.disconnect()
+    return {"ok": True, "bodies": bodies, "senders": senders, "first_page": page,
+            "first_complete": first["mam_fin"]["complete"] in (True, "true")}
+
+
+async def carbons(host, port, jid, password, to, body):
+    one, ok1 = await online(jid, password, host, port)
+    two, ok2 = await online(jid, password, host, port)
+    if not (ok1 and ok2):
+        return {"ok": False}
+    STEP[0] = "carbons on"
+    await two.plugin["xep_0280"].enable(timeout=TIMEOUT)
+    one.send_message(mto=to, mbody=body, mtype="chat")
+    STEP[0] = "the copy"
+    copy = await asyncio.wait_for(two.carbons.get(), TIMEOUT)
+    inner = copy["carbon_sent"]
+    one.disconnect()
+    two.disconnect()
+    return {"ok": True, "to": str(inner["to"].bare), "body": inner["body"]}
+
+
+async def send(host, port, jid, password, to, body):
+    client, ok = await online(jid, password, host, port)
+    if not ok:
+        return {"ok": False}
+    client.send_message(mto=to, mbody=body, mtype="chat")
+    await asyncio.sleep(1)
+    client.disconnect()
+    return {"ok": True}
+
+
+async def receive(host, port, jid, password, body, seconds=TIMEOUT):
+    client, ok = await online(jid, password, host, port)
+    if not ok:
+        return {"ok": False}
+    STEP[0] = f"a message {body!r}"
+    msg = await next_message(client, body, float(seconds))
+    delay = msg.xml.find("{urn:xmpp:delay}delay")
+    client.disconnect()
+    return {"ok": True, "from": str(msg["from"].bare), "delayed": delay is not None}
+
+
+async def kicked(host, port, jid, password):
+    client, ok = await online(jid, password, host, port)
+    if not ok:
+        return {"ok": False}
+    print("online", flush=True)
+    await asyncio.wait_for(client.ended, 60)
+    return {"ok": True, "stream_error": client.stream_error}
+
+
+def raw(host, port, domain, kind):
+    header = (f"<?xml version='1.0'?><stream:stream to='{domain}' version='1.0' "
+              "xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>")
+    sock = socket.create_connection((host, int(port)), timeout=TIMEOUT)
+    sock.sendall(header.encode())
+    data = b""
+    while b"</stream:features>" not in data:
+        data += sock.recv(4096)
+    sock.sendall(b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+    while b"<proceed" not in data:
+        data += sock.recv(4096)
+    tls = tls_context().wrap_socket(sock, server_hostname=domain)
+    tls.sendall(header.encode())
+    data = b""
+    while b"</stream:features>" not in data:
+        data += tls.recv(4096)
+    started = time.monotonic()
+    if kind == "bad-xml":
+        payload = b"<message to='x'><body>oops</messag>"
+    elif kind == "laughs":
+        entities = "".join(
+            f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">' for i in range(1, 10))
+        payload = (f'<!DOCTYPE lolz [<!ENTITY lol0 "lol">{entities}]>'
+                   "<message><body>&lol9;</body></message>").encode()
+    elif kind == "big":
+        payload = b"<message to='a@b'><body>" + b"x" * (10 * 1024 * 1024) + b"</body></message>"
+    elif kind == "unknown-ns":
+        payload = b"<foo xmlns='urn:example:unknown'/>"
+    else:
+        raise SystemExit(f"unknown kind {kind}")
+    reply = b""
+    try:
+        tls.sendall(payload)
+    except OSError:
+        pass  # the server may close before it has read everything
+    try:
+        while True:
+            chunk = tls.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    except OSError:
+        pass
+    text = reply.decode(errors="replace")
+    found = re.search(r"<stream:error><([a-z-]+)", text)
+    return {
+        "ok": True,
+        "condition": found.group(1) if found else None,
+        "closed": "</stream:stream>" in text,
+        "seconds": round(time.monotonic() - started, 2),
+    }
+
+
+def main():
+    command, args = sys.argv[1], sys.argv[2:]
+    if os.environ.get("CHAT_CLIENT_DEBUG"):
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+    if command == "raw":
+        print(json.dumps(raw(*args)))
+        return
+    runner = {"login": login, "chat": chat, "send": send, "receive": receive,
+              "kicked": kicked, "history": history, "carbons": carbons}[command]
+    try:
+        result = asyncio.run(asyncio.wait_for(runner(*args), 90))
+    except (TimeoutError, asyncio.TimeoutError) as err:
+        result = {"ok": False, "timeout": STEP[0]}
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
