@@ -71,7 +71,7 @@ async function start(project: string): Promise<void> {
   writeFileSync(join(runDir(), `${project}.json`), JSON.stringify({
     pid: child.pid, url: `http://127.0.0.1:${ports.HTTP_PORT}`, data,
     ports: { imaps: ports.PORTS__IMAPS, pop3s: ports.PORTS__POP3S, submission: ports.PORTS__SUBMISSION,
-      submissions: ports.PORTS__SUBMISSIONS },
+      submissions: ports.PORTS__SUBMISSIONS, xmpp: ports.XMPP__PORT },
     operatorLogin: printed.operatorLogin, operatorPassword: printed.operatorPassword,
     demo: printed,
   }, null, 2));

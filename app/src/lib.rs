@@ -9,6 +9,7 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod assets;
+pub mod chat_wire;
 pub mod components;
 pub mod dto;
 pub mod error;

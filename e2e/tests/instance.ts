@@ -8,7 +8,7 @@ import { expect, type Page, type TestInfo } from '@playwright/test';
 
 export interface Instance {
   url: string;
-  ports: { imaps: number; pop3s: number; submission: number; submissions: number };
+  ports: { imaps: number; pop3s: number; submission: number; submissions: number; xmpp: number };
   operatorLogin: string;
   operatorPassword: string;
   /** Logins and passwords printed for the demo data. */

@@ -94,6 +94,9 @@ pub async fn ensure_demo(services: &Services) -> Result<Vec<Printed>, ServiceErr
             password: password.unwrap_or_default(),
         });
     }
+    // The demo company chats: its service is on, and so is every mailbox's switch.
+    domain.set_domain_chat(true).await?;
+    domain.set_chat_for_all(true).await?;
     Ok(printed)
 }
 

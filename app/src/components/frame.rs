@@ -71,6 +71,10 @@ pub fn Frame(me: Me, children: Children) -> impl IntoView {
         Role::Postmaster => "Postmaster",
         Role::User => tr("Mailbox", "Casella"),
     };
+    // The chat is the mailbox's: users and postmasters, once they may use the pages.
+    let chat = matches!(me.role, Role::User | Role::Postmaster)
+        && !me.must_change_password
+        && !me.must_enrol_two_factor;
     let nav = if me.must_change_password || me.must_enrol_two_factor {
         Vec::new()
     } else {
@@ -92,6 +96,7 @@ pub fn Frame(me: Me, children: Children) -> impl IntoView {
                 " "
                 <span class="login">{me.login.clone()}</span>
             </span>
+            {chat.then(|| view! { <super::ChatDock /> })}
             <LangSwitch />
             <ActionForm action=logout attr:class="logout">
                 <button type="submit" class="secondary">

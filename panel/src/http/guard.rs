@@ -139,7 +139,7 @@ pub async fn same_origin(State(own): State<Arc<OwnOrigin>>, req: Request, next: 
     next.run(req).await
 }
 
-fn is_cross_site(headers: &HeaderMap, own: &OwnOrigin) -> bool {
+pub(super) fn is_cross_site(headers: &HeaderMap, own: &OwnOrigin) -> bool {
     if let Some(site) = headers.get("sec-fetch-site") {
         // `none`: typed or bookmarked by the user; never sent with a page's own post.
         if !matches!(site.as_bytes(), b"same-origin" | b"none") {

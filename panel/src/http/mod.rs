@@ -5,6 +5,7 @@
 
 mod assets;
 mod attach;
+mod chat;
 pub mod client_setup;
 pub(crate) mod error_seal;
 mod exports;
@@ -71,6 +72,9 @@ pub fn router(
         public_url,
     };
     let routes = generate_route_list(App);
+    let own_origin = Arc::new(guard::OwnOrigin {
+        public: settings.public_origin.clone(),
+    });
 
     let context = {
         let port = port.clone();
@@ -147,6 +151,10 @@ pub fn router(
             get(webmail::events).with_state(services.clone()),
         )
         .route(
+            "/chat/socket",
+            get(chat::socket).with_state((services.clone(), own_origin.clone())),
+        )
+        .route(
             "/webmail/image",
             get(webmail::image).with_state((port.clone(), settings.image_proxy)),
         )
@@ -177,12 +185,7 @@ pub fn router(
         .layer(from_fn(error_seal::seal_redirects))
         .layer(session_layer)
         .layer(CompressionLayer::new())
-        .layer(from_fn_with_state(
-            Arc::new(guard::OwnOrigin {
-                public: settings.public_origin,
-            }),
-            guard::same_origin,
-        ))
+        .layer(from_fn_with_state(own_origin, guard::same_origin))
         .layer(from_fn_with_state(
             Arc::<[IpRange]>::from(settings.trusted_proxies),
             guard::client_ip,

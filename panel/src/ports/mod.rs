@@ -91,6 +91,24 @@ impl Services {
 }
 
 impl Services {
+    /// The chat user behind a web session: its mailbox (a user's or a postmaster's), if chat
+    /// is active for it (`None` otherwise).
+    pub async fn chat_caller(
+        &self,
+        caller: &WireCaller,
+    ) -> Result<Option<crate::services::chat::ChatUser>, app::error::AppError> {
+        let caller = self.caller(caller).await?;
+        if caller.actor.must_change_password() {
+            return Err(ServiceError::PasswordChangeRequired.into());
+        }
+        let address = match &caller.actor {
+            crate::services::Actor::Postmaster { mailbox, .. }
+            | crate::services::Actor::User { mailbox, .. } => mailbox.address.clone(),
+            _ => return Err(ServiceError::Forbidden.into()),
+        };
+        Ok(self.chat_user(&address).await?)
+    }
+
     /// The changes to the caller's own mail as they happen, for the webmail's live updates.
     pub async fn mail_changes(
         &self,

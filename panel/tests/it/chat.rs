@@ -242,7 +242,8 @@ fn chat_switched_off_ends_sessions_and_refuses_sign_in_and_bad_streams_end_alone
     let postmaster = chat_domain(&casella);
     let xmpp = casella.ports.xmpp.to_string();
 
-    // A mailbox of a domain without chat cannot sign in to chat.
+    // A mailbox whose own chat switch is off (the postmaster was made before chat was on)
+    // cannot sign in to chat, even with the right password.
     let err = client(
         &casella,
         &[
@@ -250,11 +251,12 @@ fn chat_switched_off_ends_sessions_and_refuses_sign_in_and_bad_streams_end_alone
             "starttls",
             "127.0.0.1",
             &xmpp,
-            "alice@demo.test",
-            "x",
+            "postmaster@chat.test",
+            PASSWORD,
         ],
     );
     assert_eq!(err["ok"], false, "{err}");
+    assert_eq!(err["failure"]["condition"], "account-disabled", "{err}");
 
     // Chat switched off for a signed-in user ends its session at once.
     let mut kicked = script()
@@ -317,4 +319,46 @@ fn chat_switched_off_ends_sessions_and_refuses_sign_in_and_bad_streams_end_alone
         ],
     );
     assert_eq!(still["ok"], true, "{still}");
+}
+
+/// The status line of a WebSocket upgrade of `/chat/socket` with this cookie and `Origin`.
+fn upgrade(casella: &Casella, cookie: &str, origin: &str) -> u16 {
+    use std::io::{Read, Write};
+    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", casella.ports.http)).unwrap();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let request = format!(
+        "GET /chat/socket HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: {origin}\r\n\
+         Cookie: {cookie}\r\n\r\n",
+        casella.ports.http
+    );
+    tcp.write_all(request.as_bytes()).unwrap();
+    let mut head = [0u8; 12];
+    tcp.read_exact(&mut head).unwrap();
+    String::from_utf8_lossy(&head[9..12]).parse().unwrap()
+}
+
+#[test]
+fn the_chat_socket_opens_only_for_a_mailbox_on_this_site() {
+    let casella = Casella::start(true);
+    let own = casella.url("");
+    let operator = flows::operator(&casella);
+    let alice = Web::new(&casella);
+    alice
+        .login("alice@demo.test", &casella.printed["alice@demo.test"])
+        .expect("alice signs in");
+
+    assert_eq!(upgrade(&casella, "", &own), 401, "not signed in");
+    assert_eq!(
+        upgrade(&casella, &operator.session_cookie(), &own),
+        403,
+        "an operator has no mailbox to chat from"
+    );
+    assert_eq!(
+        upgrade(&casella, &alice.session_cookie(), "https://evil.example"),
+        403,
+        "another site's page"
+    );
+    assert_eq!(upgrade(&casella, &alice.session_cookie(), &own), 101);
 }
