@@ -312,6 +312,31 @@ impl Session {
         }
     }
 
+    /// What this session was told and has not taken yet, without waiting.
+    pub fn try_recv(&mut self) -> Option<Delivery> {
+        self.rx.try_recv().ok()
+    }
+
+    /// Keeps these messages for the user's next sign-in: a session that ended could not be
+    /// sure its client had them.
+    pub async fn keep_waiting(&self, ids: &[i64]) -> Result<(), ChatError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<chat_offline::ActiveModel> = ids
+            .iter()
+            .map(|id| chat_offline::ActiveModel {
+                recipient: Set(self.address.clone()),
+                message_id: Set(*id),
+                ..Default::default()
+            })
+            .collect();
+        chat_offline::Entity::insert_many(rows)
+            .exec(&self.hub.inner.db)
+            .await?;
+        Ok(())
+    }
+
     /// The next thing this session is told; `None` once the hub ended it (too slow).
     pub async fn recv(&mut self) -> Option<Delivery> {
         self.rx.recv().await

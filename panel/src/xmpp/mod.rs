@@ -24,6 +24,38 @@ pub(crate) struct Service {
     tls: TlsAcceptor,
     max_stanza_bytes: usize,
     max_sessions: usize,
+    /// Dropped sessions waiting for their client to resume them (XEP-0198), by stream id.
+    parked: std::sync::Mutex<std::collections::HashMap<String, session::Connected>>,
+}
+
+impl Service {
+    fn parked(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, session::Connected>> {
+        self.parked
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Keeps a dropped session for its client.
+    pub(crate) fn park(&self, id: String, session: session::Connected) {
+        self.parked().insert(id, session);
+    }
+
+    /// The parked session with this id, if it is this user's.
+    pub(crate) fn take_parked(&self, id: &str, address: &str) -> Option<session::Connected> {
+        let mut parked = self.parked();
+        if parked.get(id).is_some_and(|s| s.address() == address) {
+            parked.remove(id)
+        } else {
+            None
+        }
+    }
+
+    /// The parked session with this id, its window over.
+    pub(crate) fn take_expired(&self, id: &str) -> Option<session::Connected> {
+        self.parked().remove(id)
+    }
 }
 
 /// The XMPP service's settings.
@@ -69,6 +101,7 @@ pub fn start(listeners: Listeners, services: Services, tls: Arc<ServerConfig>) {
         tls: TlsAcceptor::from(tls),
         max_stanza_bytes: settings.max_stanza_bytes,
         max_sessions: settings.max_sessions,
+        parked: Default::default(),
     });
     tokio::spawn(accept(plain, service.clone(), false));
     tokio::spawn(accept(direct, service, true));

@@ -26,7 +26,7 @@ use xmpp_parsers::{
     ns,
     presence::{Presence, Show, Type as PresenceType},
     roster::{Group, Item, Roster, Subscription},
-    sasl,
+    sasl, sm,
     stanza_error::{DefinedCondition as StanzaCondition, ErrorType, StanzaError},
     stanza_id::{OriginId, StanzaId},
     starttls,
@@ -49,6 +49,10 @@ const HANDSHAKE: Duration = Duration::from_secs(10);
 const SIGN_IN_ATTEMPTS: u32 = 3;
 /// Stanzas a second a session may send on average, and at once.
 const STANZA_RATE: (f64, f64) = (20.0, 100.0);
+/// How long a dropped session that enabled resumption (XEP-0198) waits for its client.
+pub(super) const RESUME_WINDOW: Duration = Duration::from_secs(300);
+/// Stanzas sent between the server's requests for an acknowledgement.
+const ACK_EVERY: u32 = 5;
 /// The legacy session establishment (RFC 3921) some clients still ask for.
 const NS_SESSION: &str = "urn:ietf:params:xml:ns:xmpp-session";
 
@@ -213,6 +217,7 @@ async fn secured(io: Boxed, peer: SocketAddr, service: &Arc<Service>, meter: &Me
     };
     let features = StreamFeatures {
         bind: Some(BindFeature { required: true }),
+        stream_management: Some(sm::StreamManagement { optional: true }),
         others: vec![
             Element::builder("session", NS_SESSION)
                 .append(Element::builder("optional", NS_SESSION).build())
@@ -226,11 +231,41 @@ async fn secured(io: Boxed, peer: SocketAddr, service: &Arc<Service>, meter: &Me
     else {
         return;
     };
-    let jid = match bind(&mut stream, service, meter, &user).await {
+    let first = match read(&mut stream, meter).await {
+        Ok(element) => element,
+        Err(end) => return close(&mut stream, end).await,
+    };
+    let first = match first {
+        XmppStreamElement::SM(sm::Nonza::Resume(resume)) => {
+            match service.take_parked(&resume.previd.0, &user.address) {
+                Some(mut session) => {
+                    if session.resume(&mut stream, resume.h).await.is_err() {
+                        return session.park(service);
+                    }
+                    return run_session(session, stream, meter, service).await;
+                }
+                None => {
+                    let failed = sm::Failed {
+                        h: None,
+                        error: Some(StanzaCondition::ItemNotFound),
+                    };
+                    if stream.send(&failed).await.is_err() {
+                        return;
+                    }
+                    match read(&mut stream, meter).await {
+                        Ok(element) => element,
+                        Err(end) => return close(&mut stream, end).await,
+                    }
+                }
+            }
+        }
+        other => other,
+    };
+    let jid = match bind(&mut stream, service, meter, &user, first).await {
         Ok(jid) => jid,
         Err(end) => return close(&mut stream, end).await,
     };
-    let mut session = Connected {
+    let session = Connected {
         service: service.clone(),
         hub: service
             .services
@@ -241,9 +276,52 @@ async fn secured(io: Boxed, peer: SocketAddr, service: &Arc<Service>, meter: &Me
         rate: Rate::new(STANZA_RATE.0, STANZA_RATE.1),
         pings: 0,
         carbons: false,
+        sm: None,
     };
-    let end = session.serve(&mut stream, meter).await;
-    close(&mut stream, end).await;
+    run_session(session, stream, meter, service).await;
+}
+
+/// Serves a bound (or resumed) session until it ends; one dropped with resumption on waits,
+/// parked, for its client.
+async fn run_session<Io: AsyncReadAndWrite>(
+    mut session: Connected,
+    mut stream: Stream<Io>,
+    meter: &Meter,
+    service: &Arc<Service>,
+) {
+    match session.serve(&mut stream, meter).await {
+        Outcome::Lost if session.sm.as_ref().is_some_and(|sm| sm.resumable) => {
+            session.park(service);
+        }
+        Outcome::Lost => {}
+        Outcome::Closed(end) => close(&mut stream, end).await,
+    }
+}
+
+/// How a session's stream ended.
+enum Outcome {
+    /// Closed by either side, with the error to send if any.
+    Closed(End),
+    /// The connection broke: the client may come back and resume.
+    Lost,
+}
+
+impl From<End> for Outcome {
+    fn from(end: End) -> Outcome {
+        Outcome::Closed(end)
+    }
+}
+
+/// Stream management (XEP-0198): what was handled and what is not yet acknowledged.
+pub(super) struct StreamManagement {
+    id: String,
+    resumable: bool,
+    /// Stanzas received from the client.
+    handled: u32,
+    /// Stanzas sent to the client.
+    sent: u32,
+    /// Sent, not yet acknowledged: sequence number, stanza, and the message's history id.
+    unacked: std::collections::VecDeque<(u32, Element, Option<i64>)>,
 }
 
 /// Reads the next element whole; what cannot be read ends the stream with its error.
@@ -464,9 +542,14 @@ async fn bind<Io: AsyncReadAndWrite>(
     service: &Service,
     meter: &Meter,
     user: &ChatUser,
+    first: XmppStreamElement,
 ) -> Result<FullJid, End> {
+    let mut next = Some(first);
     loop {
-        let element = read(stream, meter).await?;
+        let element = match next.take() {
+            Some(element) => element,
+            None => read(stream, meter).await?,
+        };
         let XmppStreamElement::Stanza(Stanza::Iq(Iq::Set { id, payload, .. })) = element else {
             return Err(End::with(
                 StreamCondition::NotAuthorized,
@@ -526,7 +609,7 @@ fn stanza_error(condition: StanzaCondition, text: &str) -> StanzaError {
 }
 
 /// A signed-in, bound session.
-struct Connected {
+pub(crate) struct Connected {
     service: Arc<Service>,
     hub: chat::Session,
     user: ChatUser,
@@ -535,28 +618,118 @@ struct Connected {
     pings: u64,
     /// Copies of what the user's other sessions send (XEP-0280).
     carbons: bool,
+    sm: Option<StreamManagement>,
 }
 
 impl Connected {
+    /// Sends a stanza, counted and kept until acknowledged when stream management is on.
+    async fn emit<Io: AsyncReadAndWrite>(
+        &mut self,
+        stream: &mut Stream<Io>,
+        stanza: Stanza,
+        archived: Option<i64>,
+    ) -> Result<(), End> {
+        let stanza = match stanza {
+            Stanza::Iq(iq) => Element::from(iq),
+            Stanza::Message(message) => Element::from(message),
+            Stanza::Presence(presence) => Element::from(presence),
+        };
+        let ask = if let Some(sm) = self.sm.as_mut() {
+            sm.sent = sm.sent.wrapping_add(1);
+            sm.unacked.push_back((sm.sent, stanza.clone(), archived));
+            archived.is_some() || sm.sent % ACK_EVERY == 0
+        } else {
+            false
+        };
+        stream.send(&stanza).await?;
+        if ask {
+            stream.send(&sm::R).await?;
+        }
+        Ok(())
+    }
+
+    /// Takes the client back after a dropped connection: what it handled, then what it
+    /// missed, again.
+    async fn resume<Io: AsyncReadAndWrite>(
+        &mut self,
+        stream: &mut Stream<Io>,
+        h: u32,
+    ) -> Result<(), End> {
+        let Some(sm) = self.sm.as_mut() else {
+            return Err(End::quiet());
+        };
+        sm.unacked
+            .retain(|(seq, _, _)| seq.wrapping_sub(h) as i32 > 0);
+        let resumed = sm::Resumed {
+            h: sm.handled,
+            previd: sm::StreamId(sm.id.clone()),
+        };
+        let again: Vec<Element> = sm.unacked.iter().map(|(_, s, _)| s.clone()).collect();
+        stream.send(&resumed).await?;
+        for stanza in again {
+            stream.send(&stanza).await?;
+        }
+        stream.send(&sm::R).await?;
+        Ok(())
+    }
+
+    /// Keeps a dropped session for its client to resume; past the window it ends, and the
+    /// messages it could not be sure were delivered wait for the user's next sign-in.
+    fn park(self, service: &Arc<Service>) {
+        let Some(id) = self.sm.as_ref().map(|sm| sm.id.clone()) else {
+            return;
+        };
+        service.park(id.clone(), self);
+        let service = service.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(RESUME_WINDOW).await;
+            if let Some(session) = service.take_expired(&id) {
+                session.expire().await;
+            }
+        });
+    }
+
+    /// The address of the session's user.
+    pub(super) fn address(&self) -> &str {
+        &self.user.address
+    }
+
+    async fn expire(mut self) {
+        let mut ids: Vec<i64> = self
+            .sm
+            .take()
+            .map(|sm| sm.unacked.into_iter().filter_map(|(_, _, id)| id).collect())
+            .unwrap_or_default();
+        while let Some(delivery) = self.hub.try_recv() {
+            if let Delivery::Message(message) = delivery {
+                ids.push(message.id);
+            }
+        }
+        if let Err(err) = self.hub.keep_waiting(&ids).await {
+            tracing::warn!(%err, "messages of a lost chat session not kept for later");
+        }
+    }
+
     async fn serve<Io: AsyncReadAndWrite>(
         &mut self,
         stream: &mut Stream<Io>,
         meter: &Meter,
-    ) -> End {
+    ) -> Outcome {
         loop {
             tokio::select! {
                 item = stream.next() => {
                     meter.stanza_done();
                     let element = match item {
-                        None | Some(Err(ReadError::StreamFooterReceived)) => return End::quiet(),
+                        Some(Err(ReadError::StreamFooterReceived)) => return End::quiet().into(),
+                        None => return Outcome::Lost,
                         Some(Err(ReadError::SoftTimeout)) => {
                             // Silent for a while: a ping tells a live client from a dead
                             // connection (the stream ends if no answer comes).
                             self.pings += 1;
                             let ping = Iq::from_get(format!("ping-{}", self.pings), xmpp_parsers::ping::Ping)
                                 .with_to(Jid::from(self.jid.clone()));
-                            if stream.send(&ping).await.is_err() {
-                                return End::quiet();
+                            if self.emit(stream, ping.into(), None).await.is_err() {
+                                return Outcome::Lost;
                             }
                             continue;
                         }
@@ -564,54 +737,126 @@ impl Connected {
                             return End::with(
                                 StreamCondition::UnsupportedStanzaType,
                                 "Only message, presence and iq stanzas are served here.",
-                            )
+                            ).into()
                         }
-                        Some(Err(ReadError::HardError(err))) => return hard_error(meter, &err),
+                        Some(Err(ReadError::HardError(err))) => {
+                            let end = hard_error(meter, &err);
+                            return if end.0.is_none() { Outcome::Lost } else { end.into() };
+                        }
                         Some(Ok(FallibleStreamElement::Ok(element))) => element,
                         Some(Ok(FallibleStreamElement::Err(err))) => {
+                            if let Some(sm) = self.sm.as_mut() {
+                                sm.handled = sm.handled.wrapping_add(1);
+                            }
                             if let Err(end) = self.invalid(stream, err).await {
-                                return end;
+                                return end.into();
                             }
                             continue;
                         }
                     };
                     if !self.rate.take() {
-                        return End::with(StreamCondition::PolicyViolation, "Too many stanzas; slow down.");
+                        return End::with(StreamCondition::PolicyViolation, "Too many stanzas; slow down.").into();
+                    }
+                    if matches!(element, XmppStreamElement::Stanza(_))
+                        && let Some(sm) = self.sm.as_mut()
+                    {
+                        sm.handled = sm.handled.wrapping_add(1);
                     }
                     let handled = match element {
                         XmppStreamElement::Stanza(Stanza::Iq(iq)) => self.iq(stream, iq).await,
                         XmppStreamElement::Stanza(Stanza::Presence(presence)) => self.presence(stream, presence).await,
                         XmppStreamElement::Stanza(Stanza::Message(message)) => self.message(stream, message).await,
+                        XmppStreamElement::SM(nonza) => self.stream_management(stream, nonza).await,
                         _ => Err(End::with(StreamCondition::UnsupportedStanzaType, "Not expected here.")),
                     };
                     if let Err(end) = handled {
-                        return end;
+                        return if end.0.is_none() { Outcome::Lost } else { end.into() };
                     }
                 }
                 delivery = self.hub.recv() => {
                     let sent = match delivery {
-                        None => return End::with(StreamCondition::ResourceConstraint, "This session fell too far behind."),
+                        None => return End::with(StreamCondition::ResourceConstraint, "This session fell too far behind.").into(),
                         Some(Delivery::ChatOff) => {
-                            return End::with(StreamCondition::PolicyViolation, "Chat was switched off for this mailbox.")
+                            return End::with(StreamCondition::PolicyViolation, "Chat was switched off for this mailbox.").into()
                         }
-                        Some(Delivery::Message(message)) => stream.send(&self.outgoing(&message, false)).await,
-                        Some(Delivery::Sent(message)) if self.carbons => stream.send(&self.carbon(&message)).await,
+                        Some(Delivery::Message(message)) => {
+                            let stanza = self.outgoing(&message, false);
+                            self.emit(stream, stanza.into(), Some(message.id)).await
+                        }
+                        Some(Delivery::Sent(message)) if self.carbons => {
+                            let stanza = self.carbon(&message);
+                            self.emit(stream, stanza.into(), None).await
+                        }
                         Some(Delivery::Sent(_)) => Ok(()),
                         Some(Delivery::Signal { from, from_resource, signal }) => match self.signal_stanza(&from, &from_resource, &signal) {
-                            Some(stanza) => stream.send(&stanza).await,
+                            Some(stanza) => self.emit(stream, stanza.into(), None).await,
                             None => Ok(()),
                         },
                         Some(Delivery::Presence(presence)) => match self.presence_of(&presence) {
-                            Some(presence) => stream.send(&presence).await,
+                            Some(presence) => self.emit(stream, presence.into(), None).await,
                             None => Ok(()),
                         },
                     };
                     if sent.is_err() {
-                        return End::quiet();
+                        return Outcome::Lost;
                     }
                 }
             }
         }
+    }
+
+    /// Stream management's own elements: enabling it, and acknowledgements both ways.
+    async fn stream_management<Io: AsyncReadAndWrite>(
+        &mut self,
+        stream: &mut Stream<Io>,
+        nonza: sm::Nonza,
+    ) -> Result<(), End> {
+        match nonza {
+            sm::Nonza::Enable(enable) => {
+                if self.sm.is_some() {
+                    stream
+                        .send(&sm::Failed {
+                            h: None,
+                            error: Some(StanzaCondition::UnexpectedRequest),
+                        })
+                        .await?;
+                    return Ok(());
+                }
+                let id = format!(
+                    "{:016x}{:016x}",
+                    rand::random::<u64>(),
+                    rand::random::<u64>()
+                );
+                self.sm = Some(StreamManagement {
+                    id: id.clone(),
+                    resumable: enable.resume,
+                    handled: 0,
+                    sent: 0,
+                    unacked: Default::default(),
+                });
+                stream
+                    .send(&sm::Enabled {
+                        id: enable.resume.then_some(sm::StreamId(id)),
+                        location: None,
+                        max: enable.resume.then_some(RESUME_WINDOW.as_secs() as u32),
+                        resume: enable.resume,
+                    })
+                    .await?;
+            }
+            sm::Nonza::Req(_) => {
+                if let Some(sm) = &self.sm {
+                    stream.send(&sm::A { h: sm.handled }).await?;
+                }
+            }
+            sm::Nonza::Ack(ack) => {
+                if let Some(sm) = self.sm.as_mut() {
+                    sm.unacked
+                        .retain(|(seq, _, _)| seq.wrapping_sub(ack.h) as i32 > 0);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// A stanza that did not parse: an error back to its sender where the protocol has one.

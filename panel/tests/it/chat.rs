@@ -203,6 +203,25 @@ fn chat_clients_sign_in_see_colleagues_and_talk_both_ways() {
     );
     assert_eq!(history["first_complete"], false, "{history}");
 
+    // A dropped connection resumes its session, and nothing sent meanwhile is lost or
+    // doubled.
+    let resumed = client(
+        &casella,
+        &[
+            "resume",
+            "carla@chat.test",
+            PASSWORD,
+            "anna@chat.test",
+            PASSWORD,
+        ],
+    );
+    assert_eq!(resumed["ok"], true, "{resumed}");
+    assert_eq!(
+        resumed["bodies"],
+        serde_json::json!(["Mentre eri via 1", "Mentre eri via 2"]),
+        "{resumed}"
+    );
+
     // Carla is offline: the message waits and arrives, marked as delayed, at her sign-in.
     let sent = client(
         &casella,

@@ -14,6 +14,9 @@ Usage: chat_clients.py COMMAND ARGS...
                                             whole and its first page of N
   carbons HOST PORT JID PASSWORD TO BODY    two sessions of JID: the second gets a copy of
                                             what the first sends (carbons)
+  resume HOST PORT JID PASSWORD SENDER SENDER_PASSWORD
+                                            JID's connection breaks, SENDER writes twice, JID
+                                            resumes its session (XEP-0198) and gets both
   kicked HOST PORT JID PASSWORD             sign in, print "online", wait for the server to end
                                             the stream, print its condition
   raw HOST PORT DOMAIN KIND                 STARTTLS by hand, then send KIND (bad-xml, laughs,
@@ -46,8 +49,14 @@ def tls_context():
 
 
 class Client(slixmpp.ClientXMPP):
-    def __init__(self, jid, password, direct_tls=False):
+    def __init__(self, jid, password, direct_tls=False, stream_management=False):
         super().__init__(jid, password)
+        if stream_management:
+            self.register_plugin("xep_0198")
+            self.sm_enabled = asyncio.get_event_loop().create_future()
+            self.resumed = asyncio.get_event_loop().create_future()
+            self.add_event_handler("sm_enabled", lambda _: self.sm_enabled.done() or self.sm_enabled.set_result(True))
+            self.add_event_handler("session_resumed", lambda _: self.resumed.done() or self.resumed.set_result(True))
         self.ssl_context = tls_context()
         self.enable_direct_tls = direct_tls
         self.enable_starttls = not direct_tls
@@ -223,6 +232,43 @@ async def carbons(host, port, jid, password, to, body):
     return {"ok": True, "to": str(inner["to"].bare), "body": inner["body"]}
 
 
+async def resume(host, port, jid, password, sender, sender_password):
+    """The connection of JID breaks; SENDER writes twice meanwhile; JID comes back, resumes
+    its session (XEP-0198) and gets both messages, once each."""
+    client = Client(jid, password, stream_management=True)
+    client.connect(host, int(port))
+    if not await asyncio.wait_for(client.started, TIMEOUT):
+        return {"ok": False}
+    client.send_presence()
+    STEP[0] = "stream management on"
+    await asyncio.wait_for(client.sm_enabled, TIMEOUT)
+    await asyncio.sleep(0.5)
+    client.transport.abort()
+    other, ok = await online(sender, sender_password, host, port)
+    if not ok:
+        return {"ok": False}
+    await asyncio.sleep(0.5)
+    for body in ("Mentre eri via 1", "Mentre eri via 2"):
+        other.send_message(mto=jid, mbody=body, mtype="chat")
+    await asyncio.sleep(1)
+    STEP[0] = "resumed"
+    client.connect(host, int(port))
+    await asyncio.wait_for(client.resumed, TIMEOUT)
+    STEP[0] = "the messages after resuming"
+    got = []
+    while len(got) < 2:
+        msg = await next_message(client)
+        got.append(msg["body"])
+    await asyncio.sleep(1)
+    while not client.messages.empty():
+        msg = client.messages.get_nowait()
+        if msg["body"]:
+            got.append(msg["body"])
+    other.disconnect()
+    client.disconnect()
+    return {"ok": True, "bodies": got}
+
+
 async def send(host, port, jid, password, to, body):
     client, ok = await online(jid, password, host, port)
     if not ok:
@@ -314,7 +360,8 @@ def main():
         print(json.dumps(raw(*args)))
         return
     runner = {"login": login, "chat": chat, "send": send, "receive": receive,
-              "kicked": kicked, "history": history, "carbons": carbons}[command]
+              "kicked": kicked, "history": history, "carbons": carbons,
+              "resume": resume}[command]
     try:
         result = asyncio.run(asyncio.wait_for(runner(*args), 90))
     except (TimeoutError, asyncio.TimeoutError) as err:
