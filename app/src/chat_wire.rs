@@ -89,6 +89,11 @@ pub enum ChatEvent {
         id: String,
         reason: String,
     },
+    /// A colleague joined the contact list (`contact`), or left it (none).
+    Contact {
+        address: String,
+        contact: Option<ChatContact>,
+    },
     /// Chat is not active for this mailbox (or was just switched off).
     Off,
 }

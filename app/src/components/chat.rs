@@ -718,6 +718,13 @@ mod client {
                     c.refused.push((id.clone(), reason.clone()));
                 }
             }),
+            ChatEvent::Contact { address, contact } => chat.contacts.update(|all| {
+                all.retain(|c| c.address != address);
+                if let Some(contact) = contact {
+                    all.push(contact);
+                    all.sort_by(|a, b| a.address.cmp(&b.address));
+                }
+            }),
             ChatEvent::Off => chat.off.set(true),
         }
     }

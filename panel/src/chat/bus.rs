@@ -26,8 +26,11 @@ pub enum BusEvent {
     },
     /// A session's presence changed (`Offline` when it went away).
     Presence(Presence),
-    /// Chat was switched off for this address: its sessions end at once.
+    /// Chat was switched off for this address: its sessions end at once, and it leaves its
+    /// colleagues' contact lists.
     ChatOff { address: String },
+    /// Chat was switched on for this address: it joins its colleagues' contact lists.
+    ChatOn { address: String, name: String },
 }
 
 /// A publish-subscribe channel shared by every node of a cluster. Every subscriber hears

@@ -45,6 +45,11 @@ pub enum Delivery {
     Presence(Arc<Presence>),
     /// Chat was switched off for this user: the session ends now.
     ChatOff,
+    /// A colleague joined (`Some(name)`) or left (`None`) the contact list.
+    Contact {
+        address: String,
+        name: Option<String>,
+    },
 }
 
 /// Why a message was not sent.
@@ -136,6 +141,15 @@ impl Hub {
     pub fn chat_off(&self, address: &str) {
         self.inner.bus.publish(BusEvent::ChatOff {
             address: address.to_lowercase(),
+        });
+    }
+
+    /// Adds this address to its colleagues' contact lists, on every node (chat was switched
+    /// on for it).
+    pub fn chat_on(&self, address: &str, name: &str) {
+        self.inner.bus.publish(BusEvent::ChatOn {
+            address: address.to_lowercase(),
+            name: name.to_string(),
         });
     }
 
@@ -246,10 +260,30 @@ impl Inner {
             }
             BusEvent::ChatOff { address } => {
                 state.present.remove(&address);
+                let domain = domain_of(&address).to_string();
                 for local in state.local.values_mut() {
                     if local.address == address {
                         local.available = false;
                         let _ = local.tx.try_send(Delivery::ChatOff);
+                    } else if local.available && domain_of(&local.address) == domain {
+                        let _ = local.tx.try_send(Delivery::Contact {
+                            address: address.clone(),
+                            name: None,
+                        });
+                    }
+                }
+            }
+            BusEvent::ChatOn { address, name } => {
+                let domain = domain_of(&address).to_string();
+                for local in state.local.values() {
+                    if local.available
+                        && local.address != address
+                        && domain_of(&local.address) == domain
+                    {
+                        let _ = local.tx.try_send(Delivery::Contact {
+                            address: address.clone(),
+                            name: Some(name.clone()),
+                        });
                     }
                 }
             }

@@ -275,7 +275,14 @@ impl Tab<'_> {
             .map(|(_, client)| client.clone())
     }
 
-    fn delivery(&self, delivery: Delivery) -> Option<ChatEvent> {
+    fn delivery(&mut self, delivery: Delivery) -> Option<ChatEvent> {
+        if let Delivery::Contact { address, name } = &delivery {
+            if name.is_some() {
+                self.known.insert(address.clone());
+            } else {
+                self.known.remove(address);
+            }
+        }
         Some(match delivery {
             Delivery::Message(message) | Delivery::Sent(message) => ChatEvent::Message {
                 line: line(&message, None, false),
@@ -293,6 +300,14 @@ impl Tab<'_> {
                 Signal::Typing(typing) => ChatEvent::Typing { from, typing },
                 Signal::Received(mark) => ChatEvent::Received { from, mark },
                 Signal::Displayed(mark) => ChatEvent::Read { from, mark },
+            },
+            Delivery::Contact { address, name } => ChatEvent::Contact {
+                contact: name.map(|name| ChatContact {
+                    address: address.clone(),
+                    name,
+                    status: ChatStatus::Offline,
+                }),
+                address,
             },
             Delivery::ChatOff => ChatEvent::Off,
         })

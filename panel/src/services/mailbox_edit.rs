@@ -278,7 +278,12 @@ impl DomainScope<'_> {
         let engine = &self.services.engine;
         let before = engine.chat_enabled(&mailbox.address).await?;
         engine.set_chat(&mailbox.address, enabled).await?;
-        if !enabled {
+        if enabled {
+            if self.domain.chat_enabled {
+                let name = format!("{} {}", mailbox.first_name, mailbox.last_name);
+                self.services.chat.chat_on(&mailbox.address, name.trim());
+            }
+        } else {
             self.services.chat.chat_off(&mailbox.address);
         }
         self.audit(

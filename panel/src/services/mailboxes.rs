@@ -444,6 +444,16 @@ impl<'a> DomainScope<'a> {
                 self.services.chat.chat_off(address);
             }
         }
+        if enabled && self.domain.chat_enabled {
+            let mailboxes = mailbox::Entity::find()
+                .filter(mailbox::Column::DomainId.eq(self.domain.id))
+                .all(&self.services.db)
+                .await?;
+            for mailbox in mailboxes {
+                let name = format!("{} {}", mailbox.first_name, mailbox.last_name);
+                self.services.chat.chat_on(&mailbox.address, name.trim());
+            }
+        }
         self.audit(
             "mailbox.chat.all",
             &self.domain.name,

@@ -788,6 +788,10 @@ impl Connected {
                             self.emit(stream, stanza.into(), None).await
                         }
                         Some(Delivery::Sent(_)) => Ok(()),
+                        Some(Delivery::Contact { address, name }) => match self.roster_push(&address, name) {
+                            Some(push) => self.emit(stream, push.into(), None).await,
+                            None => Ok(()),
+                        },
                         Some(Delivery::Signal { from, from_resource, signal }) => match self.signal_stanza(&from, &from_resource, &signal) {
                             Some(stanza) => self.emit(stream, stanza.into(), None).await,
                             None => Ok(()),
@@ -972,6 +976,39 @@ impl Connected {
         }
         stream.send(&answer).await?;
         Ok(())
+    }
+
+    /// A colleague joined or left the contact list (RFC 6121 §2.1.6): the server's own
+    /// roster push.
+    fn roster_push(&mut self, address: &str, name: Option<String>) -> Option<Iq> {
+        let jid = BareJid::new(address).ok()?;
+        let item = Item {
+            jid,
+            subscription: if name.is_some() {
+                Subscription::Both
+            } else {
+                Subscription::Remove
+            },
+            groups: if name.is_some() {
+                vec![Group(chat::domain_of(&self.user.address).to_string())]
+            } else {
+                Vec::new()
+            },
+            name,
+            ask: Default::default(),
+            approved: None,
+        };
+        self.pings += 1;
+        Some(
+            Iq::from_set(
+                format!("push-{}", self.pings),
+                Roster {
+                    ver: None,
+                    items: vec![item],
+                },
+            )
+            .with_to(Jid::from(self.jid.clone())),
+        )
     }
 
     async fn roster(&self) -> Result<Roster, StanzaError> {

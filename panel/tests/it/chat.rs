@@ -285,6 +285,19 @@ fn chat_switched_off_ends_sessions_and_refuses_sign_in_and_bad_streams_end_alone
         .expect("python3");
     let mut lines = BufReader::new(kicked.stdout.take().unwrap()).lines();
     assert_eq!(lines.next().unwrap().unwrap(), "online");
+    let mut watcher = script()
+        .args([
+            "roster-change",
+            "127.0.0.1",
+            &xmpp,
+            "anna@chat.test",
+            PASSWORD,
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut watched = BufReader::new(watcher.stdout.take().unwrap()).lines();
+    assert_eq!(watched.next().unwrap().unwrap(), "online");
     postmaster
         .call(
             "mailboxes/set_chat",
@@ -298,6 +311,10 @@ fn chat_switched_off_ends_sessions_and_refuses_sign_in_and_bad_streams_end_alone
         last["stream_error"]["condition"], "policy-violation",
         "{last}"
     );
+    // ... and leaves the colleagues' contact lists at once.
+    let change: Value = serde_json::from_str(&watched.last().unwrap().unwrap()).unwrap();
+    watcher.wait().unwrap();
+    assert_eq!(change["items"]["bruno@chat.test"], "remove", "{change}");
     let refused = client(
         &casella,
         &[

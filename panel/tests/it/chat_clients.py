@@ -17,6 +17,8 @@ Usage: chat_clients.py COMMAND ARGS...
   resume HOST PORT JID PASSWORD SENDER SENDER_PASSWORD
                                             JID's connection breaks, SENDER writes twice, JID
                                             resumes its session (XEP-0198) and gets both
+  roster-change HOST PORT JID PASSWORD       sign in, print "online", report the first contact
+                                            list change the server pushes
   kicked HOST PORT JID PASSWORD             sign in, print "online", wait for the server to end
                                             the stream, print its condition
   raw HOST PORT DOMAIN KIND                 STARTTLS by hand, then send KIND (bad-xml, laughs,
@@ -290,6 +292,22 @@ async def receive(host, port, jid, password, body, seconds=TIMEOUT):
     return {"ok": True, "from": str(msg["from"].bare), "delayed": delay is not None}
 
 
+async def roster_change(host, port, jid, password):
+    """Signs in, prints "online", and reports the first change the server pushes to the
+    contact list."""
+    client, ok = await online(jid, password, host, port)
+    if not ok:
+        return {"ok": False}
+    pushed = asyncio.get_event_loop().create_future()
+    client.add_event_handler("roster_update", lambda iq: pushed.done() or pushed.set_result(iq))
+    print("online", flush=True)
+    STEP[0] = "a roster push"
+    iq = await asyncio.wait_for(pushed, 60)
+    items = iq["roster"]["items"]
+    client.disconnect()
+    return {"ok": True, "items": {str(j): items[j]["subscription"] for j in items}}
+
+
 async def kicked(host, port, jid, password):
     client, ok = await online(jid, password, host, port)
     if not ok:
@@ -361,7 +379,7 @@ def main():
         return
     runner = {"login": login, "chat": chat, "send": send, "receive": receive,
               "kicked": kicked, "history": history, "carbons": carbons,
-              "resume": resume}[command]
+              "resume": resume, "roster-change": roster_change}[command]
     try:
         result = asyncio.run(asyncio.wait_for(runner(*args), 90))
     except (TimeoutError, asyncio.TimeoutError) as err:
