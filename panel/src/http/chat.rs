@@ -38,6 +38,8 @@ const MAX_COMMAND: usize = 64 * 1024;
 const PING: Duration = Duration::from_secs(25);
 /// Messages a history answer holds.
 const HISTORY: u64 = 50;
+/// Commands a second a tab may send on average, and at once (typing counts).
+const COMMAND_RATE: (f64, f64) = (20.0, 100.0);
 
 pub async fn socket(
     State((services, own)): State<(Arc<Services>, Arc<OwnOrigin>)>,
@@ -104,6 +106,7 @@ async fn serve(mut socket: WebSocket, services: Arc<Services>, user: ChatUser) {
     if socket.send(event(&welcome)).await.is_err() {
         return;
     }
+    let mut rate = crate::xmpp::limits::Rate::new(COMMAND_RATE.0, COMMAND_RATE.1);
     let mut ping = tokio::time::interval(PING);
     ping.tick().await;
     let mut tab = Tab {
@@ -120,6 +123,11 @@ async fn serve(mut socket: WebSocket, services: Arc<Services>, user: ChatUser) {
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                     Some(Ok(_)) => continue,
                 };
+                if !rate.take() {
+                    // Faster than any person types: the tab is closed (it reconnects).
+                    let _ = socket.send(Message::Close(None)).await;
+                    return;
+                }
                 match command {
                     Ok(command) => tab.command(&mut session, command).await,
                     Err(_) => continue,

@@ -106,7 +106,7 @@ fn too_big() -> io::Error {
 }
 
 /// A token bucket: `rate` stanzas a second on average, `burst` at once.
-pub(super) struct Rate {
+pub(crate) struct Rate {
     tokens: f64,
     rate: f64,
     burst: f64,
@@ -114,7 +114,7 @@ pub(super) struct Rate {
 }
 
 impl Rate {
-    pub(super) fn new(rate: f64, burst: f64) -> Rate {
+    pub(crate) fn new(rate: f64, burst: f64) -> Rate {
         Rate {
             tokens: burst,
             rate,
@@ -124,7 +124,7 @@ impl Rate {
     }
 
     /// Takes one stanza's token; `false` when the client sends faster than allowed.
-    pub(super) fn take(&mut self) -> bool {
+    pub(crate) fn take(&mut self) -> bool {
         let now = Instant::now();
         let elapsed = now.duration_since(self.last).as_secs_f64();
         self.last = now;
