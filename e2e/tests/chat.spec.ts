@@ -76,8 +76,13 @@ test('chat in the webmail, between colleagues and with a chat app', async ({ bro
   // Bruno goes offline in the webmail: Alice sees him unavailable.
   await b.selectOption('#chat-status', 'offline');
   await expect(bobRow.locator('.dot')).toHaveClass(/offline/);
+  await expect(aliceRow.locator('.dot')).toHaveClass(/offline/);
+  // Alice steps away meanwhile; back online, Bruno sees her as she is now.
+  await a.selectOption('#chat-status', 'away');
   await b.selectOption('#chat-status', 'busy');
   await expect(bobRow.locator('.dot')).toHaveClass(/busy/);
+  await expect(aliceRow.locator('.dot')).toHaveClass(/away/);
+  await a.selectOption('#chat-status', 'available');
 
   // After a reload the conversation comes back from the history.
   await a.reload();

@@ -195,13 +195,28 @@ impl Tab<'_> {
                     ChatStatus::Busy => Status::Busy,
                     ChatStatus::Offline => Status::Offline,
                 };
+                let coming_online =
+                    session.status() == Status::Offline && status != Status::Offline;
                 match session.set_status(status, None).await {
-                    Ok(waiting) => waiting
-                        .iter()
-                        .map(|m| ChatEvent::Message {
+                    Ok(waiting) => {
+                        // While offline here the tab heard no presence: it gets today's.
+                        let mut events: Vec<ChatEvent> = if coming_online {
+                            let hub = self.services.chat();
+                            self.known
+                                .iter()
+                                .map(|address| ChatEvent::Presence {
+                                    address: address.clone(),
+                                    status: wire_status(hub.status_of(address)),
+                                })
+                                .collect()
+                        } else {
+                            Vec::new()
+                        };
+                        events.extend(waiting.iter().map(|m| ChatEvent::Message {
                             line: line(m, None, true),
-                        })
-                        .collect(),
+                        }));
+                        events
+                    }
                     Err(err) => {
                         tracing::warn!(%err, "chat status not set");
                         Vec::new()

@@ -11,8 +11,8 @@ use tokio_xmpp::{
     Stanza,
     connect::AsyncReadAndWrite,
     xmlstream::{
-        FallibleStreamElement, ReadError, StreamElementError, StreamHeader, Timeouts, XmlStream,
-        XmppStreamElement, accept_stream,
+        FallibleStreamElement, PendingFeaturesSend, ReadError, StreamElementError, StreamHeader,
+        Timeouts, XmlStream, XmppStreamElement, accept_stream,
     },
 };
 use xmpp_parsers::{
@@ -102,22 +102,7 @@ pub(super) async fn run(tcp: TcpStream, peer: SocketAddr, service: Arc<Service>,
 /// Before TLS: only STARTTLS is offered, and required.
 async fn plain(tcp: TcpStream, peer: SocketAddr, service: &Arc<Service>, meter: &Meter) {
     let io = BufStream::new(Metered::new(tcp, meter.clone()));
-    let Ok(accepted) = accept_stream(io, ns::JABBER_CLIENT, timeouts()).await else {
-        return;
-    };
-    let Some(domain) = served_domain(service, accepted.header().to.as_deref()).await else {
-        if let Ok(pending) = accepted.send_header(header(None)).await {
-            let _ = pending
-                .send_error(&StreamError::new(
-                    StreamCondition::HostUnknown,
-                    "en",
-                    "This server does not host that domain.",
-                ))
-                .await;
-        }
-        return;
-    };
-    let Ok(pending) = accepted.send_header(header(Some(&domain))).await else {
+    let Some((_, pending)) = open_stream(io, service).await else {
         return;
     };
     let features = StreamFeatures {
@@ -157,6 +142,31 @@ async fn plain(tcp: TcpStream, peer: SocketAddr, service: &Arc<Service>, meter: 
     }
 }
 
+/// Takes a client's stream header and answers it: the domain it names, with the stream ready
+/// for its features, or `host-unknown` for a domain not hosted here.
+async fn open_stream<Io: AsyncReadAndWrite>(
+    io: Io,
+    service: &Service,
+) -> Option<(String, PendingFeaturesSend<Io>)> {
+    let accepted = accept_stream(io, ns::JABBER_CLIENT, timeouts())
+        .await
+        .ok()?;
+    let Some(domain) = served_domain(service, accepted.header().to.as_deref()).await else {
+        if let Ok(pending) = accepted.send_header(header(None)).await {
+            let _ = pending
+                .send_error(&StreamError::new(
+                    StreamCondition::HostUnknown,
+                    "en",
+                    "This server does not host that domain.",
+                ))
+                .await;
+        }
+        return None;
+    };
+    let pending = accepted.send_header(header(Some(&domain))).await.ok()?;
+    Some((domain, pending))
+}
+
 /// The domain a stream is addressed to, if this server hosts it.
 async fn served_domain(service: &Service, to: Option<&str>) -> Option<String> {
     let to = to?.trim().to_lowercase();
@@ -176,22 +186,7 @@ fn header(domain: Option<&str>) -> StreamHeader<'static> {
 
 /// Over TLS: SASL, then resource binding, then the session.
 async fn secured(io: Boxed, peer: SocketAddr, service: &Arc<Service>, meter: &Meter) {
-    let Ok(accepted) = accept_stream(io, ns::JABBER_CLIENT, timeouts()).await else {
-        return;
-    };
-    let Some(domain) = served_domain(service, accepted.header().to.as_deref()).await else {
-        if let Ok(pending) = accepted.send_header(header(None)).await {
-            let _ = pending
-                .send_error(&StreamError::new(
-                    StreamCondition::HostUnknown,
-                    "en",
-                    "This server does not host that domain.",
-                ))
-                .await;
-        }
-        return;
-    };
-    let Ok(pending) = accepted.send_header(header(Some(&domain))).await else {
+    let Some((domain, pending)) = open_stream(io, service).await else {
         return;
     };
     let features = StreamFeatures {
