@@ -44,6 +44,11 @@ pub enum ChatCommand {
         with: String,
         before: Option<i64>,
     },
+    /// The conversation's messages holding this text.
+    Search {
+        with: String,
+        text: String,
+    },
 }
 
 /// From the server.
@@ -83,6 +88,12 @@ pub enum ChatEvent {
         with: String,
         lines: Vec<ChatLine>,
         complete: bool,
+    },
+    /// The conversation's messages holding the text searched for, oldest first.
+    Found {
+        with: String,
+        text: String,
+        lines: Vec<ChatLine>,
     },
     /// A message the server did not send, by the browser's id.
     Refused {

@@ -114,6 +114,15 @@ test('chat in the webmail, between colleagues and with a chat app', async ({ bro
   const history = xmpp(['history', '127.0.0.1', xmppPort, bob, password, alice, '10']);
   expect(history.bodies).toEqual(['Ciao Bruno, ci sei?', 'Sì', 'Dal telefono', 'Per la tua app']);
 
+  // The conversation is searched: a part of a word, whatever its case.
+  const window = a.locator('.chat-window[data-with="bob@demo.test"]');
+  await window.locator('.chat-find-input').fill('TELEF');
+  await window.locator('.chat-find-input').press('Enter');
+  await expect(window.locator('.chat-found .line')).toHaveText([/Dal telefono/]);
+  await a.screenshot({ path: testInfo.outputPath('chat-search.png') });
+  await window.locator('.chat-found .back').click();
+  await expect(window.locator('.chat-found')).toHaveCount(0);
+
   await a.setViewportSize({ width: 375, height: 740 });
   await a.screenshot({ path: testInfo.outputPath('chat-phone.png') });
 });

@@ -32,6 +32,8 @@ struct Conversation {
     read: Option<String>,
     /// Browser ids of messages the server refused, with why.
     refused: Vec<(String, String)>,
+    /// The last search of the conversation and what it found.
+    found: Option<(String, Vec<ChatLine>)>,
 }
 
 /// What the chat shows; shared by the button, the panel and the docked conversations.
@@ -293,6 +295,9 @@ struct Labels {
     delivered: &'static str,
     read: &'static str,
     not_sent: &'static str,
+    find: &'static str,
+    found: &'static str,
+    back: &'static str,
 }
 
 impl Labels {
@@ -321,6 +326,9 @@ impl Labels {
             delivered: tr("delivered", "consegnato"),
             read: tr("read", "letto"),
             not_sent: tr("not sent", "non inviato"),
+            find: tr("Search this conversation", "Cerca nella conversazione"),
+            found: tr("found", "trovati"),
+            back: tr("Back to the conversation", "Torna alla conversazione"),
         }
     }
 }
@@ -328,6 +336,8 @@ impl Labels {
 #[component]
 fn ChatWindow(chat: Chat, with: String, labels: Labels) -> impl IntoView {
     let draft = RwSignal::new(String::new());
+    let find = RwSignal::new(String::new());
+    let with_for_back = with.clone();
     let name = {
         let with = with.clone();
         Memo::new(move |_| chat.name_of(&with))
@@ -484,6 +494,73 @@ fn ChatWindow(chat: Chat, with: String, labels: Labels) -> impl IntoView {
                     "×"
                 </button>
             </header>
+            <form
+                class="chat-find"
+                on:submit={
+                    let with = with.clone();
+                    move |ev: leptos::ev::SubmitEvent| {
+                        ev.prevent_default();
+                        let text = find.get_untracked();
+                        #[cfg(feature = "hydrate")]
+                        if !text.trim().is_empty() {
+                            client::send(
+                                chat,
+                                &crate::chat_wire::ChatCommand::Search {
+                                    with: with.clone(),
+                                    text,
+                                },
+                            );
+                        }
+                        #[cfg(not(feature = "hydrate"))]
+                        let _ = (text, &with);
+                    }
+                }
+            >
+                <input
+                    type="search"
+                    class="chat-find-input"
+                    placeholder=labels.find
+                    aria-label=labels.find
+                    prop:value=move || find.get()
+                    on:input=move |ev| find.set(event_target_value(&ev))
+                />
+            </form>
+            {move || {
+                conversation
+                    .with(|c| c.found.clone())
+                    .map(|(text, lines)| {
+                        let count = lines.len();
+                        let back = {
+                            let with = with_for_back.clone();
+                            move |_| {
+                                find.set(String::new());
+                                chat.with_conversation(&with, |c| c.found = None);
+                            }
+                        };
+                        view! {
+                            <div class="chat-found">
+                                <p>
+                                    <strong>{count}</strong> " " {labels.found} " “" {text} "” "
+                                    <button type="button" class="back" on:click=back>{labels.back}</button>
+                                </p>
+                                <ol class="lines found">
+                                    {lines
+                                        .into_iter()
+                                        .map(|line| {
+                                            let day = line.at.get(..16).unwrap_or_default().replace('T', " ");
+                                            view! {
+                                                <li class="line" data-id=line.id>
+                                                    <span class="body">{line.body}</span>
+                                                    <span class="meta"><time>{day}</time></span>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ol>
+                            </div>
+                        }
+                    })
+            }}
             {move || {
                 (!conversation.with(|c| c.complete))
                     .then(|| view! { <button type="button" class="older" on:click=older.clone()>{labels.older}</button> })
@@ -725,6 +802,9 @@ mod client {
                     all.sort_by(|a, b| a.address.cmp(&b.address));
                 }
             }),
+            ChatEvent::Found { with, text, lines } => {
+                chat.with_conversation(&with, |c| c.found = Some((text, lines)))
+            }
             ChatEvent::Off => chat.off.set(true),
         }
     }

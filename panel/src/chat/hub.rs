@@ -560,6 +560,8 @@ pub struct History {
     pub last: bool,
     /// How many at most (capped at [`HISTORY_PAGE`]).
     pub max: u64,
+    /// Only messages whose text holds this, ignoring case.
+    pub text: Option<String>,
 }
 
 /// A page of history, oldest first.
@@ -599,6 +601,27 @@ async fn history(
     }
     if let Some(before) = query.before {
         condition = condition.add(chat_message::Column::Id.lt(before));
+    }
+    if let Some(text) = query
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+        // The words as typed: `%`, `_` and `\` match themselves.
+        let escaped: String = text
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        condition = condition.add(
+            Expr::expr(Func::lower(Expr::col(chat_message::Column::Body)))
+                .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+        );
     }
     let newest_first = query.last || (query.before.is_some() && query.after.is_none());
     let select = chat_message::Entity::find().filter(condition);

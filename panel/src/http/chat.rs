@@ -261,6 +261,34 @@ impl Tab<'_> {
                 }
                 Vec::new()
             }
+            ChatCommand::Search { with, text } => {
+                let text: String = text.chars().take(200).collect();
+                if !self.is_contact(&with).await || text.trim().is_empty() {
+                    return Vec::new();
+                }
+                let query = chat::History {
+                    with: Some(with.to_lowercase()),
+                    last: true,
+                    max: HISTORY,
+                    text: Some(text.clone()),
+                    ..Default::default()
+                };
+                match session.history(&query).await {
+                    Ok(page) => vec![ChatEvent::Found {
+                        with: with.to_lowercase(),
+                        text,
+                        lines: page
+                            .messages
+                            .iter()
+                            .map(|m| line(m, self.client_id(m.id), false))
+                            .collect(),
+                    }],
+                    Err(err) => {
+                        tracing::warn!(%err, "chat history not searched");
+                        Vec::new()
+                    }
+                }
+            }
             ChatCommand::History { with, before } => {
                 if !self.is_contact(&with).await {
                     return Vec::new();

@@ -1295,6 +1295,7 @@ impl Connected {
                     Some("start") => history.start = time(),
                     Some("end") => history.end = time(),
                     Some("after-id") => history.after = value.parse().ok(),
+                    Some("{urn:xmpp:fulltext:0}fulltext") => history.text = Some(value.to_string()),
                     Some("before-id") => history.before = value.parse().ok(),
                     _ => {}
                 }
