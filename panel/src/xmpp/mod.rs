@@ -8,8 +8,11 @@
 //! `xmpp-parsers`; each connection is limited in stanza size and rate, and a malformed or
 //! oversized input ends that connection's stream with the matching stream error.
 
+mod features;
 pub(crate) mod limits;
+mod negotiate;
 mod session;
+mod stream;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -127,5 +130,5 @@ async fn serve(tcp: TcpStream, peer: SocketAddr, service: Arc<Service>, direct_t
     if service.services.ip_blocked(peer.ip()) {
         return;
     }
-    session::run(tcp, peer, service, direct_tls).await;
+    negotiate::run(tcp, peer, service, direct_tls).await;
 }

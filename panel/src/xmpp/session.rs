@@ -1,22 +1,16 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-//! One client connection, from the first stream header to its end: TLS (STARTTLS or direct),
-//! SASL PLAIN through the engine's credentials, resource binding, then the session's
-//! stanzas in and the hub's deliveries out.
+//! A bound session: the client's stanzas in and the hub's deliveries out, stream management
+//! (XEP-0198), and the services a session asks for (roster, disco, MAM, vCard, carbons).
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::{io::BufStream, net::TcpStream};
 use tokio_xmpp::{
     Stanza,
     connect::AsyncReadAndWrite,
-    xmlstream::{
-        FallibleStreamElement, PendingFeaturesSend, ReadError, StreamElementError, StreamHeader,
-        Timeouts, XmlStream, XmppStreamElement, accept_stream,
-    },
+    xmlstream::{FallibleStreamElement, ReadError, StreamElementError, XmppStreamElement},
 };
 use xmpp_parsers::{
-    bind::{BindFeature, BindQuery, BindResponse},
     delay::Delay,
     disco::{DiscoInfoResult, DiscoItemsResult, Identity},
     iq::Iq,
@@ -25,28 +19,23 @@ use xmpp_parsers::{
     minidom::Element,
     ns,
     presence::{Presence, Show, Type as PresenceType},
-    roster::{Group, Item, Roster, Subscription},
-    sasl, sm,
-    stanza_error::{DefinedCondition as StanzaCondition, ErrorType, StanzaError},
+    sm,
+    stanza_error::DefinedCondition as StanzaCondition,
     stanza_id::{OriginId, StanzaId},
-    starttls,
-    stream_error::{DefinedCondition as StreamCondition, StreamError},
-    stream_features::StreamFeatures,
+    stream_error::DefinedCondition as StreamCondition,
+};
+
+use crate::{
+    chat::{self, ChatError, Delivery, Status},
+    services::chat::ChatUser,
 };
 
 use super::{
     Service,
-    limits::{Meter, Metered, Rate},
-};
-use crate::{
-    chat::{self, ChatError, Delivery, Signal, Status},
-    services::chat::{ChatRefusal, ChatUser},
+    limits::{Meter, Rate},
+    stream::{End, Stream, close, hard_error, stanza_error},
 };
 
-/// How long a client has for its TLS handshake.
-const HANDSHAKE: Duration = Duration::from_secs(10);
-/// Sign-in attempts on one stream before it is closed.
-const SIGN_IN_ATTEMPTS: u32 = 3;
 /// Stanzas a second a session may send on average, and at once.
 const STANZA_RATE: (f64, f64) = (20.0, 100.0);
 /// How long a dropped session that enabled resumption (XEP-0198) waits for its client.
@@ -54,231 +43,11 @@ pub(super) const RESUME_WINDOW: Duration = Duration::from_secs(300);
 /// Stanzas sent between the server's requests for an acknowledgement.
 const ACK_EVERY: u32 = 5;
 /// The legacy session establishment (RFC 3921) some clients still ask for.
-const NS_SESSION: &str = "urn:ietf:params:xml:ns:xmpp-session";
-
-type Boxed = Box<dyn AsyncReadAndWrite + Send + 'static>;
-type Stream<Io> = XmlStream<Io, FallibleStreamElement>;
-
-/// Why a stream ended early: the stream error to send, if the stream can still take one.
-struct End(Option<StreamError>);
-
-impl End {
-    fn with(condition: StreamCondition, text: &str) -> End {
-        End(Some(StreamError::new(condition, "en", text)))
-    }
-
-    fn quiet() -> End {
-        End(None)
-    }
-}
-
-impl From<std::io::Error> for End {
-    fn from(_: std::io::Error) -> End {
-        End::quiet()
-    }
-}
-
-fn timeouts() -> Timeouts {
-    Timeouts {
-        read_timeout: Duration::from_secs(240),
-        response_timeout: Duration::from_secs(60),
-    }
-}
-
-/// Serves one connection until it ends.
-pub(super) async fn run(tcp: TcpStream, peer: SocketAddr, service: Arc<Service>, direct: bool) {
-    let meter = Meter::new(service.max_stanza_bytes);
-    if direct {
-        let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE, service.tls.accept(tcp)).await else {
-            return;
-        };
-        let io: Boxed = Box::new(BufStream::new(Metered::new(tls, meter.clone())));
-        secured(io, peer, &service, &meter).await;
-    } else {
-        plain(tcp, peer, &service, &meter).await;
-    }
-}
-
-/// Before TLS: only STARTTLS is offered, and required.
-async fn plain(tcp: TcpStream, peer: SocketAddr, service: &Arc<Service>, meter: &Meter) {
-    let io = BufStream::new(Metered::new(tcp, meter.clone()));
-    let Some((_, pending)) = open_stream(io, service).await else {
-        return;
-    };
-    let features = StreamFeatures {
-        starttls: Some(starttls::StartTls { required: true }),
-        ..Default::default()
-    };
-    let Ok(mut stream) = pending
-        .send_features::<FallibleStreamElement>(&features)
-        .await
-    else {
-        return;
-    };
-    match read(&mut stream, meter).await {
-        Ok(XmppStreamElement::Starttls(starttls::Nonza::Request(_))) => {
-            if stream.send(&starttls::Proceed).await.is_err() {
-                return;
-            }
-            let tcp = stream.into_inner().into_inner().into_inner();
-            let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE, service.tls.accept(tcp)).await else {
-                return;
-            };
-            meter.stanza_done();
-            let io: Boxed = Box::new(BufStream::new(Metered::new(tls, meter.clone())));
-            secured(io, peer, service, meter).await;
-        }
-        Ok(_) => {
-            close(
-                &mut stream,
-                End::with(
-                    StreamCondition::PolicyViolation,
-                    "TLS is required: start it first.",
-                ),
-            )
-            .await
-        }
-        Err(end) => close(&mut stream, end).await,
-    }
-}
-
-/// Takes a client's stream header and answers it: the domain it names, with the stream ready
-/// for its features, or `host-unknown` for a domain not hosted here.
-async fn open_stream<Io: AsyncReadAndWrite>(
-    io: Io,
-    service: &Service,
-) -> Option<(String, PendingFeaturesSend<Io>)> {
-    let accepted = accept_stream(io, ns::JABBER_CLIENT, timeouts())
-        .await
-        .ok()?;
-    let Some(domain) = served_domain(service, accepted.header().to.as_deref()).await else {
-        if let Ok(pending) = accepted.send_header(header(None)).await {
-            let _ = pending
-                .send_error(&StreamError::new(
-                    StreamCondition::HostUnknown,
-                    "en",
-                    "This server does not host that domain.",
-                ))
-                .await;
-        }
-        return None;
-    };
-    let pending = accepted.send_header(header(Some(&domain))).await.ok()?;
-    Some((domain, pending))
-}
-
-/// The domain a stream is addressed to, if this server hosts it.
-async fn served_domain(service: &Service, to: Option<&str>) -> Option<String> {
-    let to = to?.trim().to_lowercase();
-    match service.services.chat_domain(&to).await {
-        Ok(true) => Some(to),
-        _ => None,
-    }
-}
-
-fn header(domain: Option<&str>) -> StreamHeader<'static> {
-    StreamHeader {
-        from: domain.map(|d| d.to_string().into()),
-        to: None,
-        id: Some(format!("{:016x}", rand::random::<u64>()).into()),
-    }
-}
-
-/// Over TLS: SASL, then resource binding, then the session.
-async fn secured(io: Boxed, peer: SocketAddr, service: &Arc<Service>, meter: &Meter) {
-    let Some((domain, pending)) = open_stream(io, service).await else {
-        return;
-    };
-    let features = StreamFeatures {
-        sasl_mechanisms: ["PLAIN".to_string()].into_iter().collect(),
-        ..Default::default()
-    };
-    let Ok(mut stream) = pending
-        .send_features::<FallibleStreamElement>(&features)
-        .await
-    else {
-        return;
-    };
-    let user = match sign_in(&mut stream, peer, service, meter, &domain).await {
-        Ok(user) => user,
-        Err(end) => return close(&mut stream, end).await,
-    };
-    let success = sasl::Success { data: Vec::new() };
-    let Ok(accepted) = stream.accept_reset(&success).await else {
-        return;
-    };
-    let Ok(pending) = accepted.send_header(header(Some(&domain))).await else {
-        return;
-    };
-    let features = StreamFeatures {
-        bind: Some(BindFeature { required: true }),
-        stream_management: Some(sm::StreamManagement { optional: true }),
-        others: vec![
-            Element::builder("session", NS_SESSION)
-                .append(Element::builder("optional", NS_SESSION).build())
-                .build(),
-        ],
-        ..Default::default()
-    };
-    let Ok(mut stream) = pending
-        .send_features::<FallibleStreamElement>(&features)
-        .await
-    else {
-        return;
-    };
-    let first = match read(&mut stream, meter).await {
-        Ok(element) => element,
-        Err(end) => return close(&mut stream, end).await,
-    };
-    let first = match first {
-        XmppStreamElement::SM(sm::Nonza::Resume(resume)) => {
-            match service.take_parked(&resume.previd.0, &user.address) {
-                Some(mut session) => {
-                    if session.resume(&mut stream, resume.h).await.is_err() {
-                        return session.park(service);
-                    }
-                    return run_session(session, stream, meter, service).await;
-                }
-                None => {
-                    let failed = sm::Failed {
-                        h: None,
-                        error: Some(StanzaCondition::ItemNotFound),
-                    };
-                    if stream.send(&failed).await.is_err() {
-                        return;
-                    }
-                    match read(&mut stream, meter).await {
-                        Ok(element) => element,
-                        Err(end) => return close(&mut stream, end).await,
-                    }
-                }
-            }
-        }
-        other => other,
-    };
-    let jid = match bind(&mut stream, service, meter, &user, first).await {
-        Ok(jid) => jid,
-        Err(end) => return close(&mut stream, end).await,
-    };
-    let session = Connected {
-        service: service.clone(),
-        hub: service
-            .services
-            .chat()
-            .open(&user.address, jid.resource().as_str()),
-        user,
-        jid,
-        rate: Rate::new(STANZA_RATE.0, STANZA_RATE.1),
-        pings: 0,
-        carbons: false,
-        sm: None,
-    };
-    run_session(session, stream, meter, service).await;
-}
+pub(super) const NS_SESSION: &str = "urn:ietf:params:xml:ns:xmpp-session";
 
 /// Serves a bound (or resumed) session until it ends; one dropped with resumption on waits,
 /// parked, for its client.
-async fn run_session<Io: AsyncReadAndWrite>(
+pub(super) async fn run_session<Io: AsyncReadAndWrite>(
     mut session: Connected,
     mut stream: Stream<Io>,
     meter: &Meter,
@@ -319,304 +88,38 @@ pub(super) struct StreamManagement {
     unacked: std::collections::VecDeque<(u32, Element, Option<i64>)>,
 }
 
-/// Reads the next element whole; what cannot be read ends the stream with its error.
-async fn read<Io: AsyncReadAndWrite>(
-    stream: &mut Stream<Io>,
-    meter: &Meter,
-) -> Result<XmppStreamElement, End> {
-    loop {
-        let item = stream.next().await;
-        meter.stanza_done();
-        return match item {
-            None => Err(End::quiet()),
-            Some(Ok(FallibleStreamElement::Ok(element))) => Ok(element),
-            Some(Ok(FallibleStreamElement::Err(StreamElementError::InvalidStanza {
-                error,
-                ..
-            }))) => Err(End::with(
-                StreamCondition::InvalidXml,
-                &format!("invalid stanza: {error}"),
-            )),
-            Some(Ok(FallibleStreamElement::Err(StreamElementError::InvalidNonza {
-                error,
-                ..
-            }))) => Err(End::with(
-                StreamCondition::InvalidXml,
-                &format!("invalid element: {error}"),
-            )),
-            Some(Err(ReadError::SoftTimeout)) => continue,
-            Some(Err(ReadError::StreamFooterReceived)) => Err(End::quiet()),
-            Some(Err(ReadError::ParseError(_))) => Err(End::with(
-                StreamCondition::UnsupportedStanzaType,
-                "Only message, presence and iq stanzas are served here.",
-            )),
-            Some(Err(ReadError::HardError(err))) => Err(hard_error(meter, &err)),
-        };
-    }
-}
-
-fn hard_error(meter: &Meter, err: &std::io::Error) -> End {
-    if meter.exceeded() {
-        End::with(
-            StreamCondition::PolicyViolation,
-            "The stanza is larger than this server accepts.",
-        )
-    } else if err
-        .get_ref()
-        .is_some_and(|inner| inner.is::<xso::error::FromEventsError>())
-    {
-        // A well-formed element that is no stanza or negotiation element known here.
-        End::with(
-            StreamCondition::UnsupportedStanzaType,
-            "Only message, presence and iq stanzas are served here.",
-        )
-    } else if err.kind() == std::io::ErrorKind::InvalidData {
-        End::with(
-            StreamCondition::NotWellFormed,
-            "The XML is not well-formed.",
-        )
-    } else {
-        End::quiet()
-    }
-}
-
-/// Sends the stream error, if any, and the closing tag.
-async fn close<Io: AsyncReadAndWrite>(stream: &mut Stream<Io>, end: End) {
-    if let End(Some(error)) = end {
-        let _ = stream.send(&error).await;
-    }
-    let _ = tokio::time::timeout(Duration::from_secs(5), stream.shutdown()).await;
-}
-
-/// SASL PLAIN (RFC 4616) against the engine's credentials.
-async fn sign_in<Io: AsyncReadAndWrite>(
-    stream: &mut Stream<Io>,
-    peer: SocketAddr,
-    service: &Service,
-    meter: &Meter,
-    domain: &str,
-) -> Result<ChatUser, End> {
-    let mut failures = 0;
-    loop {
-        let data = match read(stream, meter).await? {
-            XmppStreamElement::Sasl(sasl::Nonza::Auth(auth)) => {
-                if auth.mechanism != sasl::Mechanism::Plain {
-                    failure(stream, sasl::DefinedCondition::InvalidMechanism, "").await?;
-                    continue;
-                }
-                if auth.data.is_empty() {
-                    // No initial response: ask for it with an empty challenge.
-                    stream.send(&sasl::Challenge { data: Vec::new() }).await?;
-                    match read(stream, meter).await? {
-                        XmppStreamElement::Sasl(sasl::Nonza::Response(response)) => response.data,
-                        XmppStreamElement::Sasl(sasl::Nonza::Abort(_)) => {
-                            failure(stream, sasl::DefinedCondition::Aborted, "").await?;
-                            continue;
-                        }
-                        _ => return Err(not_signed_in()),
-                    }
-                } else {
-                    auth.data
-                }
-            }
-            XmppStreamElement::Sasl(sasl::Nonza::Abort(_)) => {
-                failure(stream, sasl::DefinedCondition::Aborted, "").await?;
-                continue;
-            }
-            _ => return Err(not_signed_in()),
-        };
-        let Some((login, secret)) = plain_credentials(&data, domain) else {
-            failure(
-                stream,
-                sasl::DefinedCondition::MalformedRequest,
-                "Expected authzid NUL authcid NUL password.",
-            )
-            .await?;
-            continue;
-        };
-        if chat::domain_of(&login) != domain {
-            failure(
-                stream,
-                sasl::DefinedCondition::InvalidAuthzid,
-                "Sign in with an address of this domain.",
-            )
-            .await?;
-            continue;
-        }
-        let outcome = service
-            .services
-            .chat_sign_in(&login, &secret, peer.ip())
-            .await
-            .map_err(|err| {
-                tracing::warn!(%err, "a chat sign-in could not be checked");
-                End::with(StreamCondition::InternalServerError, "Try again later.")
-            })?;
-        let refusal = match outcome {
-            Ok(user) => return Ok(user),
-            Err(refusal) => refusal,
-        };
-        let (condition, text) = match refusal {
-            ChatRefusal::WrongPassword => (
-                sasl::DefinedCondition::NotAuthorized,
-                "Wrong address or password.",
-            ),
-            ChatRefusal::AppPasswordRequired => (
-                sasl::DefinedCondition::NotAuthorized,
-                "Two-factor sign-in is on for this account: use an app password (Settings, App passwords).",
-            ),
-            ChatRefusal::Banned => (
-                sasl::DefinedCondition::TemporaryAuthFailure,
-                "Too many failed sign-ins from this address; try again later.",
-            ),
-            ChatRefusal::Disabled => (
-                sasl::DefinedCondition::AccountDisabled,
-                "This account is disabled.",
-            ),
-            ChatRefusal::ChatOff => (
-                sasl::DefinedCondition::AccountDisabled,
-                "Chat is not active for this mailbox or its domain.",
-            ),
-        };
-        failure(stream, condition, text).await?;
-        failures += 1;
-        if failures >= SIGN_IN_ATTEMPTS || refusal == ChatRefusal::Banned {
-            return Err(End::with(
-                StreamCondition::PolicyViolation,
-                "Too many failed sign-ins.",
-            ));
-        }
-    }
-}
-
-fn not_signed_in() -> End {
-    End::with(StreamCondition::NotAuthorized, "Sign in first.")
-}
-
-async fn failure<Io: AsyncReadAndWrite>(
-    stream: &mut Stream<Io>,
-    condition: sasl::DefinedCondition,
-    text: &str,
-) -> Result<(), End> {
-    let mut texts = std::collections::BTreeMap::new();
-    if !text.is_empty() {
-        texts.insert("en".into(), text.to_string());
-    }
-    stream
-        .send(&sasl::Failure {
-            defined_condition: condition,
-            texts,
-        })
-        .await?;
-    Ok(())
-}
-
-/// The login and password of a PLAIN message: `[authzid] NUL authcid NUL password`. A bare
-/// user name is taken in the stream's domain; an authorization identity other than the
-/// user's own is refused.
-fn plain_credentials(data: &[u8], domain: &str) -> Option<(String, String)> {
-    let text = std::str::from_utf8(data).ok()?;
-    let mut parts = text.split('\0');
-    let (authzid, authcid, password) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || authcid.is_empty() || password.is_empty() {
-        return None;
-    }
-    let login = if authcid.contains('@') {
-        authcid.to_lowercase()
-    } else {
-        format!("{}@{domain}", authcid.to_lowercase())
-    };
-    if !authzid.is_empty() && authzid.to_lowercase() != login {
-        return None;
-    }
-    Some((login, password.to_string()))
-}
-
-/// Resource binding (RFC 6120 §7): the client's resource, made unique, or one of ours.
-async fn bind<Io: AsyncReadAndWrite>(
-    stream: &mut Stream<Io>,
-    service: &Service,
-    meter: &Meter,
-    user: &ChatUser,
-    first: XmppStreamElement,
-) -> Result<FullJid, End> {
-    let mut next = Some(first);
-    loop {
-        let element = match next.take() {
-            Some(element) => element,
-            None => read(stream, meter).await?,
-        };
-        let XmppStreamElement::Stanza(Stanza::Iq(Iq::Set { id, payload, .. })) = element else {
-            return Err(End::with(
-                StreamCondition::NotAuthorized,
-                "Bind a resource first.",
-            ));
-        };
-        let Ok(query) = BindQuery::try_from(payload) else {
-            stream
-                .send(&Iq::from_error(
-                    id,
-                    stanza_error(StanzaCondition::NotAllowed, "Bind a resource first."),
-                ))
-                .await?;
-            continue;
-        };
-        if service.services.chat().local_sessions(&user.address) >= service.max_sessions {
-            stream
-                .send(&Iq::from_error(
-                    id,
-                    StanzaError::new(
-                        ErrorType::Cancel,
-                        StanzaCondition::ResourceConstraint,
-                        "en",
-                        "Too many sessions are open for this account.",
-                    ),
-                ))
-                .await?;
-            continue;
-        }
-        let wanted = query
-            .resource
-            .filter(|r| !r.trim().is_empty() && r.len() <= 256)
-            .unwrap_or_else(|| "casella".into());
-        let resource = format!("{wanted}.{:08x}", rand::random::<u32>());
-        let bare = BareJid::new(&user.address)
-            .map_err(|_| End::with(StreamCondition::InternalServerError, "bad address"))?;
-        let jid = bare
-            .with_resource_str(&resource)
-            .or_else(|_| bare.with_resource_str(&format!("casella.{:08x}", rand::random::<u32>())))
-            .map_err(|_| End::with(StreamCondition::InternalServerError, "bad resource"))?;
-        stream
-            .send(&Iq::from_result(
-                id,
-                Some(BindResponse { jid: jid.clone() }),
-            ))
-            .await?;
-        return Ok(jid);
-    }
-}
-
-fn stanza_error(condition: StanzaCondition, text: &str) -> StanzaError {
-    let kind = match condition {
-        StanzaCondition::BadRequest | StanzaCondition::NotAcceptable => ErrorType::Modify,
-        _ => ErrorType::Cancel,
-    };
-    StanzaError::new(kind, condition, "en", text)
-}
-
 /// A signed-in, bound session.
 pub(crate) struct Connected {
-    service: Arc<Service>,
-    hub: chat::Session,
-    user: ChatUser,
-    jid: FullJid,
+    pub(super) service: Arc<Service>,
+    pub(super) hub: chat::Session,
+    pub(super) user: ChatUser,
+    pub(super) jid: FullJid,
     rate: Rate,
-    pings: u64,
+    /// Numbers the server's own requests (pings, pushes).
+    pub(super) pings: u64,
     /// Copies of what the user's other sessions send (XEP-0280).
-    carbons: bool,
+    pub(super) carbons: bool,
     sm: Option<StreamManagement>,
 }
 
 impl Connected {
+    /// A session for a signed-in user, bound to this full address.
+    pub(super) fn new(service: &Arc<Service>, user: ChatUser, jid: FullJid) -> Connected {
+        Connected {
+            service: service.clone(),
+            hub: service
+                .services
+                .chat()
+                .open(&user.address, jid.resource().as_str()),
+            user,
+            jid,
+            rate: Rate::new(STANZA_RATE.0, STANZA_RATE.1),
+            pings: 0,
+            carbons: false,
+            sm: None,
+        }
+    }
+
     /// Sends a stanza, counted and kept until acknowledged when stream management is on.
     async fn emit<Io: AsyncReadAndWrite>(
         &mut self,
@@ -645,7 +148,7 @@ impl Connected {
 
     /// Takes the client back after a dropped connection: what it handled, then what it
     /// missed, again.
-    async fn resume<Io: AsyncReadAndWrite>(
+    pub(super) async fn resume<Io: AsyncReadAndWrite>(
         &mut self,
         stream: &mut Stream<Io>,
         h: u32,
@@ -670,7 +173,7 @@ impl Connected {
 
     /// Keeps a dropped session for its client to resume; past the window it ends, and the
     /// messages it could not be sure were delivered wait for the user's next sign-in.
-    fn park(self, service: &Arc<Service>) {
+    pub(super) fn park(self, service: &Arc<Service>) {
         let Some(id) = self.sm.as_ref().map(|sm| sm.id.clone()) else {
             return;
         };
@@ -973,66 +476,6 @@ impl Connected {
         Ok(())
     }
 
-    /// A colleague joined or left the contact list (RFC 6121 §2.1.6): the server's own
-    /// roster push.
-    fn roster_push(&mut self, address: &str, name: Option<String>) -> Option<Iq> {
-        let jid = BareJid::new(address).ok()?;
-        let item = Item {
-            jid,
-            subscription: if name.is_some() {
-                Subscription::Both
-            } else {
-                Subscription::Remove
-            },
-            groups: if name.is_some() {
-                vec![Group(chat::domain_of(&self.user.address).to_string())]
-            } else {
-                Vec::new()
-            },
-            name,
-            ask: Default::default(),
-            approved: None,
-        };
-        self.pings += 1;
-        Some(
-            Iq::from_set(
-                format!("push-{}", self.pings),
-                Roster {
-                    ver: None,
-                    items: vec![item],
-                },
-            )
-            .with_to(Jid::from(self.jid.clone())),
-        )
-    }
-
-    async fn roster(&self) -> Result<Roster, StanzaError> {
-        let contacts = self
-            .service
-            .services
-            .chat_contacts(&self.user)
-            .await
-            .map_err(|err| {
-                tracing::warn!(%err, "contacts not read");
-                stanza_error(StanzaCondition::InternalServerError, "Try again later.")
-            })?;
-        let group = chat::domain_of(&self.user.address).to_string();
-        let items = contacts
-            .into_iter()
-            .filter_map(|contact| {
-                Some(Item {
-                    jid: BareJid::new(&contact.address).ok()?,
-                    name: Some(contact.name),
-                    subscription: Subscription::Both,
-                    ask: Default::default(),
-                    groups: vec![Group(group.clone())],
-                    approved: None,
-                })
-            })
-            .collect();
-        Ok(Roster { ver: None, items })
-    }
-
     async fn presence<Io: AsyncReadAndWrite>(
         &mut self,
         stream: &mut Stream<Io>,
@@ -1172,236 +615,6 @@ impl Connected {
         }
     }
 
-    /// Typing (XEP-0085), receipts (XEP-0184) and read markers (XEP-0333) to a contact:
-    /// shown, never kept.
-    async fn relay_signal(&mut self, message: &Message) -> Result<(), End> {
-        let Some(to) = message.to.as_ref().map(|to| to.to_bare()) else {
-            return Ok(());
-        };
-        let signal = message.payloads.iter().find_map(|p| {
-            if p.ns() == ns::CHATSTATES {
-                Some(Signal::Typing(p.name() == "composing"))
-            } else if p.is("received", ns::RECEIPTS) {
-                p.attr("id").map(|id| Signal::Received(id.to_string()))
-            } else if p.is("displayed", ns::DISPLAYED_MARKERS) {
-                p.attr("id").map(|id| Signal::Displayed(id.to_string()))
-            } else {
-                None
-            }
-        });
-        let Some(signal) = signal else {
-            return Ok(());
-        };
-        let contact = self
-            .service
-            .services
-            .chat_contact(&self.user, to.as_str())
-            .await
-            .map_err(|_| End::with(StreamCondition::InternalServerError, "Try again later."))?;
-        if contact.is_some() {
-            self.hub.signal(to.as_str(), signal);
-        }
-        Ok(())
-    }
-
-    fn signal_stanza(&self, from: &str, from_resource: &str, signal: &Signal) -> Option<Message> {
-        let from = BareJid::new(from).ok()?;
-        let from = from
-            .with_resource_str(from_resource)
-            .map(Jid::from)
-            .unwrap_or_else(|_| Jid::from(from));
-        let mut stanza = Message::chat(Some(Jid::from(self.jid.clone())));
-        stanza.from = Some(from);
-        let payload = match signal {
-            Signal::Typing(true) => Element::builder("composing", ns::CHATSTATES).build(),
-            Signal::Typing(false) => Element::builder("paused", ns::CHATSTATES).build(),
-            Signal::Received(id) => Element::builder("received", ns::RECEIPTS)
-                .attr(rxml::xml_ncname!("id").to_owned(), id.as_str())
-                .build(),
-            Signal::Displayed(id) => Element::builder("displayed", ns::DISPLAYED_MARKERS)
-                .attr(rxml::xml_ncname!("id").to_owned(), id.as_str())
-                .build(),
-        };
-        stanza.payloads.push(payload);
-        Some(stanza)
-    }
-
-    /// A copy of what the user sent from another session (XEP-0280).
-    fn carbon(&self, message: &chat::ChatMessage) -> Message {
-        let mut copy = Message::chat(Some(Jid::from(self.jid.clone())));
-        copy.from = BareJid::new(&self.user.address).ok().map(Jid::from);
-        let forwarded = xmpp_parsers::forwarding::Forwarded {
-            delay: None,
-            message: self.archived(message),
-        };
-        copy.payloads.push(
-            Element::builder("sent", ns::CARBONS)
-                .append(Element::from(forwarded))
-                .build(),
-        );
-        copy
-    }
-
-    /// A kept message as history shows it: from the sender (with its resource when known)
-    /// to the recipient.
-    fn archived(&self, message: &chat::ChatMessage) -> Message {
-        let to = BareJid::new(&message.to).ok().map(Jid::from);
-        let mut stanza = Message::chat(to).with_body(String::new().into(), message.body.clone());
-        stanza.from = sender_jid(message);
-        stanza.id = Some(xmpp_parsers::message::Id(
-            message
-                .origin_id
-                .clone()
-                .unwrap_or_else(|| message.id.to_string()),
-        ));
-        stanza
-    }
-
-    /// A MAM query (XEP-0313): the matching messages, each in its own `<result/>`, then the
-    /// `<fin/>` for the answer.
-    async fn archive<Io: AsyncReadAndWrite>(
-        &mut self,
-        stream: &mut Stream<Io>,
-        payload: Element,
-    ) -> Result<Result<Element, StanzaError>, End> {
-        let Ok(query) = xmpp_parsers::mam::Query::try_from(payload) else {
-            return Ok(Err(stanza_error(
-                StanzaCondition::BadRequest,
-                "Not a MAM query.",
-            )));
-        };
-        let mut history = chat::History {
-            max: chat::HISTORY_PAGE,
-            ..Default::default()
-        };
-        if let Some(form) = &query.form {
-            for field in &form.fields {
-                let value = field.values.first().map(String::as_str).unwrap_or_default();
-                let time = || {
-                    chrono::DateTime::parse_from_rfc3339(value)
-                        .map(|t| t.with_timezone(&chrono::Utc))
-                        .ok()
-                };
-                match field.var.as_deref() {
-                    Some("with") => {
-                        let Ok(with) = Jid::new(value) else {
-                            return Ok(Err(stanza_error(
-                                StanzaCondition::BadRequest,
-                                "Bad 'with'.",
-                            )));
-                        };
-                        history.with = Some(with.to_bare().to_string());
-                    }
-                    Some("start") => history.start = time(),
-                    Some("end") => history.end = time(),
-                    Some("after-id") => history.after = value.parse().ok(),
-                    Some("{urn:xmpp:fulltext:0}fulltext") => history.text = Some(value.to_string()),
-                    Some("before-id") => history.before = value.parse().ok(),
-                    _ => {}
-                }
-            }
-        }
-        if let Some(set) = &query.set {
-            if let Some(max) = set.max {
-                history.max = (max as u64).min(chat::HISTORY_PAGE);
-            }
-            if let Some(after) = set.after.as_deref().filter(|a| !a.is_empty()) {
-                let Ok(after) = after.parse() else {
-                    return Ok(Err(stanza_error(
-                        StanzaCondition::ItemNotFound,
-                        "No such message.",
-                    )));
-                };
-                history.after = Some(after);
-            }
-            match set.before.as_deref() {
-                Some("") => history.last = true,
-                Some(before) => {
-                    let Ok(before) = before.parse() else {
-                        return Ok(Err(stanza_error(
-                            StanzaCondition::ItemNotFound,
-                            "No such message.",
-                        )));
-                    };
-                    history.before = Some(before);
-                    history.last = true;
-                }
-                None => {}
-            }
-        }
-        let page = match self.hub.history(&history).await {
-            Ok(page) => page,
-            Err(err) => {
-                tracing::warn!(%err, "chat history not read");
-                return Ok(Err(stanza_error(
-                    StanzaCondition::InternalServerError,
-                    "Try again later.",
-                )));
-            }
-        };
-        for message in &page.messages {
-            let result = xmpp_parsers::mam::Result_ {
-                id: message.id.to_string(),
-                queryid: query.queryid.clone(),
-                forwarded: xmpp_parsers::forwarding::Forwarded {
-                    delay: Some(Delay {
-                        from: None,
-                        stamp: xmpp_parsers::date::DateTime(message.at.fixed_offset()),
-                        data: None,
-                    }),
-                    message: self.archived(message),
-                },
-            };
-            let mut wrapper = Message::new(Some(Jid::from(self.jid.clone())));
-            wrapper.payloads.push(Element::from(result));
-            stream.send(&wrapper).await?;
-        }
-        let fin = xmpp_parsers::mam::Fin {
-            complete: page.complete,
-            set: xmpp_parsers::rsm::SetResult {
-                first: page.messages.first().map(|m| xmpp_parsers::rsm::First {
-                    index: None,
-                    item: m.id.to_string(),
-                }),
-                last: page.messages.last().map(|m| m.id.to_string()),
-                count: None,
-            },
-        };
-        Ok(Ok(Element::from(fin)))
-    }
-
-    /// A contact's (or the user's own) card (XEP-0054): the name the panel has.
-    async fn vcard(&self, to: Option<&Jid>) -> Result<Option<Element>, StanzaError> {
-        let name = match to {
-            None => Some(self.user.name.clone()),
-            Some(to) if to.as_str() == self.user.address => Some(self.user.name.clone()),
-            Some(to) => self
-                .service
-                .services
-                .chat_contact(&self.user, to.to_bare().as_str())
-                .await
-                .map_err(|_| {
-                    stanza_error(StanzaCondition::InternalServerError, "Try again later.")
-                })?
-                .map(|contact| contact.name),
-        };
-        let Some(name) = name else {
-            return Err(stanza_error(
-                StanzaCondition::ServiceUnavailable,
-                "Not a contact of yours.",
-            ));
-        };
-        Ok(Some(
-            Element::builder("vCard", ns::VCARD)
-                .append(
-                    Element::builder("FN", ns::VCARD)
-                        .append(name.as_str())
-                        .build(),
-                )
-                .build(),
-        ))
-    }
-
     /// A kept message as this session receives it; one kept while the user was away says
     /// when it was sent (XEP-0203).
     fn outgoing(&self, message: &chat::ChatMessage, delayed: bool) -> Message {
@@ -1448,7 +661,7 @@ impl Connected {
 }
 
 /// The sender of a kept message, with its resource when known.
-fn sender_jid(message: &chat::ChatMessage) -> Option<Jid> {
+pub(super) fn sender_jid(message: &chat::ChatMessage) -> Option<Jid> {
     BareJid::new(&message.from).ok().map(|bare| {
         if message.from_resource.is_empty() {
             Jid::from(bare)
@@ -1483,30 +696,5 @@ fn server_info() -> DiscoInfoResult {
         .map(str::to_string)
         .collect(),
         extensions: Vec::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn plain_credentials_take_a_bare_name_in_the_streams_domain() {
-        assert_eq!(
-            plain_credentials(b"\0alice\0pw", "demo.test"),
-            Some(("alice@demo.test".into(), "pw".into()))
-        );
-        assert_eq!(
-            plain_credentials(b"alice@demo.test\0Alice@Demo.test\0pw", "demo.test"),
-            Some(("alice@demo.test".into(), "pw".into()))
-        );
-        // Acting for someone else, or a missing part, is refused.
-        assert_eq!(
-            plain_credentials(b"bob@demo.test\0alice\0pw", "demo.test"),
-            None
-        );
-        assert_eq!(plain_credentials(b"\0alice\0", "demo.test"), None);
-        assert_eq!(plain_credentials(b"alice\0pw", "demo.test"), None);
-        assert_eq!(plain_credentials(&[0, 0xff, 0, b'x'], "demo.test"), None);
     }
 }

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! The chat's socket in the browser: connects (and reconnects), sends commands, applies
+//! events.
+
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, closure::Closure};
+
+use super::Chat;
+use crate::chat_wire::{ChatCommand, ChatEvent, ChatStatus};
+
+pub(super) fn send(chat: Chat, command: &ChatCommand) {
+    let Ok(text) = serde_json::to_string(command) else {
+        return;
+    };
+    chat.socket.with_value(|socket| {
+        if let Some(socket) = socket {
+            let _ = socket.send_with_str(&text);
+        }
+    });
+}
+
+/// Tells the contact the user saw its messages, up to the last one.
+pub(super) fn mark_read(chat: Chat, with: &str) {
+    let me = chat.me.get_untracked();
+    let last = chat.conversations.with_untracked(|all| {
+        all.iter()
+            .find(|c| c.with == with)
+            .and_then(|c| c.lines.iter().rev().find(|l| l.from != me))
+            .map(|l| l.mark.clone())
+    });
+    if let Some(mark) = last {
+        send(
+            chat,
+            &ChatCommand::Read {
+                to: with.to_string(),
+                mark,
+            },
+        );
+    }
+}
+
+pub(super) fn connect(chat: Chat) {
+    Effect::new(move |_| {
+        chat.live.set(true);
+        open(chat);
+    });
+    // The tab's title shows unread chats.
+    Effect::new(move |_| {
+        let n = chat.unread();
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let title = document.title();
+        let base = match title.split_once(" · ") {
+            Some((prefix, rest)) if prefix.starts_with('💬') => rest.to_string(),
+            _ => title,
+        };
+        document.set_title(&if n > 0 {
+            format!("💬{n} · {base}")
+        } else {
+            base
+        });
+    });
+}
+
+fn open(chat: Chat) {
+    let Some(location) = web_sys::window().map(|w| w.location()) else {
+        return;
+    };
+    let scheme = if location.protocol().ok().as_deref() == Some("https:") {
+        "wss"
+    } else {
+        "ws"
+    };
+    let Ok(host) = location.host() else { return };
+    let Ok(socket) = web_sys::WebSocket::new(&format!("{scheme}://{host}/chat/socket")) else {
+        return;
+    };
+    let opened = Closure::<dyn FnMut()>::new(move || {
+        let status = chat.status.get_untracked();
+        send(chat, &ChatCommand::Status { status });
+    });
+    let message =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            if let Some(text) = ev.data().as_string()
+                && let Ok(event) = serde_json::from_str::<ChatEvent>(&text)
+            {
+                apply(chat, event);
+            }
+        });
+    let closed = Closure::<dyn FnMut()>::new(move || {
+        chat.socket.set_value(None);
+        if chat.off.get_untracked() {
+            return;
+        }
+        // Back after a moment: the server restarted, or the network came back.
+        let again = Closure::once_into_js(move || open(chat));
+        if let Some(window) = web_sys::window() {
+            let _ = window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(again.unchecked_ref(), 3000);
+        }
+    });
+    socket.set_onopen(Some(opened.as_ref().unchecked_ref()));
+    socket.set_onmessage(Some(message.as_ref().unchecked_ref()));
+    socket.set_onclose(Some(closed.as_ref().unchecked_ref()));
+    // The handlers live as long as the page.
+    opened.forget();
+    message.forget();
+    closed.forget();
+    chat.socket
+        .set_value(Some(send_wrapper::SendWrapper::new(socket)));
+}
+
+fn apply(chat: Chat, event: ChatEvent) {
+    match event {
+        ChatEvent::Welcome { me, contacts } => {
+            chat.me.set(me);
+            chat.contacts.set(contacts);
+            chat.off.set(false);
+        }
+        ChatEvent::Presence { address, status } => chat.contacts.update(|all| {
+            if let Some(contact) = all.iter_mut().find(|c| c.address == address) {
+                contact.status = status;
+            }
+        }),
+        ChatEvent::Message { line } => {
+            let me = chat.me.get_untracked();
+            let own = line.from == me;
+            let with = if own {
+                line.to.clone()
+            } else {
+                line.from.clone()
+            };
+            let mut seen = false;
+            chat.with_conversation(&with, |c| {
+                if c.lines.iter().any(|l| l.id == line.id) {
+                    return;
+                }
+                if let Some(pending) = c
+                    .lines
+                    .iter_mut()
+                    .find(|l| l.id < 0 && line.client_id.is_some() && l.client_id == line.client_id)
+                {
+                    *pending = line;
+                    return;
+                }
+                if !own {
+                    c.typing = false;
+                    if c.open {
+                        seen = true;
+                    } else {
+                        c.unread += 1;
+                    }
+                }
+                c.lines.push(line);
+            });
+            if seen && chat.status.get_untracked() != ChatStatus::Offline {
+                mark_read(chat, &with);
+            }
+        }
+        ChatEvent::Typing { from, typing } => {
+            chat.conversations.update(|all| {
+                if let Some(c) = all.iter_mut().find(|c| c.with == from) {
+                    c.typing = typing;
+                }
+            });
+        }
+        ChatEvent::Received { from, mark } => chat.with_conversation(&from, |c| {
+            if !c.received.contains(&mark) {
+                c.received.push(mark);
+            }
+        }),
+        ChatEvent::Read { from, mark } => chat.with_conversation(&from, |c| c.read = Some(mark)),
+        ChatEvent::History {
+            with,
+            lines,
+            complete,
+        } => chat.with_conversation(&with, |c| {
+            let mut older: Vec<_> = lines
+                .into_iter()
+                .filter(|l| !c.lines.iter().any(|k| k.id == l.id))
+                .collect();
+            older.append(&mut c.lines);
+            c.lines = older;
+            c.complete = complete;
+        }),
+        ChatEvent::Refused { id, reason } => chat.conversations.update(|all| {
+            for c in all.iter_mut() {
+                c.refused.push((id.clone(), reason.clone()));
+            }
+        }),
+        ChatEvent::Contact { address, contact } => chat.contacts.update(|all| {
+            all.retain(|c| c.address != address);
+            if let Some(contact) = contact {
+                all.push(contact);
+                all.sort_by(|a, b| a.address.cmp(&b.address));
+            }
+        }),
+        ChatEvent::Found { with, text, lines } => {
+            chat.with_conversation(&with, |c| c.found = Some((text, lines)))
+        }
+        ChatEvent::Off => chat.off.set(true),
+    }
+}
