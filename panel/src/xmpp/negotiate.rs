@@ -295,7 +295,7 @@ async fn sign_in<Io: AsyncReadAndWrite>(
             ),
             ChatRefusal::AppPasswordRequired => (
                 sasl::DefinedCondition::NotAuthorized,
-                "Two-factor sign-in is on for this account: use an app password (Settings, App passwords).",
+                "Two-factor sign-in is on for this account: use an app password (My mailbox, App passwords).",
             ),
             ChatRefusal::Banned => (
                 sasl::DefinedCondition::TemporaryAuthFailure,
