@@ -36,7 +36,9 @@ async function start(project: string): Promise<void> {
   const env: Record<string, string> = { ...process.env as Record<string, string>, CASELLA_LOG: 'warn',
     CASELLA_HOSTNAME: 'mail.casella.test',
     // The HTML mail spec's "sender" serves its images from 127.0.0.1.
-    CASELLA_IMAGE_PROXY_PRIVATE_ADDRESSES: 'true' };
+    CASELLA_IMAGE_PROXY_PRIVATE_ADDRESSES: 'true',
+    // RFC 7677's floor: the debug build derives chat verifiers without optimisation.
+    CASELLA_XMPP__SCRAM_ITERATIONS: '4096' };
   for (const [name, port] of Object.entries(ports)) env[`CASELLA_${name}`] = String(port);
   const child = spawn(casellaBin(), ['serve', '--demo', '--data-dir', data], { env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   const printed: Record<string, string> = {};

@@ -25,7 +25,7 @@ use crate::{
     directory::{AccountId, engine_err},
     engine::Engine,
     error::GlueError,
-    secret::PasswordHash,
+    secret::{PasswordHash, SecretFingerprint},
 };
 
 /// How a chat client's sign-in ended.
@@ -41,6 +41,22 @@ pub enum ClientSignIn {
     Banned,
     /// The account may not sign in at all.
     Disabled,
+}
+
+/// What a chat client may sign in with, as fingerprints of the engine's own secrets (see
+/// [`SecretFingerprint`]), for a verifier kept outside the engine (SCRAM) to be checked
+/// against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientSecrets {
+    pub account: AccountId,
+    /// Whether the account may sign in at all.
+    pub enabled: bool,
+    /// Whether 2FA is on: then only app passwords sign a client in.
+    pub two_factor: bool,
+    /// The main password's, unless it is a first password (which only the web takes).
+    pub main: Option<SecretFingerprint>,
+    /// Each app password's, by name.
+    pub apps: Vec<(String, SecretFingerprint)>,
 }
 
 /// The secrets of one account that are not its main password.
@@ -146,6 +162,69 @@ impl Engine {
                 ClientSignIn::WrongPassword
             },
         )
+    }
+
+    /// The fingerprints of what a chat client may sign in with; `None` for a login that is
+    /// no individual account.
+    pub async fn client_secrets(&self, login: &str) -> Result<Option<ClientSecrets>, GlueError> {
+        let server = self.server();
+        let Some(principal) = server
+            .store()
+            .query(QueryParams::name(&login.trim().to_lowercase()).with_return_member_of(false))
+            .await
+            .map_err(engine_err)?
+            .filter(|p| p.typ == Type::Individual)
+        else {
+            return Ok(None);
+        };
+        let token = server
+            .get_access_token(principal.id)
+            .await
+            .map_err(engine_err)?;
+        let mut secrets = ClientSecrets {
+            account: AccountId(principal.id),
+            enabled: token.has_permission(Permission::Authenticate),
+            two_factor: false,
+            main: None,
+            apps: Vec::new(),
+        };
+        for item in &principal.data {
+            match item {
+                PrincipalData::Password(hash) if !crate::secret::is_first(hash) => {
+                    secrets.main = Some(SecretFingerprint::of(hash));
+                }
+                PrincipalData::OtpAuth(_) => secrets.two_factor = true,
+                PrincipalData::AppPassword(secret) => {
+                    if let Some((name, hash)) = secret
+                        .strip_prefix("$app$")
+                        .and_then(|rest| rest.split_once('$'))
+                    {
+                        secrets
+                            .apps
+                            .push((name.to_string(), SecretFingerprint::of(hash)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(Some(secrets))
+    }
+
+    /// Counts a chat client's failed sign-in checked outside the engine (SCRAM) towards the
+    /// engine's brute-force ban; true once the address is banned.
+    pub async fn client_login_failed(
+        &self,
+        login: &str,
+        remote_ip: IpAddr,
+    ) -> Result<bool, GlueError> {
+        let server = self.server();
+        if !server.has_auth_fail2ban() {
+            return Ok(false);
+        }
+        server
+            .is_auth_fail2banned(remote_ip, Some(&login.trim().to_lowercase()))
+            .await
+            .map_err(engine_err)
     }
 
     /// An account's TOTP secret and app-password names.

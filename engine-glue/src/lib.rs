@@ -17,7 +17,7 @@ mod secret;
 mod tls;
 
 pub use config::{CacheConfig, EngineConfig, EnginePorts, PostgresStore, SEND_TIERS, StoreBackend};
-pub use credentials::{ClientSignIn, SecondarySecrets, valid_app_password_name};
+pub use credentials::{ClientSecrets, ClientSignIn, SecondarySecrets, valid_app_password_name};
 pub use directory::{AccountId, MailboxChanges, MailboxInfo, NewMailbox};
 pub use engine::Engine;
 pub use error::GlueError;
@@ -30,5 +30,5 @@ pub use mail::{
     SieveScript,
 };
 pub use policy::{DkimKind, MailboxState, Protocols};
-pub use secret::PasswordHash;
+pub use secret::{PasswordHash, SecretFingerprint};
 pub use tls::TlsFiles;

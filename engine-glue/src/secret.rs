@@ -43,6 +43,31 @@ pub(crate) fn verify_phc(phc: &str, password: &str) -> bool {
 
 use crate::error::GlueError;
 
+/// The SHA-256 of a secret as the engine stores it (a PHC string): it names that exact
+/// secret without revealing it. A verifier derived elsewhere from the same password (SCRAM,
+/// for chat clients) records it, and counts only while the engine still holds that secret:
+/// a changed or revoked password leaves no verifier behind that still works.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SecretFingerprint(pub [u8; 32]);
+
+impl SecretFingerprint {
+    pub(crate) fn of(stored: &str) -> SecretFingerprint {
+        use sha2::Digest;
+        SecretFingerprint(sha2::Sha256::digest(stored.as_bytes()).into())
+    }
+
+    /// Lower-case hex, as kept in a database column.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl std::fmt::Debug for SecretFingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretFingerprint({}..)", &self.to_hex()[..8])
+    }
+}
+
 /// An argon2id hash of a mailbox's main password. Holds no clear text and is never serialized.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PasswordHash(String);
@@ -107,6 +132,11 @@ impl PasswordHash {
     /// CPU-heavy: call it from a blocking task.
     pub fn verify(&self, password: &str) -> bool {
         verify_phc(&self.0, password)
+    }
+
+    /// The fingerprint of this hash as the engine will hold it.
+    pub fn fingerprint(&self) -> SecretFingerprint {
+        SecretFingerprint::of(&self.0)
     }
 
     /// The PHC string, as written into the engine's directory.

@@ -14,6 +14,7 @@ mod m20261203_000007_access_log;
 mod m20261203_000008_message_trace;
 mod m20261204_000009_mail_preferences;
 mod m20261205_000010_chat;
+mod m20261206_000011_chat_verifiers_and_blocks;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_message_trace::Migration),
             Box::new(m20261204_000009_mail_preferences::Migration),
             Box::new(m20261205_000010_chat::Migration),
+            Box::new(m20261206_000011_chat_verifiers_and_blocks::Migration),
         ]
     }
 }

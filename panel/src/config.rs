@@ -149,6 +149,10 @@ pub struct XmppSection {
     pub max_stanza_bytes: usize,
     /// Sessions (resources) one account may have open at once.
     pub max_sessions: usize,
+    /// PBKDF2 rounds of the SCRAM-SHA-256 verifiers made for new passwords (at least 4096,
+    /// RFC 7677). Clients pay them at each sign-in (most keep the result), the server when a
+    /// password is set.
+    pub scram_iterations: u32,
 }
 
 impl Default for XmppSection {
@@ -159,6 +163,7 @@ impl Default for XmppSection {
             tls_port: 5223,
             max_stanza_bytes: 256 * 1024,
             max_sessions: 10,
+            scram_iterations: crate::services::chat_verifiers::DEFAULT_SCRAM_ITERATIONS,
         }
     }
 }
@@ -424,6 +429,11 @@ impl Config {
                 return Err(ConfigError::Invalid(
                     "xmpp.max_stanza_bytes must be at least 10000 and xmpp.max_sessions above 0"
                         .into(),
+                ));
+            }
+            if self.xmpp.scram_iterations < 4096 {
+                return Err(ConfigError::Invalid(
+                    "xmpp.scram_iterations must be at least 4096 (RFC 7677)".into(),
                 ));
             }
         }

@@ -115,7 +115,9 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
             )))
         })?,
     )
-    .keeping_logs_for(config.log_retention_days);
+    .keeping_logs_for(config.log_retention_days)
+    .with_scram_iterations(config.xmpp.scram_iterations);
+    services.chat().load_blocks().await?;
     let keyed = services.backfill_session_keys().await?;
     if keyed > 0 {
         tracing::info!(identities = keyed, "gave identities their session keys");
@@ -141,9 +143,14 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
         demo::print("casella first start: operator credentials", &printed);
     }
 
-    if let Some(listeners) = xmpp {
-        crate::xmpp::start(listeners, services.clone(), engine.xmpp_tls_config()?);
-    }
+    let xmpp_web = match xmpp {
+        Some(listeners) => Some(crate::xmpp::start(
+            listeners,
+            services.clone(),
+            engine.xmpp_tls_config()?,
+        )),
+        None => None,
+    };
 
     let sessions = DbSessionStore::new(db.clone());
     sessions.spawn_cleanup(Duration::from_secs(3600));
@@ -160,6 +167,7 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
             trusted_proxies: config.trusted_proxies()?,
             public_origin: public_origin(&config.public_url),
             image_proxy: crate::image_proxy::ImageProxy::new(config.image_proxy_private_addresses),
+            xmpp: xmpp_web,
         },
     );
     if config.tls.cert.is_some() {

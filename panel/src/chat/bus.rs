@@ -31,6 +31,13 @@ pub enum BusEvent {
     ChatOff { address: String },
     /// Chat was switched on for this address: it joins its colleagues' contact lists.
     ChatOn { address: String, name: String },
+    /// `owner` blocked (or unblocked) these addresses (XEP-0191); kept in the database
+    /// first.
+    Block {
+        owner: String,
+        addresses: Vec<String>,
+        blocked: bool,
+    },
 }
 
 /// A publish-subscribe channel shared by every node of a cluster. Every subscriber hears

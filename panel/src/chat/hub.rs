@@ -50,6 +50,12 @@ pub enum Delivery {
         address: String,
         name: Option<String>,
     },
+    /// The user's block list changed (from any of its sessions): these addresses were
+    /// blocked, or unblocked.
+    Blocklist {
+        addresses: Vec<String>,
+        blocked: bool,
+    },
 }
 
 /// Why a message was not sent.
@@ -59,6 +65,9 @@ pub enum ChatError {
     Empty,
     #[error("the message is longer than allowed")]
     TooLong,
+    /// The sender blocks the recipient (`true`), or the recipient blocks the sender.
+    #[error("blocked")]
+    Blocked(bool),
     #[error("database: {0}")]
     Db(#[from] DbErr),
 }
@@ -66,14 +75,14 @@ pub enum ChatError {
 /// The chat hub of this node. Cheap to clone.
 #[derive(Clone)]
 pub struct Hub {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(super) struct Inner {
     /// This node's id on the bus.
     node: u64,
-    db: DatabaseConnection,
-    bus: Arc<dyn ChatBus>,
+    pub(super) db: DatabaseConnection,
+    pub(super) bus: Arc<dyn ChatBus>,
     next_session: AtomicU64,
     state: Mutex<State>,
     /// Held while deciding that a recipient is offline and while a session comes online,
@@ -82,11 +91,22 @@ struct Inner {
 }
 
 #[derive(Default)]
-struct State {
+pub(super) struct State {
     /// This node's sessions.
     local: HashMap<u64, Local>,
     /// The available sessions of every node, by address.
     present: HashMap<String, HashMap<SessionKey, Presence>>,
+    /// Every block list entry: (who blocks, whom). Nothing passes between such a pair.
+    pub(super) blocks: std::collections::HashSet<(String, String)>,
+}
+
+impl State {
+    /// Whether either of the two blocks the other.
+    pub(super) fn blocked_between(&self, a: &str, b: &str) -> bool {
+        !self.blocks.is_empty()
+            && (self.blocks.contains(&(a.to_string(), b.to_string()))
+                || self.blocks.contains(&(b.to_string(), a.to_string())))
+    }
 }
 
 struct Local {
@@ -153,12 +173,17 @@ impl Hub {
         });
     }
 
-    /// The best status of an address over all its sessions.
-    pub fn status_of(&self, address: &str) -> Status {
-        self.inner
-            .lock()
+    /// The best status of an address over all its sessions, as `viewer` sees it (offline
+    /// when either blocks the other).
+    pub fn status_of(&self, viewer: &str, address: &str) -> Status {
+        let address = address.to_lowercase();
+        let state = self.inner.lock();
+        if state.blocked_between(&viewer.to_lowercase(), &address) {
+            return Status::Offline;
+        }
+        state
             .present
-            .get(&address.to_lowercase())
+            .get(&address)
             .map_or(Status::Offline, |sessions| {
                 sessions
                     .values()
@@ -179,7 +204,7 @@ impl Hub {
 }
 
 impl Inner {
-    fn lock(&self) -> MutexGuard<'_, State> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock leaves plain maps behind: still usable.
         self.state
             .lock()
@@ -192,6 +217,9 @@ impl Inner {
         let mut slow = Vec::new();
         match event {
             BusEvent::Message { message, sender } => {
+                if state.blocked_between(&message.from, &message.to) {
+                    return;
+                }
                 let message = Arc::new(message);
                 for (id, local) in &state.local {
                     if !local.available {
@@ -216,6 +244,9 @@ impl Inner {
                 to,
                 signal,
             } => {
+                if state.blocked_between(&from, &to) {
+                    return;
+                }
                 for (id, local) in &state.local {
                     if local.available
                         && local.address == to
@@ -249,6 +280,7 @@ impl Inner {
                     if local.available
                         && !own
                         && domain_of(&local.address) == domain
+                        && !state.blocked_between(&local.address, &presence.address)
                         && local
                             .tx
                             .try_send(Delivery::Presence(presence.clone()))
@@ -273,6 +305,11 @@ impl Inner {
                     }
                 }
             }
+            BusEvent::Block {
+                owner,
+                addresses,
+                blocked,
+            } => self.blocks_changed(&mut state, owner, addresses, blocked),
             BusEvent::ChatOn { address, name } => {
                 let domain = domain_of(&address).to_string();
                 for local in state.local.values() {
@@ -292,6 +329,73 @@ impl Inner {
         for id in slow {
             if let Some(local) = state.local.remove(&id) {
                 tracing::warn!(address = %local.address, "a chat session fell too far behind and was ended");
+            }
+        }
+    }
+}
+
+impl Inner {
+    /// A block list changed: the set follows, the owner's sessions are told (the pushes of
+    /// XEP-0191), and between each pair presence goes offline (blocked) or back to what it
+    /// is (unblocked), both ways.
+    fn blocks_changed(
+        &self,
+        state: &mut State,
+        owner: String,
+        addresses: Vec<String>,
+        blocked: bool,
+    ) {
+        for address in &addresses {
+            let pair = (owner.clone(), address.clone());
+            if blocked {
+                state.blocks.insert(pair);
+            } else {
+                state.blocks.remove(&pair);
+            }
+        }
+        let mut told: Vec<(u64, Delivery)> = Vec::new();
+        for (id, local) in &state.local {
+            if !local.available {
+                continue;
+            }
+            let others: Vec<&String> = if local.address == owner {
+                told.push((
+                    *id,
+                    Delivery::Blocklist {
+                        addresses: addresses.clone(),
+                        blocked,
+                    },
+                ));
+                addresses.iter().collect()
+            } else if addresses.contains(&local.address) {
+                vec![&owner]
+            } else {
+                continue;
+            };
+            for other in others {
+                let hidden = state.blocked_between(&local.address, other);
+                for presence in state
+                    .present
+                    .get(other)
+                    .into_iter()
+                    .flat_map(|s| s.values())
+                {
+                    let shown = if hidden {
+                        Presence {
+                            status: Status::Offline,
+                            text: None,
+                            ..presence.clone()
+                        }
+                    } else {
+                        presence.clone()
+                    };
+                    told.push((*id, Delivery::Presence(Arc::new(shown))));
+                }
+            }
+        }
+        for (id, delivery) in told {
+            if let Some(local) = state.local.get(&id) {
+                let _ = local.tx.try_send(delivery);
             }
         }
     }
@@ -385,7 +489,9 @@ impl Session {
         let mut all: Vec<Presence> = state
             .present
             .iter()
-            .filter(|(address, _)| domain_of(address) == domain)
+            .filter(|(address, _)| {
+                domain_of(address) == domain && !state.blocked_between(&self.address, address)
+            })
             .flat_map(|(_, sessions)| sessions.values())
             .filter(|p| p.session != own)
             .cloned()
@@ -458,6 +564,15 @@ impl Session {
         }
         let inner = &self.hub.inner;
         let to = to.to_lowercase();
+        {
+            let state = inner.lock();
+            if state.blocks.contains(&(self.address.clone(), to.clone())) {
+                return Err(ChatError::Blocked(true));
+            }
+            if state.blocks.contains(&(to.clone(), self.address.clone())) {
+                return Err(ChatError::Blocked(false));
+            }
+        }
         let at = Utc::now();
         let origin_id = origin_id
             .filter(|id| !id.is_empty() && id.len() <= 200)

@@ -10,8 +10,10 @@
 //! scale path) and read the history they missed from the database, which is the source of
 //! truth.
 
+mod blocks;
 mod bus;
 mod hub;
+pub mod scram;
 
 pub use bus::{BusEvent, ChatBus, LocalBus};
 pub use hub::{ChatError, Delivery, HISTORY_PAGE, History, HistoryPage, Hub, MAX_BODY, Session};

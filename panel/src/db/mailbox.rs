@@ -58,7 +58,8 @@ pub async fn delete_rows(db: &DatabaseConnection, address: &str) -> Result<(), D
     use sea_orm::TransactionTrait;
 
     use super::{
-        alias, chat_offline, image_sender, mail_preference, mailbox_term, outbound, sender_identity,
+        alias, chat_block, chat_offline, chat_verifier, image_sender, mail_preference,
+        mailbox_term, outbound, sender_identity,
     };
     let address = address.to_string();
     db.transaction::<_, (), DbErr>(|txn| {
@@ -93,6 +94,14 @@ pub async fn delete_rows(db: &DatabaseConnection, address: &str) -> Result<(), D
             // The chat messages waiting for it go; the history stays (it is never deleted).
             chat_offline::Entity::delete_many()
                 .filter(chat_offline::Column::Recipient.eq(&address))
+                .exec(txn)
+                .await?;
+            chat_verifier::Entity::delete_many()
+                .filter(chat_verifier::Column::Address.eq(&address))
+                .exec(txn)
+                .await?;
+            chat_block::Entity::delete_many()
+                .filter(chat_block::Column::Owner.eq(&address))
                 .exec(txn)
                 .await?;
             mail_preference::Entity::delete_by_id(found.id)

@@ -97,7 +97,7 @@ async fn serve(mut socket: WebSocket, services: Arc<Services>, user: ChatUser) {
         contacts: contacts
             .into_iter()
             .map(|c| ChatContact {
-                status: wire_status(hub.status_of(&c.address)),
+                status: wire_status(hub.status_of(&user.address, &c.address)),
                 address: c.address,
                 name: c.name,
             })
@@ -206,7 +206,7 @@ impl Tab<'_> {
                                 .iter()
                                 .map(|address| ChatEvent::Presence {
                                     address: address.clone(),
-                                    status: wire_status(hub.status_of(address)),
+                                    status: wire_status(hub.status_of(&self.user.address, address)),
                                 })
                                 .collect()
                         } else {
@@ -243,6 +243,9 @@ impl Tab<'_> {
                     }
                     Err(ChatError::Empty) => Vec::new(),
                     Err(ChatError::TooLong) => vec![refused(id, "The message is too long.")],
+                    Err(ChatError::Blocked(_)) => {
+                        vec![refused(id, "This contact cannot be reached.")]
+                    }
                     Err(ChatError::Db(err)) => {
                         tracing::warn!(%err, "a chat message was not kept");
                         vec![refused(id, "The message was not sent; try again.")]
@@ -343,7 +346,11 @@ impl Tab<'_> {
                     return None;
                 }
                 ChatEvent::Presence {
-                    status: wire_status(self.services.chat().status_of(&presence.address)),
+                    status: wire_status(
+                        self.services
+                            .chat()
+                            .status_of(&self.user.address, &presence.address),
+                    ),
                     address: presence.address.clone(),
                 }
             }
@@ -361,6 +368,8 @@ impl Tab<'_> {
                 address,
             },
             Delivery::ChatOff => ChatEvent::Off,
+            // Blocking is kept by chat clients; the webmail's view follows from presence.
+            Delivery::Blocklist { .. } => return None,
         })
     }
 }

@@ -50,6 +50,8 @@ pub struct WebSettings {
     pub public_origin: Option<String>,
     /// The webmail's image proxy.
     pub image_proxy: crate::image_proxy::ImageProxy,
+    /// The XMPP service, when it runs: XMPP over WebSocket on this port.
+    pub xmpp: Option<crate::xmpp::websocket::WebSocketEndpoint>,
 }
 
 /// Builds the router of the web panel.
@@ -67,6 +69,7 @@ pub fn router(
     let public_url = services.mail_endpoints().public_url.clone();
     let services = Arc::new(services);
     let port: Port = services.clone();
+    let xmpp = xmpp_routes(settings.xmpp.clone(), &public_url);
     let client_setup = client_setup::ClientSetup {
         port: port.clone(),
         public_url,
@@ -110,6 +113,7 @@ pub fn router(
         })
         .route("/healthz", get(|| async { "ok" }))
         .merge(client_setup_routes(client_setup))
+        .merge(xmpp)
         .route(
             "/domains/{domain}/access-log.csv",
             get(exports::domain_access).with_state(port.clone()),
@@ -201,6 +205,32 @@ pub fn router(
             guard::operation_id,
         ))
         .with_state(options)
+}
+
+/// XMPP over WebSocket and where web chat clients find it (XEP-0156), when the XMPP service
+/// runs.
+fn xmpp_routes(
+    endpoint: Option<crate::xmpp::websocket::WebSocketEndpoint>,
+    public_url: &str,
+) -> Router<LeptosOptions> {
+    use crate::xmpp::websocket;
+    let Some(endpoint) = endpoint else {
+        return Router::new();
+    };
+    let found = websocket::Discovery::new(public_url);
+    Router::new()
+        .route(
+            websocket::PATH,
+            get(websocket::upgrade).with_state(endpoint),
+        )
+        .route(
+            "/.well-known/host-meta",
+            get(websocket::host_meta).with_state(found.clone()),
+        )
+        .route(
+            "/.well-known/host-meta.json",
+            get(websocket::host_meta_json).with_state(found),
+        )
 }
 
 /// Where mail clients find their settings: Thunderbird autoconfig (as `autoconfig.<domain>`

@@ -14,8 +14,8 @@ use sea_orm::{
 use app::ports::{PendingSignIn, SessionActor, SignIn};
 
 use super::{
-    Actor, AuditEntry, Caller, ServiceError, Services, access_log::AccessResult, hash_password,
-    login_guard, passwords,
+    Actor, AuditEntry, Caller, ServiceError, Services, access_log::AccessResult,
+    chat_verifiers::Credential, hash_password, login_guard, passwords,
 };
 use crate::db::new_session_key;
 use crate::db::{alias, domain, intent, mailbox, manager, operator};
@@ -67,6 +67,17 @@ impl Services {
             Err(err) => return Err(err),
         };
         self.throttle.succeeded(&login, ip);
+        if let Actor::Postmaster { .. } | Actor::User { .. } = &actor {
+            // A main password set before chat verifiers existed gets one now, off the
+            // sign-in's path.
+            let services = self.clone();
+            let (address, password) = (login.clone(), password.to_string());
+            tokio::spawn(async move {
+                services
+                    .refresh_main_chat_verifier(&address, &password)
+                    .await;
+            });
+        }
         let now = Utc::now().timestamp();
         if self.has_totp(&login).await? {
             return Ok(SignIn::SecondFactor(PendingSignIn {
@@ -251,7 +262,7 @@ impl Services {
             .update_mailbox(
                 &login,
                 MailboxChanges {
-                    password: Some(hash),
+                    password: Some(hash.clone()),
                     ..Default::default()
                 },
             )
@@ -270,6 +281,8 @@ impl Services {
                 active.must_change_password = Set(false);
                 active.session_key = Set(key.clone());
                 active.update(&self.db).await?;
+                self.keep_chat_verifier(&login, Credential::Main, new, &hash)
+                    .await;
             }
             Actor::Operator(op) => {
                 let mut active: operator::ActiveModel = op.clone().into();

@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use engine_glue::{GlueError, Protocols, valid_app_password_name};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::OnConflict};
 
-use super::{Actor, AuditEntry, Caller, ServiceError, Services, hash_password};
+use super::{
+    Actor, AuditEntry, Caller, ServiceError, Services, chat_verifiers::Credential, hash_password,
+};
 use crate::db::app_password;
 
 /// App passwords per mailbox at most: the engine tries each one (an argon2 verification)
@@ -151,6 +153,8 @@ impl Services {
                 err => err.into(),
             });
         }
+        self.keep_chat_verifier(&login, Credential::App(name), &password, &hash)
+            .await;
         self.audit(
             caller,
             AuditEntry {
@@ -178,6 +182,8 @@ impl Services {
         }
         self.engine.remove_app_password(&login, name).await?;
         self.forget_app_password_row(&login, name).await;
+        self.forget_chat_verifier(&login, Credential::App(name))
+            .await;
         self.audit(
             caller,
             AuditEntry {

@@ -134,12 +134,23 @@ impl Services {
         remote_ip: IpAddr,
     ) -> Result<Result<ChatUser, ChatRefusal>, ServiceError> {
         let login = login.trim().to_lowercase();
-        let outcome = match self
+        let outcome = self
             .engine
             .verify_client_login(&login, secret, remote_ip)
-            .await?
-        {
-            ClientSignIn::Ok(_) => match self.chat_user(&login).await? {
+            .await?;
+        self.chat_signed_in(&login, outcome, remote_ip).await
+    }
+
+    /// Ends a chat client's sign-in checked by the engine (PLAIN) or against a verifier
+    /// (SCRAM): whether the mailbox may chat, and the access log's row.
+    pub(crate) async fn chat_signed_in(
+        &self,
+        login: &str,
+        checked: ClientSignIn,
+        remote_ip: IpAddr,
+    ) -> Result<Result<ChatUser, ChatRefusal>, ServiceError> {
+        let outcome = match checked {
+            ClientSignIn::Ok(_) => match self.chat_user(login).await? {
                 Some(user) => Ok(user),
                 None => Err(ChatRefusal::ChatOff),
             },
@@ -157,7 +168,7 @@ impl Services {
         };
         let entry = AccessEntry {
             at: Utc::now(),
-            login: login.clone(),
+            login: login.to_string(),
             protocol: "xmpp",
             result,
             ip: remote_ip.to_string(),
@@ -167,7 +178,7 @@ impl Services {
             tracing::warn!(%err, %login, "a chat sign-in was not written to the access log");
         }
         if outcome.is_ok() {
-            self.record_login(&login).await;
+            self.record_login(login).await;
         }
         Ok(outcome)
     }

@@ -11,7 +11,9 @@ use sea_orm::{
 };
 
 use super::{
-    DomainScope, ServiceError, hash_password,
+    DomainScope, ServiceError,
+    chat_verifiers::Credential,
+    hash_password,
     mailboxes::on_off,
     names::{self, clean_text},
     passwords, search,
@@ -155,11 +157,14 @@ impl DomainScope<'_> {
             .update_mailbox(
                 &mailbox.address,
                 MailboxChanges {
-                    password: Some(hash),
+                    password: Some(hash.clone()),
                     ..Default::default()
                 },
             )
             .await?;
+        self.services
+            .keep_chat_verifier(&mailbox.address, Credential::Main, &password, &hash)
+            .await;
         // The mailbox's web sessions end with its old password.
         let mut active: mailbox::ActiveModel = mailbox.clone().into();
         active.session_key = Set(db::new_session_key());
@@ -474,6 +479,9 @@ impl DomainScope<'_> {
         // Its chat sessions end with the account.
         self.services.chat.chat_off(&mailbox.address);
         mailbox::delete_rows(db, &mailbox.address).await?;
+        if let Err(err) = self.services.chat.unblock_all(&mailbox.address).await {
+            tracing::warn!(%err, "a deleted mailbox's block list stays in memory until restart");
+        }
         match engine.delete_mailbox(&mailbox.address).await {
             Ok(()) | Err(GlueError::NotFound { .. }) => intent::clear(db, intent_id).await?,
             Err(err) => {

@@ -14,7 +14,9 @@ use sea_orm::{
 };
 
 use super::{
-    AuditEntry, Caller, ServiceError, Services, hash_password,
+    AuditEntry, Caller, ServiceError, Services,
+    chat_verifiers::Credential,
+    hash_password,
     names::{self, clean_text},
     passwords, search,
 };
@@ -287,6 +289,9 @@ impl<'a> DomainScope<'a> {
             self.services.undo_account(&address, intent_id).await;
             return Err(err.into());
         }
+        self.services
+            .keep_chat_verifier(&address, Credential::Main, &password, &hash)
+            .await;
         self.audit("mailbox.create", &address, None, Some(display_name.clone()))
             .await;
         tracing::info!(%address, "mailbox created");

@@ -14,6 +14,7 @@ mod activity;
 mod app_passwords;
 mod audit;
 pub mod chat;
+pub mod chat_verifiers;
 pub mod compose;
 mod cost_notices;
 mod customers;
@@ -103,6 +104,8 @@ pub struct Services {
     log_days: u32,
     /// The chat hub every chat session meets in.
     chat: crate::chat::Hub,
+    /// PBKDF2 rounds of a new account's SCRAM verifiers.
+    scram_iterations: u32,
 }
 
 /// A signed-in identity, checked against the panel database.
@@ -250,7 +253,15 @@ impl Services {
             dns,
             log_days: DEFAULT_LOG_DAYS,
             chat,
+            scram_iterations: chat_verifiers::DEFAULT_SCRAM_ITERATIONS,
         }
+    }
+
+    /// Derives new accounts' SCRAM verifiers with this many PBKDF2 rounds (at least 4096,
+    /// RFC 7677's floor).
+    pub fn with_scram_iterations(mut self, iterations: u32) -> Self {
+        self.scram_iterations = iterations.max(4096);
+        self
     }
 
     /// Keeps the access log and the message trace for `days` days (at least one).

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! What a bound session asks the server for besides messages and presence: the contact list
 //! and its pushes (RFC 6121), the archive (XEP-0313), names (XEP-0054), copies of one's own
-//! messages (XEP-0280), and typing, receipts and read markers (XEP-0085, 0184, 0333).
+//! messages (XEP-0280), typing, receipts and read markers (XEP-0085, 0184, 0333), and the
+//! block list (XEP-0191).
 
 use futures_util::SinkExt;
 use tokio_xmpp::connect::AsyncReadAndWrite;
 use xmpp_parsers::{
+    blocking::{Block, BlocklistResult, Unblock},
     delay::Delay,
     iq::Iq,
     jid::{BareJid, Jid},
@@ -13,7 +15,7 @@ use xmpp_parsers::{
     minidom::Element,
     ns,
     roster::{Group, Item, Roster, Subscription},
-    stanza_error::{DefinedCondition as StanzaCondition, StanzaError},
+    stanza_error::{DefinedCondition as StanzaCondition, ErrorType, StanzaError},
     stream_error::DefinedCondition as StreamCondition,
 };
 
@@ -286,6 +288,99 @@ impl Connected {
             },
         };
         Ok(Ok(Element::from(fin)))
+    }
+
+    /// The block list (XEP-0191): asked for, added to, taken from (all of it when the
+    /// request names nobody).
+    pub(super) async fn blocking(
+        &mut self,
+        payload: Element,
+        set: bool,
+    ) -> Result<Option<Element>, StanzaError> {
+        let hub = self.service.services.chat();
+        let unavailable = |err: sea_orm::DbErr| {
+            tracing::warn!(%err, "a block list was not changed");
+            stanza_error(StanzaCondition::InternalServerError, "Try again later.")
+        };
+        let bare = |items: Vec<Jid>| -> Vec<String> {
+            items
+                .into_iter()
+                .map(|jid| jid.to_bare().to_string())
+                .collect()
+        };
+        if !set && payload.name() == "blocklist" {
+            let items = hub
+                .blocklist(&self.user.address)
+                .iter()
+                .filter_map(|address| Jid::new(address).ok())
+                .collect();
+            return Ok(Some(Element::from(BlocklistResult { items })));
+        }
+        if set && payload.name() == "block" {
+            let Ok(block) = Block::try_from(payload) else {
+                return Err(stanza_error(
+                    StanzaCondition::BadRequest,
+                    "Not a block request.",
+                ));
+            };
+            if block.items.is_empty() {
+                return Err(stanza_error(
+                    StanzaCondition::BadRequest,
+                    "Name whom to block.",
+                ));
+            }
+            let kept = hub
+                .set_blocked(&self.user.address, &bare(block.items), true)
+                .await
+                .map_err(unavailable)?;
+            if !kept {
+                return Err(StanzaError::new(
+                    ErrorType::Cancel,
+                    StanzaCondition::ResourceConstraint,
+                    "en",
+                    "The block list is full.",
+                ));
+            }
+            return Ok(None);
+        }
+        if set && payload.name() == "unblock" {
+            let Ok(unblock) = Unblock::try_from(payload) else {
+                return Err(stanza_error(
+                    StanzaCondition::BadRequest,
+                    "Not an unblock request.",
+                ));
+            };
+            if unblock.items.is_empty() {
+                hub.unblock_all(&self.user.address)
+                    .await
+                    .map_err(unavailable)?;
+            } else {
+                hub.set_blocked(&self.user.address, &bare(unblock.items), false)
+                    .await
+                    .map_err(unavailable)?;
+            }
+            return Ok(None);
+        }
+        Err(stanza_error(
+            StanzaCondition::BadRequest,
+            "Not a block list request.",
+        ))
+    }
+
+    /// The server's push of a block list change to the user's sessions (XEP-0191 §3.3).
+    pub(super) fn blocklist_push(&mut self, addresses: Vec<String>, blocked: bool) -> Iq {
+        let items: Vec<Jid> = addresses
+            .iter()
+            .filter_map(|address| Jid::new(address).ok())
+            .collect();
+        self.pings += 1;
+        let id = format!("push-{}", self.pings);
+        let iq = if blocked {
+            Iq::from_set(id, Block { items })
+        } else {
+            Iq::from_set(id, Unblock { items })
+        };
+        iq.with_to(Jid::from(self.jid.clone()))
     }
 
     /// A contact's (or the user's own) card (XEP-0054): the name the panel has.

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-//! Per-connection limits: the bytes one stanza may take, and the rate of stanzas.
+//! Per-connection limits: the bytes one stanza may take, and the rate of stanzas. And one
+//! repair of what goes out during negotiation (see [`EMPTY_MECHANISMS`]).
 
 use std::{
     io,
@@ -21,7 +22,16 @@ pub(super) struct Meter {
     read: Arc<AtomicUsize>,
     limit: usize,
     exceeded: Arc<AtomicBool>,
+    /// Still negotiating: the stream features are written now.
+    negotiating: Arc<AtomicBool>,
 }
+
+/// What tokio-xmpp's stream features always hold, even with no mechanism in it: an empty
+/// SASL feature, which tells a client that SASL is offered (before TLS, and again after
+/// sign-in, which RFC 6120 §6.4.6 forbids), so some (Pidgin, xmpp.js) try to sign in again
+/// with nothing to choose from. It is never meaningful, so it is not sent.
+const EMPTY_MECHANISMS: &[u8] =
+    b"<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'></mechanisms>";
 
 impl Meter {
     pub(super) fn new(limit: usize) -> Meter {
@@ -29,7 +39,13 @@ impl Meter {
             read: Arc::default(),
             limit,
             exceeded: Arc::default(),
+            negotiating: Arc::new(AtomicBool::new(true)),
         }
+    }
+
+    /// The session is bound: no more stream features go out.
+    pub(super) fn negotiated(&self) {
+        self.negotiating.store(false, Ordering::Relaxed);
     }
 
     /// A stanza was read whole: the next one starts from zero.
@@ -89,6 +105,17 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Metered<T> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        if self.meter.negotiating.load(Ordering::Relaxed)
+            && let Some(at) = buf
+                .windows(EMPTY_MECHANISMS.len())
+                .position(|w| w == EMPTY_MECHANISMS)
+        {
+            // What comes before it is written; it is taken as written without being sent.
+            if at == 0 {
+                return Poll::Ready(Ok(EMPTY_MECHANISMS.len()));
+            }
+            return Pin::new(&mut self.inner).poll_write(cx, &buf[..at]);
+        }
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 
@@ -154,6 +181,25 @@ mod tests {
         let mut big = Metered::new(&b"<message>0123456789</message>"[..], meter.clone());
         assert!(big.read_to_end(&mut Vec::new()).await.is_err());
         assert!(meter.exceeded());
+    }
+
+    #[tokio::test]
+    async fn empty_sasl_features_are_not_sent_while_negotiating() {
+        use tokio::io::AsyncWriteExt;
+        let features = b"<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>\
+            <mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'></mechanisms><sm/></stream:features>";
+        let meter = Meter::new(1000);
+        let mut out = Metered::new(Vec::new(), meter.clone());
+        out.write_all(features).await.unwrap();
+        assert_eq!(
+            String::from_utf8(out.into_inner()).unwrap(),
+            "<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><sm/></stream:features>"
+        );
+        // Once bound, nothing is touched.
+        meter.negotiated();
+        let mut out = Metered::new(Vec::new(), meter);
+        out.write_all(EMPTY_MECHANISMS).await.unwrap();
+        assert_eq!(out.into_inner(), EMPTY_MECHANISMS);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! The XMPP service for chat clients (RFC 6120/6121): client connections on the STARTTLS
 //! port (TLS required before anything else) and on the direct-TLS port (XEP-0368). A signed-in
 //! client is one session of the chat hub, like a webmail tab: the same contacts, presence and
-//! history.
+//! history. Web clients reach the same service over WebSocket on the web port (RFC 7395).
 //!
 //! XML comes through `rxml` (no DTDs, so no entity expansion) and stanzas through
 //! `xmpp-parsers`; each connection is limited in stanza size and rate, and a malformed or
@@ -13,6 +13,7 @@ pub(crate) mod limits;
 mod negotiate;
 mod session;
 mod stream;
+pub mod websocket;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -92,8 +93,13 @@ pub async fn bind(settings: XmppSettings) -> Result<Listeners, (SocketAddr, std:
     })
 }
 
-/// Serves the listeners until the process ends.
-pub fn start(listeners: Listeners, services: Services, tls: Arc<ServerConfig>) {
+/// Serves the listeners until the process ends; the handle serves XMPP over WebSocket on
+/// the web port.
+pub fn start(
+    listeners: Listeners,
+    services: Services,
+    tls: Arc<ServerConfig>,
+) -> websocket::WebSocketEndpoint {
     let Listeners {
         plain,
         direct,
@@ -107,7 +113,8 @@ pub fn start(listeners: Listeners, services: Services, tls: Arc<ServerConfig>) {
         parked: Default::default(),
     });
     tokio::spawn(accept(plain, service.clone(), false));
-    tokio::spawn(accept(direct, service, true));
+    tokio::spawn(accept(direct, service.clone(), true));
+    websocket::WebSocketEndpoint(service)
 }
 
 async fn accept(listener: TcpListener, service: Arc<Service>, direct_tls: bool) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! A client connection from its first stream header to a bound session: TLS (STARTTLS or
-//! direct), SASL PLAIN through the engine's credentials, then resource binding, or the
+//! direct), SASL (SCRAM-SHA-256 or PLAIN), then resource binding, or the
 //! resumption of a dropped session (XEP-0198).
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
@@ -10,9 +10,7 @@ use tokio::{io::BufStream, net::TcpStream};
 use tokio_xmpp::{
     Stanza,
     connect::AsyncReadAndWrite,
-    xmlstream::{
-        FallibleStreamElement, PendingFeaturesSend, StreamHeader, XmppStreamElement, accept_stream,
-    },
+    xmlstream::{PendingFeaturesSend, StreamHeader, XmppStreamElement, accept_stream},
 };
 use xmpp_parsers::{
     bind::{BindFeature, BindQuery, BindResponse},
@@ -27,15 +25,18 @@ use xmpp_parsers::{
 };
 
 use crate::{
-    chat,
+    chat::{
+        self,
+        scram::{self, ClientFirst, Exchange, ScramError},
+    },
     services::chat::{ChatRefusal, ChatUser},
 };
 
 use super::{
     Service,
     limits::{Meter, Metered},
-    session::{Connected, NS_SESSION, run_session},
-    stream::{Boxed, End, Stream, close, read, stanza_error, timeouts},
+    session::{Connected, NS_SESSION, run_session, server_caps},
+    stream::{Boxed, ClientElement, End, Stream, close, read, stanza_error, timeouts},
 };
 
 /// How long a client has for its TLS handshake.
@@ -66,10 +67,7 @@ async fn plain(tcp: TcpStream, peer: SocketAddr, service: &Arc<Service>, meter: 
         starttls: Some(starttls::StartTls { required: true }),
         ..Default::default()
     };
-    let Ok(mut stream) = pending
-        .send_features::<FallibleStreamElement>(&features)
-        .await
-    else {
+    let Ok(mut stream) = pending.send_features::<ClientElement>(&features).await else {
         return;
     };
     match read(&mut stream, meter).await {
@@ -141,26 +139,25 @@ fn header(domain: Option<&str>) -> StreamHeader<'static> {
     }
 }
 
-/// Over TLS: SASL, then resource binding, then the session.
-async fn secured(io: Boxed, peer: SocketAddr, service: &Arc<Service>, meter: &Meter) {
+/// Over TLS (or a WebSocket on the web port): SASL, then resource binding, then the session.
+pub(super) async fn secured(io: Boxed, peer: SocketAddr, service: &Arc<Service>, meter: &Meter) {
     let Some((domain, pending)) = open_stream(io, service).await else {
         return;
     };
     let features = StreamFeatures {
-        sasl_mechanisms: ["PLAIN".to_string()].into_iter().collect(),
+        sasl_mechanisms: [scram::MECHANISM.to_string(), "PLAIN".to_string()]
+            .into_iter()
+            .collect(),
         ..Default::default()
     };
-    let Ok(mut stream) = pending
-        .send_features::<FallibleStreamElement>(&features)
-        .await
-    else {
+    let Ok(mut stream) = pending.send_features::<ClientElement>(&features).await else {
         return;
     };
-    let user = match sign_in(&mut stream, peer, service, meter, &domain).await {
-        Ok(user) => user,
+    let (user, data) = match sign_in(&mut stream, peer, service, meter, &domain).await {
+        Ok(signed_in) => signed_in,
         Err(end) => return close(&mut stream, end).await,
     };
-    let success = sasl::Success { data: Vec::new() };
+    let success = sasl::Success { data };
     let Ok(accepted) = stream.accept_reset(&success).await else {
         return;
     };
@@ -174,13 +171,14 @@ async fn secured(io: Boxed, peer: SocketAddr, service: &Arc<Service>, meter: &Me
             Element::builder("session", NS_SESSION)
                 .append(Element::builder("optional", NS_SESSION).build())
                 .build(),
-        ],
+            Element::from(xmpp_parsers::csi::Feature),
+        ]
+        .into_iter()
+        .chain(server_caps())
+        .collect(),
         ..Default::default()
     };
-    let Ok(mut stream) = pending
-        .send_features::<FallibleStreamElement>(&features)
-        .await
-    else {
+    let Ok(mut stream) = pending.send_features::<ClientElement>(&features).await else {
         return;
     };
     let first = match read(&mut stream, meter).await {
@@ -221,71 +219,56 @@ async fn secured(io: Boxed, peer: SocketAddr, service: &Arc<Service>, meter: &Me
     run_session(session, stream, meter, service).await;
 }
 
-/// SASL PLAIN (RFC 4616) against the engine's credentials.
+/// SASL: SCRAM-SHA-256 (RFC 7677) against the kept verifiers, or PLAIN (RFC 4616) against
+/// the engine's credentials. Either way the engine has the last word (2FA, disabled accounts,
+/// its ban) and the attempt goes into the access log. The user and what `<success/>` carries.
 async fn sign_in<Io: AsyncReadAndWrite>(
     stream: &mut Stream<Io>,
     peer: SocketAddr,
     service: &Service,
     meter: &Meter,
     domain: &str,
-) -> Result<ChatUser, End> {
+) -> Result<(ChatUser, Vec<u8>), End> {
     let mut failures = 0;
     loop {
-        let data = match read(stream, meter).await? {
-            XmppStreamElement::Sasl(sasl::Nonza::Auth(auth)) => {
-                if auth.mechanism != sasl::Mechanism::Plain {
-                    failure(stream, sasl::DefinedCondition::InvalidMechanism, "").await?;
-                    continue;
-                }
-                if auth.data.is_empty() {
-                    // No initial response: ask for it with an empty challenge.
-                    stream.send(&sasl::Challenge { data: Vec::new() }).await?;
-                    match read(stream, meter).await? {
-                        XmppStreamElement::Sasl(sasl::Nonza::Response(response)) => response.data,
-                        XmppStreamElement::Sasl(sasl::Nonza::Abort(_)) => {
-                            failure(stream, sasl::DefinedCondition::Aborted, "").await?;
-                            continue;
-                        }
-                        _ => return Err(not_signed_in()),
-                    }
-                } else {
-                    auth.data
-                }
-            }
+        let auth = match read(stream, meter).await? {
+            XmppStreamElement::Sasl(sasl::Nonza::Auth(auth)) => auth,
             XmppStreamElement::Sasl(sasl::Nonza::Abort(_)) => {
                 failure(stream, sasl::DefinedCondition::Aborted, "").await?;
                 continue;
             }
             _ => return Err(not_signed_in()),
         };
-        let Some((login, secret)) = plain_credentials(&data, domain) else {
-            failure(
-                stream,
-                sasl::DefinedCondition::MalformedRequest,
-                "Expected authzid NUL authcid NUL password.",
-            )
-            .await?;
-            continue;
+        let attempt = match auth.mechanism {
+            sasl::Mechanism::Plain => {
+                sasl_plain(stream, peer, service, meter, domain, auth.data).await?
+            }
+            sasl::Mechanism::ScramSha256 => {
+                sasl_scram(stream, peer, service, meter, domain, auth.data).await?
+            }
+            sasl::Mechanism::ScramSha256Plus => {
+                failure(
+                    stream,
+                    sasl::DefinedCondition::InvalidMechanism,
+                    "Channel binding is not offered here: use SCRAM-SHA-256.",
+                )
+                .await?;
+                continue;
+            }
+            _ => {
+                failure(stream, sasl::DefinedCondition::InvalidMechanism, "").await?;
+                continue;
+            }
         };
-        if chat::domain_of(&login) != domain {
-            failure(
-                stream,
-                sasl::DefinedCondition::InvalidAuthzid,
-                "Sign in with an address of this domain.",
-            )
-            .await?;
-            continue;
-        }
-        let outcome = service
-            .services
-            .chat_sign_in(&login, &secret, peer.ip())
-            .await
-            .map_err(|err| {
-                tracing::warn!(%err, "a chat sign-in could not be checked");
-                End::with(StreamCondition::InternalServerError, "Try again later.")
-            })?;
+        let (outcome, success) = match attempt {
+            Attempt::Checked(outcome, success) => (outcome, success),
+            Attempt::Failed(condition, text) => {
+                failure(stream, condition, text).await?;
+                continue;
+            }
+        };
         let refusal = match outcome {
-            Ok(user) => return Ok(user),
+            Ok(user) => return Ok((user, success)),
             Err(refusal) => refusal,
         };
         let (condition, text) = match refusal {
@@ -321,6 +304,154 @@ async fn sign_in<Io: AsyncReadAndWrite>(
     }
 }
 
+/// One mechanism's run: checked (the sign-in's outcome, and what `<success/>` carries), or
+/// failed before any password was checked.
+enum Attempt {
+    Checked(Result<ChatUser, ChatRefusal>, Vec<u8>),
+    Failed(sasl::DefinedCondition, &'static str),
+}
+
+/// The client's first message: sent with `<auth/>`, or asked for with an empty challenge.
+/// `None` when the client aborts.
+async fn initial_response<Io: AsyncReadAndWrite>(
+    stream: &mut Stream<Io>,
+    meter: &Meter,
+    data: Vec<u8>,
+) -> Result<Option<Vec<u8>>, End> {
+    if !data.is_empty() {
+        return Ok(Some(data));
+    }
+    stream.send(&sasl::Challenge { data: Vec::new() }).await?;
+    response(stream, meter).await
+}
+
+/// The client's response to a challenge; `None` when it aborts.
+async fn response<Io: AsyncReadAndWrite>(
+    stream: &mut Stream<Io>,
+    meter: &Meter,
+) -> Result<Option<Vec<u8>>, End> {
+    match read(stream, meter).await? {
+        XmppStreamElement::Sasl(sasl::Nonza::Response(response)) => Ok(Some(response.data)),
+        XmppStreamElement::Sasl(sasl::Nonza::Abort(_)) => Ok(None),
+        _ => Err(not_signed_in()),
+    }
+}
+
+/// A login as a client gives it: a full address, or a bare name in the stream's domain.
+fn login_in(name: &str, domain: &str) -> String {
+    if name.contains('@') {
+        name.to_lowercase()
+    } else {
+        format!("{}@{domain}", name.to_lowercase())
+    }
+}
+
+const OTHER_DOMAIN: Attempt = Attempt::Failed(
+    sasl::DefinedCondition::InvalidAuthzid,
+    "Sign in with an address of this domain.",
+);
+const ABORTED: Attempt = Attempt::Failed(sasl::DefinedCondition::Aborted, "");
+
+fn unchecked(err: crate::services::ServiceError) -> End {
+    tracing::warn!(%err, "a chat sign-in could not be checked");
+    End::with(StreamCondition::InternalServerError, "Try again later.")
+}
+
+/// PLAIN: the password itself, checked by the engine.
+async fn sasl_plain<Io: AsyncReadAndWrite>(
+    stream: &mut Stream<Io>,
+    peer: SocketAddr,
+    service: &Service,
+    meter: &Meter,
+    domain: &str,
+    data: Vec<u8>,
+) -> Result<Attempt, End> {
+    let Some(data) = initial_response(stream, meter, data).await? else {
+        return Ok(ABORTED);
+    };
+    let Some((login, secret)) = plain_credentials(&data, domain) else {
+        return Ok(Attempt::Failed(
+            sasl::DefinedCondition::MalformedRequest,
+            "Expected authzid NUL authcid NUL password.",
+        ));
+    };
+    if chat::domain_of(&login) != domain {
+        return Ok(OTHER_DOMAIN);
+    }
+    let outcome = service
+        .services
+        .chat_sign_in(&login, &secret, peer.ip())
+        .await
+        .map_err(unchecked)?;
+    Ok(Attempt::Checked(outcome, Vec::new()))
+}
+
+/// SCRAM-SHA-256: the client proves it holds one of the account's passwords; the server's
+/// signature in `<success/>` proves the server knew its verifier.
+async fn sasl_scram<Io: AsyncReadAndWrite>(
+    stream: &mut Stream<Io>,
+    peer: SocketAddr,
+    service: &Service,
+    meter: &Meter,
+    domain: &str,
+    data: Vec<u8>,
+) -> Result<Attempt, End> {
+    let Some(data) = initial_response(stream, meter, data).await? else {
+        return Ok(ABORTED);
+    };
+    let first = match ClientFirst::parse(&data) {
+        Ok(first) => first,
+        Err(ScramError::ChannelBinding) => {
+            return Ok(Attempt::Failed(
+                sasl::DefinedCondition::InvalidMechanism,
+                "Channel binding is not offered here: use SCRAM-SHA-256.",
+            ));
+        }
+        Err(_) => {
+            return Ok(Attempt::Failed(
+                sasl::DefinedCondition::MalformedRequest,
+                "Not a SCRAM client-first message.",
+            ));
+        }
+    };
+    let login = login_in(&first.user, domain);
+    if chat::domain_of(&login) != domain {
+        return Ok(OTHER_DOMAIN);
+    }
+    let account = service
+        .services
+        .chat_scram_account(&login)
+        .await
+        .map_err(unchecked)?;
+    let (exchange, server_first) = Exchange::start(first, &account.salt, account.iterations);
+    stream.send(&sasl::Challenge { data: server_first }).await?;
+    let Some(last) = response(stream, meter).await? else {
+        return Ok(ABORTED);
+    };
+    let candidates = account
+        .verifiers
+        .iter()
+        .map(|(credential, secret, verifier)| ((credential, secret), verifier));
+    let (matched, success) = match exchange.finish(&last, candidates) {
+        Ok(((credential, secret), success)) => {
+            (Some((credential.clone(), secret.clone())), success)
+        }
+        Err(ScramError::WrongProof) => (None, Vec::new()),
+        Err(_) => {
+            return Ok(Attempt::Failed(
+                sasl::DefinedCondition::MalformedRequest,
+                "Not the SCRAM client-final message of this exchange.",
+            ));
+        }
+    };
+    let outcome = service
+        .services
+        .chat_scram_sign_in(&login, matched, peer.ip())
+        .await
+        .map_err(unchecked)?;
+    Ok(Attempt::Checked(outcome, success))
+}
+
 fn not_signed_in() -> End {
     End::with(StreamCondition::NotAuthorized, "Sign in first.")
 }
@@ -353,11 +484,7 @@ fn plain_credentials(data: &[u8], domain: &str) -> Option<(String, String)> {
     if parts.next().is_some() || authcid.is_empty() || password.is_empty() {
         return None;
     }
-    let login = if authcid.contains('@') {
-        authcid.to_lowercase()
-    } else {
-        format!("{}@{domain}", authcid.to_lowercase())
-    };
+    let login = login_in(authcid, domain);
     if !authzid.is_empty() && authzid.to_lowercase() != login {
         return None;
     }

@@ -33,7 +33,7 @@ use crate::{
 use super::{
     Service,
     limits::{Meter, Rate},
-    stream::{End, Stream, close, hard_error, stanza_error},
+    stream::{ClientElement, End, Stream, close, hard_error, stanza_error},
 };
 
 /// Stanzas a second a session may send on average, and at once.
@@ -53,6 +53,7 @@ pub(super) async fn run_session<Io: AsyncReadAndWrite>(
     meter: &Meter,
     service: &Arc<Service>,
 ) {
+    meter.negotiated();
     match session.serve(&mut stream, meter).await {
         Outcome::Lost if session.sm.as_ref().is_some_and(|sm| sm.resumable) => {
             session.park(service);
@@ -100,6 +101,10 @@ pub(crate) struct Connected {
     /// Copies of what the user's other sessions send (XEP-0280).
     pub(super) carbons: bool,
     sm: Option<StreamManagement>,
+    /// The client said it is inactive (XEP-0352): what can wait is held.
+    inactive: bool,
+    held_presence: Vec<Presence>,
+    held_signals: Vec<Message>,
 }
 
 impl Connected {
@@ -117,6 +122,9 @@ impl Connected {
             pings: 0,
             carbons: false,
             sm: None,
+            inactive: false,
+            held_presence: Vec::new(),
+            held_signals: Vec::new(),
         }
     }
 
@@ -168,7 +176,9 @@ impl Connected {
             stream.send(&stanza).await?;
         }
         stream.send(&sm::R).await?;
-        Ok(())
+        // A new connection starts active (XEP-0352); what was held goes now.
+        self.inactive = false;
+        self.flush_held(stream).await
     }
 
     /// Keeps a dropped session for its client to resume; past the window it ends, and the
@@ -241,8 +251,14 @@ impl Connected {
                             let end = hard_error(meter, &err);
                             return if end.0.is_none() { Outcome::Lost } else { end.into() };
                         }
-                        Some(Ok(FallibleStreamElement::Ok(element))) => element,
-                        Some(Ok(FallibleStreamElement::Err(err))) => {
+                        Some(Ok(ClientElement::Csi(active))) => {
+                            if let Err(end) = self.client_state(stream, active).await {
+                                return if end.0.is_none() { Outcome::Lost } else { end.into() };
+                            }
+                            continue;
+                        }
+                        Some(Ok(ClientElement::Std(FallibleStreamElement::Ok(element)))) => element,
+                        Some(Ok(ClientElement::Std(FallibleStreamElement::Err(err)))) => {
                             if let Some(sm) = self.sm.as_mut() {
                                 sm.handled = sm.handled.wrapping_add(1);
                             }
@@ -278,6 +294,10 @@ impl Connected {
                             return End::with(StreamCondition::PolicyViolation, "Chat was switched off for this mailbox.").into()
                         }
                         Some(Delivery::Message(message)) => {
+                            // What waited while the client was inactive goes first.
+                            if self.flush_held(stream).await.is_err() {
+                                return Outcome::Lost;
+                            }
                             let stanza = self.outgoing(&message, false);
                             self.emit(stream, stanza.into(), Some(message.id)).await
                         }
@@ -286,15 +306,32 @@ impl Connected {
                             self.emit(stream, stanza.into(), None).await
                         }
                         Some(Delivery::Sent(_)) => Ok(()),
+                        Some(Delivery::Blocklist { addresses, blocked }) => {
+                            let push = self.blocklist_push(addresses, blocked);
+                            self.emit(stream, push.into(), None).await
+                        }
                         Some(Delivery::Contact { address, name }) => match self.roster_push(&address, name) {
                             Some(push) => self.emit(stream, push.into(), None).await,
                             None => Ok(()),
                         },
+                        // An inactive client (XEP-0352) is not woken for typing; receipts and
+                        // read marks wait for its next wake-up.
+                        Some(Delivery::Signal { signal: chat::Signal::Typing(_), .. }) if self.inactive => Ok(()),
                         Some(Delivery::Signal { from, from_resource, signal }) => match self.signal_stanza(&from, &from_resource, &signal) {
+                            Some(stanza) if self.inactive => {
+                                self.held_signals.push(stanza);
+                                Ok(())
+                            }
                             Some(stanza) => self.emit(stream, stanza.into(), None).await,
                             None => Ok(()),
                         },
                         Some(Delivery::Presence(presence)) => match self.presence_of(&presence) {
+                            // Only a contact's latest presence matters once it wakes up.
+                            Some(stanza) if self.inactive => {
+                                self.held_presence.retain(|held| held.from != stanza.from);
+                                self.held_presence.push(stanza);
+                                Ok(())
+                            }
                             Some(presence) => self.emit(stream, presence.into(), None).await,
                             None => Ok(()),
                         },
@@ -305,6 +342,34 @@ impl Connected {
                 }
             }
         }
+    }
+
+    /// Client state indication (XEP-0352): while inactive, presence updates and receipts
+    /// are held (the latest presence per contact), typing is dropped; a message, or the
+    /// client becoming active, sends what was held first.
+    async fn client_state<Io: AsyncReadAndWrite>(
+        &mut self,
+        stream: &mut Stream<Io>,
+        active: bool,
+    ) -> Result<(), End> {
+        self.inactive = !active;
+        if active {
+            self.flush_held(stream).await?;
+        }
+        Ok(())
+    }
+
+    async fn flush_held<Io: AsyncReadAndWrite>(
+        &mut self,
+        stream: &mut Stream<Io>,
+    ) -> Result<(), End> {
+        for presence in std::mem::take(&mut self.held_presence) {
+            self.emit(stream, presence.into(), None).await?;
+        }
+        for signal in std::mem::take(&mut self.held_signals) {
+            self.emit(stream, signal.into(), None).await?;
+        }
+        Ok(())
     }
 
     /// Stream management's own elements: enabling it, and acknowledgements both ways.
@@ -431,10 +496,24 @@ impl Connected {
                 Ok(fin) => Ok(Some(fin)),
                 Err(error) => Err(error),
             }
+        } else if payload.ns() == ns::BLOCKING && (to_server || to_self) {
+            self.blocking(payload, set).await
         } else if payload.is("vCard", ns::VCARD) && !set {
             self.vcard(to.as_ref()).await
         } else if payload.is("query", ns::DISCO_INFO) && !set && to_server {
-            Ok(Some(Element::from(server_info())))
+            // Asked plainly, or by the node of the server's caps (XEP-0115), which the
+            // answer names again.
+            let node = payload.attr("node").map(str::to_string);
+            match node {
+                None => Ok(Some(Element::from(server_info()))),
+                Some(node) if Some(node.as_str()) == caps_node().as_deref() => {
+                    Ok(Some(Element::from(DiscoInfoResult {
+                        node: Some(node),
+                        ..server_info()
+                    })))
+                }
+                Some(_) => Err(stanza_error(StanzaCondition::ItemNotFound, "No such node.")),
+            }
         } else if payload.is("query", ns::DISCO_INFO) && !set && to_self {
             Ok(Some(Element::from(DiscoInfoResult {
                 node: None,
@@ -593,6 +672,30 @@ impl Connected {
             .or_else(|| message.id.as_ref().map(|id| id.0.clone()));
         match self.hub.send(to.as_str(), &body, origin.as_deref()).await {
             Ok(_) | Err(ChatError::Empty) => Ok(()),
+            Err(ChatError::Blocked(by_sender)) => {
+                // XEP-0191 §3.5 and §3.6: one's own block is named; someone else's is not.
+                let mut error = if by_sender {
+                    reply_error(
+                        StanzaCondition::NotAcceptable,
+                        "You blocked this contact: unblock it to write.",
+                    )
+                } else {
+                    reply_error(
+                        StanzaCondition::ServiceUnavailable,
+                        "This contact cannot be reached.",
+                    )
+                };
+                if by_sender {
+                    let mut blocked = stanza_error(
+                        StanzaCondition::NotAcceptable,
+                        "You blocked this contact: unblock it to write.",
+                    );
+                    blocked.other = Some(Element::from(xmpp_parsers::blocking::Blocked));
+                    error.payloads = vec![Element::from(blocked)];
+                }
+                stream.send(&error).await?;
+                Ok(())
+            }
             Err(ChatError::TooLong) => {
                 stream
                     .send(&reply_error(
@@ -673,6 +776,24 @@ pub(super) fn sender_jid(message: &chat::ChatMessage) -> Option<Jid> {
     })
 }
 
+/// The node of the server's entity capabilities (XEP-0115).
+const CAPS_NODE: &str = "urn:casella:xmpp";
+
+/// The server's entity capabilities, for its stream features: a hash of what disco says.
+pub(super) fn server_caps() -> Option<Element> {
+    let data = xmpp_parsers::caps::compute_disco(&server_info());
+    let hash = xmpp_parsers::caps::hash_caps(&data, xmpp_parsers::hashes::Algo::Sha_1).ok()?;
+    Some(Element::from(xmpp_parsers::caps::Caps::new(
+        CAPS_NODE, hash,
+    )))
+}
+
+/// `node#ver` of the server's caps, which a client may ask disco about.
+fn caps_node() -> Option<String> {
+    let caps = server_caps()?;
+    Some(format!("{CAPS_NODE}#{}", caps.attr("ver")?))
+}
+
 /// What the server says of itself (XEP-0030).
 fn server_info() -> DiscoInfoResult {
     DiscoInfoResult {
@@ -691,6 +812,7 @@ fn server_info() -> DiscoInfoResult {
             ns::CHATSTATES,
             ns::RECEIPTS,
             ns::DISPLAYED_MARKERS,
+            ns::BLOCKING,
         ]
         .into_iter()
         .map(str::to_string)

@@ -13,14 +13,81 @@ use tokio_xmpp::{
     },
 };
 use xmpp_parsers::{
+    csi, ns,
     stanza_error::{DefinedCondition as StanzaCondition, ErrorType, StanzaError},
     stream_error::{DefinedCondition as StreamCondition, StreamError},
 };
+use xso::{FromEventsBuilder, FromXml};
 
 use super::limits::Meter;
 
 pub(super) type Boxed = Box<dyn AsyncReadAndWrite + Send + 'static>;
-pub(super) type Stream<Io> = XmlStream<Io, FallibleStreamElement>;
+pub(super) type Stream<Io> = XmlStream<Io, ClientElement>;
+
+/// What a client sends: the stream elements tokio-xmpp knows, or a client state indication
+/// (XEP-0352), which it does not.
+// Nearly every element is a standard one: boxing it would allocate per stanza to make the
+// rare CSI nonza smaller.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub(super) enum ClientElement {
+    Std(FallibleStreamElement),
+    /// `<active/>` (true) or `<inactive/>` (false).
+    Csi(bool),
+}
+
+#[allow(clippy::large_enum_variant)]
+pub(super) enum ClientElementBuilder {
+    Std(<FallibleStreamElement as FromXml>::Builder),
+    Active(<csi::Active as FromXml>::Builder),
+    Inactive(<csi::Inactive as FromXml>::Builder),
+}
+
+impl FromXml for ClientElement {
+    type Builder = ClientElementBuilder;
+
+    fn from_events(
+        name: rxml::QName,
+        attrs: rxml::AttrMap,
+        ctx: &xso::Context<'_>,
+    ) -> Result<Self::Builder, xso::error::FromEventsError> {
+        if name.0 == ns::CSI {
+            match name.1.as_str() {
+                "active" => {
+                    return <csi::Active as FromXml>::from_events(name, attrs, ctx)
+                        .map(ClientElementBuilder::Active);
+                }
+                "inactive" => {
+                    return <csi::Inactive as FromXml>::from_events(name, attrs, ctx)
+                        .map(ClientElementBuilder::Inactive);
+                }
+                _ => {}
+            }
+        }
+        <FallibleStreamElement as FromXml>::from_events(name, attrs, ctx)
+            .map(ClientElementBuilder::Std)
+    }
+}
+
+impl FromEventsBuilder for ClientElementBuilder {
+    type Output = ClientElement;
+
+    fn feed(
+        &mut self,
+        ev: rxml::Event,
+        ctx: &xso::Context<'_>,
+    ) -> Result<Option<ClientElement>, xso::error::Error> {
+        Ok(match self {
+            ClientElementBuilder::Std(builder) => builder.feed(ev, ctx)?.map(ClientElement::Std),
+            ClientElementBuilder::Active(builder) => {
+                builder.feed(ev, ctx)?.map(|_| ClientElement::Csi(true))
+            }
+            ClientElementBuilder::Inactive(builder) => {
+                builder.feed(ev, ctx)?.map(|_| ClientElement::Csi(false))
+            }
+        })
+    }
+}
 
 /// Why a stream ended early: the stream error to send, if the stream can still take one.
 pub(super) struct End(pub(super) Option<StreamError>);
@@ -58,18 +125,20 @@ pub(super) async fn read<Io: AsyncReadAndWrite>(
         meter.stanza_done();
         return match item {
             None => Err(End::quiet()),
-            Some(Ok(FallibleStreamElement::Ok(element))) => Ok(element),
-            Some(Ok(FallibleStreamElement::Err(StreamElementError::InvalidStanza {
-                error,
-                ..
-            }))) => Err(End::with(
+            Some(Ok(ClientElement::Std(FallibleStreamElement::Ok(element)))) => Ok(element),
+            Some(Ok(ClientElement::Csi(_))) => Err(End::with(
+                StreamCondition::UnsupportedStanzaType,
+                "Client state indication comes after binding a resource.",
+            )),
+            Some(Ok(ClientElement::Std(FallibleStreamElement::Err(
+                StreamElementError::InvalidStanza { error, .. },
+            )))) => Err(End::with(
                 StreamCondition::InvalidXml,
                 &format!("invalid stanza: {error}"),
             )),
-            Some(Ok(FallibleStreamElement::Err(StreamElementError::InvalidNonza {
-                error,
-                ..
-            }))) => Err(End::with(
+            Some(Ok(ClientElement::Std(FallibleStreamElement::Err(
+                StreamElementError::InvalidNonza { error, .. },
+            )))) => Err(End::with(
                 StreamCondition::InvalidXml,
                 &format!("invalid element: {error}"),
             )),

@@ -54,7 +54,7 @@ fn next_code(totp: &TOTP, spent: u64) -> String {
 
 /// Turns 2FA on for a signed-in session; returns the authenticator, the step its code
 /// used, and the recovery codes.
-fn enrol(web: &Web) -> (TOTP, u64, Vec<String>) {
+pub(crate) fn enrol(web: &Web) -> (TOTP, u64, Vec<String>) {
     web.call("account/begin_two_factor", &[]).expect("begin");
     let totp = authenticator(web);
     let step = step_now();

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-//! The XMPP service with real clients (slixmpp): sign-in with the password or an app password,
-//! the server's contact list, presence and messages both ways, offline delivery, chat switched
-//! off mid-session, and malformed streams.
+//! The XMPP service with real clients (slixmpp over TCP, xmpp.js over WebSocket): sign-in
+//! with the password or an app password (PLAIN and SCRAM-SHA-256), the server's contact list,
+//! presence and messages both ways, offline delivery, chat switched off mid-session, and
+//! malformed streams.
 
 use std::{
     io::{BufRead, BufReader},
@@ -397,4 +398,302 @@ fn the_chat_socket_opens_only_for_a_mailbox_on_this_site() {
         "another site's page"
     );
     assert_eq!(upgrade(&casella, &alice.session_cookie(), &own), 101);
+}
+
+/// `login` with a SASL mechanism forced: the JSON of the attempt.
+fn scram_login(casella: &Casella, jid: &str, password: &str) -> Value {
+    client(
+        casella,
+        &[
+            "login",
+            "starttls",
+            "127.0.0.1",
+            &casella.ports.xmpp.to_string(),
+            jid,
+            password,
+            "SCRAM-SHA-256",
+        ],
+    )
+}
+
+#[test]
+fn scram_sign_in_follows_the_engines_passwords() {
+    let casella = Casella::start(true);
+    chat_domain(&casella);
+
+    // The main password, proven without being sent.
+    let ok = scram_login(&casella, "anna@chat.test", PASSWORD);
+    assert_eq!(ok["ok"], true, "{ok}");
+    assert_eq!(ok["mechanism"], "SCRAM-SHA-256", "{ok}");
+    // A wrong password, and an unknown account (which gets a salt like any other), fail
+    // alike.
+    for (jid, password) in [
+        ("anna@chat.test", "not-the-password"),
+        ("nobody@chat.test", PASSWORD),
+    ] {
+        let refused = scram_login(&casella, jid, password);
+        assert_eq!(refused["ok"], false, "{jid}: {refused}");
+        assert_eq!(
+            refused["failure"]["condition"], "not-authorized",
+            "{jid}: {refused}"
+        );
+    }
+
+    // An app password signs in too; revoked, it no longer does.
+    let anna = Web::new(&casella);
+    anna.login("anna@chat.test", PASSWORD)
+        .expect("anna signs in");
+    let created = anna
+        .call("account/create_app_password", &[("name", "Gajim")])
+        .expect("app password");
+    let app = created["AppPassword"]["password"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(scram_login(&casella, "anna@chat.test", &app)["ok"], true);
+    anna.call("account/revoke_app_password", &[("name", "Gajim")])
+        .expect("revoke");
+    assert_eq!(scram_login(&casella, "anna@chat.test", &app)["ok"], false);
+
+    // A changed password: the old one stops at once, the new one works.
+    let anna = Web::new(&casella);
+    anna.login("anna@chat.test", PASSWORD)
+        .expect("anna signs in");
+    let new = "Nuova-Password-2026";
+    anna.call(
+        "auth/change_password",
+        &[("current", PASSWORD), ("new", new), ("repeat", new)],
+    )
+    .expect("password changed");
+    assert_eq!(
+        scram_login(&casella, "anna@chat.test", PASSWORD)["ok"],
+        false
+    );
+    assert_eq!(scram_login(&casella, "anna@chat.test", new)["ok"], true);
+
+    // With 2FA on, the main password is told apart and an app password is asked for.
+    let bruno = Web::new(&casella);
+    bruno
+        .login("bruno@chat.test", PASSWORD)
+        .expect("bruno signs in");
+    crate::accounts::enrol(&bruno);
+    let refused = scram_login(&casella, "bruno@chat.test", PASSWORD);
+    assert_eq!(refused["ok"], false, "{refused}");
+    assert!(
+        refused["failure"]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("app password"),
+        "{refused}"
+    );
+    let created = bruno
+        .call("account/create_app_password", &[("name", "Conversations")])
+        .expect("app password");
+    let app = created["AppPassword"]["password"].as_str().unwrap();
+    assert_eq!(scram_login(&casella, "bruno@chat.test", app)["ok"], true);
+}
+
+/// The xmpp.js client script (the second client stack, over WebSocket).
+fn ws_script(casella: &Casella, args: &[&str]) -> Command {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../e2e/xmpp/ws_client.mjs");
+    let mut cmd = Command::new("node");
+    cmd.arg("--experimental-websocket")
+        .arg("--no-warnings")
+        .arg(script)
+        .arg(args[0])
+        .arg(format!(
+            "ws://127.0.0.1:{}/xmpp-websocket",
+            casella.ports.http
+        ))
+        .arg("chat.test")
+        .args(&args[1..]);
+    cmd
+}
+
+fn ws_client(casella: &Casella, args: &[&str]) -> Value {
+    let out = ws_script(casella, args).output().expect("node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_else(|_| {
+        panic!(
+            "ws client {args:?} printed no result: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn web_clients_chat_over_websocket_with_the_same_hub() {
+    use std::io::Write;
+
+    let casella = Casella::start(true);
+    chat_domain(&casella);
+
+    // XEP-0156 names the endpoint.
+    let (status, found) = Web::new(&casella).page("/.well-known/host-meta.json");
+    assert_eq!(status, 200, "{found}");
+    assert!(
+        found.contains(&format!(
+            "ws://127.0.0.1:{}/xmpp-websocket",
+            casella.ports.http
+        )) && found.contains("urn:xmpp:alt-connections:websocket"),
+        "{found}"
+    );
+
+    // xmpp.js signs in over WebSocket and sees the same contacts.
+    let mut anna = ws_script(&casella, &["session", "anna", PASSWORD])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node");
+    let mut to_anna = anna.stdin.take().unwrap();
+    let mut from_anna = BufReader::new(anna.stdout.take().unwrap()).lines();
+    let mut next = || -> Value {
+        let line = from_anna.next().expect("a line").expect("readable");
+        serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"))
+    };
+    let online = next();
+    assert!(
+        online["online"]
+            .as_str()
+            .is_some_and(|jid| jid.starts_with("anna@chat.test/")),
+        "{online}"
+    );
+    assert_eq!(
+        online["roster"],
+        serde_json::json!(["bruno@chat.test", "carla@chat.test"]),
+        "{online}"
+    );
+
+    // slixmpp over TCP to xmpp.js over WebSocket ...
+    let sent = client(
+        &casella,
+        &[
+            "send",
+            "bruno@chat.test",
+            PASSWORD,
+            "anna@chat.test",
+            "Dal client TCP",
+        ],
+    );
+    assert_eq!(sent["ok"], true, "{sent}");
+    let got = next();
+    assert_eq!(got["from"], "bruno@chat.test", "{got}");
+    assert_eq!(got["body"], "Dal client TCP", "{got}");
+
+    // ... and back, to a client that signs in later.
+    writeln!(to_anna, "send bruno@chat.test Dal client web").unwrap();
+    assert_eq!(next()["sent"], "bruno@chat.test");
+    let got = client(
+        &casella,
+        &["receive", "bruno@chat.test", PASSWORD, "Dal client web"],
+    );
+    assert_eq!(got["ok"], true, "{got}");
+    assert_eq!(got["from"], "anna@chat.test", "{got}");
+
+    // One history, whichever stack wrote it.
+    writeln!(to_anna, "history bruno@chat.test").unwrap();
+    let history = next();
+    assert_eq!(
+        history["bodies"],
+        serde_json::json!(["Dal client TCP", "Dal client web"]),
+        "{history}"
+    );
+    writeln!(to_anna, "quit").unwrap();
+    assert_eq!(next()["bye"], true);
+    anna.wait().unwrap();
+
+    // A wrong password is refused over WebSocket too.
+    let wrong = ws_client(&casella, &["login", "anna", "nope"]);
+    assert_eq!(wrong["ok"], false, "{wrong}");
+    assert!(
+        wrong["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not-authorized"),
+        "{wrong}"
+    );
+
+    // Malformed frames end that stream alone, with the stream error, then the framed close.
+    for (kind, condition) in [
+        ("bad-xml", "not-well-formed"),
+        ("laughs", "not-well-formed"),
+        ("big", "policy-violation"),
+        ("unknown-ns", "unsupported-stanza-type"),
+    ] {
+        let out = ws_client(&casella, &["raw", kind]);
+        assert_eq!(out["opened"], true, "{kind}: {out}");
+        assert_eq!(out["condition"], condition, "{kind}: {out}");
+        assert_eq!(out["framed_close"], true, "{kind}: {out}");
+        assert_eq!(out["closed"], true, "{kind}: {out}");
+    }
+    assert_eq!(
+        ws_client(&casella, &["login", "anna", PASSWORD])["ok"],
+        true
+    );
+}
+
+#[test]
+fn blocked_contacts_see_and_reach_nothing_and_idle_clients_are_not_woken() {
+    let casella = Casella::start(true);
+    chat_domain(&casella);
+
+    // XEP-0191: Anna blocks Bruno. He sees her go offline; his message to her is refused
+    // without saying why, hers to him is refused as blocked; nothing reaches her. Unblocked,
+    // she is back for him and his messages reach her.
+    let blocked = client(
+        &casella,
+        &[
+            "block",
+            "anna@chat.test",
+            PASSWORD,
+            "bruno@chat.test",
+            PASSWORD,
+        ],
+    );
+    assert_eq!(blocked["ok"], true, "{blocked}");
+    assert_eq!(blocked["listed"], serde_json::json!(["bruno@chat.test"]));
+    assert_eq!(blocked["gone"], "unavailable", "{blocked}");
+    assert_eq!(blocked["b_error"], "service-unavailable", "{blocked}");
+    assert_eq!(blocked["a_error"], "not-acceptable", "{blocked}");
+    assert_eq!(blocked["a_blocked_marker"], true, "{blocked}");
+    assert_eq!(blocked["a_heard"], serde_json::json!([]), "{blocked}");
+    assert_eq!(blocked["back"], "available", "{blocked}");
+    assert_eq!(blocked["got"], "Di nuovo qui", "{blocked}");
+    // The refused messages were not kept: the history has only the one after unblocking.
+    let history = client(
+        &casella,
+        &[
+            "history",
+            "anna@chat.test",
+            PASSWORD,
+            "bruno@chat.test",
+            "10",
+        ],
+    );
+    assert_eq!(
+        history["bodies"],
+        serde_json::json!(["Di nuovo qui"]),
+        "{history}"
+    );
+
+    // XEP-0352: while Anna's client is inactive, Bruno's status changes wait; his message
+    // wakes it, the latest status first.
+    let idle = client(
+        &casella,
+        &[
+            "csi",
+            "anna@chat.test",
+            PASSWORD,
+            "bruno@chat.test",
+            PASSWORD,
+        ],
+    );
+    assert_eq!(idle["ok"], true, "{idle}");
+    assert_eq!(idle["advertised"], true, "{idle}");
+    assert_eq!(idle["held"], 0, "{idle}");
+    assert_eq!(
+        idle["order"],
+        serde_json::json!(["presence:dnd", "message"]),
+        "{idle}"
+    );
 }

@@ -3,7 +3,8 @@
 """Real XMPP clients (slixmpp) and raw streams for Casella's chat tests.
 
 Usage: chat_clients.py COMMAND ARGS...
-  login MODE HOST PORT JID PASSWORD         sign in ("starttls" or "tls"), print the roster
+  login MODE HOST PORT JID PASSWORD [MECH]  sign in ("starttls" or "tls"), with SASL mechanism
+                                            MECH if given, print the roster
   chat HOST PORT TLS_PORT JID_A PW_A JID_B PW_B
                                             both online (A over STARTTLS, B over direct TLS):
                                             presence and messages both ways
@@ -21,6 +22,10 @@ Usage: chat_clients.py COMMAND ARGS...
                                             list change the server pushes
   kicked HOST PORT JID PASSWORD             sign in, print "online", wait for the server to end
                                             the stream, print its condition
+  block HOST PORT JID_A PW_A JID_B PW_B     A blocks B (XEP-0191): B sees A go offline, neither
+                                            can write to the other; A unblocks, and they can
+  csi HOST PORT JID_A PW_A JID_B PW_B       A says it is inactive (XEP-0352): B's status change
+                                            waits until B writes, then comes before the message
   raw HOST PORT DOMAIN KIND                 STARTTLS by hand, then send KIND (bad-xml, laughs,
                                             big, unknown-ns) and print the stream error
 Every command prints one JSON object on its last line.
@@ -51,8 +56,8 @@ def tls_context():
 
 
 class Client(slixmpp.ClientXMPP):
-    def __init__(self, jid, password, direct_tls=False, stream_management=False):
-        super().__init__(jid, password)
+    def __init__(self, jid, password, direct_tls=False, stream_management=False, mechanism=None):
+        super().__init__(jid, password, sasl_mech=mechanism)
         if stream_management:
             self.register_plugin("xep_0198")
             self.sm_enabled = asyncio.get_event_loop().create_future()
@@ -63,7 +68,8 @@ class Client(slixmpp.ClientXMPP):
         self.enable_direct_tls = direct_tls
         self.enable_starttls = not direct_tls
         self.enable_plaintext = False
-        for plugin in ("xep_0030", "xep_0199", "xep_0085", "xep_0280", "xep_0313", "xep_0054"):
+        for plugin in ("xep_0030", "xep_0199", "xep_0085", "xep_0280", "xep_0313", "xep_0054",
+                       "xep_0191", "xep_0352"):
             self.register_plugin(plugin)
         # Receipts: asked for on every message sent, and given for every one received.
         self.register_plugin("xep_0184", {"auto_ack": True, "auto_request": True})
@@ -76,6 +82,14 @@ class Client(slixmpp.ClientXMPP):
         self.add_event_handler("failed_all_auth", self._failed)
         self.add_event_handler("failed_auth", self._failed_once)
         self.add_event_handler("message", lambda m: self.messages.put_nowait(m))
+        # Presence and messages in the order they came: (what, bare sender).
+        self.arrivals = []
+        self.add_event_handler("presence", lambda p: self.arrivals.append(
+            (f"presence:{p['show'] or p['type']}", str(p["from"].bare))))
+        self.add_event_handler("message", lambda m: m["body"] and self.arrivals.append(
+            ("message", str(m["from"].bare))))
+        self.errors = asyncio.Queue()
+        self.add_event_handler("message_error", lambda m: self.errors.put_nowait(m))
         self.add_event_handler("presence", lambda p: self.presences.put_nowait(p))
         self.add_event_handler("stream_error", self._stream_error)
         self.add_event_handler("disconnected", self._ended)
@@ -108,8 +122,8 @@ class Client(slixmpp.ClientXMPP):
             self.started.set_result(False)
 
 
-async def online(jid, password, host, port, direct_tls=False, presence=True):
-    client = Client(jid, password, direct_tls)
+async def online(jid, password, host, port, direct_tls=False, presence=True, mechanism=None):
+    client = Client(jid, password, direct_tls, mechanism=mechanism)
     client.connect(host, int(port))
     ok = await asyncio.wait_for(client.started, TIMEOUT)
     if ok and presence:
@@ -139,8 +153,9 @@ async def presence_of(client, bare, show=None, timeout=TIMEOUT):
             return p
 
 
-async def login(mode, host, port, jid, password):
-    client, ok = await online(jid, password, host, port, direct_tls=(mode == "tls"), presence=False)
+async def login(mode, host, port, jid, password, mechanism=None):
+    client, ok = await online(jid, password, host, port, direct_tls=(mode == "tls"), presence=False,
+                              mechanism=mechanism)
     if not ok:
         client.disconnect()
         return {"ok": False, "failure": client.failure, "stream_error": client.stream_error}
@@ -152,6 +167,7 @@ async def login(mode, host, port, jid, password):
         "roster": sorted(str(j) for j in items),
         "names": {str(j): items[j]["name"] for j in items},
         "subscriptions": sorted({items[j]["subscription"] for j in items}),
+        "mechanism": getattr(client.plugin["feature_mechanisms"].mech, "name", None),
     }
     ping = await client.plugin["xep_0199"].ping(jid=client.boundjid.domain, timeout=TIMEOUT)
     result["ping"] = ping is not None
@@ -317,6 +333,93 @@ async def kicked(host, port, jid, password):
     return {"ok": True, "stream_error": client.stream_error}
 
 
+async def quiet(queue, seconds):
+    """What arrives on QUEUE within SECONDS."""
+    got = []
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            got.append(await asyncio.wait_for(queue.get(), left))
+        except (TimeoutError, asyncio.TimeoutError):
+            break
+    return got
+
+
+async def latest_presence_of(client, bare, timeout=TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no presence of {bare}")
+        p = await asyncio.wait_for(client.presences.get(), left)
+        if str(p["from"].bare) == bare:
+            return p
+
+
+async def block(host, port, jid_a, pw_a, jid_b, pw_b):
+    a, ok_a = await online(jid_a, pw_a, host, port)
+    b, ok_b = await online(jid_b, pw_b, host, port)
+    if not (ok_a and ok_b):
+        return {"ok": False}
+    STEP[0] = "b sees a online"
+    await presence_of(b, jid_a)
+    STEP[0] = "a blocks b"
+    await a.plugin["xep_0191"].block([jid_b], timeout=TIMEOUT)
+    listed = await a.plugin["xep_0191"].get_blocked(timeout=TIMEOUT)
+    STEP[0] = "b sees a go"
+    gone = await latest_presence_of(b, jid_a)
+    STEP[0] = "b writes to a"
+    b.send_message(mto=jid_a, mbody="Mi senti?", mtype="chat")
+    b_error = await asyncio.wait_for(b.errors.get(), TIMEOUT)
+    STEP[0] = "a writes to b"
+    a.send_message(mto=jid_b, mbody="Bloccato", mtype="chat")
+    a_error = await asyncio.wait_for(a.errors.get(), TIMEOUT)
+    a_heard = [m["body"] for m in await quiet(a.messages, 1) if m["body"]]
+    STEP[0] = "a unblocks b"
+    await a.plugin["xep_0191"].unblock([jid_b], timeout=TIMEOUT)
+    back = await latest_presence_of(b, jid_a)
+    b.send_message(mto=jid_a, mbody="Di nuovo qui", mtype="chat")
+    STEP[0] = "a gets b's message"
+    got = await next_message(a, "Di nuovo qui")
+    a.disconnect()
+    b.disconnect()
+    return {
+        "ok": True,
+        "listed": sorted(i.get("jid") for i in listed.xml.iter("{urn:xmpp:blocking}item")),
+        "gone": gone["type"],
+        "b_error": b_error["error"]["condition"],
+        "a_error": a_error["error"]["condition"],
+        "a_blocked_marker": a_error.xml.find(".//{urn:xmpp:blocking:errors}blocked") is not None,
+        "a_heard": a_heard,
+        "back": back["type"],
+        "got": got["body"],
+    }
+
+
+async def csi(host, port, jid_a, pw_a, jid_b, pw_b):
+    a, ok_a = await online(jid_a, pw_a, host, port)
+    b, ok_b = await online(jid_b, pw_b, host, port)
+    if not (ok_a and ok_b):
+        return {"ok": False}
+    STEP[0] = "a sees b online"
+    await presence_of(a, jid_b)
+    advertised = a.plugin["xep_0352"].enabled
+    a.plugin["xep_0352"].send_inactive()
+    await asyncio.sleep(0.5)
+    b.send_presence(pshow="away")
+    b.send_presence(pshow="dnd", pstatus="in riunione")
+    held = await quiet(a.presences, 1.5)
+    STEP[0] = "b writes"
+    mark = len(a.arrivals)
+    b.send_message(mto=jid_a, mbody="Sveglia", mtype="chat")
+    await next_message(a, "Sveglia")
+    # The held presence comes first (only the latest), then the message.
+    order = [kind for kind, who in a.arrivals[mark:] if who == jid_b]
+    a.disconnect()
+    b.disconnect()
+    return {"ok": True, "advertised": advertised, "held": len(held), "order": order}
+
+
 def raw(host, port, domain, kind):
     header = (f"<?xml version='1.0'?><stream:stream to='{domain}' version='1.0' "
               "xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>")
@@ -379,7 +482,8 @@ def main():
         return
     runner = {"login": login, "chat": chat, "send": send, "receive": receive,
               "kicked": kicked, "history": history, "carbons": carbons,
-              "resume": resume, "roster-change": roster_change}[command]
+              "resume": resume, "roster-change": roster_change, "block": block,
+              "csi": csi}[command]
     try:
         result = asyncio.run(asyncio.wait_for(runner(*args), 90))
     except (TimeoutError, asyncio.TimeoutError) as err:
