@@ -25,8 +25,8 @@ pub use events::{
     EngineEvent, MailProtocol, MessageSource, MessageStatus, MessageStep, SignInOutcome,
 };
 pub use mail::{
-    Address, Attachment, Draft, DraftPart, Folder, FolderChange, Listing, MAX_PAGE, MailAccess,
-    MailChanges, MailFilter, Message, MessageChange, MessagePage, MessageSummary, Sent,
+    Address, Attachment, Draft, DraftPart, Folder, FolderChange, KeptFile, Listing, MAX_PAGE,
+    MailAccess, MailChanges, MailFilter, Message, MessageChange, MessagePage, MessageSummary, Sent,
     SieveScript,
 };
 pub use policy::{DkimKind, MailboxState, Protocols};

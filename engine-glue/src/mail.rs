@@ -31,12 +31,14 @@ use stalwart_lib::{
 };
 
 mod compose;
+mod files;
 mod listing;
 mod orders;
 mod search;
 mod sieve;
 
 pub use compose::{Draft, DraftPart, Sent};
+pub use files::KeptFile;
 pub(crate) use orders::Orders;
 pub use search::MailFilter;
 pub use sieve::SieveScript;

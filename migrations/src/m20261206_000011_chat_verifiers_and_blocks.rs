@@ -6,7 +6,8 @@
 //! still holds that secret.
 //!
 //! And each user's block list (XEP-0191): addresses whose messages, typing and presence it
-//! does not want, and who do not see its own.
+//! does not want, and who do not see its own; and the slots of files shared in chat
+//! (XEP-0363), each file kept as a message in the uploader's mailbox.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -62,10 +63,37 @@ impl MigrationTrait for Migration {
                     .unique()
                     .to_owned(),
             )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(ChatUploads::Table)
+                    .col(string(ChatUploads::Token).primary_key())
+                    .col(string(ChatUploads::Owner))
+                    .col(string(ChatUploads::Name))
+                    .col(big_integer(ChatUploads::Size))
+                    .col(string(ChatUploads::MediaType))
+                    .col(timestamp_with_time_zone(ChatUploads::CreatedAt))
+                    .col(string_null(ChatUploads::EmailId))
+                    .col(string_null(ChatUploads::BlobId))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_chat_uploads_owner")
+                    .table(ChatUploads::Table)
+                    .col(ChatUploads::Owner)
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(ChatUploads::Table).to_owned())
+            .await?;
         manager
             .drop_table(Table::drop().table(ChatBlocks::Table).to_owned())
             .await?;
@@ -101,4 +129,19 @@ enum ChatBlocks {
     Owner,
     /// Whom (a bare address, lowercase).
     Blocked,
+}
+
+#[derive(DeriveIden)]
+enum ChatUploads {
+    Table,
+    /// 128 random bits, hex: the file's address is its only key.
+    Token,
+    Owner,
+    Name,
+    Size,
+    MediaType,
+    CreatedAt,
+    /// The message holding the file, once put.
+    EmailId,
+    BlobId,
 }

@@ -153,6 +153,9 @@ pub struct XmppSection {
     /// RFC 7677). Clients pay them at each sign-in (most keep the result), the server when a
     /// password is set.
     pub scram_iterations: u32,
+    /// The largest file a chat client may share (XEP-0363), in bytes; shared files are
+    /// kept in the uploader's mailbox and count in its quota.
+    pub max_upload_bytes: u64,
 }
 
 impl Default for XmppSection {
@@ -164,6 +167,7 @@ impl Default for XmppSection {
             max_stanza_bytes: 256 * 1024,
             max_sessions: 10,
             scram_iterations: crate::services::chat_verifiers::DEFAULT_SCRAM_ITERATIONS,
+            max_upload_bytes: 25 * 1024 * 1024,
         }
     }
 }

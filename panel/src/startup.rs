@@ -65,6 +65,7 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
             direct_tls: SocketAddr::new(config.mail_bind(), config.xmpp.tls_port),
             max_stanza_bytes: config.xmpp.max_stanza_bytes,
             max_sessions: config.xmpp.max_sessions,
+            max_upload_bytes: config.xmpp.max_upload_bytes,
         };
         Some(
             crate::xmpp::bind(settings)

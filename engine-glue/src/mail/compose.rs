@@ -369,7 +369,7 @@ struct StoredDraft {
 }
 
 /// The JMAP Email object for a draft (without its folder and keywords).
-fn email_object(draft: &Draft, message_id: &str) -> Value {
+pub(super) fn email_object(draft: &Draft, message_id: &str) -> Value {
     let people = |list: &[Address]| -> Value {
         list.iter()
             .map(|a| match &a.name {
@@ -419,7 +419,7 @@ fn email_object(draft: &Draft, message_id: &str) -> Value {
 }
 
 /// A new Message-ID (without brackets) at the sender's domain.
-fn new_message_id(from: &str) -> String {
+pub(super) fn new_message_id(from: &str) -> String {
     let domain = from
         .rsplit_once('@')
         .map(|(_, d)| d)

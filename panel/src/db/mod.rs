@@ -9,6 +9,7 @@ pub mod audit;
 pub mod chat_block;
 pub mod chat_message;
 pub mod chat_offline;
+pub mod chat_upload;
 pub mod chat_verifier;
 pub mod customer;
 pub mod domain;

@@ -6,6 +6,7 @@
 mod assets;
 mod attach;
 mod chat;
+pub(crate) mod chat_files;
 pub mod client_setup;
 pub(crate) mod error_seal;
 mod exports;
@@ -69,7 +70,7 @@ pub fn router(
     let public_url = services.mail_endpoints().public_url.clone();
     let services = Arc::new(services);
     let port: Port = services.clone();
-    let xmpp = xmpp_routes(settings.xmpp.clone(), &public_url);
+    let xmpp = xmpp_routes(settings.xmpp.clone(), &public_url, services.clone());
     let client_setup = client_setup::ClientSetup {
         port: port.clone(),
         public_url,
@@ -212,13 +213,26 @@ pub fn router(
 fn xmpp_routes(
     endpoint: Option<crate::xmpp::websocket::WebSocketEndpoint>,
     public_url: &str,
+    services: Arc<Services>,
 ) -> Router<LeptosOptions> {
     use crate::xmpp::websocket;
     let Some(endpoint) = endpoint else {
         return Router::new();
     };
     let found = websocket::Discovery::new(public_url);
+    // The file and a little more: a bigger body is refused before it is read.
+    let limit = usize::try_from(endpoint.max_upload_bytes())
+        .unwrap_or(usize::MAX)
+        .saturating_add(1);
     Router::new()
+        .route(
+            &format!("{}{{token}}/{{name}}", chat_files::PREFIX),
+            get(chat_files::get)
+                .put(chat_files::put)
+                .options(chat_files::preflight)
+                .layer(axum::extract::DefaultBodyLimit::max(limit))
+                .with_state(services),
+        )
         .route(
             websocket::PATH,
             get(websocket::upgrade).with_state(endpoint),

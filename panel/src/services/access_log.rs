@@ -325,8 +325,8 @@ impl Services {
             .rows_affected)
     }
 
-    /// Purges the access log and the message trace past their retention once at start and
-    /// then every hour.
+    /// Purges the access log and the message trace past their retention, and chat upload
+    /// slots that got no file, once at start and then every hour.
     pub fn spawn_log_purge(&self) {
         let services = self.clone();
         let days = self.log_days;
@@ -343,6 +343,11 @@ impl Services {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(rows = n, days, "old message-trace rows purged"),
                     Err(err) => tracing::warn!(%err, "message trace not purged"),
+                }
+                match services.purge_chat_slots().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(slots = n, "unused chat upload slots forgotten"),
+                    Err(err) => tracing::warn!(%err, "chat upload slots not purged"),
                 }
             }
         });

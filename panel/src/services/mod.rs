@@ -14,6 +14,7 @@ mod activity;
 mod app_passwords;
 mod audit;
 pub mod chat;
+pub mod chat_files;
 pub mod chat_verifiers;
 pub mod compose;
 mod cost_notices;

@@ -2,13 +2,14 @@
 //! What a bound session asks the server for besides messages and presence: the contact list
 //! and its pushes (RFC 6121), the archive (XEP-0313), names (XEP-0054), copies of one's own
 //! messages (XEP-0280), typing, receipts and read markers (XEP-0085, 0184, 0333), and the
-//! block list (XEP-0191).
+//! block list (XEP-0191), and slots for shared files (XEP-0363).
 
 use futures_util::SinkExt;
 use tokio_xmpp::connect::AsyncReadAndWrite;
 use xmpp_parsers::{
     blocking::{Block, BlocklistResult, Unblock},
     delay::Delay,
+    http_upload::{Get, Put, SlotRequest, SlotResult},
     iq::Iq,
     jid::{BareJid, Jid},
     message::Message,
@@ -381,6 +382,79 @@ impl Connected {
             Iq::from_set(id, Unblock { items })
         };
         iq.with_to(Jid::from(self.jid.clone()))
+    }
+
+    /// A slot for a file to share (XEP-0363): where to put it and where it will be.
+    pub(super) async fn upload_slot(
+        &self,
+        payload: Element,
+    ) -> Result<Option<Element>, StanzaError> {
+        use crate::services::chat_files::SlotRefusal;
+        let Ok(request) = SlotRequest::try_from(payload) else {
+            return Err(stanza_error(
+                StanzaCondition::BadRequest,
+                "Not a slot request.",
+            ));
+        };
+        let services = &self.service.services;
+        let slot = services
+            .chat_upload_slot(
+                &self.user,
+                &request.filename,
+                request.size,
+                request.content_type.as_deref(),
+                self.service.max_upload_bytes,
+            )
+            .await
+            .map_err(|err| {
+                tracing::warn!(%err, "an upload slot was not made");
+                stanza_error(StanzaCondition::InternalServerError, "Try again later.")
+            })?;
+        match slot {
+            Ok(slot) => {
+                let url = crate::http::chat_files::file_url(
+                    &services.mail_endpoints().public_url,
+                    &slot.token,
+                    &slot.name,
+                );
+                Ok(Some(Element::from(SlotResult {
+                    put: Put {
+                        url: url.clone(),
+                        headers: Vec::new(),
+                    },
+                    get: Get { url },
+                })))
+            }
+            Err(SlotRefusal::TooLarge(max)) => {
+                let mut error = StanzaError::new(
+                    ErrorType::Modify,
+                    StanzaCondition::NotAcceptable,
+                    "en",
+                    format!("The file is larger than {max} bytes, the most this server takes."),
+                );
+                error.other = Some(
+                    Element::builder("file-too-large", ns::HTTP_UPLOAD)
+                        .append(
+                            Element::builder("max-file-size", ns::HTTP_UPLOAD)
+                                .append(max.to_string())
+                                .build(),
+                        )
+                        .build(),
+                );
+                Err(error)
+            }
+            Err(SlotRefusal::NoRoom(free)) => Err(StanzaError::new(
+                ErrorType::Wait,
+                StanzaCondition::ResourceConstraint,
+                "en",
+                format!(
+                    "Your mailbox is full ({free} bytes free): delete some mail or files to share this one."
+                ),
+            )),
+            Err(SlotRefusal::Invalid(reason)) => {
+                Err(stanza_error(StanzaCondition::BadRequest, reason))
+            }
+        }
     }
 
     /// A contact's (or the user's own) card (XEP-0054): the name the panel has.

@@ -28,6 +28,8 @@ pub(crate) struct Service {
     tls: TlsAcceptor,
     max_stanza_bytes: usize,
     max_sessions: usize,
+    /// The largest file a client may share (XEP-0363).
+    max_upload_bytes: u64,
     /// Dropped sessions waiting for their client to resume them (XEP-0198), by stream id.
     parked: std::sync::Mutex<std::collections::HashMap<String, session::Connected>>,
 }
@@ -68,6 +70,7 @@ pub struct XmppSettings {
     pub direct_tls: SocketAddr,
     pub max_stanza_bytes: usize,
     pub max_sessions: usize,
+    pub max_upload_bytes: u64,
 }
 
 /// The service's listeners, bound at the start of the boot (as the engine binds its own), so
@@ -110,6 +113,7 @@ pub fn start(
         tls: TlsAcceptor::from(tls),
         max_stanza_bytes: settings.max_stanza_bytes,
         max_sessions: settings.max_sessions,
+        max_upload_bytes: settings.max_upload_bytes,
         parked: Default::default(),
     });
     tokio::spawn(accept(plain, service.clone(), false));

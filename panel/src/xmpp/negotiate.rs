@@ -174,7 +174,7 @@ pub(super) async fn secured(io: Boxed, peer: SocketAddr, service: &Arc<Service>,
             Element::from(xmpp_parsers::csi::Feature),
         ]
         .into_iter()
-        .chain(server_caps())
+        .chain(server_caps(service.max_upload_bytes))
         .collect(),
         ..Default::default()
     };

@@ -496,6 +496,8 @@ impl Connected {
                 Ok(fin) => Ok(Some(fin)),
                 Err(error) => Err(error),
             }
+        } else if payload.is("request", ns::HTTP_UPLOAD) && !set && to_server {
+            self.upload_slot(payload).await
         } else if payload.ns() == ns::BLOCKING && (to_server || to_self) {
             self.blocking(payload, set).await
         } else if payload.is("vCard", ns::VCARD) && !set {
@@ -504,12 +506,13 @@ impl Connected {
             // Asked plainly, or by the node of the server's caps (XEP-0115), which the
             // answer names again.
             let node = payload.attr("node").map(str::to_string);
+            let max_upload = self.service.max_upload_bytes;
             match node {
-                None => Ok(Some(Element::from(server_info()))),
-                Some(node) if Some(node.as_str()) == caps_node().as_deref() => {
+                None => Ok(Some(Element::from(server_info(max_upload)))),
+                Some(node) if Some(node.as_str()) == caps_node(max_upload).as_deref() => {
                     Ok(Some(Element::from(DiscoInfoResult {
                         node: Some(node),
-                        ..server_info()
+                        ..server_info(max_upload)
                     })))
                 }
                 Some(_) => Err(stanza_error(StanzaCondition::ItemNotFound, "No such node.")),
@@ -780,8 +783,8 @@ pub(super) fn sender_jid(message: &chat::ChatMessage) -> Option<Jid> {
 const CAPS_NODE: &str = "urn:casella:xmpp";
 
 /// The server's entity capabilities, for its stream features: a hash of what disco says.
-pub(super) fn server_caps() -> Option<Element> {
-    let data = xmpp_parsers::caps::compute_disco(&server_info());
+pub(super) fn server_caps(max_upload: u64) -> Option<Element> {
+    let data = xmpp_parsers::caps::compute_disco(&server_info(max_upload));
     let hash = xmpp_parsers::caps::hash_caps(&data, xmpp_parsers::hashes::Algo::Sha_1).ok()?;
     Some(Element::from(xmpp_parsers::caps::Caps::new(
         CAPS_NODE, hash,
@@ -789,13 +792,14 @@ pub(super) fn server_caps() -> Option<Element> {
 }
 
 /// `node#ver` of the server's caps, which a client may ask disco about.
-fn caps_node() -> Option<String> {
-    let caps = server_caps()?;
+fn caps_node(max_upload: u64) -> Option<String> {
+    let caps = server_caps(max_upload)?;
     Some(format!("{CAPS_NODE}#{}", caps.attr("ver")?))
 }
 
-/// What the server says of itself (XEP-0030).
-fn server_info() -> DiscoInfoResult {
+/// What the server says of itself (XEP-0030), with the largest file a client may share
+/// (XEP-0363 §2).
+fn server_info(max_upload: u64) -> DiscoInfoResult {
     DiscoInfoResult {
         node: None,
         identities: vec![Identity::new("server", "im", "en", "Casella")],
@@ -813,10 +817,18 @@ fn server_info() -> DiscoInfoResult {
             ns::RECEIPTS,
             ns::DISPLAYED_MARKERS,
             ns::BLOCKING,
+            ns::HTTP_UPLOAD,
         ]
         .into_iter()
         .map(str::to_string)
         .collect(),
-        extensions: Vec::new(),
+        extensions: vec![xmpp_parsers::data_forms::DataForm::new(
+            xmpp_parsers::data_forms::DataFormType::Result_,
+            ns::HTTP_UPLOAD,
+            vec![xmpp_parsers::data_forms::Field::text_single(
+                "max-file-size",
+                &max_upload.to_string(),
+            )],
+        )],
     }
 }

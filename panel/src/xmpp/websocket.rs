@@ -103,6 +103,13 @@ pub async fn host_meta_json(State(found): State<Discovery>) -> Response {
 #[derive(Clone)]
 pub struct WebSocketEndpoint(pub(super) Arc<Service>);
 
+impl WebSocketEndpoint {
+    /// The largest file a chat client may share, for the upload route's body limit.
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.0.max_upload_bytes
+    }
+}
+
 /// `GET /xmpp-websocket`: the upgrade, for a client that asks for the `xmpp` subprotocol.
 pub async fn upgrade(
     State(endpoint): State<WebSocketEndpoint>,

@@ -697,3 +697,81 @@ fn blocked_contacts_see_and_reach_nothing_and_idle_clients_are_not_woken() {
         "{idle}"
     );
 }
+
+#[test]
+fn shared_files_are_kept_in_the_mailbox_and_reached_by_their_address() {
+    let casella = Casella::start(true);
+    chat_domain(&casella);
+
+    // XEP-0363: the limit is advertised, a slot is given, the file is put once (the size
+    // asked for only) and fetched back as it was, and its address reaches the contact.
+    let shared = client(
+        &casella,
+        &[
+            "upload",
+            "anna@chat.test",
+            PASSWORD,
+            "bruno@chat.test",
+            "50000",
+        ],
+    );
+    assert_eq!(shared["ok"], true, "{shared}");
+    assert_eq!(shared["limit"], 25 * 1024 * 1024, "{shared}");
+    let url = shared["put_url"].as_str().unwrap().to_string();
+    assert!(
+        url.starts_with(&casella.url("/chat/files/")) && url.ends_with("/foto%20di%20prova%2Epng"),
+        "{shared}"
+    );
+    assert_eq!(shared["same_url"], true);
+    assert_eq!(shared["short_status"], 400, "{shared}");
+    assert_eq!(shared["put_status"], 201, "{shared}");
+    assert_eq!(
+        shared["again_status"], 404,
+        "a slot takes one file: {shared}"
+    );
+    assert_eq!(shared["get_status"], 200, "{shared}");
+    assert_eq!(shared["same_bytes"], true, "{shared}");
+    assert_eq!(shared["content_type"], "image/png", "{shared}");
+    assert_eq!(shared["sandboxed"], true, "{shared}");
+    assert!(
+        shared["disposition"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("inline")),
+        "{shared}"
+    );
+    assert_eq!(shared["too_big"]["condition"], "not-acceptable", "{shared}");
+    assert_eq!(shared["too_big"]["max"], 25 * 1024 * 1024, "{shared}");
+    let got = client(&casella, &["receive", "bruno@chat.test", PASSWORD, &url]);
+    assert_eq!(got["ok"], true, "{got}");
+
+    // The file is a message in Anna's mailbox, counted in her quota; deleted for good there,
+    // it is no longer shared.
+    let anna = Web::new(&casella);
+    anna.login("anna@chat.test", PASSWORD)
+        .expect("anna signs in");
+    let folders = anna.call("mail/folders", &[]).expect("folders");
+    let files = folders
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "Chat files")
+        .unwrap_or_else(|| panic!("no Chat files folder: {folders}"))
+        .clone();
+    let folder = files["id"].as_str().unwrap();
+    let page = anna
+        .call("mail/messages", &[("folder", folder), ("page", "0")])
+        .expect("messages");
+    assert_eq!(page["total"], 1, "{page}");
+    let id = page["rows"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        anna.call(
+            "mail/act",
+            &[("folder", folder), ("action", "delete"), ("ids[0]", &id)],
+        )
+        .expect("deleted"),
+        1
+    );
+    anna.call("mail/empty_trash", &[]).expect("trash emptied");
+    let (status, _) = Web::new(&casella).page(url.trim_start_matches(&casella.url("")));
+    assert_eq!(status, 404);
+}

@@ -26,6 +26,9 @@ Usage: chat_clients.py COMMAND ARGS...
                                             can write to the other; A unblocks, and they can
   csi HOST PORT JID_A PW_A JID_B PW_B       A says it is inactive (XEP-0352): B's status change
                                             waits until B writes, then comes before the message
+  upload HOST PORT JID PASSWORD TO SIZE      share a file of SIZE bytes (XEP-0363): the advertised
+                                            limit, a slot, PUT, GET, the link sent to TO, a
+                                            request over the limit, a PUT of the wrong size
   raw HOST PORT DOMAIN KIND                 STARTTLS by hand, then send KIND (bad-xml, laughs,
                                             big, unknown-ns) and print the stream error
 Every command prints one JSON object on its last line.
@@ -39,8 +42,12 @@ import socket
 import ssl
 import sys
 import time
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
 
 import slixmpp
+import slixmpp.exceptions
 
 TIMEOUT = 20
 # What the running command waits for, reported if it times out.
@@ -69,7 +76,7 @@ class Client(slixmpp.ClientXMPP):
         self.enable_starttls = not direct_tls
         self.enable_plaintext = False
         for plugin in ("xep_0030", "xep_0199", "xep_0085", "xep_0280", "xep_0313", "xep_0054",
-                       "xep_0191", "xep_0352"):
+                       "xep_0191", "xep_0352", "xep_0066"):
             self.register_plugin(plugin)
         # Receipts: asked for on every message sent, and given for every one received.
         self.register_plugin("xep_0184", {"auto_ack": True, "auto_request": True})
@@ -420,6 +427,88 @@ async def csi(host, port, jid_a, pw_a, jid_b, pw_b):
     return {"ok": True, "advertised": advertised, "held": len(held), "order": order}
 
 
+NS_UPLOAD = "urn:xmpp:http:upload:0"
+
+
+async def slot(client, name, size, content_type):
+    iq = client.Iq()
+    iq["type"] = "get"
+    iq["to"] = client.boundjid.domain
+    iq.append(ET.fromstring(
+        f"<request xmlns='{NS_UPLOAD}' filename='{name}' size='{size}' content-type='{content_type}'/>"))
+    try:
+        answer = await iq.send(timeout=TIMEOUT)
+    except slixmpp.exceptions.IqError as err:
+        error = err.iq["error"]
+        limit = err.iq.xml.find(f".//{{{NS_UPLOAD}}}max-file-size")
+        return None, {"condition": error["condition"], "text": error["text"],
+                      "max": int(limit.text) if limit is not None else None}
+    put = answer.xml.find(f".//{{{NS_UPLOAD}}}put").get("url")
+    get = answer.xml.find(f".//{{{NS_UPLOAD}}}get").get("url")
+    return (put, get), None
+
+
+def http(method, url, data=None, content_type=None):
+    request = urllib.request.Request(url, data=data, method=method)
+    if content_type:
+        request.add_header("Content-Type", content_type)
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:
+            return answer.status, answer.read(), {k.lower(): v for k, v in answer.headers.items()}
+    except urllib.error.HTTPError as err:
+        return err.code, err.read(), {k.lower(): v for k, v in err.headers.items()}
+
+
+async def upload(host, port, jid, password, to, size):
+    client, ok = await online(jid, password, host, port)
+    if not ok:
+        return {"ok": False}
+    size = int(size)
+    STEP[0] = "the advertised limit"
+    info = await client.plugin["xep_0030"].get_info(jid=client.boundjid.domain, timeout=TIMEOUT)
+    limit = None
+    for form in info.xml.iter("{jabber:x:data}x"):
+        for field in form.iter("{jabber:x:data}field"):
+            if field.get("var") == "max-file-size":
+                limit = int(field.find("{jabber:x:data}value").text)
+    data = bytes((i * 7) % 256 for i in range(size))
+    STEP[0] = "a slot"
+    urls, error = await slot(client, "foto di prova.png", size, "image/png")
+    if error:
+        return {"ok": False, "slot_error": error}
+    put_url, get_url = urls
+    loop = asyncio.get_event_loop()
+    STEP[0] = "a PUT of the wrong size"
+    short = await loop.run_in_executor(None, http, "PUT", put_url, data[:-1], "image/png")
+    STEP[0] = "the PUT"
+    put = await loop.run_in_executor(None, http, "PUT", put_url, data, "image/png")
+    again = await loop.run_in_executor(None, http, "PUT", put_url, data, "image/png")
+    STEP[0] = "the GET"
+    got = await loop.run_in_executor(None, http, "GET", get_url)
+    message = client.make_message(mto=to, mbody=get_url, mtype="chat")
+    message["oob"]["url"] = get_url
+    message.send()
+    STEP[0] = "a slot over the limit"
+    _, too_big = await slot(client, "enorme.iso", (limit or 0) + 1, "application/octet-stream")
+    await asyncio.sleep(0.5)
+    client.disconnect()
+    return {
+        "ok": True,
+        "limit": limit,
+        "put_url": put_url,
+        "same_url": put_url == get_url,
+        "short_status": short[0],
+        "put_status": put[0],
+        "again_status": again[0],
+        "get_status": got[0],
+        "same_bytes": got[1] == data,
+        "content_type": got[2].get("content-type"),
+        "disposition": got[2].get("content-disposition"),
+        "sandboxed": "sandbox" in got[2].get("content-security-policy", ""),
+        "too_big": too_big,
+    }
+
+
 def raw(host, port, domain, kind):
     header = (f"<?xml version='1.0'?><stream:stream to='{domain}' version='1.0' "
               "xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>")
@@ -483,7 +572,7 @@ def main():
     runner = {"login": login, "chat": chat, "send": send, "receive": receive,
               "kicked": kicked, "history": history, "carbons": carbons,
               "resume": resume, "roster-change": roster_change, "block": block,
-              "csi": csi}[command]
+              "csi": csi, "upload": upload}[command]
     try:
         result = asyncio.run(asyncio.wait_for(runner(*args), 90))
     except (TimeoutError, asyncio.TimeoutError) as err:

@@ -87,9 +87,6 @@ impl Casella {
 
     /// Starts on a data folder with extra configuration.
     pub fn launch(data: &Path, demo: bool, env: &[(&str, &str)]) -> Casella {
-        let ports = Ports::free();
-        let mut cmd = Casella::command(data, demo, env, &ports);
-        cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
         let scheme = if env
             .iter()
             .any(|(k, v)| *k == "CASELLA_TLS__WEB" && *v == "true")
@@ -98,7 +95,19 @@ impl Casella {
         } else {
             "http"
         };
-        Casella::wait_ready(cmd, ports, data, scheme)
+        // A port found free can be taken before Casella binds it (by another test's client,
+        // whose own ports come from the same range): Casella then stops before it is ready,
+        // having bound its listeners first, and starts again on other ports.
+        for _ in 0..3 {
+            let ports = Ports::free();
+            let mut cmd = Casella::command(data, demo, env, &ports);
+            cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
+            if let Some(casella) = Casella::wait_ready(cmd, ports, data, scheme) {
+                return casella;
+            }
+            eprintln!("[harness] casella stopped before it was ready; starting it again");
+        }
+        panic!("casella did not start in three attempts");
     }
 
     fn command(data: &Path, demo: bool, env: &[(&str, &str)], ports: &Ports) -> Command {
@@ -127,7 +136,13 @@ impl Casella {
         cmd
     }
 
-    fn wait_ready(mut cmd: Command, ports: Ports, data: &Path, scheme: &'static str) -> Casella {
+    /// `None` when Casella stopped before it was ready.
+    fn wait_ready(
+        mut cmd: Command,
+        ports: Ports,
+        data: &Path,
+        scheme: &'static str,
+    ) -> Option<Casella> {
         let mut child = cmd.spawn().expect("spawn casella");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = mpsc::channel();
@@ -141,9 +156,16 @@ impl Casella {
         });
         let mut printed = HashMap::new();
         loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(120))
-                .expect("casella did not print `casella ready` within 120 s");
+            let line = match rx.recv_timeout(Duration::from_secs(120)) {
+                Ok(line) => line,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let _ = child.wait();
+                    return None;
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    panic!("casella did not print `casella ready` within 120 s")
+                }
+            };
             let words: Vec<&str> = line.split_whitespace().collect();
             if let [
                 role @ ("operator" | "postmaster" | "user" | "manager"),
@@ -160,14 +182,14 @@ impl Casella {
                 break;
             }
         }
-        Casella {
+        Some(Casella {
             ports,
             data: data.to_path_buf(),
             _tmp: None,
             child: Some(child),
             printed,
             scheme,
-        }
+        })
     }
 
     pub fn url(&self, path: &str) -> String {
