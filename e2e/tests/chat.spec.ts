@@ -59,12 +59,14 @@ test('chat in the webmail, between colleagues and with a chat app', async ({ bro
   await expect(b.locator('#chat-unread')).toHaveText('1');
   await b.click('#chat-button');
   await expect(b).toHaveTitle(/^💬1 · /);
+  await expect(b.locator("link[rel='icon']")).toHaveAttribute('href', /^data:image\/svg\+xml,.*circle/);
   const aliceRow = b.locator('#chat-contacts .chat-contact[data-address="alice@demo.test"]');
   await expect(aliceRow.locator('.badge')).toHaveText('1');
   await aliceRow.click();
   const toAlice = b.locator('.chat-window[data-with="alice@demo.test"]');
   await expect(toAlice.locator('.line')).toContainText(['Ciao Bruno, ci sei?']);
   await expect(b.locator('#chat-unread')).toHaveCount(0);
+  await expect(b.locator("link[rel='icon']")).toHaveAttribute('href', '/favicon.svg');
   await expect(toBob.locator('.line.own .mark')).toHaveText('read');
 
   await toAlice.locator('.chat-input').fill('Sì');

@@ -156,6 +156,9 @@ pub struct XmppSection {
     /// The largest file a chat client may share (XEP-0363), in bytes; shared files are
     /// kept in the uploader's mailbox and count in its quota.
     pub max_upload_bytes: u64,
+    /// How long a dropped chat app's session waits to be resumed (XEP-0198), in seconds;
+    /// past it, what the app may have missed waits for its next sign-in.
+    pub resume_seconds: u64,
 }
 
 impl Default for XmppSection {
@@ -168,6 +171,7 @@ impl Default for XmppSection {
             max_sessions: 10,
             scram_iterations: crate::services::chat_verifiers::DEFAULT_SCRAM_ITERATIONS,
             max_upload_bytes: 25 * 1024 * 1024,
+            resume_seconds: 300,
         }
     }
 }
@@ -433,6 +437,11 @@ impl Config {
                 return Err(ConfigError::Invalid(
                     "xmpp.max_stanza_bytes must be at least 10000 and xmpp.max_sessions above 0"
                         .into(),
+                ));
+            }
+            if self.xmpp.resume_seconds == 0 || self.xmpp.resume_seconds > 86_400 {
+                return Err(ConfigError::Invalid(
+                    "xmpp.resume_seconds must be between 1 and 86400".into(),
                 ));
             }
             if self.xmpp.scram_iterations < 4096 {

@@ -66,6 +66,7 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
             max_stanza_bytes: config.xmpp.max_stanza_bytes,
             max_sessions: config.xmpp.max_sessions,
             max_upload_bytes: config.xmpp.max_upload_bytes,
+            resume_window: Duration::from_secs(config.xmpp.resume_seconds),
         };
         Some(
             crate::xmpp::bind(settings)

@@ -30,6 +30,8 @@ pub(crate) struct Service {
     max_sessions: usize,
     /// The largest file a client may share (XEP-0363).
     max_upload_bytes: u64,
+    /// How long a dropped session that enabled resumption (XEP-0198) waits for its client.
+    resume_window: Duration,
     /// Dropped sessions waiting for their client to resume them (XEP-0198), by stream id.
     parked: std::sync::Mutex<std::collections::HashMap<String, session::Connected>>,
 }
@@ -71,6 +73,7 @@ pub struct XmppSettings {
     pub max_stanza_bytes: usize,
     pub max_sessions: usize,
     pub max_upload_bytes: u64,
+    pub resume_window: Duration,
 }
 
 /// The service's listeners, bound at the start of the boot (as the engine binds its own), so
@@ -114,6 +117,7 @@ pub fn start(
         max_stanza_bytes: settings.max_stanza_bytes,
         max_sessions: settings.max_sessions,
         max_upload_bytes: settings.max_upload_bytes,
+        resume_window: settings.resume_window,
         parked: Default::default(),
     });
     tokio::spawn(accept(plain, service.clone(), false));

@@ -2,7 +2,7 @@
 //! A bound session: the client's stanzas in and the hub's deliveries out, stream management
 //! (XEP-0198), and the services a session asks for (roster, disco, MAM, vCard, carbons).
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio_xmpp::{
@@ -38,8 +38,6 @@ use super::{
 
 /// Stanzas a second a session may send on average, and at once.
 const STANZA_RATE: (f64, f64) = (20.0, 100.0);
-/// How long a dropped session that enabled resumption (XEP-0198) waits for its client.
-pub(super) const RESUME_WINDOW: Duration = Duration::from_secs(300);
 /// Stanzas sent between the server's requests for an acknowledgement.
 const ACK_EVERY: u32 = 5;
 /// The legacy session establishment (RFC 3921) some clients still ask for.
@@ -190,7 +188,7 @@ impl Connected {
         service.park(id.clone(), self);
         let service = service.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(RESUME_WINDOW).await;
+            tokio::time::sleep(service.resume_window).await;
             if let Some(session) = service.take_expired(&id) {
                 session.expire().await;
             }
@@ -405,7 +403,9 @@ impl Connected {
                     .send(&sm::Enabled {
                         id: enable.resume.then_some(sm::StreamId(id)),
                         location: None,
-                        max: enable.resume.then_some(RESUME_WINDOW.as_secs() as u32),
+                        max: enable
+                            .resume
+                            .then_some(self.service.resume_window.as_secs() as u32),
                         resume: enable.resume,
                     })
                     .await?;

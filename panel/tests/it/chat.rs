@@ -775,3 +775,28 @@ fn shared_files_are_kept_in_the_mailbox_and_reached_by_their_address() {
     let (status, _) = Web::new(&casella).page(url.trim_start_matches(&casella.url("")));
     assert_eq!(status, 404);
 }
+
+#[test]
+fn a_session_not_resumed_in_time_loses_nothing() {
+    let casella = Casella::start_with(true, &[("CASELLA_XMPP__RESUME_SECONDS", "2")]);
+    chat_domain(&casella);
+    // Carla's app drops its connection and does not come back within the window: what Anna
+    // wrote meanwhile was held by the dropped session, and waits for Carla's next sign-in.
+    let out = client(
+        &casella,
+        &[
+            "expire",
+            "carla@chat.test",
+            PASSWORD,
+            "anna@chat.test",
+            PASSWORD,
+            "2",
+        ],
+    );
+    assert_eq!(out["ok"], true, "{out}");
+    assert_eq!(
+        out["bodies"],
+        serde_json::json!(["Mentre eri via A", "Mentre eri via B"]),
+        "{out}"
+    );
+}

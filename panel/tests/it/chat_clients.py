@@ -18,6 +18,10 @@ Usage: chat_clients.py COMMAND ARGS...
   resume HOST PORT JID PASSWORD SENDER SENDER_PASSWORD
                                             JID's connection breaks, SENDER writes twice, JID
                                             resumes its session (XEP-0198) and gets both
+  expire HOST PORT JID PASSWORD SENDER SENDER_PASSWORD SECONDS
+                                            JID's connection breaks and is not resumed within
+                                            SECONDS; what SENDER wrote meanwhile arrives at
+                                            JID's next sign-in, once
   roster-change HOST PORT JID PASSWORD       sign in, print "online", report the first contact
                                             list change the server pushes
   kicked HOST PORT JID PASSWORD             sign in, print "online", wait for the server to end
@@ -291,6 +295,34 @@ async def resume(host, port, jid, password, sender, sender_password):
             got.append(msg["body"])
     other.disconnect()
     client.disconnect()
+    return {"ok": True, "bodies": got}
+
+
+async def expire(host, port, jid, password, sender, sender_password, seconds):
+    client = Client(jid, password, stream_management=True)
+    client.connect(host, int(port))
+    if not await asyncio.wait_for(client.started, TIMEOUT):
+        return {"ok": False}
+    client.send_presence()
+    STEP[0] = "stream management on"
+    await asyncio.wait_for(client.sm_enabled, TIMEOUT)
+    await asyncio.sleep(0.5)
+    client.transport.abort()
+    other, ok = await online(sender, sender_password, host, port)
+    if not ok:
+        return {"ok": False}
+    await asyncio.sleep(0.5)
+    for body in ("Mentre eri via A", "Mentre eri via B"):
+        other.send_message(mto=jid, mbody=body, mtype="chat")
+    STEP[0] = "the window passes"
+    await asyncio.sleep(float(seconds) + 2)
+    again, ok = await online(jid, password, host, port)
+    if not ok:
+        return {"ok": False}
+    STEP[0] = "the messages at the next sign-in"
+    got = [m["body"] for m in await quiet(again.messages, 3) if m["body"]]
+    other.disconnect()
+    again.disconnect()
     return {"ok": True, "bodies": got}
 
 
@@ -572,7 +604,7 @@ def main():
     runner = {"login": login, "chat": chat, "send": send, "receive": receive,
               "kicked": kicked, "history": history, "carbons": carbons,
               "resume": resume, "roster-change": roster_change, "block": block,
-              "csi": csi, "upload": upload}[command]
+              "csi": csi, "upload": upload, "expire": expire}[command]
     try:
         result = asyncio.run(asyncio.wait_for(runner(*args), 90))
     except (TimeoutError, asyncio.TimeoutError) as err:

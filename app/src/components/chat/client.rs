@@ -44,7 +44,7 @@ pub(super) fn connect(chat: Chat) {
         chat.live.set(true);
         open(chat);
     });
-    // The tab's title shows unread chats.
+    // The tab's title and icon show unread chats.
     Effect::new(move |_| {
         let n = chat.unread();
         let Some(document) = web_sys::window().and_then(|w| w.document()) else {
@@ -60,8 +60,19 @@ pub(super) fn connect(chat: Chat) {
         } else {
             base
         });
+        // And the tab's icon: the envelope with a red dot while a chat waits.
+        if let Ok(Some(icon)) = document.query_selector("link[rel='icon']") {
+            let _ = icon.set_attribute("href", if n > 0 { UNREAD_ICON } else { "/favicon.svg" });
+        }
     });
 }
+
+/// `/favicon.svg` with a red dot at the top right, as a data URL.
+const UNREAD_ICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' \
+    viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='6' fill='%231f5fbf'/%3E%3Cpath \
+    d='M6 10h20v13H6z' fill='none' stroke='%23fff' stroke-width='2'/%3E%3Cpath d='M6 10l10 8 \
+    10-8' fill='none' stroke='%23fff' stroke-width='2'/%3E%3Ccircle cx='25' cy='7' r='7' \
+    fill='%23d93025' stroke='%23fff' stroke-width='1.5'/%3E%3C/svg%3E";
 
 fn open(chat: Chat) {
     let Some(location) = web_sys::window().map(|w| w.location()) else {
