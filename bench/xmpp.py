@@ -88,7 +88,8 @@ class Session:
         s.buffer = b""
         await s.send(HEADER.format(domain=DOMAIN).encode())
         await s.until(b"</stream:features>")
-        plain = base64.b64encode(f"\0{user}\0{PASSWORD}".encode())
+        # The user name without the domain: the form both servers take (RFC 6120 §6.3.8).
+        plain = base64.b64encode(f"\0{user.split('@')[0]}\0{PASSWORD}".encode())
         await s.send(b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
                      + plain + b"</auth>")
         answer = await s.until_any(b"<success", b"<failure")
@@ -295,12 +296,13 @@ class Prosody:
 
     def _ctl(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(["prosodyctl", "--config", str(self.config), *args],
-                              capture_output=True, text=True, timeout=60)
+                              capture_output=True, text=True, timeout=60,
+                              stdin=subprocess.DEVNULL)
 
     def version(self) -> str:
-        out = subprocess.run(["prosody", "--version"], capture_output=True, text=True).stdout
-        m = re.search(r"Prosody ([^\s]+)", out)
-        return m.group(1) if m else out.strip()[:40]
+        out = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "prosody"],
+                             capture_output=True, text=True, stdin=subprocess.DEVNULL).stdout
+        return out.strip() or "?"
 
     def start(self, users: list[str]) -> None:
         for user in users:

@@ -43,6 +43,15 @@ use super::{
 const HANDSHAKE: Duration = Duration::from_secs(10);
 /// Sign-in attempts on one stream before it is closed.
 const SIGN_IN_ATTEMPTS: u32 = 3;
+/// Bytes a connection buffers each way. Most stanzas are small, and an idle session keeps its
+/// buffers: 2 KiB each way instead of tokio's 8 KiB saves 12 KiB a session (a bigger stanza
+/// is simply read in more steps).
+const IO_BUFFER: usize = 2048;
+
+pub(super) fn buffered<T: tokio::io::AsyncRead + tokio::io::AsyncWrite>(io: T) -> BufStream<T> {
+    BufStream::with_capacity(IO_BUFFER, IO_BUFFER, io)
+}
+
 /// Serves one connection until it ends.
 pub(super) async fn run(tcp: TcpStream, peer: SocketAddr, service: Arc<Service>, direct: bool) {
     let meter = Meter::new(service.max_stanza_bytes);
@@ -50,7 +59,7 @@ pub(super) async fn run(tcp: TcpStream, peer: SocketAddr, service: Arc<Service>,
         let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE, service.tls.accept(tcp)).await else {
             return;
         };
-        let io: Boxed = Box::new(BufStream::new(Metered::new(tls, meter.clone())));
+        let io: Boxed = Box::new(buffered(Metered::new(tls, meter.clone())));
         secured(io, peer, &service, &meter).await;
     } else {
         plain(tcp, peer, &service, &meter).await;
@@ -59,7 +68,7 @@ pub(super) async fn run(tcp: TcpStream, peer: SocketAddr, service: Arc<Service>,
 
 /// Before TLS: only STARTTLS is offered, and required.
 async fn plain(tcp: TcpStream, peer: SocketAddr, service: &Arc<Service>, meter: &Meter) {
-    let io = BufStream::new(Metered::new(tcp, meter.clone()));
+    let io = buffered(Metered::new(tcp, meter.clone()));
     let Some((_, pending)) = open_stream(io, service).await else {
         return;
     };
@@ -80,7 +89,7 @@ async fn plain(tcp: TcpStream, peer: SocketAddr, service: &Arc<Service>, meter: 
                 return;
             };
             meter.stanza_done();
-            let io: Boxed = Box::new(BufStream::new(Metered::new(tls, meter.clone())));
+            let io: Boxed = Box::new(buffered(Metered::new(tls, meter.clone())));
             secured(io, peer, service, meter).await;
         }
         Ok(_) => {

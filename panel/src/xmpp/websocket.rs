@@ -24,7 +24,7 @@ use axum::{
 };
 use futures_util::{SinkExt, StreamExt, stream::SplitSink};
 use rxml::{Parse, RawEvent, RawParser};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufStream, DuplexStream, WriteHalf};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream, WriteHalf};
 use xmpp_parsers::{
     minidom::{Element, tree_builder::TreeBuilder},
     ns,
@@ -145,7 +145,7 @@ async fn serve(socket: WebSocket, peer: SocketAddr, service: Arc<Service>) {
     let limit = service.max_stanza_bytes;
     let (ours, theirs) = tokio::io::duplex(64 * 1024);
     let meter = Meter::new(limit);
-    let io: Boxed = Box::new(BufStream::new(Metered::new(ours, meter.clone())));
+    let io: Boxed = Box::new(negotiate::buffered(Metered::new(ours, meter.clone())));
     let stream = {
         let service = service.clone();
         tokio::spawn(async move { negotiate::secured(io, peer, &service, &meter).await })
