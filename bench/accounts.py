@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import email
+import email.policy
 import hashlib
 import hmac
 import http.cookiejar
@@ -121,8 +123,11 @@ def emailed_password(imaps: int, inbox: str, inbox_password: str, login: str) ->
         conn.select("INBOX", readonly=True)
         _, data = conn.search(None, "BODY", f'"{login}"')
         for num in reversed(data[0].split()):
-            _, msg = conn.fetch(num, "(BODY.PEEK[TEXT])")
-            text = msg[0][1].decode(errors="replace")
+            _, msg = conn.fetch(num, "(BODY.PEEK[])")
+            # Decoded: the body may be quoted-printable (a password with `=` in it).
+            parsed = email.message_from_bytes(msg[0][1], policy=email.policy.default)
+            part = parsed.get_body(preferencelist=("plain",))
+            text = part.get_content() if part else ""
             m = re.search(r"Password:\s*(\S+)", text)
             if m:
                 conn.logout()

@@ -136,7 +136,7 @@ async fn accept(listener: TcpListener, service: Arc<Service>, direct_tls: bool) 
             }
         };
         let service = service.clone();
-        tokio::spawn(async move { serve(tcp, peer, service, direct_tls).await });
+        tokio::spawn(serve(tcp, peer, service, direct_tls));
     }
 }
 

@@ -60,7 +60,7 @@ pub(super) async fn run(tcp: TcpStream, peer: SocketAddr, service: Arc<Service>,
             return;
         };
         let io: Boxed = Box::new(buffered(Metered::new(tls, meter.clone())));
-        secured(io, peer, &service, &meter).await;
+        Box::pin(secured(io, peer, &service, &meter)).await;
     } else {
         plain(tcp, peer, &service, &meter).await;
     }
@@ -69,7 +69,7 @@ pub(super) async fn run(tcp: TcpStream, peer: SocketAddr, service: Arc<Service>,
 /// Before TLS: only STARTTLS is offered, and required.
 async fn plain(tcp: TcpStream, peer: SocketAddr, service: &Arc<Service>, meter: &Meter) {
     let io = buffered(Metered::new(tcp, meter.clone()));
-    let Some((_, pending)) = open_stream(io, service).await else {
+    let Some((_, pending)) = Box::pin(open_stream(io, service)).await else {
         return;
     };
     let features = StreamFeatures {
@@ -90,7 +90,7 @@ async fn plain(tcp: TcpStream, peer: SocketAddr, service: &Arc<Service>, meter: 
             };
             meter.stanza_done();
             let io: Boxed = Box::new(buffered(Metered::new(tls, meter.clone())));
-            secured(io, peer, service, meter).await;
+            Box::pin(secured(io, peer, service, meter)).await;
         }
         Ok(_) => {
             close(
@@ -149,10 +149,22 @@ fn header(domain: Option<&str>) -> StreamHeader<'static> {
 }
 
 /// Over TLS (or a WebSocket on the web port): SASL, then resource binding, then the session.
+/// The negotiation's state is freed before the session runs: a long-lived session keeps
+/// only its own.
 pub(super) async fn secured(io: Boxed, peer: SocketAddr, service: &Arc<Service>, meter: &Meter) {
-    let Some((domain, pending)) = open_stream(io, service).await else {
-        return;
-    };
+    if let Some((session, stream)) = Box::pin(establish(io, peer, service, meter)).await {
+        Box::pin(run_session(session, stream, meter, service)).await;
+    }
+}
+
+/// SASL, then binding a resource or resuming a dropped session: the session and its stream.
+async fn establish(
+    io: Boxed,
+    peer: SocketAddr,
+    service: &Arc<Service>,
+    meter: &Meter,
+) -> Option<(Connected, Stream<Boxed>)> {
+    let (domain, pending) = Box::pin(open_stream(io, service)).await?;
     let features = StreamFeatures {
         sasl_mechanisms: [scram::MECHANISM.to_string(), "PLAIN".to_string()]
             .into_iter()
@@ -160,19 +172,20 @@ pub(super) async fn secured(io: Boxed, peer: SocketAddr, service: &Arc<Service>,
         ..Default::default()
     };
     let Ok(mut stream) = pending.send_features::<ClientElement>(&features).await else {
-        return;
+        return None;
     };
-    let (user, data) = match sign_in(&mut stream, peer, service, meter, &domain).await {
+    // Each phase on its own allocation, freed when it ends: a connection's task keeps only
+    // what the phase it is in needs (an idle session's is the smallest).
+    let (user, data) = match Box::pin(sign_in(&mut stream, peer, service, meter, &domain)).await {
         Ok(signed_in) => signed_in,
-        Err(end) => return close(&mut stream, end).await,
+        Err(end) => {
+            close(&mut stream, end).await;
+            return None;
+        }
     };
     let success = sasl::Success { data };
-    let Ok(accepted) = stream.accept_reset(&success).await else {
-        return;
-    };
-    let Ok(pending) = accepted.send_header(header(Some(&domain))).await else {
-        return;
-    };
+    let accepted = stream.accept_reset(&success).await.ok()?;
+    let pending = accepted.send_header(header(Some(&domain))).await.ok()?;
     let features = StreamFeatures {
         bind: Some(BindFeature { required: true }),
         stream_management: Some(sm::StreamManagement { optional: true }),
@@ -188,44 +201,52 @@ pub(super) async fn secured(io: Boxed, peer: SocketAddr, service: &Arc<Service>,
         ..Default::default()
     };
     let Ok(mut stream) = pending.send_features::<ClientElement>(&features).await else {
-        return;
+        return None;
     };
     let first = match read(&mut stream, meter).await {
         Ok(element) => element,
-        Err(end) => return close(&mut stream, end).await,
+        Err(end) => {
+            close(&mut stream, end).await;
+            return None;
+        }
     };
     let first = match first {
         XmppStreamElement::SM(sm::Nonza::Resume(resume)) => {
             match service.take_parked(&resume.previd.0, &user.address) {
                 Some(mut session) => {
                     if session.resume(&mut stream, resume.h).await.is_err() {
-                        return session.park(service);
+                        session.park(service);
+                        return None;
                     }
-                    return run_session(session, stream, meter, service).await;
+                    return Some((session, stream));
                 }
                 None => {
                     let failed = sm::Failed {
                         h: None,
                         error: Some(StanzaCondition::ItemNotFound),
                     };
-                    if stream.send(&failed).await.is_err() {
-                        return;
-                    }
+                    stream.send(&failed).await.ok()?;
                     match read(&mut stream, meter).await {
                         Ok(element) => element,
-                        Err(end) => return close(&mut stream, end).await,
+                        Err(end) => {
+                            close(&mut stream, end).await;
+                            return None;
+                        }
                     }
                 }
             }
         }
         other => other,
     };
-    let jid = match bind(&mut stream, service, meter, &user, first).await {
+    let jid = match Box::pin(bind(&mut stream, service, meter, &user, first)).await {
         Ok(jid) => jid,
-        Err(end) => return close(&mut stream, end).await,
+        Err(end) => {
+            close(&mut stream, end).await;
+            return None;
+        }
     };
     let session = Connected::new(service, user, jid);
-    run_session(session, stream, meter, service).await;
+    Some((session, stream))
 }
 
 /// SASL: SCRAM-SHA-256 (RFC 7677) against the kept verifiers, or PLAIN (RFC 4616) against

@@ -275,10 +275,11 @@ impl Connected {
                         sm.handled = sm.handled.wrapping_add(1);
                     }
                     let handled = match element {
-                        XmppStreamElement::Stanza(Stanza::Iq(iq)) => self.iq(stream, iq).await,
-                        XmppStreamElement::Stanza(Stanza::Presence(presence)) => self.presence(stream, presence).await,
-                        XmppStreamElement::Stanza(Stanza::Message(message)) => self.message(stream, message).await,
-                        XmppStreamElement::SM(nonza) => self.stream_management(stream, nonza).await,
+                        // Handled on allocations of their own, so the idle loop stays small.
+                        XmppStreamElement::Stanza(Stanza::Iq(iq)) => Box::pin(self.iq(stream, iq)).await,
+                        XmppStreamElement::Stanza(Stanza::Presence(presence)) => Box::pin(self.presence(stream, presence)).await,
+                        XmppStreamElement::Stanza(Stanza::Message(message)) => Box::pin(self.message(stream, message)).await,
+                        XmppStreamElement::SM(nonza) => Box::pin(self.stream_management(stream, nonza)).await,
                         _ => Err(End::with(StreamCondition::UnsupportedStanzaType, "Not expected here.")),
                     };
                     if let Err(end) = handled {
