@@ -261,13 +261,13 @@ async def carbons(host, port, jid, password, to, body):
     return {"ok": True, "to": str(inner["to"].bare), "body": inner["body"]}
 
 
-async def resume(host, port, jid, password, sender, sender_password):
-    """The connection of JID breaks; SENDER writes twice meanwhile; JID comes back, resumes
-    its session (XEP-0198) and gets both messages, once each."""
+async def dropped_while_written_to(host, port, jid, password, sender, sender_password, bodies):
+    """JID signs in with stream management, its connection breaks, and SENDER writes BODIES
+    meanwhile; the dropped client (to resume) and SENDER's client, or None."""
     client = Client(jid, password, stream_management=True)
     client.connect(host, int(port))
     if not await asyncio.wait_for(client.started, TIMEOUT):
-        return {"ok": False}
+        return None
     client.send_presence()
     STEP[0] = "stream management on"
     await asyncio.wait_for(client.sm_enabled, TIMEOUT)
@@ -275,10 +275,21 @@ async def resume(host, port, jid, password, sender, sender_password):
     client.transport.abort()
     other, ok = await online(sender, sender_password, host, port)
     if not ok:
-        return {"ok": False}
+        return None
     await asyncio.sleep(0.5)
-    for body in ("Mentre eri via 1", "Mentre eri via 2"):
+    for body in bodies:
         other.send_message(mto=jid, mbody=body, mtype="chat")
+    return client, other
+
+
+async def resume(host, port, jid, password, sender, sender_password):
+    """The connection of JID breaks; SENDER writes twice meanwhile; JID comes back, resumes
+    its session (XEP-0198) and gets both messages, once each."""
+    dropped = await dropped_while_written_to(host, port, jid, password, sender, sender_password,
+                                             ("Mentre eri via 1", "Mentre eri via 2"))
+    if dropped is None:
+        return {"ok": False}
+    client, other = dropped
     await asyncio.sleep(1)
     STEP[0] = "resumed"
     client.connect(host, int(port))
@@ -299,21 +310,11 @@ async def resume(host, port, jid, password, sender, sender_password):
 
 
 async def expire(host, port, jid, password, sender, sender_password, seconds):
-    client = Client(jid, password, stream_management=True)
-    client.connect(host, int(port))
-    if not await asyncio.wait_for(client.started, TIMEOUT):
+    dropped = await dropped_while_written_to(host, port, jid, password, sender, sender_password,
+                                             ("Mentre eri via A", "Mentre eri via B"))
+    if dropped is None:
         return {"ok": False}
-    client.send_presence()
-    STEP[0] = "stream management on"
-    await asyncio.wait_for(client.sm_enabled, TIMEOUT)
-    await asyncio.sleep(0.5)
-    client.transport.abort()
-    other, ok = await online(sender, sender_password, host, port)
-    if not ok:
-        return {"ok": False}
-    await asyncio.sleep(0.5)
-    for body in ("Mentre eri via A", "Mentre eri via B"):
-        other.send_message(mto=jid, mbody=body, mtype="chat")
+    _, other = dropped
     STEP[0] = "the window passes"
     await asyncio.sleep(float(seconds) + 2)
     again, ok = await online(jid, password, host, port)
