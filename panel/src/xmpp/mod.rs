@@ -8,6 +8,7 @@
 //! `xmpp-parsers`; each connection is limited in stanza size and rate, and a malformed or
 //! oversized input ends that connection's stream with the matching stream error.
 
+mod disco;
 mod features;
 pub(crate) mod limits;
 mod negotiate;

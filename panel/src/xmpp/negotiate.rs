@@ -34,8 +34,9 @@ use crate::{
 
 use super::{
     Service,
+    disco::server_caps,
     limits::{Meter, Metered},
-    session::{Connected, NS_SESSION, run_session, server_caps},
+    session::{Connected, NS_SESSION, run_session},
     stream::{Boxed, ClientElement, End, Stream, close, read, stanza_error, timeouts},
 };
 

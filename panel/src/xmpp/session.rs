@@ -12,7 +12,6 @@ use tokio_xmpp::{
 };
 use xmpp_parsers::{
     delay::Delay,
-    disco::{DiscoInfoResult, DiscoItemsResult, Identity},
     iq::Iq,
     jid::{BareJid, FullJid, Jid},
     message::{Message, MessageType},
@@ -503,40 +502,11 @@ impl Connected {
             self.blocking(payload, set).await
         } else if payload.is("vCard", ns::VCARD) && !set {
             self.vcard(to.as_ref()).await
-        } else if payload.is("query", ns::DISCO_INFO) && !set && to_server {
-            // Asked plainly, or by the node of the server's caps (XEP-0115), which the
-            // answer names again.
-            let node = payload.attr("node").map(str::to_string);
-            let max_upload = self.service.max_upload_bytes;
-            match node {
-                None => Ok(Some(Element::from(server_info(max_upload)))),
-                Some(node) if Some(node.as_str()) == caps_node(max_upload).as_deref() => {
-                    Ok(Some(Element::from(DiscoInfoResult {
-                        node: Some(node),
-                        ..server_info(max_upload)
-                    })))
-                }
-                Some(_) => Err(stanza_error(StanzaCondition::ItemNotFound, "No such node.")),
-            }
-        } else if payload.is("query", ns::DISCO_INFO) && !set && to_self {
-            Ok(Some(Element::from(DiscoInfoResult {
-                node: None,
-                identities: vec![Identity::new_anonymous::<_, _, String, String>(
-                    "account",
-                    "registered",
-                )],
-                features: [ns::DISCO_INFO, ns::MAM]
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect(),
-                extensions: Vec::new(),
-            })))
-        } else if payload.is("query", ns::DISCO_ITEMS) && !set && (to_server || to_self) {
-            Ok(Some(Element::from(DiscoItemsResult {
-                node: None,
-                items: Vec::new(),
-                rsm: None,
-            })))
+        } else if (payload.is("query", ns::DISCO_INFO) || payload.is("query", ns::DISCO_ITEMS))
+            && !set
+            && (to_server || to_self)
+        {
+            super::disco::answer(&payload, to_server, self.service.max_upload_bytes)
         } else {
             Err(stanza_error(
                 StanzaCondition::ServiceUnavailable,
@@ -778,58 +748,4 @@ pub(super) fn sender_jid(message: &chat::ChatMessage) -> Option<Jid> {
                 .unwrap_or_else(|_| Jid::from(bare))
         }
     })
-}
-
-/// The node of the server's entity capabilities (XEP-0115).
-const CAPS_NODE: &str = "urn:casella:xmpp";
-
-/// The server's entity capabilities, for its stream features: a hash of what disco says.
-pub(super) fn server_caps(max_upload: u64) -> Option<Element> {
-    let data = xmpp_parsers::caps::compute_disco(&server_info(max_upload));
-    let hash = xmpp_parsers::caps::hash_caps(&data, xmpp_parsers::hashes::Algo::Sha_1).ok()?;
-    Some(Element::from(xmpp_parsers::caps::Caps::new(
-        CAPS_NODE, hash,
-    )))
-}
-
-/// `node#ver` of the server's caps, which a client may ask disco about.
-fn caps_node(max_upload: u64) -> Option<String> {
-    let caps = server_caps(max_upload)?;
-    Some(format!("{CAPS_NODE}#{}", caps.attr("ver")?))
-}
-
-/// What the server says of itself (XEP-0030), with the largest file a client may share
-/// (XEP-0363 §2).
-fn server_info(max_upload: u64) -> DiscoInfoResult {
-    DiscoInfoResult {
-        node: None,
-        identities: vec![Identity::new("server", "im", "en", "Casella")],
-        features: [
-            ns::DISCO_INFO,
-            ns::DISCO_ITEMS,
-            ns::ROSTER,
-            ns::PING,
-            ns::DELAY,
-            ns::SID,
-            ns::CARBONS,
-            ns::MAM,
-            ns::VCARD,
-            ns::CHATSTATES,
-            ns::RECEIPTS,
-            ns::DISPLAYED_MARKERS,
-            ns::BLOCKING,
-            ns::HTTP_UPLOAD,
-        ]
-        .into_iter()
-        .map(str::to_string)
-        .collect(),
-        extensions: vec![xmpp_parsers::data_forms::DataForm::new(
-            xmpp_parsers::data_forms::DataFormType::Result_,
-            ns::HTTP_UPLOAD,
-            vec![xmpp_parsers::data_forms::Field::text_single(
-                "max-file-size",
-                &max_upload.to_string(),
-            )],
-        )],
-    }
 }

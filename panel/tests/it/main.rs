@@ -7,6 +7,7 @@
 mod access_log;
 mod accounts;
 mod chat;
+mod chat_features;
 mod client_setup;
 mod dns_check;
 mod flows;
