@@ -59,30 +59,27 @@ pub enum ChatEvent {
     Welcome {
         me: String,
         contacts: Vec<ChatContact>,
+        /// The group conversations the user is in.
+        #[serde(default)]
+        groups: Vec<ChatGroupInfo>,
     },
+    /// The group conversations the user is in changed: these are they now.
+    Groups { groups: Vec<ChatGroupInfo> },
     /// A contact's status changed.
-    Presence {
-        address: String,
-        status: ChatStatus,
-    },
+    Presence { address: String, status: ChatStatus },
     /// A message from a contact, or one the user sent (from here or elsewhere).
-    Message {
-        line: ChatLine,
-    },
+    Message { line: ChatLine },
     Typing {
         from: String,
         typing: bool,
+        /// In this group's conversation (not the one with `from`).
+        #[serde(default)]
+        group: Option<String>,
     },
     /// A client of the contact received the user's message with this mark.
-    Received {
-        from: String,
-        mark: String,
-    },
+    Received { from: String, mark: String },
     /// The contact read the user's messages up to this mark.
-    Read {
-        from: String,
-        mark: String,
-    },
+    Read { from: String, mark: String },
     /// A page of a conversation, oldest first.
     History {
         with: String,
@@ -96,10 +93,7 @@ pub enum ChatEvent {
         lines: Vec<ChatLine>,
     },
     /// A message the server did not send, by the browser's id.
-    Refused {
-        id: String,
-        reason: String,
-    },
+    Refused { id: String, reason: String },
     /// A colleague joined the contact list (`contact`), or left it (none).
     Contact {
         address: String,
@@ -115,6 +109,15 @@ pub struct ChatContact {
     pub address: String,
     pub name: String,
     pub status: ChatStatus,
+}
+
+/// A group conversation: a group alias of the domain and its member mailboxes. A message
+/// to its address reaches every member.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatGroupInfo {
+    pub address: String,
+    pub name: String,
+    pub members: Vec<String>,
 }
 
 /// A kept message.

@@ -171,6 +171,17 @@ pub struct MailboxPage {
     pub page_size: u64,
 }
 
+/// A group alias: an address of the domain that delivers to several of its mailboxes, and
+/// a group conversation of them in chat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupAliasRow {
+    pub address: String,
+    /// What chat calls the group.
+    pub name: String,
+    /// The member mailboxes, sorted.
+    pub members: Vec<String>,
+}
+
 /// A mailbox with everything its page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailboxDetail {

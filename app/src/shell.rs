@@ -12,7 +12,7 @@ use leptos_router::{
 use crate::i18n::current_lang;
 use crate::pages::{
     access_log::AccessLogPage, account::AccountPage, audit::AuditPage, compose::ComposePage,
-    domain_dns::DomainDnsPage, domain_mailboxes::DomainMailboxes,
+    domain_dns::DomainDnsPage, domain_groups::DomainGroupsPage, domain_mailboxes::DomainMailboxes,
     domain_overview::DomainOverviewPage, domains::DomainsPage, home::Home, login::LoginPage,
     login_code::LoginCodePage, mail::MailPage, mail_folders::MailFoldersPage,
     mail_rules::MailRulesPage, mail_settings::MailSettingsPage, mailbox_page::MailboxPage,
@@ -133,6 +133,11 @@ pub fn App() -> impl IntoView {
                 <Route
                     path=path!("/domains/:domain/dns")
                     view=DomainDnsPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/domains/:domain/groups")
+                    view=DomainGroupsPage
                     ssr=SsrMode::Async
                 />
                 <Route

@@ -11,6 +11,7 @@ mod directory;
 mod engine;
 mod error;
 mod events;
+mod groups;
 mod mail;
 mod policy;
 mod secret;

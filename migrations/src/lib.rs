@@ -15,6 +15,7 @@ mod m20261203_000008_message_trace;
 mod m20261204_000009_mail_preferences;
 mod m20261205_000010_chat;
 mod m20261206_000011_chat_verifiers_and_blocks;
+mod m20261207_000012_group_aliases;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000009_mail_preferences::Migration),
             Box::new(m20261205_000010_chat::Migration),
             Box::new(m20261206_000011_chat_verifiers_and_blocks::Migration),
+            Box::new(m20261207_000012_group_aliases::Migration),
         ]
     }
 }

@@ -19,7 +19,7 @@ use engine_glue::{Engine, GlueError};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::{
-    db::{alias, domain, intent, mailbox, manager, operator},
+    db::{alias, domain, group_alias, intent, mailbox, manager, operator},
     services::ServiceError,
 };
 
@@ -36,6 +36,9 @@ pub struct Reconciled {
     pub alias_rows: Vec<String>,
     /// Mailbox deletions that were interrupted, completed.
     pub deletions: Vec<String>,
+    /// Group aliases: engine lists of interrupted creations removed, interrupted deletions
+    /// completed.
+    pub groups: Vec<String>,
     /// Engine accounts, domains and aliases the panel does not know and no intent explains:
     /// reported, never deleted.
     pub unexplained: Vec<String>,
@@ -48,7 +51,8 @@ impl Reconciled {
             && self.domains.is_empty()
             && self.engine_aliases.is_empty()
             && self.alias_rows.is_empty()
-            && self.deletions.is_empty())
+            && self.deletions.is_empty()
+            && self.groups.is_empty())
     }
 }
 
@@ -138,6 +142,7 @@ pub async fn run(db: &DatabaseConnection, engine: &Engine) -> Result<Reconciled,
         }
     }
     report_alias_differences(db, engine, &mut done).await?;
+    report_group_differences(db, engine, &mut done).await?;
     Ok(done)
 }
 
@@ -230,6 +235,27 @@ async fn complete(
             tracing::warn!(account = %subject, "completed an interrupted mailbox deletion");
             done.deletions.push(subject.to_string());
         }
+        Some(intent::Kind::CreateGroup) => {
+            let listed = group_alias::Entity::find()
+                .filter(group_alias::Column::Address.eq(subject))
+                .count(db)
+                .await?
+                > 0;
+            if !listed {
+                tracing::warn!(group = %subject, "removing the engine list of an interrupted group alias creation");
+                engine.delete_group(subject).await?;
+                done.groups.push(subject.to_string());
+            }
+        }
+        Some(intent::Kind::DeleteGroup) => {
+            engine.delete_group(subject).await?;
+            group_alias::Entity::delete_many()
+                .filter(group_alias::Column::Address.eq(subject))
+                .exec(db)
+                .await?;
+            tracing::warn!(group = %subject, "completed an interrupted group alias deletion");
+            done.groups.push(subject.to_string());
+        }
         None => {
             tracing::warn!(kind = %pending.kind, subject = %subject, "unknown intent dropped");
         }
@@ -283,6 +309,30 @@ async fn report_alias_differences(
             tracing::warn!(mailbox = %mailbox.address, alias = %row.address, "alias row without its engine address; left as it is");
             done.unexplained.push(row.address.clone());
         }
+    }
+    Ok(())
+}
+
+/// Reports group aliases only one side has: left for a person to look at.
+async fn report_group_differences(
+    db: &DatabaseConnection,
+    engine: &Engine,
+    done: &mut Reconciled,
+) -> Result<(), ReconcileError> {
+    let rows: HashSet<String> = group_alias::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| g.address)
+        .collect();
+    let lists: HashSet<String> = engine.group_names().await?.into_iter().collect();
+    for address in lists.difference(&rows) {
+        tracing::warn!(group = %address, "engine list without a panel row; left as it is");
+        done.unexplained.push(address.clone());
+    }
+    for address in rows.difference(&lists) {
+        tracing::warn!(group = %address, "group alias row without its engine list; left as it is");
+        done.unexplained.push(address.clone());
     }
     Ok(())
 }

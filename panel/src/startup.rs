@@ -120,6 +120,7 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
     .keeping_logs_for(config.log_retention_days)
     .with_scram_iterations(config.xmpp.scram_iterations);
     services.chat().load_blocks().await?;
+    services.load_chat_groups().await?;
     let keyed = services.backfill_session_keys().await?;
     if keyed > 0 {
         tracing::info!(identities = keyed, "gave identities their session keys");

@@ -110,6 +110,10 @@ fn Overview(
                     {tr("Manage mailboxes", "Gestisci caselle di posta")}
                 </a>
                 " "
+                <a class="button secondary" id="groups-link" href=format!("/domains/{}/groups", name.get_value())>
+                    {tr("Group aliases", "Alias di gruppo")}
+                </a>
+                " "
                 <a class="button secondary" id="dns-link" href=format!("/domains/{}/dns", name.get_value())>
                     {tr("DNS records", "Record DNS")}
                 </a>

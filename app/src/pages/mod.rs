@@ -8,6 +8,7 @@ pub mod compose;
 pub mod compose_rich;
 pub mod compose_suggest;
 pub mod domain_dns;
+pub mod domain_groups;
 pub mod domain_mailboxes;
 pub mod domain_overview;
 pub mod domains;

@@ -3,8 +3,8 @@
 
 use crate::{
     dto::{
-        AccessPage, AccessQuery, DnsRow, DomainOverview, MailboxPage, OneTimeCredentials,
-        TracePage, TraceQuery,
+        AccessPage, AccessQuery, DnsRow, DomainOverview, GroupAliasRow, MailboxPage,
+        OneTimeCredentials, TracePage, TraceQuery,
     },
     error::AppError,
 };
@@ -28,6 +28,19 @@ pub trait DomainHandle: Send + Sync {
         &self,
         form: NewMailboxForm,
     ) -> Result<Option<OneTimeCredentials>, AppError>;
+    /// The domain's group aliases, by address.
+    async fn groups(&self) -> Result<Vec<GroupAliasRow>, AppError>;
+    /// Creates a group alias; `members` lists mailboxes (addresses or local parts)
+    /// separated by commas or spaces.
+    async fn create_group(
+        &self,
+        local_part: &str,
+        name: &str,
+        members: &str,
+    ) -> Result<(), AppError>;
+    async fn delete_group(&self, group: &str) -> Result<(), AppError>;
+    async fn add_group_member(&self, group: &str, member: &str) -> Result<(), AppError>;
+    async fn remove_group_member(&self, group: &str, member: &str) -> Result<(), AppError>;
     /// The domain's chat service (postmaster only).
     async fn set_domain_chat(&self, enabled: bool) -> Result<(), AppError>;
     async fn set_chat_for_all(&self, enabled: bool) -> Result<(), AppError>;

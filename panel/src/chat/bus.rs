@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
-use super::{ChatMessage, Presence, SessionKey, Signal};
+use super::{ChatGroup, ChatMessage, Presence, SessionKey, Signal};
 
 /// What nodes tell each other.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +31,12 @@ pub enum BusEvent {
     ChatOff { address: String },
     /// Chat was switched on for this address: it joins its colleagues' contact lists.
     ChatOn { address: String, name: String },
+    /// A domain's group conversations are now these (a group alias was created, deleted or
+    /// its members changed).
+    Groups {
+        domain: String,
+        groups: Vec<ChatGroup>,
+    },
     /// `owner` blocked (or unblocked) these addresses (XEP-0191); kept in the database
     /// first.
     Block {

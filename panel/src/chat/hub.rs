@@ -12,14 +12,14 @@ use std::{
 };
 
 use chrono::Utc;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait};
 use tokio::sync::{broadcast, mpsc};
 
 use super::{
     BusEvent, ChatBus, ChatMessage, Presence, SessionKey, Signal, Status, conversation_of,
     domain_of,
+    groups::{ChatGroup, members_away},
+    history::{History, HistoryPage, take_waiting},
 };
 use crate::db::{chat_message, chat_offline};
 
@@ -35,10 +35,12 @@ pub enum Delivery {
     Message(Arc<ChatMessage>),
     /// A message the user sent from another of its sessions.
     Sent(Arc<ChatMessage>),
-    /// A contact's typing, or its clients' receipts.
+    /// A contact's typing, or its clients' receipts; `to` is the user, or a group the user
+    /// is in.
     Signal {
         from: String,
         from_resource: String,
+        to: String,
         signal: Signal,
     },
     /// A contact's session (or another of the user's own) changed presence.
@@ -56,6 +58,8 @@ pub enum Delivery {
         addresses: Vec<String>,
         blocked: bool,
     },
+    /// The group conversations the user is in changed: these are they now.
+    Groups(Vec<Arc<ChatGroup>>),
 }
 
 /// Why a message was not sent.
@@ -68,6 +72,9 @@ pub enum ChatError {
     /// The sender blocks the recipient (`true`), or the recipient blocks the sender.
     #[error("blocked")]
     Blocked(bool),
+    /// The sender is not a member of the group it wrote to.
+    #[error("not a member of the group")]
+    NotMember,
     #[error("database: {0}")]
     Db(#[from] DbErr),
 }
@@ -80,7 +87,7 @@ pub struct Hub {
 
 pub(super) struct Inner {
     /// This node's id on the bus.
-    node: u64,
+    pub(super) node: u64,
     pub(super) db: DatabaseConnection,
     pub(super) bus: Arc<dyn ChatBus>,
     next_session: AtomicU64,
@@ -93,9 +100,11 @@ pub(super) struct Inner {
 #[derive(Default)]
 pub(super) struct State {
     /// This node's sessions.
-    local: HashMap<u64, Local>,
+    pub(super) local: HashMap<u64, Local>,
     /// The available sessions of every node, by address.
-    present: HashMap<String, HashMap<SessionKey, Presence>>,
+    pub(super) present: HashMap<String, HashMap<SessionKey, Presence>>,
+    /// Every group conversation, by address.
+    pub(super) groups: super::groups::Groups,
     /// Every block list entry: (who blocks, whom). Nothing passes between such a pair.
     pub(super) blocks: std::collections::HashSet<(String, String)>,
 }
@@ -109,10 +118,10 @@ impl State {
     }
 }
 
-struct Local {
-    address: String,
-    tx: mpsc::Sender<Delivery>,
-    available: bool,
+pub(super) struct Local {
+    pub(super) address: String,
+    pub(super) tx: mpsc::Sender<Delivery>,
+    pub(super) available: bool,
 }
 
 impl Hub {
@@ -217,25 +226,11 @@ impl Inner {
         let mut slow = Vec::new();
         match event {
             BusEvent::Message { message, sender } => {
-                if state.blocked_between(&message.from, &message.to) {
-                    return;
-                }
                 let message = Arc::new(message);
-                for (id, local) in &state.local {
-                    if !local.available {
-                        continue;
-                    }
-                    let own = sender.node == self.node && sender.id == *id;
-                    let delivery = if local.address == message.to {
-                        Delivery::Message(message.clone())
-                    } else if local.address == message.from && !own {
-                        Delivery::Sent(message.clone())
-                    } else {
-                        continue;
-                    };
-                    if local.tx.try_send(delivery).is_err() {
-                        slow.push(*id);
-                    }
+                if let Some(group) = state.groups.get(&message.to).cloned() {
+                    self.group_message(&state, &group, &message, sender, &mut slow);
+                } else if !state.blocked_between(&message.from, &message.to) {
+                    self.pair_message(&state, &message, sender, &mut slow);
                 }
             }
             BusEvent::Signal {
@@ -244,17 +239,28 @@ impl Inner {
                 to,
                 signal,
             } => {
-                if state.blocked_between(&from, &to) {
+                let group = state.groups.get(&to).cloned();
+                if group.is_none() && state.blocked_between(&from, &to) {
                     return;
                 }
                 for (id, local) in &state.local {
+                    let reached = match &group {
+                        // In a group only typing is told, to the other members.
+                        Some(group) => {
+                            matches!(signal, Signal::Typing(_))
+                                && local.address != from
+                                && group.has_member(&local.address)
+                        }
+                        None => local.address == to,
+                    };
                     if local.available
-                        && local.address == to
+                        && reached
                         && local
                             .tx
                             .try_send(Delivery::Signal {
                                 from: from.clone(),
                                 from_resource: from_resource.clone(),
+                                to: to.clone(),
                                 signal: signal.clone(),
                             })
                             .is_err()
@@ -310,6 +316,7 @@ impl Inner {
                 addresses,
                 blocked,
             } => self.blocks_changed(&mut state, owner, addresses, blocked),
+            BusEvent::Groups { domain, groups } => self.groups_changed(&mut state, domain, groups),
             BusEvent::ChatOn { address, name } => {
                 let domain = domain_of(&address).to_string();
                 for local in state.local.values() {
@@ -335,6 +342,33 @@ impl Inner {
 }
 
 impl Inner {
+    /// Delivers a message between two contacts: to the recipient's available sessions here,
+    /// and to the sender's others as sent.
+    fn pair_message(
+        &self,
+        state: &State,
+        message: &Arc<ChatMessage>,
+        sender: SessionKey,
+        slow: &mut Vec<u64>,
+    ) {
+        for (id, local) in &state.local {
+            if !local.available {
+                continue;
+            }
+            let own = sender.node == self.node && sender.id == *id;
+            let delivery = if local.address == message.to {
+                Delivery::Message(message.clone())
+            } else if local.address == message.from && !own {
+                Delivery::Sent(message.clone())
+            } else {
+                continue;
+            };
+            if local.tx.try_send(delivery).is_err() {
+                slow.push(*id);
+            }
+        }
+    }
+
     /// A block list changed: the set follows, the owner's sessions are told (the pushes of
     /// XEP-0191), and between each pair presence goes offline (blocked) or back to what it
     /// is (unblocked), both ways.
@@ -564,15 +598,24 @@ impl Session {
         }
         let inner = &self.hub.inner;
         let to = to.to_lowercase();
-        {
+        let group = {
             let state = inner.lock();
-            if state.blocks.contains(&(self.address.clone(), to.clone())) {
-                return Err(ChatError::Blocked(true));
+            let group = state.groups.get(&to).cloned();
+            match &group {
+                Some(group) if !group.has_member(&self.address) => {
+                    return Err(ChatError::NotMember);
+                }
+                Some(_) => {}
+                None if state.blocks.contains(&(self.address.clone(), to.clone())) => {
+                    return Err(ChatError::Blocked(true));
+                }
+                None if state.blocks.contains(&(to.clone(), self.address.clone())) => {
+                    return Err(ChatError::Blocked(false));
+                }
+                None => {}
             }
-            if state.blocks.contains(&(to.clone(), self.address.clone())) {
-                return Err(ChatError::Blocked(false));
-            }
-        }
+            group
+        };
         let at = Utc::now();
         let origin_id = origin_id
             .filter(|id| !id.is_empty() && id.len() <= 200)
@@ -580,7 +623,12 @@ impl Session {
         let row = chat_message::ActiveModel {
             at: Set(at),
             domain: Set(domain_of(&self.address).to_string()),
-            conversation: Set(conversation_of(&self.address, &to)),
+            // A group's conversation is its address; a pair's, both addresses.
+            conversation: Set(if group.is_some() {
+                to.clone()
+            } else {
+                conversation_of(&self.address, &to)
+            }),
             sender: Set(self.address.clone()),
             recipient: Set(to.clone()),
             body: Set(body.to_string()),
@@ -602,13 +650,22 @@ impl Session {
         };
         {
             let _arrivals = inner.arrivals.lock().await;
-            let online = inner.lock().present.get(&to).is_some_and(|s| !s.is_empty());
-            if !online {
-                chat_offline::Entity::insert(chat_offline::ActiveModel {
-                    recipient: Set(to),
-                    message_id: Set(id),
-                    ..Default::default()
-                })
+            let away = {
+                let state = inner.lock();
+                match &group {
+                    Some(group) => members_away(&state, group, &self.address),
+                    None if state.present.get(&to).is_some_and(|s| !s.is_empty()) => Vec::new(),
+                    None => vec![to],
+                }
+            };
+            if !away.is_empty() {
+                chat_offline::Entity::insert_many(away.into_iter().map(|recipient| {
+                    chat_offline::ActiveModel {
+                        recipient: Set(recipient),
+                        message_id: Set(id),
+                        ..Default::default()
+                    }
+                }))
                 .exec(&inner.db)
                 .await?;
             }
@@ -630,9 +687,18 @@ impl Session {
         });
     }
 
-    /// A page of the user's history (with one contact, or with everyone), oldest first.
+    /// A page of the user's history (with one contact or group, or with everyone), oldest
+    /// first. A group's history is its members' only.
     pub async fn history(&self, query: &History) -> Result<HistoryPage, ChatError> {
-        history(&self.hub.inner.db, &self.address, query).await
+        let group = match &query.with {
+            Some(with) => match self.hub.group(with) {
+                Some(group) if group.has_member(&self.address) => true,
+                Some(_) => return Err(ChatError::NotMember),
+                None => false,
+            },
+            None => false,
+        };
+        super::history::read(&self.hub.inner.db, &self.address, query, group).await
     }
 }
 
@@ -652,149 +718,5 @@ impl Drop for Session {
                 .bus
                 .publish(BusEvent::Presence(self.presence(Status::Offline, None)));
         }
-    }
-}
-
-/// Messages a history page holds at most.
-pub const HISTORY_PAGE: u64 = 100;
-
-/// Which part of a user's history to read.
-#[derive(Debug, Clone, Default)]
-pub struct History {
-    /// Only the conversation with this contact.
-    pub with: Option<String>,
-    /// Sent at or after this time.
-    pub start: Option<chrono::DateTime<Utc>>,
-    /// Sent at or before this time.
-    pub end: Option<chrono::DateTime<Utc>>,
-    /// Only messages after this id (the next page forwards).
-    pub after: Option<i64>,
-    /// Only messages before this id; with `last`, the page just before it.
-    pub before: Option<i64>,
-    /// The newest page (of what `before` leaves) instead of the oldest.
-    pub last: bool,
-    /// How many at most (capped at [`HISTORY_PAGE`]).
-    pub max: u64,
-    /// Only messages whose text holds this, ignoring case.
-    pub text: Option<String>,
-}
-
-/// A page of history, oldest first.
-#[derive(Debug, Clone, Default)]
-pub struct HistoryPage {
-    pub messages: Vec<ChatMessage>,
-    /// Nothing more lies in the page's direction.
-    pub complete: bool,
-}
-
-/// A page of `address`'s history. Every query is on an index (conversation or participant,
-/// then id), so a deep page costs what the first does.
-async fn history(
-    db: &DatabaseConnection,
-    address: &str,
-    query: &History,
-) -> Result<HistoryPage, ChatError> {
-    use sea_orm::{Condition, QuerySelect};
-    let max = query.max.clamp(1, HISTORY_PAGE);
-    let mut condition = match &query.with {
-        Some(with) => Condition::all().add(
-            chat_message::Column::Conversation.eq(conversation_of(address, &with.to_lowercase())),
-        ),
-        None => Condition::any()
-            .add(chat_message::Column::Sender.eq(address))
-            .add(chat_message::Column::Recipient.eq(address)),
-    };
-    condition = Condition::all().add(condition);
-    if let Some(start) = query.start {
-        condition = condition.add(chat_message::Column::At.gte(start));
-    }
-    if let Some(end) = query.end {
-        condition = condition.add(chat_message::Column::At.lte(end));
-    }
-    if let Some(after) = query.after {
-        condition = condition.add(chat_message::Column::Id.gt(after));
-    }
-    if let Some(before) = query.before {
-        condition = condition.add(chat_message::Column::Id.lt(before));
-    }
-    if let Some(text) = query
-        .text
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
-        // The words as typed: `%`, `_` and `\` match themselves.
-        let escaped: String = text
-            .to_lowercase()
-            .chars()
-            .flat_map(|c| match c {
-                '%' | '_' | '\\' => vec!['\\', c],
-                c => vec![c],
-            })
-            .collect();
-        condition = condition.add(
-            Expr::expr(Func::lower(Expr::col(chat_message::Column::Body)))
-                .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
-        );
-    }
-    let newest_first = query.last || (query.before.is_some() && query.after.is_none());
-    let select = chat_message::Entity::find().filter(condition);
-    let select = if newest_first {
-        select.order_by_desc(chat_message::Column::Id)
-    } else {
-        select.order_by_asc(chat_message::Column::Id)
-    };
-    let mut rows = select.limit(max + 1).all(db).await?;
-    let complete = rows.len() as u64 <= max;
-    rows.truncate(max as usize);
-    if newest_first {
-        rows.reverse();
-    }
-    Ok(HistoryPage {
-        messages: rows.into_iter().map(from_row).collect(),
-        complete,
-    })
-}
-
-/// The messages kept for an address while it had no session, oldest first, and no longer
-/// kept as waiting.
-async fn take_waiting(
-    db: &DatabaseConnection,
-    address: &str,
-) -> Result<Vec<ChatMessage>, ChatError> {
-    let waiting = chat_offline::Entity::find()
-        .filter(chat_offline::Column::Recipient.eq(address))
-        .order_by_asc(chat_offline::Column::Id)
-        .all(db)
-        .await?;
-    if waiting.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<i64> = waiting.iter().map(|w| w.message_id).collect();
-    let messages = chat_message::Entity::find()
-        .filter(chat_message::Column::Id.is_in(ids))
-        .order_by_asc(chat_message::Column::Id)
-        .all(db)
-        .await?;
-    let last = waiting.iter().map(|w| w.id).max().unwrap_or_default();
-    chat_offline::Entity::delete_many()
-        .filter(chat_offline::Column::Recipient.eq(address))
-        .filter(chat_offline::Column::Id.lte(last))
-        .exec(db)
-        .await?;
-    Ok(messages.into_iter().map(from_row).collect())
-}
-
-/// A kept message as the hub delivers it.
-pub(crate) fn from_row(row: chat_message::Model) -> ChatMessage {
-    ChatMessage {
-        id: row.id,
-        at: row.at,
-        from: row.sender,
-        from_resource: String::new(),
-        to: row.recipient,
-        body: row.body,
-        origin_id: row.origin_id,
     }
 }

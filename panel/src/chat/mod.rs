@@ -12,11 +12,15 @@
 
 mod blocks;
 mod bus;
+mod groups;
+mod history;
 mod hub;
 pub mod scram;
 
 pub use bus::{BusEvent, ChatBus, LocalBus};
-pub use hub::{ChatError, Delivery, HISTORY_PAGE, History, HistoryPage, Hub, MAX_BODY, Session};
+pub use groups::ChatGroup;
+pub use history::{HISTORY_PAGE, History, HistoryPage};
+pub use hub::{ChatError, Delivery, Hub, MAX_BODY, Session};
 
 use serde::{Deserialize, Serialize};
 

@@ -14,7 +14,8 @@ pub struct Model {
     pub id: i32,
     /// [`Kind`], as its code.
     pub kind: String,
-    /// The engine object: an account's login, a domain's name, or an alias's address.
+    /// The engine object: an account's login, a domain's name, or an alias's or a group
+    /// alias's address.
     pub subject: String,
     /// For an alias, the mailbox it delivers to; empty otherwise.
     pub detail: String,
@@ -41,6 +42,10 @@ pub enum Kind {
     RemoveAlias,
     /// Delete a mailbox: disabled in the engine, then its panel rows, then its engine account.
     DeleteAccount,
+    /// Create a group alias (an engine list).
+    CreateGroup,
+    /// Delete a group alias: its engine list, then its panel row.
+    DeleteGroup,
 }
 
 impl Kind {
@@ -51,6 +56,8 @@ impl Kind {
             Kind::CreateAlias => "create-alias",
             Kind::RemoveAlias => "remove-alias",
             Kind::DeleteAccount => "delete-account",
+            Kind::CreateGroup => "create-group",
+            Kind::DeleteGroup => "delete-group",
         }
     }
 
@@ -61,6 +68,8 @@ impl Kind {
             Kind::CreateAlias,
             Kind::RemoveAlias,
             Kind::DeleteAccount,
+            Kind::CreateGroup,
+            Kind::DeleteGroup,
         ]
         .into_iter()
         .find(|k| k.code() == code)

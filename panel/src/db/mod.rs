@@ -13,6 +13,7 @@ pub mod chat_upload;
 pub mod chat_verifier;
 pub mod customer;
 pub mod domain;
+pub mod group_alias;
 pub mod image_sender;
 pub mod intent;
 pub mod mail_preference;

@@ -8,7 +8,7 @@
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use app::{
-    chat_wire::{ChatCommand, ChatContact, ChatEvent, ChatLine, ChatStatus},
+    chat_wire::{ChatCommand, ChatContact, ChatEvent, ChatGroupInfo, ChatLine, ChatStatus},
     ports::ClientIp,
 };
 use axum::{
@@ -102,6 +102,7 @@ async fn serve(mut socket: WebSocket, services: Arc<Services>, user: ChatUser) {
                 name: c.name,
             })
             .collect(),
+        groups: group_infos(&hub.groups_of(&user.address)),
     };
     if socket.send(event(&welcome)).await.is_err() {
         return;
@@ -168,10 +169,14 @@ struct Tab<'a> {
 }
 
 impl Tab<'_> {
+    /// Whether the user may write to `address`: a contact, or a group it is in.
     async fn is_contact(&mut self, address: &str) -> bool {
         let address = address.trim().to_lowercase();
         if self.known.contains(&address) {
             return true;
+        }
+        if let Some(group) = self.services.chat().group(&address) {
+            return group.has_member(&self.user.address);
         }
         match self.services.chat_contact(self.user, &address).await {
             Ok(Some(_)) => {
@@ -245,6 +250,9 @@ impl Tab<'_> {
                     Err(ChatError::TooLong) => vec![refused(id, "The message is too long.")],
                     Err(ChatError::Blocked(_)) => {
                         vec![refused(id, "This contact cannot be reached.")]
+                    }
+                    Err(ChatError::NotMember) => {
+                        vec![refused(id, "You are no longer a member of this group.")]
                     }
                     Err(ChatError::Db(err)) => {
                         tracing::warn!(%err, "a chat message was not kept");
@@ -354,8 +362,22 @@ impl Tab<'_> {
                     address: presence.address.clone(),
                 }
             }
+            Delivery::Signal {
+                from, signal, to, ..
+            } if to != self.user.address => match signal {
+                Signal::Typing(typing) => ChatEvent::Typing {
+                    from,
+                    typing,
+                    group: Some(to),
+                },
+                _ => return None,
+            },
             Delivery::Signal { from, signal, .. } => match signal {
-                Signal::Typing(typing) => ChatEvent::Typing { from, typing },
+                Signal::Typing(typing) => ChatEvent::Typing {
+                    from,
+                    typing,
+                    group: None,
+                },
                 Signal::Received(mark) => ChatEvent::Received { from, mark },
                 Signal::Displayed(mark) => ChatEvent::Read { from, mark },
             },
@@ -368,10 +390,24 @@ impl Tab<'_> {
                 address,
             },
             Delivery::ChatOff => ChatEvent::Off,
+            Delivery::Groups(groups) => ChatEvent::Groups {
+                groups: group_infos(&groups),
+            },
             // Blocking is kept by chat clients; the webmail's view follows from presence.
             Delivery::Blocklist { .. } => return None,
         })
     }
+}
+
+fn group_infos(groups: &[Arc<chat::ChatGroup>]) -> Vec<ChatGroupInfo> {
+    groups
+        .iter()
+        .map(|g| ChatGroupInfo {
+            address: g.address.clone(),
+            name: g.name.clone(),
+            members: g.members.clone(),
+        })
+        .collect()
 }
 
 fn refused(id: String, reason: &str) -> ChatEvent {

@@ -4,7 +4,7 @@
 
 use app::{
     dto::{
-        AccessPage, AccessQuery, DnsRow, DnsStatus, DomainOverview, MailboxPage,
+        AccessPage, AccessQuery, DnsRow, DnsStatus, DomainOverview, GroupAliasRow, MailboxPage,
         OneTimeCredentials, TracePage, TraceQuery,
     },
     error::AppError,
@@ -77,6 +77,42 @@ impl DomainHandle for Domain<'_> {
             })
             .await?;
         Ok(generated.map(|password| OneTimeCredentials { login, password }))
+    }
+
+    async fn groups(&self) -> Result<Vec<GroupAliasRow>, AppError> {
+        Ok(self
+            .0
+            .groups()
+            .await?
+            .into_iter()
+            .map(|g| GroupAliasRow {
+                address: g.row.address,
+                name: g.row.name,
+                members: g.members,
+            })
+            .collect())
+    }
+
+    async fn create_group(
+        &self,
+        local_part: &str,
+        name: &str,
+        members: &str,
+    ) -> Result<(), AppError> {
+        self.0.create_group(local_part, name, members).await?;
+        Ok(())
+    }
+
+    async fn delete_group(&self, group: &str) -> Result<(), AppError> {
+        Ok(self.0.delete_group(group).await?)
+    }
+
+    async fn add_group_member(&self, group: &str, member: &str) -> Result<(), AppError> {
+        Ok(self.0.add_group_member(group, member).await?)
+    }
+
+    async fn remove_group_member(&self, group: &str, member: &str) -> Result<(), AppError> {
+        Ok(self.0.remove_group_member(group, member).await?)
     }
 
     async fn set_domain_chat(&self, enabled: bool) -> Result<(), AppError> {

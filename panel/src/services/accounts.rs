@@ -18,7 +18,7 @@ use super::{
     chat_verifiers::Credential, hash_password, login_guard, passwords,
 };
 use crate::db::new_session_key;
-use crate::db::{alias, domain, intent, mailbox, manager, operator};
+use crate::db::{alias, domain, group_alias, intent, mailbox, manager, operator};
 
 impl Services {
     /// Checks a web login's password through the engine's directory (main password only),
@@ -198,6 +198,11 @@ impl Services {
                 > 0
             || alias::Entity::find()
                 .filter(alias::Column::Address.eq(&name))
+                .count(&self.db)
+                .await?
+                > 0
+            || group_alias::Entity::find()
+                .filter(group_alias::Column::Address.eq(&name))
                 .count(&self.db)
                 .await?
                 > 0)

@@ -14,7 +14,10 @@ use super::{
     ServiceError, Services,
     access_log::{AccessEntry, AccessResult},
 };
-use crate::db::{domain, mailbox};
+use crate::{
+    chat::ChatGroup,
+    db::{domain, group_alias, mailbox},
+};
 
 /// A mailbox that may chat now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +110,52 @@ impl Services {
             }
         }
         Ok(contacts)
+    }
+
+    /// A domain's group conversations: its group aliases, each with its members.
+    pub(crate) async fn chat_groups(
+        &self,
+        domain: &domain::Model,
+    ) -> Result<Vec<ChatGroup>, ServiceError> {
+        let rows = group_alias::Entity::find()
+            .filter(group_alias::Column::DomainId.eq(domain.id))
+            .order_by_asc(group_alias::Column::Address)
+            .all(&self.db)
+            .await?;
+        let mut groups = Vec::with_capacity(rows.len());
+        for row in rows {
+            match self.engine.group_members(&row.address).await {
+                Ok(members) => groups.push(ChatGroup {
+                    address: row.address,
+                    name: row.name,
+                    members,
+                }),
+                // Reported at start-up; not a conversation.
+                Err(engine_glue::GlueError::NotFound { .. }) => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Ok(groups)
+    }
+
+    /// A domain's group aliases changed: every node takes the new set, and the members'
+    /// sessions are told.
+    pub(crate) async fn chat_groups_changed(&self, domain: &domain::Model) {
+        match self.chat_groups(domain).await {
+            Ok(groups) => self.chat.publish_groups(&domain.name, groups),
+            Err(err) => {
+                tracing::warn!(%err, domain = %domain.name, "chat groups not refreshed");
+            }
+        }
+    }
+
+    /// At start, before chat sessions open: every domain's group conversations.
+    pub(crate) async fn load_chat_groups(&self) -> Result<(), ServiceError> {
+        for domain in domain::Entity::find().all(&self.db).await? {
+            let groups = self.chat_groups(&domain).await?;
+            self.chat.load_groups(&domain.name, groups);
+        }
+        Ok(())
     }
 
     /// The contact `to` of a chat user, if it is one: a mailbox of the same domain that

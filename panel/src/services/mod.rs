@@ -21,6 +21,7 @@ mod cost_notices;
 mod customers;
 pub mod dns;
 mod domains;
+pub mod groups;
 pub mod login_guard;
 pub mod mail_rules;
 mod mail_search;

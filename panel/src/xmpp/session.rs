@@ -291,6 +291,9 @@ impl Connected {
                         Some(Delivery::ChatOff) => {
                             return End::with(StreamCondition::PolicyViolation, "Chat was switched off for this mailbox.").into()
                         }
+                        // A group's messages reach a client through its group chat.
+                        Some(Delivery::Message(message) | Delivery::Sent(message)) if message.to != self.address() => Ok(()),
+                        Some(Delivery::Groups(_)) => Ok(()),
                         Some(Delivery::Message(message)) => {
                             // What waited while the client was inactive goes first.
                             if self.flush_held(stream).await.is_err() {
@@ -315,7 +318,8 @@ impl Connected {
                         // An inactive client (XEP-0352) is not woken for typing; receipts and
                         // read marks wait for its next wake-up.
                         Some(Delivery::Signal { signal: chat::Signal::Typing(_), .. }) if self.inactive => Ok(()),
-                        Some(Delivery::Signal { from, from_resource, signal }) => match self.signal_stanza(&from, &from_resource, &signal) {
+                        Some(Delivery::Signal { to, .. }) if to != self.address() => Ok(()),
+                        Some(Delivery::Signal { from, from_resource, signal, .. }) => match self.signal_stanza(&from, &from_resource, &signal) {
                             Some(stanza) if self.inactive => {
                                 self.held_signals.push(stanza);
                                 Ok(())
@@ -565,8 +569,8 @@ impl Connected {
                     stream.send(&presence).await?;
                 }
             }
-            for message in waiting {
-                stream.send(&self.outgoing(&message, true)).await?;
+            for message in waiting.iter().filter(|m| m.to == self.address()) {
+                stream.send(&self.outgoing(message, true)).await?;
             }
         }
         Ok(())
@@ -668,6 +672,15 @@ impl Connected {
                     error.payloads = vec![Element::from(blocked)];
                 }
                 stream.send(&error).await?;
+                Ok(())
+            }
+            Err(ChatError::NotMember) => {
+                stream
+                    .send(&reply_error(
+                        StanzaCondition::ServiceUnavailable,
+                        "That address is not a chat contact of yours.",
+                    ))
+                    .await?;
                 Ok(())
             }
             Err(ChatError::TooLong) => {

@@ -11,6 +11,7 @@ mod chat_features;
 mod client_setup;
 mod dns_check;
 mod flows;
+mod groups;
 mod harness;
 mod listing;
 mod matrix;

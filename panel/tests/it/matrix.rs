@@ -119,6 +119,18 @@ fn every_administrative_operation_against_every_role() {
     ];
 
     let u = "u@a.test";
+    // A group of one member: removing that member is refused on its field.
+    postmaster_a
+        .call(
+            "domain/create_group",
+            &[
+                ("domain", "a.test"),
+                ("local_part", "team"),
+                ("name", ""),
+                ("members", "u"),
+            ],
+        )
+        .expect("group");
     let table: Vec<Row> = vec![
         ("operator/list_domains", vec![], OPERATOR),
         (
@@ -227,6 +239,40 @@ fn every_administrative_operation_against_every_role() {
         (
             "mailboxes/delete_mailbox",
             vec![("address", u), ("confirm", "not the address")],
+            DOMAIN_A,
+        ),
+        ("domain/groups", vec![("domain", "a.test")], DOMAIN_A),
+        (
+            "domain/create_group",
+            vec![
+                ("domain", "a.test"),
+                ("local_part", "bad group"),
+                ("name", ""),
+                ("members", "u"),
+            ],
+            DOMAIN_A,
+        ),
+        (
+            "domain/add_group_member",
+            vec![
+                ("domain", "a.test"),
+                ("group", "team@a.test"),
+                ("member", "nobody"),
+            ],
+            DOMAIN_A,
+        ),
+        (
+            "domain/remove_group_member",
+            vec![
+                ("domain", "a.test"),
+                ("group", "team@a.test"),
+                ("member", "u@a.test"),
+            ],
+            DOMAIN_A,
+        ),
+        (
+            "domain/delete_group",
+            vec![("domain", "a.test"), ("group", "gone@a.test")],
             DOMAIN_A,
         ),
         (
@@ -449,6 +495,18 @@ fn every_administrative_operation_against_every_role() {
     let mut counts: BTreeMap<Outcome, usize> = BTreeMap::new();
     for (endpoint, form, expected) in &table {
         for (i, actor) in actors.iter().enumerate() {
+            if *endpoint == "domain/delete_group" {
+                // The group to delete exists before every call, so an allowed actor succeeds.
+                let _ = postmaster_a.call(
+                    "domain/create_group",
+                    &[
+                        ("domain", "a.test"),
+                        ("local_part", "gone"),
+                        ("name", ""),
+                        ("members", "u"),
+                    ],
+                );
+            }
             if *endpoint == "mailboxes/remove_alias" {
                 // The alias to remove exists before every call, so an allowed actor succeeds.
                 let _ =
@@ -474,7 +532,7 @@ fn every_administrative_operation_against_every_role() {
     assert_eq!(counts.len(), 4, "{counts:?}");
     assert_eq!(
         table.len(),
-        85,
+        90,
         "every server function that takes a caller is in the table"
     );
 }

@@ -223,8 +223,8 @@ fn webmail_signs_groups_conversations_and_suggests_addresses() {
     for n in 0..26 {
         send(&bob_web, &bob, &ada, &format!("Note {n}"), "A note.");
     }
-    in_inbox(&ada_web, "Note 25");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    // Every note in: 27 conversations (where one lands among equal dates is the engine's).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let page = loop {
         let page = ada_web
             .call("mail/messages", &[("folder", ""), ("page", "0")])

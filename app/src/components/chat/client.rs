@@ -124,9 +124,14 @@ fn open(chat: Chat) {
 
 fn apply(chat: Chat, event: ChatEvent) {
     match event {
-        ChatEvent::Welcome { me, contacts } => {
+        ChatEvent::Welcome {
+            me,
+            contacts,
+            groups,
+        } => {
             chat.me.set(me);
             chat.contacts.set(contacts);
+            chat.groups.set(groups);
             chat.off.set(false);
         }
         ChatEvent::Presence { address, status } => chat.contacts.update(|all| {
@@ -137,7 +142,7 @@ fn apply(chat: Chat, event: ChatEvent) {
         ChatEvent::Message { line } => {
             let me = chat.me.get_untracked();
             let own = line.from == me;
-            let with = if own {
+            let with = if own || chat.is_group(&line.to) {
                 line.to.clone()
             } else {
                 line.from.clone()
@@ -165,17 +170,24 @@ fn apply(chat: Chat, event: ChatEvent) {
                 }
                 c.lines.push(line);
             });
-            if seen && chat.status.get_untracked() != ChatStatus::Offline {
+            if seen && chat.status.get_untracked() != ChatStatus::Offline && !chat.is_group(&with) {
                 mark_read(chat, &with);
             }
         }
-        ChatEvent::Typing { from, typing } => {
+        ChatEvent::Typing {
+            from,
+            typing,
+            group,
+        } => {
+            let with = group.clone().unwrap_or_else(|| from.clone());
             chat.conversations.update(|all| {
-                if let Some(c) = all.iter_mut().find(|c| c.with == from) {
+                if let Some(c) = all.iter_mut().find(|c| c.with == with) {
                     c.typing = typing;
+                    c.typist = group.is_some().then_some(from);
                 }
             });
         }
+        ChatEvent::Groups { groups } => chat.groups.set(groups),
         ChatEvent::Received { from, mark } => chat.with_conversation(&from, |c| {
             if !c.received.contains(&mark) {
                 c.received.push(mark);

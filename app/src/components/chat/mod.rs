@@ -10,7 +10,7 @@
 use leptos::prelude::*;
 
 use crate::{
-    chat_wire::{ChatContact, ChatLine, ChatStatus},
+    chat_wire::{ChatContact, ChatGroupInfo, ChatLine, ChatStatus},
     i18n::tr,
 };
 
@@ -22,6 +22,8 @@ struct Conversation {
     /// Messages from the contact not yet seen.
     unread: u32,
     typing: bool,
+    /// In a group, who is typing.
+    typist: Option<String>,
     /// Docked and shown.
     open: bool,
     /// The history has nothing older.
@@ -46,6 +48,8 @@ struct Chat {
     me: RwSignal<String>,
     status: RwSignal<ChatStatus>,
     contacts: RwSignal<Vec<ChatContact>>,
+    /// The group conversations the user is in (its domain's group aliases).
+    groups: RwSignal<Vec<ChatGroupInfo>>,
     search: RwSignal<String>,
     conversations: RwSignal<Vec<Conversation>>,
     #[cfg(feature = "hydrate")]
@@ -58,7 +62,20 @@ impl Chat {
             .with(|c| c.iter().map(|c| c.unread).sum())
     }
 
+    fn is_group(&self, address: &str) -> bool {
+        self.groups
+            .with(|groups| groups.iter().any(|g| g.address == address))
+    }
+
     fn name_of(&self, address: &str) -> String {
+        if let Some(name) = self.groups.with(|groups| {
+            groups
+                .iter()
+                .find(|g| g.address == address)
+                .map(|g| g.name.clone())
+        }) {
+            return name;
+        }
         self.contacts.with(|contacts| {
             contacts
                 .iter()
@@ -73,6 +90,27 @@ impl Chat {
     fn status_of(&self, address: &str) -> ChatStatus {
         if self.status.get() == ChatStatus::Offline {
             return ChatStatus::Offline;
+        }
+        // A group is as reachable as its most reachable member.
+        if let Some(members) = self.groups.with(|groups| {
+            groups
+                .iter()
+                .find(|g| g.address == address)
+                .map(|g| g.members.clone())
+        }) {
+            return self.contacts.with(|contacts| {
+                contacts
+                    .iter()
+                    .filter(|c| members.contains(&c.address))
+                    .map(|c| c.status)
+                    .max_by_key(|s| match s {
+                        ChatStatus::Available => 3,
+                        ChatStatus::Away => 2,
+                        ChatStatus::Busy => 1,
+                        ChatStatus::Offline => 0,
+                    })
+                    .unwrap_or(ChatStatus::Offline)
+            });
         }
         self.contacts.with(|contacts| {
             contacts
@@ -129,6 +167,7 @@ pub fn ChatDock() -> impl IntoView {
         me: RwSignal::new(String::new()),
         status: RwSignal::new(ChatStatus::Available),
         contacts: RwSignal::new(Vec::new()),
+        groups: RwSignal::new(Vec::new()),
         search: RwSignal::new(String::new()),
         conversations: RwSignal::new(Vec::new()),
         #[cfg(feature = "hydrate")]
@@ -161,10 +200,49 @@ pub fn ChatDock() -> impl IntoView {
                     },
                 );
             }
-            client::mark_read(chat, &address);
+            if !chat.is_group(&address) {
+                client::mark_read(chat, &address);
+            }
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = fresh;
+    };
+    let group_rows = move || {
+        let query = chat.search.get();
+        chat.groups
+            .get()
+            .into_iter()
+            .map(|g| ChatContact {
+                address: g.address,
+                name: g.name,
+                status: ChatStatus::Offline,
+            })
+            .filter(|g| matches(g, &query))
+            .map(|group| {
+                let address = group.address.clone();
+                let status = chat.status_of(&group.address);
+                let unread = chat.conversations.with(|all| {
+                    all.iter()
+                        .find(|c| c.with == group.address)
+                        .map_or(0, |c| c.unread)
+                });
+                view! {
+                    <li>
+                        <button
+                            type="button"
+                            class="chat-contact chat-group"
+                            data-address=group.address.clone()
+                            on:click=move |_| open(address.clone())
+                        >
+                            <span class=status_class(status) aria-hidden="true"></span>
+                            <span class="name">{group.name.clone()}</span>
+                            <span class="chat-state">{labels.group}</span>
+                            {(unread > 0).then(|| view! { <span class="badge">{unread}</span> })}
+                        </button>
+                    </li>
+                }
+            })
+            .collect_view()
     };
     let contact_rows = move || {
         let query = chat.search.get();
@@ -253,7 +331,7 @@ pub fn ChatDock() -> impl IntoView {
                                 aria-label=labels.search
                                 on:input=move |ev| chat.search.set(event_target_value(&ev))
                             />
-                            <ul class="chat-contacts" id="chat-contacts">{contact_rows}</ul>
+                            <ul class="chat-contacts" id="chat-contacts">{group_rows} {contact_rows}</ul>
                         }
                             .into_any()
                     }
@@ -298,6 +376,7 @@ struct Labels {
     find: &'static str,
     found: &'static str,
     back: &'static str,
+    group: &'static str,
 }
 
 impl Labels {
@@ -329,6 +408,7 @@ impl Labels {
             find: tr("Search this conversation", "Cerca nella conversazione"),
             found: tr("found", "trovati"),
             back: tr("Back to the conversation", "Torna alla conversazione"),
+            group: tr("Group", "Gruppo"),
         }
     }
 }
@@ -444,9 +524,14 @@ fn ChatWindow(chat: Chat, with: String, labels: Labels) -> impl IntoView {
             }
         }
     };
+    let group = {
+        let with = with.clone();
+        Memo::new(move |_| chat.is_group(&with))
+    };
     let lines = move || {
         let conversation = conversation.get();
         let me = chat.me.get();
+        let in_group = group.get();
         let read_upto = conversation
             .read
             .as_ref()
@@ -473,8 +558,10 @@ fn ChatWindow(chat: Chat, with: String, labels: Labels) -> impl IntoView {
                     None
                 };
                 let time = line.at.get(11..16).unwrap_or_default().to_string();
+                let sender = (in_group && !own).then(|| chat.name_of(&line.from));
                 view! {
                     <li class=if own { "line own" } else { "line" } data-id=line.id>
+                        {sender.map(|name| view! { <span class="from">{name}</span> })}
                         <span class="body">{line.body.clone()}</span>
                         <span class="meta">
                             <time datetime=line.at.clone()>{time}</time>
@@ -568,8 +655,11 @@ fn ChatWindow(chat: Chat, with: String, labels: Labels) -> impl IntoView {
             <ol class="lines">{lines}</ol>
             {move || {
                 conversation
-                    .with(|c| c.typing)
-                    .then(|| view! { <p class="typing">{move || name.get()} " " {labels.typing}</p> })
+                    .with(|c| c.typing.then(|| c.typist.clone()))
+                    .map(|typist| {
+                        let who = typist.map_or_else(|| name.get(), |t| chat.name_of(&t));
+                        view! { <p class="typing">{who} " " {labels.typing}</p> }
+                    })
             }}
             <form class="chat-write" on:submit=submit>
                 <input

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! Group aliases: an address of a domain that delivers to several of its mailboxes and, in
+//! chat, is a group conversation of those mailboxes. The engine holds the address and its
+//! members (a list principal); the panel keeps which domain it belongs to and its name.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(GroupAliases::Table)
+                    .col(pk_auto(GroupAliases::Id))
+                    .col(integer(GroupAliases::DomainId))
+                    .col(string_uniq(GroupAliases::Address))
+                    .col(string(GroupAliases::Name))
+                    .col(timestamp_with_time_zone(GroupAliases::CreatedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_group_aliases_domain")
+                            .from(GroupAliases::Table, GroupAliases::DomainId)
+                            .to(Domains::Table, Domains::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_group_aliases_domain")
+                    .table(GroupAliases::Table)
+                    .col(GroupAliases::DomainId)
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(GroupAliases::Table).to_owned())
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum GroupAliases {
+    Table,
+    Id,
+    DomainId,
+    /// The whole address, lowercase.
+    Address,
+    /// What chat shows for the group ("Sales"); the local part when none was given.
+    Name,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Domains {
+    Table,
+    Id,
+}
