@@ -3,8 +3,17 @@
 // members and deletes it, with JavaScript off and hydrated. Hydrated, its members find the
 // group in the webmail's chat and talk in it: each line says who wrote it, an unread badge
 // shows on the group, and the group leaves the list when it is deleted.
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { hydrated, instance, open, signIn, signInPostmaster } from './instance';
+
+const chatClient = resolve(__dirname, '..', '..', 'panel', 'tests', 'it', 'chat_clients.py');
+
+function xmpp(args: string[]): Record<string, unknown> {
+  const out = execFileSync('python3', [chatClient, ...args], { timeout: 120_000 }).toString().trim().split('\n');
+  return JSON.parse(out[out.length - 1]);
+}
 
 async function createGroup(page: Page, local: string, name: string, members: string) {
   await page.fill('#local_part', local);
@@ -73,12 +82,29 @@ test('group aliases: made by the postmaster, a group conversation for their memb
     await expect(windowOf(a).locator('.line:not(.own) .body')).toHaveText(['Va bene']);
     await a.screenshot({ path: testInfo.outputPath('group-chat.png') });
 
+    // Bruno's chat app joins the room: it gets what was said in the webmail, and what it says
+    // reaches Alice's webmail.
+    const said = xmpp([
+      'room-say',
+      '127.0.0.1',
+      String(casella.ports.xmpp),
+      'bob@demo.test',
+      casella.demo['bob@demo.test'],
+      'vendite@conference.demo.test',
+      'Dal telefono',
+    ]);
+    expect(said.history).toEqual([
+      ['alice', 'Riunione alle 15?'],
+      ['bob', 'Va bene'],
+    ]);
+    await expect(windowOf(a).locator('.line:not(.own) .body')).toHaveText(['Va bene', 'Dal telefono']);
+
     // The group's history is there after a reload.
     await a.reload();
     await hydrated(a, testInfo);
     await a.click('#chat-button');
     await groupOf(a).click();
-    await expect(windowOf(a).locator('.line .body')).toHaveText(['Riunione alle 15?', 'Va bene']);
+    await expect(windowOf(a).locator('.line .body')).toHaveText(['Riunione alle 15?', 'Va bene', 'Dal telefono']);
 
     // Deleted, it leaves the members' lists at once.
     await card.locator('details.danger summary').click();

@@ -58,9 +58,15 @@ pub(super) async fn read(
         Some(with) => Condition::all().add(
             chat_message::Column::Conversation.eq(conversation_of(address, &with.to_lowercase())),
         ),
-        None => Condition::any()
-            .add(chat_message::Column::Sender.eq(address))
-            .add(chat_message::Column::Recipient.eq(address)),
+        // The user's own archive: its conversations with contacts. A group's messages are
+        // in the group's archive (a pair's conversation names two addresses, a group's one).
+        None => Condition::all()
+            .add(
+                Condition::any()
+                    .add(chat_message::Column::Sender.eq(address))
+                    .add(chat_message::Column::Recipient.eq(address)),
+            )
+            .add(chat_message::Column::Conversation.contains(" ")),
     };
     condition = Condition::all().add(condition);
     if let Some(start) = query.start {

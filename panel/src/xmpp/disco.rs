@@ -3,7 +3,8 @@
 //! (XEP-0115): the features a client may use, and the largest file it may share (XEP-0363).
 
 use xmpp_parsers::{
-    disco::{DiscoInfoResult, DiscoItemsResult, Identity},
+    disco::{DiscoInfoResult, DiscoItemsResult, Identity, Item as DiscoItem},
+    jid::Jid,
     minidom::Element,
     ns,
     stanza_error::{DefinedCondition as StanzaCondition, StanzaError},
@@ -17,12 +18,27 @@ use super::stream::stanza_error;
 pub(super) fn answer(
     payload: &Element,
     to_server: bool,
+    domain: &str,
     max_upload: u64,
 ) -> Result<Option<Element>, StanzaError> {
     if payload.is("query", ns::DISCO_ITEMS) {
+        // The server's one component: its group chat service (XEP-0045 §6.1).
+        let items = if to_server {
+            Jid::new(&super::muc::service_of(domain))
+                .ok()
+                .map(|jid| DiscoItem {
+                    jid,
+                    node: None,
+                    name: Some("Group chats".into()),
+                })
+                .into_iter()
+                .collect()
+        } else {
+            Vec::new()
+        };
         return Ok(Some(Element::from(DiscoItemsResult {
             node: None,
-            items: Vec::new(),
+            items,
             rsm: None,
         })));
     }
@@ -33,10 +49,16 @@ pub(super) fn answer(
                 "account",
                 "registered",
             )],
-            features: [ns::DISCO_INFO, ns::MAM]
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
+            // The bookmarks the server keeps are served through PEP (XEP-0402 §3).
+            features: [
+                ns::DISCO_INFO,
+                ns::MAM,
+                ns::BOOKMARKS2_COMPAT,
+                "http://jabber.org/protocol/pubsub#publish",
+            ]
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
             extensions: Vec::new(),
         })));
     }

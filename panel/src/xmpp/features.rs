@@ -180,10 +180,14 @@ impl Connected {
 
     /// A MAM query (XEP-0313): the matching messages, each in its own `<result/>`, then the
     /// `<fin/>` for the answer.
+    ///
+    /// With `room` (a group alias's address), the query is to that group chat's archive:
+    /// the group's history, each message as the room shows it.
     pub(super) async fn archive<Io: AsyncReadAndWrite>(
         &mut self,
         stream: &mut Stream<Io>,
         payload: Element,
+        room: Option<String>,
     ) -> Result<Result<Element, StanzaError>, End> {
         let Ok(query) = xmpp_parsers::mam::Query::try_from(payload) else {
             return Ok(Err(stanza_error(
@@ -222,6 +226,20 @@ impl Connected {
                 }
             }
         }
+        let room = match room {
+            Some(group) => {
+                let Some(jid) = super::muc::room_of(&group) else {
+                    return Ok(Err(stanza_error(
+                        StanzaCondition::ItemNotFound,
+                        "No such group chat.",
+                    )));
+                };
+                // A room's archive is its own: whatever `with` said, it is the group.
+                history.with = Some(group);
+                Some(jid)
+            }
+            None => None,
+        };
         if let Some(set) = &query.set {
             if let Some(max) = set.max {
                 history.max = (max as u64).min(chat::HISTORY_PAGE);
@@ -252,6 +270,12 @@ impl Connected {
         }
         let page = match self.hub.history(&history).await {
             Ok(page) => page,
+            Err(chat::ChatError::NotMember) => {
+                return Ok(Err(stanza_error(
+                    StanzaCondition::ItemNotFound,
+                    "No such group chat.",
+                )));
+            }
             Err(err) => {
                 tracing::warn!(%err, "chat history not read");
                 return Ok(Err(stanza_error(
@@ -270,10 +294,14 @@ impl Connected {
                         stamp: xmpp_parsers::date::DateTime(message.at.fixed_offset()),
                         data: None,
                     }),
-                    message: self.archived(message),
+                    message: match &room {
+                        Some(room) => self.room_message(room, message, false),
+                        None => self.archived(message),
+                    },
                 },
             };
             let mut wrapper = Message::new(Some(Jid::from(self.jid.clone())));
+            wrapper.from = room.clone().map(Jid::from);
             wrapper.payloads.push(Element::from(result));
             stream.send(&wrapper).await?;
         }

@@ -102,6 +102,8 @@ pub(crate) struct Connected {
     inactive: bool,
     held_presence: Vec<Presence>,
     held_signals: Vec<Message>,
+    /// The group chats joined (XEP-0045), by group alias address.
+    pub(super) rooms: std::collections::HashSet<String>,
 }
 
 impl Connected {
@@ -122,6 +124,7 @@ impl Connected {
             inactive: false,
             held_presence: Vec::new(),
             held_signals: Vec::new(),
+            rooms: std::collections::HashSet::new(),
         }
     }
 
@@ -292,8 +295,19 @@ impl Connected {
                             return End::with(StreamCondition::PolicyViolation, "Chat was switched off for this mailbox.").into()
                         }
                         // A group's messages reach a client through its group chat.
-                        Some(Delivery::Message(message) | Delivery::Sent(message)) if message.to != self.address() => Ok(()),
-                        Some(Delivery::Groups(_)) => Ok(()),
+                        Some(Delivery::Message(message) | Delivery::Sent(message)) if self.to_group(&message) => {
+                            match self.group_delivery(&message) {
+                                Some(stanza) => self.emit(stream, stanza.into(), None).await,
+                                None => Ok(()),
+                            }
+                        }
+                        Some(Delivery::Groups(groups)) => {
+                            let mut sent = Ok(());
+                            for gone in self.rooms_left(&groups) {
+                                sent = sent.and(self.emit(stream, gone.into(), None).await);
+                            }
+                            sent
+                        }
                         Some(Delivery::Message(message)) => {
                             // What waited while the client was inactive goes first.
                             if self.flush_held(stream).await.is_err() {
@@ -318,6 +332,12 @@ impl Connected {
                         // An inactive client (XEP-0352) is not woken for typing; receipts and
                         // read marks wait for its next wake-up.
                         Some(Delivery::Signal { signal: chat::Signal::Typing(_), .. }) if self.inactive => Ok(()),
+                        Some(Delivery::Signal { to, from, signal: chat::Signal::Typing(typing), .. }) if to != self.address() => {
+                            match self.group_typing(&to, &from, typing) {
+                                Some(stanza) if !self.inactive => self.emit(stream, stanza.into(), None).await,
+                                _ => Ok(()),
+                            }
+                        }
                         Some(Delivery::Signal { to, .. }) if to != self.address() => Ok(()),
                         Some(Delivery::Signal { from, from_resource, signal, .. }) => match self.signal_stanza(&from, &from_resource, &signal) {
                             Some(stanza) if self.inactive => {
@@ -327,16 +347,22 @@ impl Connected {
                             Some(stanza) => self.emit(stream, stanza.into(), None).await,
                             None => Ok(()),
                         },
-                        Some(Delivery::Presence(presence)) => match self.presence_of(&presence) {
-                            // Only a contact's latest presence matters once it wakes up.
-                            Some(stanza) if self.inactive => {
-                                self.held_presence.retain(|held| held.from != stanza.from);
-                                self.held_presence.push(stanza);
-                                Ok(())
+                        Some(Delivery::Presence(presence)) => {
+                            // The contact's presence, and the member's in the rooms joined.
+                            let mut stanzas: Vec<Presence> = self.presence_of(&presence).into_iter().collect();
+                            stanzas.extend(self.room_presences(&presence.address));
+                            let mut sent = Ok(());
+                            for stanza in stanzas {
+                                if self.inactive {
+                                    // Only the latest presence of each matters once it wakes up.
+                                    self.held_presence.retain(|held| held.from != stanza.from);
+                                    self.held_presence.push(stanza);
+                                } else {
+                                    sent = sent.and(self.emit(stream, stanza.into(), None).await);
+                                }
                             }
-                            Some(presence) => self.emit(stream, presence.into(), None).await,
-                            None => Ok(()),
-                        },
+                            sent
+                        }
                     };
                     if sent.is_err() {
                         return Outcome::Lost;
@@ -476,7 +502,29 @@ impl Connected {
         let to_self = to
             .as_ref()
             .is_some_and(|to| to.is_bare() && to.as_str() == self.user.address);
-        let reply = if payload.is("query", ns::ROSTER) && (to_server || to_self) {
+        let to_groups = to
+            .as_ref()
+            .and_then(|to| super::muc::on_service(to, &domain));
+        let disco = payload.is("query", ns::DISCO_INFO) || payload.is("query", ns::DISCO_ITEMS);
+        let reply = if let Some(room) = to_groups {
+            if disco && !set {
+                self.room_disco(&payload, room)
+            } else if payload.is("query", ns::MAM) && set && room.is_some() {
+                match self.archive(stream, payload, room).await? {
+                    Ok(fin) => Ok(Some(fin)),
+                    Err(error) => Err(error),
+                }
+            } else if payload.is("ping", ns::PING) {
+                Ok(None)
+            } else {
+                Err(stanza_error(
+                    StanzaCondition::ServiceUnavailable,
+                    "This is not served here.",
+                ))
+            }
+        } else if super::muc::asks_bookmarks(&payload) && (to_self || to.is_none()) {
+            self.bookmarks(&payload, set)
+        } else if payload.is("query", ns::ROSTER) && (to_server || to_self) {
             if set {
                 Err(stanza_error(
                     StanzaCondition::NotAllowed,
@@ -496,7 +544,7 @@ impl Connected {
             self.carbons = payload.name() == "enable";
             Ok(None)
         } else if payload.is("query", ns::MAM) && set && (to_self || to.is_none()) {
-            match self.archive(stream, payload).await? {
+            match self.archive(stream, payload, None).await? {
                 Ok(fin) => Ok(Some(fin)),
                 Err(error) => Err(error),
             }
@@ -510,7 +558,7 @@ impl Connected {
             && !set
             && (to_server || to_self)
         {
-            super::disco::answer(&payload, to_server, self.service.max_upload_bytes)
+            super::disco::answer(&payload, to_server, &domain, self.service.max_upload_bytes)
         } else {
             Err(stanza_error(
                 StanzaCondition::ServiceUnavailable,
@@ -538,9 +586,15 @@ impl Connected {
         stream: &mut Stream<Io>,
         presence: Presence,
     ) -> Result<(), End> {
-        // Directed presence and subscriptions: the contact list is the server's, so there is
-        // nothing to subscribe to; they are accepted and dropped.
-        if presence.to.is_some() {
+        // Presence to a group chat joins or leaves it. Other directed presence and
+        // subscriptions: the contact list is the server's, so there is nothing to subscribe
+        // to; they are accepted and dropped.
+        if let Some(to) = &presence.to {
+            if let Some(Some(group)) =
+                super::muc::on_service(to, chat::domain_of(&self.user.address))
+            {
+                return self.room_presence(stream, presence, group).await;
+            }
             return Ok(());
         }
         let status = match presence.type_ {
@@ -600,6 +654,13 @@ impl Connected {
         stream: &mut Stream<Io>,
         message: Message,
     ) -> Result<(), End> {
+        if let Some(Some(group)) = message
+            .to
+            .as_ref()
+            .and_then(|to| super::muc::on_service(to, chat::domain_of(&self.user.address)))
+        {
+            return self.room_send(stream, message, group).await;
+        }
         let Some((_, body)) = message.get_best_body_cloned(vec![]) else {
             return self.relay_signal(&message).await;
         };
@@ -615,7 +676,7 @@ impl Connected {
             stream
                 .send(&reply_error(
                     StanzaCondition::NotAcceptable,
-                    "Group chats are not served yet.",
+                    "Group chats are at the group chat service (conference.<domain>).",
                 ))
                 .await?;
             return Ok(());

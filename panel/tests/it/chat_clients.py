@@ -80,7 +80,7 @@ class Client(slixmpp.ClientXMPP):
         self.enable_starttls = not direct_tls
         self.enable_plaintext = False
         for plugin in ("xep_0030", "xep_0199", "xep_0085", "xep_0280", "xep_0313", "xep_0054",
-                       "xep_0191", "xep_0352", "xep_0066"):
+                       "xep_0191", "xep_0352", "xep_0066", "xep_0045", "xep_0060"):
             self.register_plugin(plugin)
         # Receipts: asked for on every message sent, and given for every one received.
         self.register_plugin("xep_0184", {"auto_ack": True, "auto_request": True})
@@ -108,6 +108,8 @@ class Client(slixmpp.ClientXMPP):
         self.typing = asyncio.Queue()
         self.receipts = asyncio.Queue()
         self.carbons = asyncio.Queue()
+        self.groupchat = asyncio.Queue()
+        self.add_event_handler("groupchat_message", lambda m: m["body"] and self.groupchat.put_nowait(m))
         self.add_event_handler("chatstate_composing", lambda m: self.typing.put_nowait(m))
         self.add_event_handler("receipt_received", lambda m: self.receipts.put_nowait(m))
         self.add_event_handler("carbon_sent", lambda m: self.carbons.put_nowait(m))
@@ -595,6 +597,119 @@ def raw(host, port, domain, kind):
     }
 
 
+async def next_groupchat(client, body, timeout=TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no group message {body!r}")
+        msg = await asyncio.wait_for(client.groupchat.get(), left)
+        if msg["body"] == body:
+            return msg
+
+
+async def groupchat(host, port, jid_a, pw_a, jid_b, pw_b, jid_c, pw_c, outsider, outsider_pw):
+    # Anna and Bruno find the room of their group alias (disco, bookmarks), join it and
+    # talk; Carla, a member who was away, gets what was said on joining and from the
+    # room's archive; a colleague who is not a member is turned away.
+    a, ok_a = await online(jid_a, pw_a, host, port)
+    b, ok_b = await online(jid_b, pw_b, host, port)
+    if not (ok_a and ok_b):
+        return {"ok": False, "a": ok_a, "b": ok_b}
+    domain = a.boundjid.domain
+    disco = a.plugin["xep_0030"]
+    STEP[0] = "the service"
+    services = await disco.get_items(jid=domain, timeout=TIMEOUT)
+    service = f"conference.{domain}"
+    service_info = await disco.get_info(jid=service, timeout=TIMEOUT)
+    rooms = await disco.get_items(jid=service, timeout=TIMEOUT)
+    STEP[0] = "bookmarks"
+    marks = await a.plugin["xep_0060"].get_items(jid=a.boundjid.bare, node="urn:xmpp:bookmarks:1",
+                                                 timeout=TIMEOUT)
+    bookmarks = []
+    for item in marks["pubsub"]["items"]:
+        conf = item.xml.find("{urn:xmpp:bookmarks:1}conference")
+        bookmarks.append({"jid": item["id"], "name": conf.get("name"),
+                          "autojoin": conf.get("autojoin")})
+    room = bookmarks[0]["jid"] if bookmarks else f"nothing@{service}"
+    room_info = await disco.get_info(jid=room, timeout=TIMEOUT)
+    STEP[0] = "joins"
+    muc = a.plugin["xep_0045"]
+    joined_a = await muc.join_muc_wait(slixmpp.JID(room), "whatever", maxstanzas=20, timeout=TIMEOUT)
+    joined_b = await b.plugin["xep_0045"].join_muc_wait(slixmpp.JID(room), "bruno", maxstanzas=20,
+                                                        timeout=TIMEOUT)
+    STEP[0] = "talk"
+    a.send_message(mto=room, mbody="Ciao gruppo", mtype="groupchat")
+    heard_b = await next_groupchat(b, "Ciao gruppo")
+    echo_a = await next_groupchat(a, "Ciao gruppo")
+    b.send_message(mto=room, mbody="Eccomi", mtype="groupchat")
+    heard_a = await next_groupchat(a, "Eccomi")
+    STEP[0] = "private message refused"
+    private = a.make_message(mto=f"{room}/bruno", mbody="psst", mtype="chat")
+    private.send()
+    refused = await asyncio.wait_for(a.errors.get(), TIMEOUT)
+    a.disconnect()
+    b.disconnect()
+
+    STEP[0] = "carla catches up"
+    c, ok_c = await online(jid_c, pw_c, host, port)
+    if not ok_c:
+        return {"ok": False, "c": ok_c}
+    joined_c = await c.plugin["xep_0045"].join_muc_wait(slixmpp.JID(room), "carla", maxstanzas=20,
+                                                        timeout=TIMEOUT)
+    archive = await c.plugin["xep_0313"].retrieve(jid=slixmpp.JID(room), timeout=TIMEOUT)
+    c.disconnect()
+
+    STEP[0] = "outsider"
+    o, ok_o = await online(outsider, outsider_pw, host, port)
+    turned_away = None
+    try:
+        await o.plugin["xep_0045"].join_muc_wait(slixmpp.JID(room), "olga", timeout=TIMEOUT)
+    except slixmpp.exceptions.PresenceError as err:
+        turned_away = err.condition
+    o.disconnect()
+
+    def codes(presence):
+        return sorted(int(s) for s in presence["muc"]["status_codes"])
+
+    return {
+        "ok": True,
+        "services": [str(i[0]) for i in services["disco_items"]["items"]],
+        "service_identity": [list(i[:2]) for i in service_info["disco_info"]["identities"]],
+        "rooms": [[str(i[0]), i[2]] for i in rooms["disco_items"]["items"]],
+        "bookmarks": bookmarks,
+        "room_features": sorted(room_info["disco_info"]["features"]),
+        "a_nick": str(joined_a[0]["from"].resource),
+        "a_codes": codes(joined_a[0]),
+        "subject": joined_a[1]["subject"],
+        "b_occupants": sorted(str(p["from"].resource) for p in joined_b[2]),
+        "heard_b_from": str(heard_b["from"]),
+        "echo_stanza_id": echo_a.xml.find("{urn:xmpp:sid:0}stanza-id") is not None,
+        "heard_a_from": str(heard_a["from"]),
+        "refused": refused["error"]["condition"],
+        "c_history": [(str(m["from"].resource), m["body"]) for m in joined_c[3]],
+        "c_archive": [r["mam_result"]["forwarded"]["stanza"]["body"]
+                      for r in archive["mam"]["results"]],
+        "c_archive_from": str(archive["mam"]["results"][0]["from"]) if archive["mam"]["results"] else None,
+        "turned_away": turned_away,
+    }
+
+
+async def room_say(host, port, jid, password, room, body):
+    # Joins a group chat, says one thing, and tells what the room gave on joining.
+    client, ok = await online(jid, password, host, port)
+    if not ok:
+        return {"ok": False}
+    STEP[0] = "join"
+    joined = await client.plugin["xep_0045"].join_muc_wait(slixmpp.JID(room), "me", maxstanzas=20,
+                                                           timeout=TIMEOUT)
+    client.send_message(mto=room, mbody=body, mtype="groupchat")
+    STEP[0] = "echo"
+    await next_groupchat(client, body)
+    client.disconnect()
+    return {"ok": True, "history": [[str(m["from"].resource), m["body"]] for m in joined[3]]}
+
+
 def main():
     command, args = sys.argv[1], sys.argv[2:]
     if os.environ.get("CHAT_CLIENT_DEBUG"):
@@ -605,7 +720,8 @@ def main():
     runner = {"login": login, "chat": chat, "send": send, "receive": receive,
               "kicked": kicked, "history": history, "carbons": carbons,
               "resume": resume, "roster-change": roster_change, "block": block,
-              "csi": csi, "upload": upload, "expire": expire}[command]
+              "csi": csi, "upload": upload, "expire": expire, "groupchat": groupchat,
+              "room-say": room_say}[command]
     try:
         result = asyncio.run(asyncio.wait_for(runner(*args), 90))
     except (TimeoutError, asyncio.TimeoutError) as err:

@@ -6,7 +6,9 @@
 use serde_json::Value;
 
 use crate::{
-    Casella, Web, error_field,
+    Casella, Web,
+    chat::{chat_domain, client},
+    error_field,
     flows::{self, PASSWORD},
     mail,
     webmail::web_where,
@@ -260,4 +262,90 @@ fn outcome_kind(result: Result<Value, Value>) -> String {
         Err(Value::String(kind)) => kind,
         Err(err) => err.to_string(),
     }
+}
+
+#[test]
+fn chat_clients_find_a_group_alias_as_a_room_and_talk_in_it() {
+    let casella = Casella::start(true);
+    let postmaster = chat_domain(&casella);
+    flows::mailbox(&postmaster, "chat.test", "dario");
+    postmaster
+        .call(
+            "domain/create_group",
+            &[
+                ("domain", "chat.test"),
+                ("local_part", "vendite"),
+                ("name", "Ufficio vendite"),
+                ("members", "anna, bruno, carla"),
+            ],
+        )
+        .expect("group");
+    let run = client(
+        &casella,
+        &[
+            "groupchat",
+            "anna@chat.test",
+            PASSWORD,
+            "bruno@chat.test",
+            PASSWORD,
+            "carla@chat.test",
+            PASSWORD,
+            "dario@chat.test",
+            PASSWORD,
+        ],
+    );
+    assert_eq!(run["ok"], true, "{run}");
+    let room = "vendite@conference.chat.test";
+    // The service is found from the server, and the room in it and in the bookmarks.
+    assert_eq!(
+        run["services"],
+        serde_json::json!(["conference.chat.test"]),
+        "{run}"
+    );
+    assert_eq!(
+        run["service_identity"],
+        serde_json::json!([["conference", "text"]])
+    );
+    assert_eq!(run["rooms"], serde_json::json!([[room, "Ufficio vendite"]]));
+    assert_eq!(
+        run["bookmarks"],
+        serde_json::json!([{"jid": room, "name": "Ufficio vendite", "autojoin": "true"}])
+    );
+    let features: Vec<&str> = run["room_features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    for feature in [
+        "http://jabber.org/protocol/muc",
+        "muc_membersonly",
+        "muc_persistent",
+        "urn:xmpp:mam:2",
+    ] {
+        assert!(features.contains(&feature), "{feature}: {features:?}");
+    }
+    // Joined under the name the service gives (the address before the @), told so (210).
+    assert_eq!(run["a_nick"], "anna");
+    assert_eq!(run["a_codes"], serde_json::json!([110, 170, 210]));
+    assert_eq!(run["subject"], "Ufficio vendite");
+    // Bruno finds Anna in the room (slixmpp lists itself among the occupants too).
+    assert_eq!(run["b_occupants"], serde_json::json!(["anna", "bruno"]));
+    // Messages reach the other occupant and come back to the sender as the room's echo.
+    assert_eq!(run["heard_b_from"], format!("{room}/anna"));
+    assert_eq!(run["echo_stanza_id"], true);
+    assert_eq!(run["heard_a_from"], format!("{room}/bruno"));
+    assert_eq!(run["refused"], "not-acceptable");
+    // Carla was away: joining gives her what was said, and so does the room's archive.
+    assert_eq!(
+        run["c_history"],
+        serde_json::json!([["anna", "Ciao gruppo"], ["bruno", "Eccomi"]])
+    );
+    assert_eq!(
+        run["c_archive"],
+        serde_json::json!(["Ciao gruppo", "Eccomi"])
+    );
+    assert_eq!(run["c_archive_from"], room);
+    // A colleague who is not a member is turned away.
+    assert_eq!(run["turned_away"], "registration-required");
 }
