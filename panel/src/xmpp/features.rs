@@ -23,7 +23,8 @@ use xmpp_parsers::{
 use crate::chat::{self, Signal};
 
 use super::{
-    session::{Connected, sender_jid},
+    messages::sender_jid,
+    session::Connected,
     stream::{End, Stream, stanza_error},
 };
 

@@ -11,6 +11,7 @@
 mod disco;
 mod features;
 pub(crate) mod limits;
+mod messages;
 mod muc;
 mod negotiate;
 mod session;
