@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
-use super::{ChatGroup, ChatMessage, Presence, SessionKey, Signal};
+use super::{ChatGroup, ChatMessage, PepItem, Presence, SessionKey, Signal};
 
 /// What nodes tell each other.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +37,8 @@ pub enum BusEvent {
         domain: String,
         groups: Vec<ChatGroup>,
     },
+    /// A user published an item (XEP-0163); kept in the database first.
+    Pep(PepItem),
     /// `owner` blocked (or unblocked) these addresses (XEP-0191); kept in the database
     /// first.
     Block {

@@ -60,6 +60,8 @@ pub enum Delivery {
     },
     /// The group conversations the user is in changed: these are they now.
     Groups(Vec<Arc<ChatGroup>>),
+    /// The user or a colleague published an item the user may see (XEP-0163).
+    Pep(Arc<super::PepItem>),
 }
 
 /// Why a message was not sent.
@@ -317,6 +319,7 @@ impl Inner {
                 blocked,
             } => self.blocks_changed(&mut state, owner, addresses, blocked),
             BusEvent::Groups { domain, groups } => self.groups_changed(&mut state, domain, groups),
+            BusEvent::Pep(item) => self.item_published(&state, item),
             BusEvent::ChatOn { address, name } => {
                 let domain = domain_of(&address).to_string();
                 for local in state.local.values() {

@@ -15,12 +15,14 @@ mod bus;
 mod groups;
 mod history;
 mod hub;
+mod pep;
 pub mod scram;
 
 pub use bus::{BusEvent, ChatBus, LocalBus};
 pub use groups::ChatGroup;
 pub use history::{HISTORY_PAGE, History, HistoryPage};
 pub use hub::{ChatError, Delivery, Hub, MAX_BODY, Session};
+pub use pep::{PepError, PepItem};
 
 use serde::{Deserialize, Serialize};
 

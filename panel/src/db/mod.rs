@@ -24,6 +24,7 @@ pub mod message_trace;
 pub mod operator;
 pub mod outbound;
 pub mod panel_setting;
+pub mod pep_item;
 pub mod plan;
 pub mod recovery_code;
 pub mod second_factor;

@@ -394,7 +394,8 @@ impl Tab<'_> {
                 groups: group_infos(&groups),
             },
             // Blocking is kept by chat clients; the webmail's view follows from presence.
-            Delivery::Blocklist { .. } => return None,
+            // Published items (avatars…) are for chat clients.
+            Delivery::Blocklist { .. } | Delivery::Pep(_) => return None,
         })
     }
 }

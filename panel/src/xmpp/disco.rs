@@ -45,20 +45,17 @@ pub(super) fn answer(
     if !to_server {
         return Ok(Some(Element::from(DiscoInfoResult {
             node: None,
-            identities: vec![Identity::new_anonymous::<_, _, String, String>(
-                "account",
-                "registered",
-            )],
-            // The bookmarks the server keeps are served through PEP (XEP-0402 §3).
-            features: [
-                ns::DISCO_INFO,
-                ns::MAM,
-                ns::BOOKMARKS2_COMPAT,
-                "http://jabber.org/protocol/pubsub#publish",
-            ]
-            .into_iter()
-            .map(str::to_string)
-            .collect(),
+            identities: vec![
+                Identity::new_anonymous::<_, _, String, String>("account", "registered"),
+                Identity::new_anonymous::<_, _, String, String>("pubsub", "pep"),
+            ],
+            // Personal eventing (XEP-0163), through which the bookmarks the server keeps are
+            // served too (XEP-0402 §3).
+            features: [ns::DISCO_INFO, ns::MAM, ns::BOOKMARKS2_COMPAT]
+                .into_iter()
+                .chain(super::pep::FEATURES)
+                .map(str::to_string)
+                .collect(),
             extensions: Vec::new(),
         })));
     }

@@ -14,6 +14,7 @@ pub(crate) mod limits;
 mod messages;
 mod muc;
 mod negotiate;
+mod pep;
 mod session;
 mod stream;
 pub mod websocket;

@@ -299,6 +299,14 @@ impl Connected {
                                 None => Ok(()),
                             }
                         }
+                        Some(Delivery::Pep(item)) => match self.pep_event(&item) {
+                            Some(event) if self.inactive => {
+                                self.held_signals.push(event);
+                                Ok(())
+                            }
+                            Some(event) => self.emit(stream, event.into(), None).await,
+                            None => Ok(()),
+                        },
                         Some(Delivery::Groups(groups)) => {
                             let mut sent = Ok(());
                             for gone in self.rooms_left(&groups) {
@@ -504,6 +512,25 @@ impl Connected {
             .as_ref()
             .and_then(|to| super::muc::on_service(to, &domain));
         let disco = payload.is("query", ns::DISCO_INFO) || payload.is("query", ns::DISCO_ITEMS);
+        // A colleague's account answers disco through the server (its PEP service, §4).
+        let to_colleague = match &to {
+            Some(jid)
+                if disco
+                    && !set
+                    && !to_self
+                    && jid.is_bare()
+                    && jid.domain().as_str() == domain =>
+            {
+                self.service
+                    .services
+                    .chat_contact(&self.user, jid.as_str())
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some()
+            }
+            _ => false,
+        };
         let reply = if let Some(room) = to_groups {
             if disco && !set {
                 self.room_disco(&payload, room)
@@ -522,6 +549,12 @@ impl Connected {
             }
         } else if super::muc::asks_bookmarks(&payload) && (to_self || to.is_none()) {
             self.bookmarks(&payload, set)
+        } else if payload.is("pubsub", ns::PUBSUB) && (to_self || to.is_none()) {
+            self.pep(&payload, set, &self.user.address.clone()).await
+        } else if let Some(owner) = to.as_ref().filter(|to| {
+            payload.is("pubsub", ns::PUBSUB) && to.is_bare() && to.domain().as_str() == domain
+        }) {
+            self.pep(&payload, set, &owner.to_string()).await
         } else if payload.is("query", ns::ROSTER) && (to_server || to_self) {
             if set {
                 Err(stanza_error(
@@ -552,10 +585,7 @@ impl Connected {
             self.blocking(payload, set).await
         } else if payload.is("vCard", ns::VCARD) && !set {
             self.vcard(to.as_ref()).await
-        } else if (payload.is("query", ns::DISCO_INFO) || payload.is("query", ns::DISCO_ITEMS))
-            && !set
-            && (to_server || to_self)
-        {
+        } else if disco && !set && (to_server || to_self || to_colleague) {
             super::disco::answer(&payload, to_server, &domain, self.service.max_upload_bytes)
         } else {
             Err(stanza_error(
@@ -623,6 +653,10 @@ impl Connected {
             }
             for message in waiting.iter().filter(|m| m.to == self.address()) {
                 stream.send(&self.outgoing(message, true)).await?;
+            }
+            // And the colleagues' avatars and nicknames (XEP-0163 §6.1.2).
+            for event in self.arrival_items().await {
+                stream.send(&event).await?;
             }
         }
         Ok(())

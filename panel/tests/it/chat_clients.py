@@ -80,7 +80,8 @@ class Client(slixmpp.ClientXMPP):
         self.enable_starttls = not direct_tls
         self.enable_plaintext = False
         for plugin in ("xep_0030", "xep_0199", "xep_0085", "xep_0280", "xep_0313", "xep_0054",
-                       "xep_0191", "xep_0352", "xep_0066", "xep_0045", "xep_0060"):
+                       "xep_0191", "xep_0352", "xep_0066", "xep_0045", "xep_0060", "xep_0163",
+                       "xep_0084"):
             self.register_plugin(plugin)
         # Receipts: asked for on every message sent, and given for every one received.
         self.register_plugin("xep_0184", {"auto_ack": True, "auto_request": True})
@@ -109,6 +110,8 @@ class Client(slixmpp.ClientXMPP):
         self.receipts = asyncio.Queue()
         self.carbons = asyncio.Queue()
         self.groupchat = asyncio.Queue()
+        self.avatars = asyncio.Queue()
+        self.add_event_handler("avatar_metadata_publish", lambda m: self.avatars.put_nowait(m))
         self.add_event_handler("groupchat_message", lambda m: m["body"] and self.groupchat.put_nowait(m))
         self.add_event_handler("chatstate_composing", lambda m: self.typing.put_nowait(m))
         self.add_event_handler("receipt_received", lambda m: self.receipts.put_nowait(m))
@@ -710,6 +713,69 @@ async def room_say(host, port, jid, password, room, body):
     return {"ok": True, "history": [[str(m["from"].resource), m["body"]] for m in joined[3]]}
 
 
+async def avatars(host, port, jid_a, pw_a, jid_b, pw_b, jid_c, pw_c):
+    # Anna publishes an avatar (XEP-0084 over PEP): Bruno, online, is told and fetches the
+    # picture; Carla, coming online later, is told on arrival. An item Anna keeps to herself
+    # is not Bruno's to read, and nobody publishes to someone else's account.
+    a, ok_a = await online(jid_a, pw_a, host, port)
+    b, ok_b = await online(jid_b, pw_b, host, port)
+    if not (ok_a and ok_b):
+        return {"ok": False}
+    STEP[0] = "publish"
+    picture = bytes(range(256)) * 8
+    avatar = a.plugin["xep_0084"]
+    picture_id = avatar.generate_id(picture)
+    await avatar.publish_avatar(picture, timeout=TIMEOUT)
+    await avatar.publish_avatar_metadata(
+        {"id": picture_id, "type": "image/png", "bytes": len(picture)}, timeout=TIMEOUT)
+    STEP[0] = "bruno is told"
+    told = await asyncio.wait_for(b.avatars.get(), TIMEOUT)
+    info = told["pubsub_event"]["items"]["item"]["avatar_metadata"]["items"][0]
+    fetched = await b.plugin["xep_0084"].retrieve_avatar(slixmpp.JID(jid_a), info["id"], timeout=TIMEOUT)
+    data = fetched["pubsub"]["items"]["item"]["avatar_data"]["value"]
+    STEP[0] = "private item"
+    form = a.plugin["xep_0004"].make_form(ftype="submit")
+    form.add_field(var="FORM_TYPE", ftype="hidden",
+                   value="http://jabber.org/protocol/pubsub#publish-options")
+    form.add_field(var="pubsub#access_model", value="whitelist")
+    note = slixmpp.xmlstream.ET.Element("{urn:example:notes}note")
+    note.text = "only mine"
+    await a.plugin["xep_0060"].publish(None, "urn:example:notes", id="current",
+                                       payload=note, options=form, timeout=TIMEOUT)
+    own = await a.plugin["xep_0060"].get_items(jid=a.boundjid.bare, node="urn:example:notes",
+                                               timeout=TIMEOUT)
+    hidden = None
+    try:
+        await b.plugin["xep_0060"].get_items(jid=jid_a, node="urn:example:notes", timeout=TIMEOUT)
+    except slixmpp.exceptions.IqError as err:
+        hidden = err.condition
+    forbidden = None
+    try:
+        await b.plugin["xep_0060"].publish(slixmpp.JID(jid_a), "urn:example:notes", id="x",
+                                           payload=note, timeout=TIMEOUT)
+    except slixmpp.exceptions.IqError as err:
+        forbidden = err.condition
+    info_a = await b.plugin["xep_0030"].get_info(jid=jid_a, timeout=TIMEOUT)
+    a.disconnect()
+    b.disconnect()
+    STEP[0] = "carla on arrival"
+    c, ok_c = await online(jid_c, pw_c, host, port)
+    arrived = await asyncio.wait_for(c.avatars.get(), TIMEOUT)
+    c.disconnect()
+    return {
+        "ok": True,
+        "told_from": str(told["from"].bare),
+        "told_id": info["id"],
+        "picture_id": picture_id,
+        "fetched_same": data == picture,
+        "own_private": [i["payload"].text for i in own["pubsub"]["items"]],
+        "hidden": hidden,
+        "forbidden": forbidden,
+        "pep_identity": [list(i[:2]) for i in info_a["disco_info"]["identities"]],
+        "arrived_from": str(arrived["from"].bare),
+    }
+
+
 def main():
     command, args = sys.argv[1], sys.argv[2:]
     if os.environ.get("CHAT_CLIENT_DEBUG"):
@@ -721,7 +787,8 @@ def main():
               "kicked": kicked, "history": history, "carbons": carbons,
               "resume": resume, "roster-change": roster_change, "block": block,
               "csi": csi, "upload": upload, "expire": expire, "groupchat": groupchat,
-              "room-say": room_say}[command]
+              "room-say": room_say,
+              "avatars": avatars}[command]
     try:
         result = asyncio.run(asyncio.wait_for(runner(*args), 90))
     except (TimeoutError, asyncio.TimeoutError) as err:

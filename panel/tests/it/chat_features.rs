@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! What chat apps get beyond talking (slixmpp): block lists (XEP-0191), client state
-//! indication (XEP-0352), shared files kept in the mailbox (XEP-0363), and a dropped session
-//! that is not resumed in time.
+//! indication (XEP-0352), shared files kept in the mailbox (XEP-0363), avatars over personal
+//! eventing (XEP-0084, XEP-0163), and a dropped session that is not resumed in time.
 
 use crate::{
     Casella, Web,
@@ -176,4 +176,40 @@ fn a_session_not_resumed_in_time_loses_nothing() {
         serde_json::json!(["Mentre eri via A", "Mentre eri via B"]),
         "{out}"
     );
+}
+
+#[test]
+fn avatars_published_by_one_reach_the_colleagues_and_private_items_stay_private() {
+    let casella = Casella::start(true);
+    chat_domain(&casella);
+    let run = client(
+        &casella,
+        &[
+            "avatars",
+            "anna@chat.test",
+            PASSWORD,
+            "bruno@chat.test",
+            PASSWORD,
+            "carla@chat.test",
+            PASSWORD,
+        ],
+    );
+    assert_eq!(run["ok"], true, "{run}");
+    // Bruno, online, is told of Anna's new avatar and fetches the same picture.
+    assert_eq!(run["told_from"], "anna@chat.test");
+    assert_eq!(run["told_id"], run["picture_id"]);
+    assert_eq!(run["fetched_same"], true);
+    // An item kept with the `whitelist` access model is Anna's alone.
+    assert_eq!(run["own_private"], serde_json::json!(["only mine"]));
+    assert_eq!(run["hidden"], "item-not-found");
+    assert_eq!(run["forbidden"], "forbidden");
+    assert!(
+        run["pep_identity"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!(["pubsub", "pep"])),
+        "{run}"
+    );
+    // Carla, coming online later, is told of it on arrival.
+    assert_eq!(run["arrived_from"], "anna@chat.test");
 }
