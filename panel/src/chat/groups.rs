@@ -22,6 +22,8 @@ pub struct ChatGroup {
     pub name: String,
     /// The member mailboxes' addresses, sorted.
     pub members: Vec<String>,
+    /// When the group alias was created: its conversation starts then.
+    pub since: chrono::DateTime<chrono::Utc>,
 }
 
 impl ChatGroup {
@@ -157,6 +159,7 @@ mod tests {
 
     fn group(address: &str, members: &[&str]) -> ChatGroup {
         ChatGroup {
+            since: chrono::Utc::now(),
             address: address.into(),
             name: address.into(),
             members: members.iter().map(|m| m.to_string()).collect(),

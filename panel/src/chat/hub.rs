@@ -691,17 +691,22 @@ impl Session {
     }
 
     /// A page of the user's history (with one contact or group, or with everyone), oldest
-    /// first. A group's history is its members' only.
+    /// first. A group's history is its members' only, and starts when the group alias was
+    /// created: a group made again at an old address does not see the old one's.
     pub async fn history(&self, query: &History) -> Result<HistoryPage, ChatError> {
+        let mut query = query.clone();
         let group = match &query.with {
             Some(with) => match self.hub.group(with) {
-                Some(group) if group.has_member(&self.address) => true,
+                Some(group) if group.has_member(&self.address) => {
+                    query.start = Some(query.start.map_or(group.since, |s| s.max(group.since)));
+                    true
+                }
                 Some(_) => return Err(ChatError::NotMember),
                 None => false,
             },
             None => false,
         };
-        super::history::read(&self.hub.inner.db, &self.address, query, group).await
+        super::history::read(&self.hub.inner.db, &self.address, &query, group).await
     }
 }
 

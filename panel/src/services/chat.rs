@@ -126,6 +126,7 @@ impl Services {
         for row in rows {
             match self.engine.group_members(&row.address).await {
                 Ok(members) => groups.push(ChatGroup {
+                    since: row.created_at,
                     address: row.address,
                     name: row.name,
                     members,

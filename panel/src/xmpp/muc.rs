@@ -134,15 +134,15 @@ impl Connected {
                 }
                 Ok(())
             }
-            PresenceType::None if self.rooms.contains(&group.address) => {
-                // Already in: a presence change, which the user's presence already says.
-                Ok(())
-            }
             PresenceType::None => {
-                let history = presence
-                    .payloads
-                    .iter()
-                    .find(|p| p.is("x", ns::MUC))
+                let join = presence.payloads.iter().find(|p| p.is("x", ns::MUC));
+                if join.is_none() && self.rooms.contains(&group.address) {
+                    // Already in: a presence change, which the user's presence already says.
+                    return Ok(());
+                }
+                // A join, or a client joining again (after a reconnection): it is told the
+                // room afresh.
+                let history = join
                     .and_then(|x| xmpp_parsers::muc::Muc::try_from(x.clone()).ok())
                     .and_then(|muc| muc.history);
                 self.join(stream, &group, &room, me, &to, history).await

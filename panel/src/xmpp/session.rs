@@ -640,6 +640,10 @@ impl Connected {
             .next()
             .map(|s| s.chars().take(500).collect::<String>());
         let first = self.hub.status() == Status::Offline && status != Status::Offline;
+        if status == Status::Offline {
+            // Unavailable to everyone: out of every room too (RFC 6121 §4.5.2).
+            self.rooms.clear();
+        }
         let waiting = self.hub.set_status(status, text).await.map_err(|err| {
             tracing::warn!(%err, "chat status not set");
             End::with(StreamCondition::InternalServerError, "Try again later.")

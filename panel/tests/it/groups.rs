@@ -348,4 +348,34 @@ fn chat_clients_find_a_group_alias_as_a_room_and_talk_in_it() {
     assert_eq!(run["c_archive_from"], room);
     // A colleague who is not a member is turned away.
     assert_eq!(run["turned_away"], "registration-required");
+
+    // A group made again at the same address starts a new conversation: the old one's
+    // history is not its members'.
+    let group = [("domain", "chat.test"), ("group", "vendite@chat.test")];
+    postmaster
+        .call("domain/delete_group", &group)
+        .expect("deleted");
+    postmaster
+        .call(
+            "domain/create_group",
+            &[
+                ("domain", "chat.test"),
+                ("local_part", "vendite"),
+                ("name", "Vendite"),
+                ("members", "anna, dario"),
+            ],
+        )
+        .expect("made again");
+    let again = client(
+        &casella,
+        &[
+            "room-say",
+            "dario@chat.test",
+            PASSWORD,
+            room,
+            "Nuovo inizio",
+        ],
+    );
+    assert_eq!(again["ok"], true, "{again}");
+    assert_eq!(again["history"], serde_json::json!([]), "{again}");
 }
