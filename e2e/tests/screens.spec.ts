@@ -57,6 +57,7 @@ test('every page, desktop and phone, light and dark', async ({ page }, testInfo)
     ['/domains/demo.test', 'domain'],
     ['/domains/demo.test/mailboxes', 'domain-mailboxes'],
     ['/domains/demo.test/mailboxes/alice@demo.test', 'mailbox'],
+    ['/domains/demo.test/groups', 'domain-groups'],
     ['/domains/demo.test/dns', 'domain-dns'],
     ['/domains/demo.test/access', 'domain-access'],
     ['/domains/demo.test/trace', 'domain-trace'],
