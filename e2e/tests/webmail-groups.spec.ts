@@ -46,6 +46,7 @@ test('group aliases: made by the postmaster, a group conversation for their memb
   await card.locator('.add-member input[name=member]').fill('postmaster');
   await card.locator('.add-member button[type=submit]').click();
   await expect(card.locator('.members li[data-member="postmaster@demo.test"]')).toBeVisible();
+  await expect(card.locator('.add-member input[name=member]')).toHaveValue('');
   await card.locator('.members li[data-member="postmaster@demo.test"] button').click();
   await expect(card.locator('.members li')).toHaveCount(2);
   await admin.screenshot({ path: testInfo.outputPath('groups.png'), fullPage: true });

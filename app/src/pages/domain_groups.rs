@@ -161,6 +161,9 @@ fn GroupCard(row: GroupAliasRow, domain: String, actions: Actions) -> impl IntoV
     let domain = StoredValue::new(domain);
     let count = row.members.len();
     let input_id = format!("member-{}", row.address.replace(['@', '.'], "-"));
+    // A member added: the field is emptied (without JavaScript the page comes back fresh).
+    let add_form = NodeRef::new();
+    reset_on_success(actions.add.value(), add_form);
     view! {
         <li class="group" data-group=row.address.clone()>
             <h3>
@@ -204,7 +207,7 @@ fn GroupCard(row: GroupAliasRow, domain: String, actions: Actions) -> impl IntoV
                     })
                     .collect_view()}
             </ul>
-            <ActionForm action=actions.add attr:class="inline-form add-member">
+            <ActionForm action=actions.add node_ref=add_form attr:class="inline-form add-member">
                 <input type="hidden" name="domain" value=domain.get_value() />
                 <input type="hidden" name="group" value=group.get_value() />
                 <label for=input_id.clone()>{tr("Add a member", "Aggiungi un membro")}</label>
