@@ -77,13 +77,7 @@ impl Connected {
                 .await?;
             return Ok(());
         }
-        let origin = message
-            .payloads
-            .iter()
-            .find(|p| p.is("origin-id", ns::SID))
-            .and_then(|p| p.attr("id"))
-            .map(str::to_string)
-            .or_else(|| message.id.as_ref().map(|id| id.0.clone()));
+        let origin = origin_id(&message);
         match self.hub.send(to.as_str(), &body, origin.as_deref()).await {
             Ok(_) | Err(ChatError::Empty) => Ok(()),
             Err(ChatError::Blocked(by_sender)) => {
@@ -184,6 +178,18 @@ impl Connected {
         }
         stanza
     }
+}
+
+/// The id a client gave its message (XEP-0359's origin-id, else the stanza's id), which
+/// receipts and markers name it by.
+pub(super) fn origin_id(message: &Message) -> Option<String> {
+    message
+        .payloads
+        .iter()
+        .find(|p| p.is("origin-id", ns::SID))
+        .and_then(|p| p.attr("id"))
+        .map(str::to_string)
+        .or_else(|| message.id.as_ref().map(|id| id.0.clone()))
 }
 
 /// The sender of a kept message, with its resource when known.

@@ -374,13 +374,7 @@ impl Connected {
             }
             return Ok(());
         };
-        let origin = message
-            .payloads
-            .iter()
-            .find(|p| p.is("origin-id", ns::SID))
-            .and_then(|p| p.attr("id"))
-            .map(str::to_string)
-            .or_else(|| message.id.as_ref().map(|id| id.0.clone()));
+        let origin = super::messages::origin_id(&message);
         match self.hub.send(&group, &body, origin.as_deref()).await {
             Ok(kept) => {
                 let Some(room) = room_of(&group) else {
