@@ -8,8 +8,8 @@ use app::i18n::Text;
 use chrono::Utc;
 use engine_glue::GlueError;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
 };
 
 use super::{
@@ -19,7 +19,7 @@ use super::{
 use crate::db::{group_alias, intent, mailbox};
 
 /// Most group aliases one domain may have.
-pub const MAX_GROUPS: usize = 200;
+pub const MAX_GROUPS: u64 = 200;
 /// Most members one group alias may have.
 pub const MAX_MEMBERS: usize = 200;
 
@@ -88,22 +88,15 @@ impl DomainScope<'_> {
         if addresses.len() > MAX_MEMBERS {
             return Err(too_many_members("members"));
         }
-        let taken = ServiceError::conflict(
-            "local_part",
-            Text::new(
-                format!("The address {address} is already in use."),
-                format!("L'indirizzo {address} è già in uso."),
-            ),
-        );
+        let taken = ServiceError::address_taken("local_part", &address);
         let db = &self.services.db;
         if self.services.login_taken(&address).await? {
             return Err(taken);
         }
         let count = group_alias::Entity::find()
             .filter(group_alias::Column::DomainId.eq(self.domain.id))
-            .all(db)
-            .await?
-            .len();
+            .count(db)
+            .await?;
         if count >= MAX_GROUPS {
             return Err(ServiceError::invalid(
                 "local_part",

@@ -31,7 +31,7 @@ pub struct MailboxDetail {
 }
 
 /// Most aliases one mailbox may have.
-const MAX_ALIASES: usize = 50;
+const MAX_ALIASES: u64 = 50;
 
 impl DomainScope<'_> {
     /// The mailbox with this address, if it is in this domain.
@@ -311,22 +311,15 @@ impl DomainScope<'_> {
         let local =
             names::local_part(local_part).map_err(|msg| ServiceError::invalid("alias", msg))?;
         let alias_address = format!("{local}@{}", self.domain.name);
-        let taken = ServiceError::conflict(
-            "alias",
-            Text::new(
-                format!("The address {alias_address} is already in use."),
-                format!("L'indirizzo {alias_address} è già in uso."),
-            ),
-        );
+        let taken = ServiceError::address_taken("alias", &alias_address);
         let db = &self.services.db;
         if self.services.login_taken(&alias_address).await? {
             return Err(taken);
         }
         let count = alias::Entity::find()
             .filter(alias::Column::MailboxId.eq(mailbox.id))
-            .all(db)
-            .await?
-            .len();
+            .count(db)
+            .await?;
         if count >= MAX_ALIASES {
             return Err(ServiceError::invalid(
                 "alias",

@@ -219,13 +219,7 @@ impl<'a> DomainScope<'a> {
             (input.password, false)
         };
         let address = format!("{local}@{}", self.domain.name);
-        let taken = ServiceError::conflict(
-            "local_part",
-            Text::new(
-                format!("The address {address} is already in use."),
-                format!("L'indirizzo {address} è già in uso."),
-            ),
-        );
+        let taken = ServiceError::address_taken("local_part", &address);
         let db = &self.services.db;
         let engine = &self.services.engine;
         if self.services.login_taken(&address).await? {

@@ -216,6 +216,17 @@ impl ServiceError {
     pub fn conflict(field: &'static str, message: Text) -> Self {
         ServiceError::Conflict { field, message }
     }
+
+    /// An address already used by an account, an alias or a group alias.
+    pub fn address_taken(field: &'static str, address: &str) -> Self {
+        ServiceError::conflict(
+            field,
+            Text::new(
+                format!("The address {address} is already in use."),
+                format!("L'indirizzo {address} è già in uso."),
+            ),
+        )
+    }
 }
 
 impl From<sea_orm::TransactionError<sea_orm::DbErr>> for ServiceError {
