@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     ChatMessage, SessionKey, domain_of,
-    hub::{Delivery, Hub, Inner, State},
+    hub::{Delivery, GroupList, Hub, Inner, State},
 };
 
 /// A group conversation: a group alias and its member mailboxes.
@@ -103,7 +103,12 @@ impl Inner {
             .local
             .iter()
             .filter(|(_, local)| local.available && domain_of(&local.address) == domain)
-            .map(|(id, local)| (*id, Delivery::Groups(groups_of(state, &local.address))))
+            .map(|(id, local)| {
+                (
+                    *id,
+                    Delivery::Groups(Box::new(GroupList(groups_of(state, &local.address)))),
+                )
+            })
             .collect();
         for (id, delivery) in told {
             if let Some(local) = state.local.get(&id) {

@@ -28,41 +28,58 @@ pub const MAX_BODY: usize = 10_000;
 /// What a session may fall behind before it is ended as too slow.
 const SESSION_BACKLOG: usize = 1024;
 
-/// What a session is told.
+/// What a session is told. Every variant is one pointer wide: each session's channel
+/// allocates room for a block of deliveries up front, idle or not.
 #[derive(Debug, Clone)]
 pub enum Delivery {
     /// A message for this session's user.
     Message(Arc<ChatMessage>),
     /// A message the user sent from another of its sessions.
     Sent(Arc<ChatMessage>),
-    /// A contact's typing, or its clients' receipts; `to` is the user, or a group the user
-    /// is in.
-    Signal {
-        from: String,
-        from_resource: String,
-        to: String,
-        signal: Signal,
-    },
+    /// A contact's typing, or its clients' receipts.
+    Signal(Arc<SignalFrom>),
     /// A contact's session (or another of the user's own) changed presence.
     Presence(Arc<Presence>),
     /// Chat was switched off for this user: the session ends now.
     ChatOff,
     /// A colleague joined (`Some(name)`) or left (`None`) the contact list.
-    Contact {
-        address: String,
-        name: Option<String>,
-    },
-    /// The user's block list changed (from any of its sessions): these addresses were
-    /// blocked, or unblocked.
-    Blocklist {
-        addresses: Vec<String>,
-        blocked: bool,
-    },
+    Contact(Box<ContactChange>),
+    /// The user's block list changed (from any of its sessions).
+    Blocklist(Box<BlocklistChange>),
     /// The group conversations the user is in changed: these are they now.
-    Groups(Vec<Arc<ChatGroup>>),
+    Groups(Box<GroupList>),
     /// The user or a colleague published an item the user may see (XEP-0163).
     Pep(Arc<super::PepItem>),
 }
+
+const _: () = assert!(std::mem::size_of::<Delivery>() <= 16);
+
+/// A contact's typing, or its clients' receipts; `to` is the user, or a group the user is in.
+#[derive(Debug)]
+pub struct SignalFrom {
+    pub from: String,
+    pub from_resource: String,
+    pub to: String,
+    pub signal: Signal,
+}
+
+/// A colleague joined (`Some(name)`) or left (`None`) the contact list.
+#[derive(Debug, Clone)]
+pub struct ContactChange {
+    pub address: String,
+    pub name: Option<String>,
+}
+
+/// These addresses were blocked, or unblocked.
+#[derive(Debug, Clone)]
+pub struct BlocklistChange {
+    pub addresses: Vec<String>,
+    pub blocked: bool,
+}
+
+/// The group conversations a user is in.
+#[derive(Debug, Clone)]
+pub struct GroupList(pub Vec<Arc<ChatGroup>>);
 
 /// Why a message was not sent.
 #[derive(Debug, thiserror::Error)]
@@ -245,27 +262,28 @@ impl Inner {
                 if group.is_none() && state.blocked_between(&from, &to) {
                     return;
                 }
+                let told = Arc::new(SignalFrom {
+                    from,
+                    from_resource,
+                    to,
+                    signal,
+                });
+                let SignalFrom {
+                    from, to, signal, ..
+                } = &*told;
                 for (id, local) in &state.local {
                     let reached = match &group {
                         // In a group only typing is told, to the other members.
                         Some(group) => {
                             matches!(signal, Signal::Typing(_))
-                                && local.address != from
+                                && local.address != *from
                                 && group.has_member(&local.address)
                         }
-                        None => local.address == to,
+                        None => local.address == *to,
                     };
                     if local.available
                         && reached
-                        && local
-                            .tx
-                            .try_send(Delivery::Signal {
-                                from: from.clone(),
-                                from_resource: from_resource.clone(),
-                                to: to.clone(),
-                                signal: signal.clone(),
-                            })
-                            .is_err()
+                        && local.tx.try_send(Delivery::Signal(told.clone())).is_err()
                     {
                         slow.push(*id);
                     }
@@ -306,10 +324,10 @@ impl Inner {
                         local.available = false;
                         let _ = local.tx.try_send(Delivery::ChatOff);
                     } else if local.available && domain_of(&local.address) == domain {
-                        let _ = local.tx.try_send(Delivery::Contact {
+                        let _ = local.tx.try_send(Delivery::Contact(Box::new(ContactChange {
                             address: address.clone(),
                             name: None,
-                        });
+                        })));
                     }
                 }
             }
@@ -327,10 +345,10 @@ impl Inner {
                         && local.address != address
                         && domain_of(&local.address) == domain
                     {
-                        let _ = local.tx.try_send(Delivery::Contact {
+                        let _ = local.tx.try_send(Delivery::Contact(Box::new(ContactChange {
                             address: address.clone(),
                             name: Some(name.clone()),
-                        });
+                        })));
                     }
                 }
             }
@@ -398,10 +416,10 @@ impl Inner {
             let others: Vec<&String> = if local.address == owner {
                 told.push((
                     *id,
-                    Delivery::Blocklist {
+                    Delivery::Blocklist(Box::new(BlocklistChange {
                         addresses: addresses.clone(),
                         blocked,
-                    },
+                    })),
                 ));
                 addresses.iter().collect()
             } else if addresses.contains(&local.address) {

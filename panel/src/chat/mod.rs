@@ -21,7 +21,10 @@ pub mod scram;
 pub use bus::{BusEvent, ChatBus, LocalBus};
 pub use groups::ChatGroup;
 pub use history::{HISTORY_PAGE, History, HistoryPage};
-pub use hub::{ChatError, Delivery, Hub, MAX_BODY, Session};
+pub use hub::{
+    BlocklistChange, ChatError, ContactChange, Delivery, GroupList, Hub, MAX_BODY, Session,
+    SignalFrom,
+};
 pub use pep::{PepError, PepItem};
 
 use serde::{Deserialize, Serialize};

@@ -27,7 +27,7 @@ use super::{
     guard::{OwnOrigin, is_cross_site},
 };
 use crate::{
-    chat::{self, ChatError, Delivery, Signal, Status},
+    chat::{self, ChatError, ContactChange, Delivery, Signal, Status},
     services::{Services, chat::ChatUser},
 };
 
@@ -338,11 +338,11 @@ impl Tab<'_> {
     }
 
     fn delivery(&mut self, delivery: Delivery) -> Option<ChatEvent> {
-        if let Delivery::Contact { address, name } = &delivery {
-            if name.is_some() {
-                self.known.insert(address.clone());
+        if let Delivery::Contact(change) = &delivery {
+            if change.name.is_some() {
+                self.known.insert(change.address.clone());
             } else {
-                self.known.remove(address);
+                self.known.remove(&change.address);
             }
         }
         Some(match delivery {
@@ -362,40 +362,50 @@ impl Tab<'_> {
                     address: presence.address.clone(),
                 }
             }
-            Delivery::Signal {
-                from, signal, to, ..
-            } if to != self.user.address => match signal {
+            Delivery::Signal(told) if told.to != self.user.address => match told.signal {
                 Signal::Typing(typing) => ChatEvent::Typing {
-                    from,
+                    from: told.from.clone(),
                     typing,
-                    group: Some(to),
+                    group: Some(told.to.clone()),
                 },
                 _ => return None,
             },
-            Delivery::Signal { from, signal, .. } => match signal {
-                Signal::Typing(typing) => ChatEvent::Typing {
-                    from,
-                    typing,
-                    group: None,
-                },
-                Signal::Received(mark) => ChatEvent::Received { from, mark },
-                Signal::Displayed(mark) => ChatEvent::Read { from, mark },
-            },
-            Delivery::Contact { address, name } => ChatEvent::Contact {
-                contact: name.map(|name| ChatContact {
-                    address: address.clone(),
-                    name,
-                    status: ChatStatus::Offline,
-                }),
-                address,
-            },
+            Delivery::Signal(told) => {
+                let from = told.from.clone();
+                match &told.signal {
+                    Signal::Typing(typing) => ChatEvent::Typing {
+                        from,
+                        typing: *typing,
+                        group: None,
+                    },
+                    Signal::Received(mark) => ChatEvent::Received {
+                        from,
+                        mark: mark.clone(),
+                    },
+                    Signal::Displayed(mark) => ChatEvent::Read {
+                        from,
+                        mark: mark.clone(),
+                    },
+                }
+            }
+            Delivery::Contact(change) => {
+                let ContactChange { address, name } = *change;
+                ChatEvent::Contact {
+                    contact: name.map(|name| ChatContact {
+                        address: address.clone(),
+                        name,
+                        status: ChatStatus::Offline,
+                    }),
+                    address,
+                }
+            }
             Delivery::ChatOff => ChatEvent::Off,
             Delivery::Groups(groups) => ChatEvent::Groups {
-                groups: group_infos(&groups),
+                groups: group_infos(&groups.0),
             },
             // Blocking is kept by chat clients; the webmail's view follows from presence.
             // Published items (avatars…) are for chat clients.
-            Delivery::Blocklist { .. } | Delivery::Pep(_) => return None,
+            Delivery::Blocklist(_) | Delivery::Pep(_) => return None,
         })
     }
 }

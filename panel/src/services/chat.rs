@@ -13,6 +13,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use super::{
     ServiceError, Services,
     access_log::{AccessEntry, AccessResult},
+    recent_sign_ins::secrets_digest,
 };
 use crate::{
     chat::ChatGroup,
@@ -177,6 +178,8 @@ impl Services {
 
     /// Checks a chat client's sign-in (an app password, or the main password of an account
     /// without 2FA) and whether the mailbox may chat; the attempt goes into the access log.
+    /// A login and password the engine accepted a short while ago, for the account's
+    /// secrets as they still are, is not hashed again (see `recent_sign_ins`).
     pub async fn chat_sign_in(
         &self,
         login: &str,
@@ -184,10 +187,31 @@ impl Services {
         remote_ip: IpAddr,
     ) -> Result<Result<ChatUser, ChatRefusal>, ServiceError> {
         let login = login.trim().to_lowercase();
+        let tag = self.recent_sign_ins.tag(&login, secret);
+        // Read before the check: a change made while it runs leaves a digest that no
+        // longer matches, never a password kept for secrets it was not checked against.
+        let before = self
+            .engine
+            .client_secrets(&login)
+            .await?
+            .map(|secrets| (secrets_digest(&secrets), secrets));
+        let now = std::time::Instant::now();
+        if let Some((digest, secrets)) = &before
+            && secrets.enabled
+            && self.recent_sign_ins.matches(&tag, digest, now)
+            && !self.engine.ip_blocked(remote_ip)
+        {
+            return self
+                .chat_signed_in(&login, ClientSignIn::Ok(secrets.account), remote_ip)
+                .await;
+        }
         let outcome = self
             .engine
             .verify_client_login(&login, secret, remote_ip)
             .await?;
+        if let (ClientSignIn::Ok(_), Some((digest, _))) = (&outcome, before) {
+            self.recent_sign_ins.remember(tag, digest, now);
+        }
         self.chat_signed_in(&login, outcome, remote_ip).await
     }
 

@@ -32,6 +32,7 @@ mod managed;
 pub mod names;
 mod op_id;
 pub mod passwords;
+mod recent_sign_ins;
 pub mod search;
 pub mod trace;
 mod two_factor;
@@ -108,6 +109,8 @@ pub struct Services {
     chat: crate::chat::Hub,
     /// PBKDF2 rounds of a new account's SCRAM verifiers.
     scram_iterations: u32,
+    /// Chat clients' recent PLAIN sign-ins (see `recent_sign_ins`).
+    recent_sign_ins: Arc<recent_sign_ins::RecentSignIns>,
 }
 
 /// A signed-in identity, checked against the panel database.
@@ -267,6 +270,7 @@ impl Services {
             log_days: DEFAULT_LOG_DAYS,
             chat,
             scram_iterations: chat_verifiers::DEFAULT_SCRAM_ITERATIONS,
+            recent_sign_ins: Arc::new(recent_sign_ins::RecentSignIns::new()),
         }
     }
 

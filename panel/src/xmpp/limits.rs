@@ -18,12 +18,14 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// Counts the bytes read since the last complete stanza; past the limit, reading fails and
 /// the meter remembers why, so the stream ends with `policy-violation`.
 #[derive(Clone)]
-pub(super) struct Meter {
-    read: Arc<AtomicUsize>,
+pub(super) struct Meter(Arc<MeterState>);
+
+struct MeterState {
+    read: AtomicUsize,
     limit: usize,
-    exceeded: Arc<AtomicBool>,
+    exceeded: AtomicBool,
     /// Still negotiating: the stream features are written now.
-    negotiating: Arc<AtomicBool>,
+    negotiating: AtomicBool,
 }
 
 /// What tokio-xmpp's stream features always hold, even with no mechanism in it: an empty
@@ -35,26 +37,26 @@ const EMPTY_MECHANISMS: &[u8] =
 
 impl Meter {
     pub(super) fn new(limit: usize) -> Meter {
-        Meter {
-            read: Arc::default(),
+        Meter(Arc::new(MeterState {
+            read: AtomicUsize::new(0),
             limit,
-            exceeded: Arc::default(),
-            negotiating: Arc::new(AtomicBool::new(true)),
-        }
+            exceeded: AtomicBool::new(false),
+            negotiating: AtomicBool::new(true),
+        }))
     }
 
     /// The session is bound: no more stream features go out.
     pub(super) fn negotiated(&self) {
-        self.negotiating.store(false, Ordering::Relaxed);
+        self.0.negotiating.store(false, Ordering::Relaxed);
     }
 
     /// A stanza was read whole: the next one starts from zero.
     pub(super) fn stanza_done(&self) {
-        self.read.store(0, Ordering::Relaxed);
+        self.0.read.store(0, Ordering::Relaxed);
     }
 
     pub(super) fn exceeded(&self) -> bool {
-        self.exceeded.load(Ordering::Relaxed)
+        self.0.exceeded.load(Ordering::Relaxed)
     }
 }
 
@@ -87,9 +89,9 @@ impl<T: AsyncRead + Unpin> AsyncRead for Metered<T> {
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = polled {
             let got = buf.filled().len() - before;
-            let total = self.meter.read.fetch_add(got, Ordering::Relaxed) + got;
-            if total > self.meter.limit {
-                self.meter.exceeded.store(true, Ordering::Relaxed);
+            let total = self.meter.0.read.fetch_add(got, Ordering::Relaxed) + got;
+            if total > self.meter.0.limit {
+                self.meter.0.exceeded.store(true, Ordering::Relaxed);
                 // A read that fails hands over nothing.
                 buf.set_filled(before);
                 return Poll::Ready(Err(too_big()));
@@ -105,7 +107,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Metered<T> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        if self.meter.negotiating.load(Ordering::Relaxed)
+        if self.meter.0.negotiating.load(Ordering::Relaxed)
             && let Some(at) = buf
                 .windows(EMPTY_MECHANISMS.len())
                 .position(|w| w == EMPTY_MECHANISMS)

@@ -15,6 +15,7 @@ mod messages;
 mod muc;
 mod negotiate;
 mod pep;
+mod reader;
 mod session;
 mod stream;
 pub mod websocket;

@@ -6,7 +6,7 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use futures_util::SinkExt;
-use tokio::{io::BufStream, net::TcpStream};
+use tokio::net::TcpStream;
 use tokio_xmpp::{
     Stanza,
     connect::AsyncReadAndWrite,
@@ -36,6 +36,7 @@ use super::{
     Service,
     disco::server_caps,
     limits::{Meter, Metered},
+    reader::OnDemand,
     session::{Connected, NS_SESSION, run_session},
     stream::{Boxed, ClientElement, End, Stream, close, read, stanza_error, timeouts},
 };
@@ -44,13 +45,11 @@ use super::{
 const HANDSHAKE: Duration = Duration::from_secs(10);
 /// Sign-in attempts on one stream before it is closed.
 const SIGN_IN_ATTEMPTS: u32 = 3;
-/// Bytes a connection buffers each way. Most stanzas are small, and an idle session keeps its
-/// buffers: 2 KiB each way instead of tokio's 8 KiB saves 12 KiB a session (a bigger stanza
-/// is simply read in more steps).
-const IO_BUFFER: usize = 2048;
-
-pub(super) fn buffered<T: tokio::io::AsyncRead + tokio::io::AsyncWrite>(io: T) -> BufStream<T> {
-    BufStream::with_capacity(IO_BUFFER, IO_BUFFER, io)
+/// A connection read through a [`Meter`], buffered only while it has unread bytes.
+pub(super) fn buffered<T: tokio::io::AsyncRead + tokio::io::AsyncWrite>(
+    io: Metered<T>,
+) -> OnDemand<Metered<T>> {
+    OnDemand::new(io)
 }
 
 /// Serves one connection until it ends.

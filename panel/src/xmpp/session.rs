@@ -309,7 +309,7 @@ impl Connected {
                         },
                         Some(Delivery::Groups(groups)) => {
                             let mut sent = Ok(());
-                            for gone in self.rooms_left(&groups) {
+                            for gone in self.rooms_left(&groups.0) {
                                 sent = sent.and(self.emit(stream, gone.into(), None).await);
                             }
                             sent
@@ -327,25 +327,25 @@ impl Connected {
                             self.emit(stream, stanza.into(), None).await
                         }
                         Some(Delivery::Sent(_)) => Ok(()),
-                        Some(Delivery::Blocklist { addresses, blocked }) => {
-                            let push = self.blocklist_push(addresses, blocked);
+                        Some(Delivery::Blocklist(change)) => {
+                            let push = self.blocklist_push(change.addresses, change.blocked);
                             self.emit(stream, push.into(), None).await
                         }
-                        Some(Delivery::Contact { address, name }) => match self.roster_push(&address, name) {
+                        Some(Delivery::Contact(change)) => match self.roster_push(&change.address, change.name) {
                             Some(push) => self.emit(stream, push.into(), None).await,
                             None => Ok(()),
                         },
                         // An inactive client (XEP-0352) is not woken for typing; receipts and
                         // read marks wait for its next wake-up.
-                        Some(Delivery::Signal { signal: chat::Signal::Typing(_), .. }) if self.inactive => Ok(()),
-                        Some(Delivery::Signal { to, from, signal: chat::Signal::Typing(typing), .. }) if to != self.address() => {
-                            match self.group_typing(&to, &from, typing) {
+                        Some(Delivery::Signal(told)) if self.inactive && matches!(told.signal, chat::Signal::Typing(_)) => Ok(()),
+                        Some(Delivery::Signal(told)) if told.to != self.address() => match told.signal {
+                            chat::Signal::Typing(typing) => match self.group_typing(&told.to, &told.from, typing) {
                                 Some(stanza) if !self.inactive => self.emit(stream, stanza.into(), None).await,
                                 _ => Ok(()),
-                            }
-                        }
-                        Some(Delivery::Signal { to, .. }) if to != self.address() => Ok(()),
-                        Some(Delivery::Signal { from, from_resource, signal, .. }) => match self.signal_stanza(&from, &from_resource, &signal) {
+                            },
+                            _ => Ok(()),
+                        },
+                        Some(Delivery::Signal(told)) => match self.signal_stanza(&told.from, &told.from_resource, &told.signal) {
                             Some(stanza) if self.inactive => {
                                 self.held_signals.push(stanza);
                                 Ok(())
