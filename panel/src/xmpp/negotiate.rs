@@ -52,45 +52,47 @@ pub(super) fn buffered<T: tokio::io::AsyncRead + tokio::io::AsyncWrite>(
     OnDemand::new(io)
 }
 
-/// Serves one connection until it ends.
+/// Serves one connection until it ends. Each phase runs on an allocation of its own, freed
+/// when the phase is over: a connection that waits (most do, most of the time) holds only
+/// what its present phase needs.
 pub(super) async fn run(tcp: TcpStream, peer: SocketAddr, service: Arc<Service>, direct: bool) {
     let meter = Meter::new(service.max_stanza_bytes);
-    if direct {
-        let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE, service.tls.accept(tcp)).await else {
-            return;
-        };
-        let io: Boxed = Box::new(buffered(Metered::new(tls, meter.clone())));
-        Box::pin(secured(io, peer, &service, &meter)).await;
+    let tcp = if direct {
+        tcp
     } else {
-        plain(tcp, peer, &service, &meter).await;
-    }
-}
-
-/// Before TLS: only STARTTLS is offered, and required.
-async fn plain(tcp: TcpStream, peer: SocketAddr, service: &Arc<Service>, meter: &Meter) {
-    let io = buffered(Metered::new(tcp, meter.clone()));
-    let Some((_, pending)) = Box::pin(open_stream(io, service)).await else {
+        match Box::pin(plain(tcp, &service, &meter)).await {
+            Some(tcp) => tcp,
+            None => return,
+        }
+    };
+    let handshake = Box::pin(tokio::time::timeout(HANDSHAKE, service.tls.accept(tcp)));
+    let Ok(Ok(tls)) = handshake.await else {
         return;
     };
+    meter.stanza_done();
+    let io: Boxed = Box::new(buffered(Metered::new(tls, meter.clone())));
+    secured(io, peer, &service, &meter).await;
+}
+
+/// Before TLS: only STARTTLS is offered, and required. The connection, once its client has
+/// asked for TLS.
+async fn plain(tcp: TcpStream, service: &Arc<Service>, meter: &Meter) -> Option<TcpStream> {
+    let io = buffered(Metered::new(tcp, meter.clone()));
+    let (_, pending) = Box::pin(open_stream(io, service)).await?;
     let features = StreamFeatures {
         starttls: Some(starttls::StartTls { required: true }),
         ..Default::default()
     };
-    let Ok(mut stream) = pending.send_features::<ClientElement>(&features).await else {
-        return;
-    };
+    let mut stream = pending
+        .send_features::<ClientElement>(&features)
+        .await
+        .ok()?;
     match read(&mut stream, meter).await {
         Ok(XmppStreamElement::Starttls(starttls::Nonza::Request(_))) => {
-            if stream.send(&starttls::Proceed).await.is_err() {
-                return;
-            }
-            let tcp = stream.into_inner().into_inner().into_inner();
-            let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE, service.tls.accept(tcp)).await else {
-                return;
-            };
-            meter.stanza_done();
-            let io: Boxed = Box::new(buffered(Metered::new(tls, meter.clone())));
-            Box::pin(secured(io, peer, service, meter)).await;
+            stream.send(&starttls::Proceed).await.ok()?;
+            // What the client sent after its request is dropped with the buffer: nothing
+            // sent in the clear is taken as if it came over TLS.
+            Some(stream.into_inner().into_inner().into_inner())
         }
         Ok(_) => {
             close(
@@ -100,9 +102,13 @@ async fn plain(tcp: TcpStream, peer: SocketAddr, service: &Arc<Service>, meter: 
                     "TLS is required: start it first.",
                 ),
             )
-            .await
+            .await;
+            None
         }
-        Err(end) => close(&mut stream, end).await,
+        Err(end) => {
+            close(&mut stream, end).await;
+            None
+        }
     }
 }
 

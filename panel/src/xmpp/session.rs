@@ -54,7 +54,7 @@ pub(super) async fn run_session<Io: AsyncReadAndWrite>(
             session.park(service);
         }
         Outcome::Lost => {}
-        Outcome::Closed(end) => close(&mut stream, end).await,
+        Outcome::Closed(end) => Box::pin(close(&mut stream, end)).await,
     }
 }
 
@@ -234,7 +234,7 @@ impl Connected {
                             self.pings += 1;
                             let ping = Iq::from_get(format!("ping-{}", self.pings), xmpp_parsers::ping::Ping)
                                 .with_to(Jid::from(self.jid.clone()));
-                            if self.emit(stream, ping.into(), None).await.is_err() {
+                            if Box::pin(self.emit(stream, ping.into(), None)).await.is_err() {
                                 return Outcome::Lost;
                             }
                             continue;
@@ -250,7 +250,7 @@ impl Connected {
                             return if end.0.is_none() { Outcome::Lost } else { end.into() };
                         }
                         Some(Ok(ClientElement::Csi(active))) => {
-                            if let Err(end) = self.client_state(stream, active).await {
+                            if let Err(end) = Box::pin(self.client_state(stream, active)).await {
                                 return if end.0.is_none() { Outcome::Lost } else { end.into() };
                             }
                             continue;
@@ -260,7 +260,7 @@ impl Connected {
                             if let Some(sm) = self.sm.as_mut() {
                                 sm.handled = sm.handled.wrapping_add(1);
                             }
-                            if let Err(end) = self.invalid(stream, err).await {
+                            if let Err(end) = Box::pin(self.invalid(stream, err)).await {
                                 return end.into();
                             }
                             continue;
@@ -287,94 +287,114 @@ impl Connected {
                     }
                 }
                 delivery = self.hub.recv() => {
-                    let sent = match delivery {
+                    let delivery = match delivery {
                         None => return End::with(StreamCondition::ResourceConstraint, "This session fell too far behind.").into(),
                         Some(Delivery::ChatOff) => {
                             return End::with(StreamCondition::PolicyViolation, "Chat was switched off for this mailbox.").into()
                         }
-                        // A group's messages reach a client through its group chat.
-                        Some(Delivery::Message(message) | Delivery::Sent(message)) if self.to_group(&message) => {
-                            match self.group_delivery(&message) {
-                                Some(stanza) => self.emit(stream, stanza.into(), None).await,
-                                None => Ok(()),
-                            }
-                        }
-                        Some(Delivery::Pep(item)) => match self.pep_event(&item) {
-                            Some(event) if self.inactive => {
-                                self.held_signals.push(event);
-                                Ok(())
-                            }
-                            Some(event) => self.emit(stream, event.into(), None).await,
-                            None => Ok(()),
-                        },
-                        Some(Delivery::Groups(groups)) => {
-                            let mut sent = Ok(());
-                            for gone in self.rooms_left(&groups.0) {
-                                sent = sent.and(self.emit(stream, gone.into(), None).await);
-                            }
-                            sent
-                        }
-                        Some(Delivery::Message(message)) => {
-                            // What waited while the client was inactive goes first.
-                            if self.flush_held(stream).await.is_err() {
-                                return Outcome::Lost;
-                            }
-                            let stanza = self.outgoing(&message, false);
-                            self.emit(stream, stanza.into(), Some(message.id)).await
-                        }
-                        Some(Delivery::Sent(message)) if self.carbons => {
-                            let stanza = self.carbon(&message);
-                            self.emit(stream, stanza.into(), None).await
-                        }
-                        Some(Delivery::Sent(_)) => Ok(()),
-                        Some(Delivery::Blocklist(change)) => {
-                            let push = self.blocklist_push(change.addresses, change.blocked);
-                            self.emit(stream, push.into(), None).await
-                        }
-                        Some(Delivery::Contact(change)) => match self.roster_push(&change.address, change.name) {
-                            Some(push) => self.emit(stream, push.into(), None).await,
-                            None => Ok(()),
-                        },
-                        // An inactive client (XEP-0352) is not woken for typing; receipts and
-                        // read marks wait for its next wake-up.
-                        Some(Delivery::Signal(told)) if self.inactive && matches!(told.signal, chat::Signal::Typing(_)) => Ok(()),
-                        Some(Delivery::Signal(told)) if told.to != self.address() => match told.signal {
-                            chat::Signal::Typing(typing) => match self.group_typing(&told.to, &told.from, typing) {
-                                Some(stanza) if !self.inactive => self.emit(stream, stanza.into(), None).await,
-                                _ => Ok(()),
-                            },
-                            _ => Ok(()),
-                        },
-                        Some(Delivery::Signal(told)) => match self.signal_stanza(&told.from, &told.from_resource, &told.signal) {
-                            Some(stanza) if self.inactive => {
-                                self.held_signals.push(stanza);
-                                Ok(())
-                            }
-                            Some(stanza) => self.emit(stream, stanza.into(), None).await,
-                            None => Ok(()),
-                        },
-                        Some(Delivery::Presence(presence)) => {
-                            // The contact's presence, and the member's in the rooms joined.
-                            let mut stanzas: Vec<Presence> = self.presence_of(&presence).into_iter().collect();
-                            stanzas.extend(self.room_presences(&presence.address));
-                            let mut sent = Ok(());
-                            for stanza in stanzas {
-                                if self.inactive {
-                                    // Only the latest presence of each matters once it wakes up.
-                                    self.held_presence.retain(|held| held.from != stanza.from);
-                                    self.held_presence.push(stanza);
-                                } else {
-                                    sent = sent.and(self.emit(stream, stanza.into(), None).await);
-                                }
-                            }
-                            sent
-                        }
+                        Some(delivery) => delivery,
                     };
-                    if sent.is_err() {
+                    // On an allocation of its own too.
+                    if Box::pin(self.deliver(stream, delivery)).await.is_err() {
                         return Outcome::Lost;
                     }
                 }
             }
+        }
+    }
+
+    /// Passes on what the hub delivered (the end of the session is the caller's).
+    async fn deliver<Io: AsyncReadAndWrite>(
+        &mut self,
+        stream: &mut Stream<Io>,
+        delivery: Delivery,
+    ) -> Result<(), End> {
+        match delivery {
+            // A group's messages reach a client through its group chat.
+            Delivery::Message(message) | Delivery::Sent(message) if self.to_group(&message) => {
+                match self.group_delivery(&message) {
+                    Some(stanza) => self.emit(stream, stanza.into(), None).await,
+                    None => Ok(()),
+                }
+            }
+            Delivery::Pep(item) => match self.pep_event(&item) {
+                Some(event) if self.inactive => {
+                    self.held_signals.push(event);
+                    Ok(())
+                }
+                Some(event) => self.emit(stream, event.into(), None).await,
+                None => Ok(()),
+            },
+            Delivery::Groups(groups) => {
+                let mut sent = Ok(());
+                for gone in self.rooms_left(&groups.0) {
+                    sent = sent.and(self.emit(stream, gone.into(), None).await);
+                }
+                sent
+            }
+            Delivery::Message(message) => {
+                // What waited while the client was inactive goes first.
+                self.flush_held(stream).await?;
+                let stanza = self.outgoing(&message, false);
+                self.emit(stream, stanza.into(), Some(message.id)).await
+            }
+            Delivery::Sent(message) if self.carbons => {
+                let stanza = self.carbon(&message);
+                self.emit(stream, stanza.into(), None).await
+            }
+            Delivery::Sent(_) => Ok(()),
+            Delivery::Blocklist(change) => {
+                let push = self.blocklist_push(change.addresses, change.blocked);
+                self.emit(stream, push.into(), None).await
+            }
+            Delivery::Contact(change) => match self.roster_push(&change.address, change.name) {
+                Some(push) => self.emit(stream, push.into(), None).await,
+                None => Ok(()),
+            },
+            // An inactive client (XEP-0352) is not woken for typing; receipts and
+            // read marks wait for its next wake-up.
+            Delivery::Signal(told)
+                if self.inactive && matches!(told.signal, chat::Signal::Typing(_)) =>
+            {
+                Ok(())
+            }
+            Delivery::Signal(told) if told.to != self.address() => match told.signal {
+                chat::Signal::Typing(typing) => match self
+                    .group_typing(&told.to, &told.from, typing)
+                {
+                    Some(stanza) if !self.inactive => self.emit(stream, stanza.into(), None).await,
+                    _ => Ok(()),
+                },
+                _ => Ok(()),
+            },
+            Delivery::Signal(told) => {
+                match self.signal_stanza(&told.from, &told.from_resource, &told.signal) {
+                    Some(stanza) if self.inactive => {
+                        self.held_signals.push(stanza);
+                        Ok(())
+                    }
+                    Some(stanza) => self.emit(stream, stanza.into(), None).await,
+                    None => Ok(()),
+                }
+            }
+            Delivery::Presence(presence) => {
+                // The contact's presence, and the member's in the rooms joined.
+                let mut stanzas: Vec<Presence> = self.presence_of(&presence).into_iter().collect();
+                stanzas.extend(self.room_presences(&presence.address));
+                let mut sent = Ok(());
+                for stanza in stanzas {
+                    if self.inactive {
+                        // Only the latest presence of each matters once it wakes up.
+                        self.held_presence.retain(|held| held.from != stanza.from);
+                        self.held_presence.push(stanza);
+                    } else {
+                        sent = sent.and(self.emit(stream, stanza.into(), None).await);
+                    }
+                }
+                sent
+            }
+            // Ends the session: the caller's.
+            Delivery::ChatOff => Ok(()),
         }
     }
 
