@@ -317,14 +317,10 @@ impl Connected {
                     None => Ok(()),
                 }
             }
-            Delivery::Pep(item) => match self.pep_event(&item) {
-                Some(event) if self.inactive => {
-                    self.held_signals.push(event);
-                    Ok(())
-                }
-                Some(event) => self.emit(stream, event.into(), None).await,
-                None => Ok(()),
-            },
+            Delivery::Pep(item) => {
+                let event = self.pep_event(&item);
+                self.send_or_hold(stream, event).await
+            }
             Delivery::Groups(groups) => {
                 let mut sent = Ok(());
                 for gone in self.rooms_left(&groups.0) {
@@ -368,14 +364,8 @@ impl Connected {
                 _ => Ok(()),
             },
             Delivery::Signal(told) => {
-                match self.signal_stanza(&told.from, &told.from_resource, &told.signal) {
-                    Some(stanza) if self.inactive => {
-                        self.held_signals.push(stanza);
-                        Ok(())
-                    }
-                    Some(stanza) => self.emit(stream, stanza.into(), None).await,
-                    None => Ok(()),
-                }
+                let stanza = self.signal_stanza(&told.from, &told.from_resource, &told.signal);
+                self.send_or_hold(stream, stanza).await
             }
             Delivery::Presence(presence) => {
                 // The contact's presence, and the member's in the rooms joined.
@@ -395,6 +385,23 @@ impl Connected {
             }
             // Ends the session: the caller's.
             Delivery::ChatOff => Ok(()),
+        }
+    }
+
+    /// Sends a receipt, read mark or published item now, or holds it while the client is
+    /// inactive (XEP-0352).
+    async fn send_or_hold<Io: AsyncReadAndWrite>(
+        &mut self,
+        stream: &mut Stream<Io>,
+        stanza: Option<Message>,
+    ) -> Result<(), End> {
+        match stanza {
+            Some(stanza) if self.inactive => {
+                self.held_signals.push(stanza);
+                Ok(())
+            }
+            Some(stanza) => self.emit(stream, stanza.into(), None).await,
+            None => Ok(()),
         }
     }
 
