@@ -4,8 +4,6 @@
 //! messages (XEP-0280), typing, receipts and read markers (XEP-0085, 0184, 0333), and the
 //! block list (XEP-0191), and slots for shared files (XEP-0363).
 
-use futures_util::SinkExt;
-use tokio_xmpp::connect::AsyncReadAndWrite;
 use xmpp_parsers::{
     blocking::{Block, BlocklistResult, Unblock},
     delay::Delay,
@@ -25,7 +23,8 @@ use crate::chat::{self, Signal};
 use super::{
     messages::sender_jid,
     session::Connected,
-    stream::{End, Stream, stanza_error},
+    stream::{End, stanza_error},
+    wire::Wire,
 };
 
 impl Connected {
@@ -184,9 +183,9 @@ impl Connected {
     ///
     /// With `room` (a group alias's address), the query is to that group chat's archive:
     /// the group's history, each message as the room shows it.
-    pub(super) async fn archive<Io: AsyncReadAndWrite>(
+    pub(super) async fn archive(
         &mut self,
-        stream: &mut Stream<Io>,
+        stream: &mut Wire,
         payload: Element,
         room: Option<String>,
     ) -> Result<Result<Element, StanzaError>, End> {

@@ -3,8 +3,6 @@
 //! or kept for the recipient's next sign-in; a block or an unknown address is refused with
 //! the stanza error it calls for), and a kept message as a client receives it.
 
-use futures_util::SinkExt;
-use tokio_xmpp::connect::AsyncReadAndWrite;
 use xmpp_parsers::{
     delay::Delay,
     jid::{BareJid, Jid},
@@ -20,15 +18,12 @@ use crate::chat::{self, ChatError};
 
 use super::{
     session::Connected,
-    stream::{End, Stream, stanza_error},
+    stream::{End, stanza_error},
+    wire::Wire,
 };
 
 impl Connected {
-    pub(super) async fn message<Io: AsyncReadAndWrite>(
-        &mut self,
-        stream: &mut Stream<Io>,
-        message: Message,
-    ) -> Result<(), End> {
+    pub(super) async fn message(&mut self, stream: &mut Wire, message: Message) -> Result<(), End> {
         if let Some(Some(group)) = message
             .to
             .as_ref()

@@ -19,6 +19,7 @@ mod reader;
 mod session;
 mod stream;
 pub mod websocket;
+mod wire;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 

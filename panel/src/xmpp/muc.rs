@@ -10,9 +10,6 @@
 
 use std::sync::Arc;
 
-use futures_util::SinkExt;
-
-use tokio_xmpp::connect::AsyncReadAndWrite;
 use xmpp_parsers::{
     delay::Delay,
     disco::{DiscoInfoResult, DiscoItemsResult, Identity, Item as DiscoItem},
@@ -30,7 +27,8 @@ use crate::chat::{self, ChatError, ChatGroup, Signal, Status};
 
 use super::{
     session::Connected,
-    stream::{End, Stream, stanza_error},
+    stream::{End, stanza_error},
+    wire::Wire,
 };
 
 /// Messages a room sends a client that joins without saying how many it wants.
@@ -82,9 +80,9 @@ impl Connected {
     }
 
     /// A presence sent to a room: joining it (or changing one's presence in it), or leaving.
-    pub(super) async fn room_presence<Io: AsyncReadAndWrite>(
+    pub(super) async fn room_presence(
         &mut self,
-        stream: &mut Stream<Io>,
+        stream: &mut Wire,
         presence: Presence,
         group: String,
     ) -> Result<(), End> {
@@ -153,9 +151,9 @@ impl Connected {
 
     /// Joins a room (XEP-0045 §7.2): the occupants, the user's own presence (with the nick
     /// the service assigns when it differs), the recent history, then the subject.
-    async fn join<Io: AsyncReadAndWrite>(
+    async fn join(
         &mut self,
-        stream: &mut Stream<Io>,
+        stream: &mut Wire,
         group: &ChatGroup,
         room: &BareJid,
         me: FullJid,
@@ -331,9 +329,9 @@ impl Connected {
 
     /// A message the client sent to a room: kept in the group's history and delivered to
     /// every member; the sender's own copy comes back to it as the room's echo (§7.4).
-    pub(super) async fn room_send<Io: AsyncReadAndWrite>(
+    pub(super) async fn room_send(
         &mut self,
-        stream: &mut Stream<Io>,
+        stream: &mut Wire,
         message: Message,
         group: String,
     ) -> Result<(), End> {

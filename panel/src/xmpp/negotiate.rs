@@ -39,6 +39,7 @@ use super::{
     reader::OnDemand,
     session::{Connected, NS_SESSION, run_session},
     stream::{Boxed, ClientElement, End, Stream, close, read, stanza_error, timeouts},
+    wire::Wire,
 };
 
 /// How long a client has for its TLS handshake.
@@ -169,7 +170,7 @@ async fn establish(
     peer: SocketAddr,
     service: &Arc<Service>,
     meter: &Meter,
-) -> Option<(Connected, Stream<Boxed>)> {
+) -> Option<(Connected, Wire)> {
     let (domain, pending) = Box::pin(open_stream(io, service)).await?;
     let features = StreamFeatures {
         sasl_mechanisms: [scram::MECHANISM.to_string(), "PLAIN".to_string()]
@@ -189,9 +190,32 @@ async fn establish(
             return None;
         }
     };
-    let success = sasl::Success { data };
-    let accepted = stream.accept_reset(&success).await.ok()?;
-    let pending = accepted.send_header(header(Some(&domain))).await.ok()?;
+    // The stream restarts (RFC 6120 §6.4.6): from here on the session's own stream reads it.
+    stream.send(&sasl::Success { data }).await.ok()?;
+    let mut stream = Wire::new(stream.into_inner());
+    let header = Box::pin(stream.header()).await;
+    let refused = match header {
+        Ok(header)
+            if header
+                .to
+                .as_deref()
+                .is_none_or(|to| to.eq_ignore_ascii_case(&domain)) =>
+        {
+            None
+        }
+        Ok(_) => Some(End::with(
+            StreamCondition::HostUnknown,
+            "This server does not host that domain.",
+        )),
+        Err(end) => Some(end),
+    };
+    if stream.open(&domain).await.is_err() {
+        return None;
+    }
+    if let Some(end) = refused {
+        stream.close(end).await;
+        return None;
+    }
     let features = StreamFeatures {
         bind: Some(BindFeature { required: true }),
         stream_management: Some(sm::StreamManagement { optional: true }),
@@ -206,13 +230,11 @@ async fn establish(
         .collect(),
         ..Default::default()
     };
-    let Ok(mut stream) = pending.send_features::<ClientElement>(&features).await else {
-        return None;
-    };
+    stream.send(&features).await.ok()?;
     let first = match read(&mut stream, meter).await {
         Ok(element) => element,
         Err(end) => {
-            close(&mut stream, end).await;
+            stream.close(end).await;
             return None;
         }
     };
@@ -235,7 +257,7 @@ async fn establish(
                     match read(&mut stream, meter).await {
                         Ok(element) => element,
                         Err(end) => {
-                            close(&mut stream, end).await;
+                            stream.close(end).await;
                             return None;
                         }
                     }
@@ -247,7 +269,7 @@ async fn establish(
     let jid = match Box::pin(bind(&mut stream, service, meter, &user, first)).await {
         Ok(jid) => jid,
         Err(end) => {
-            close(&mut stream, end).await;
+            stream.close(end).await;
             return None;
         }
     };
@@ -528,8 +550,8 @@ fn plain_credentials(data: &[u8], domain: &str) -> Option<(String, String)> {
 }
 
 /// Resource binding (RFC 6120 §7): the client's resource, made unique, or one of ours.
-async fn bind<Io: AsyncReadAndWrite>(
-    stream: &mut Stream<Io>,
+async fn bind(
+    stream: &mut Wire,
     service: &Service,
     meter: &Meter,
     user: &ChatUser,

@@ -4,10 +4,9 @@
 
 use std::sync::Arc;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use tokio_xmpp::{
     Stanza,
-    connect::AsyncReadAndWrite,
     xmlstream::{FallibleStreamElement, ReadError, StreamElementError, XmppStreamElement},
 };
 use xmpp_parsers::{
@@ -30,7 +29,8 @@ use crate::{
 use super::{
     Service,
     limits::{Meter, Rate},
-    stream::{ClientElement, End, Stream, close, hard_error, stanza_error},
+    stream::{ClientElement, End, hard_error, stanza_error},
+    wire::Wire,
 };
 
 /// Stanzas a second a session may send on average, and at once.
@@ -42,9 +42,9 @@ pub(super) const NS_SESSION: &str = "urn:ietf:params:xml:ns:xmpp-session";
 
 /// Serves a bound (or resumed) session until it ends; one dropped with resumption on waits,
 /// parked, for its client.
-pub(super) async fn run_session<Io: AsyncReadAndWrite>(
+pub(super) async fn run_session(
     mut session: Connected,
-    mut stream: Stream<Io>,
+    mut stream: Wire,
     meter: &Meter,
     service: &Arc<Service>,
 ) {
@@ -54,7 +54,7 @@ pub(super) async fn run_session<Io: AsyncReadAndWrite>(
             session.park(service);
         }
         Outcome::Lost => {}
-        Outcome::Closed(end) => Box::pin(close(&mut stream, end)).await,
+        Outcome::Closed(end) => Box::pin(stream.close(end)).await,
     }
 }
 
@@ -127,9 +127,9 @@ impl Connected {
     }
 
     /// Sends a stanza, counted and kept until acknowledged when stream management is on.
-    async fn emit<Io: AsyncReadAndWrite>(
+    async fn emit(
         &mut self,
-        stream: &mut Stream<Io>,
+        stream: &mut Wire,
         stanza: Stanza,
         archived: Option<i64>,
     ) -> Result<(), End> {
@@ -154,11 +154,7 @@ impl Connected {
 
     /// Takes the client back after a dropped connection: what it handled, then what it
     /// missed, again.
-    pub(super) async fn resume<Io: AsyncReadAndWrite>(
-        &mut self,
-        stream: &mut Stream<Io>,
-        h: u32,
-    ) -> Result<(), End> {
+    pub(super) async fn resume(&mut self, stream: &mut Wire, h: u32) -> Result<(), End> {
         let Some(sm) = self.sm.as_mut() else {
             return Err(End::quiet());
         };
@@ -216,11 +212,7 @@ impl Connected {
         }
     }
 
-    async fn serve<Io: AsyncReadAndWrite>(
-        &mut self,
-        stream: &mut Stream<Io>,
-        meter: &Meter,
-    ) -> Outcome {
+    async fn serve(&mut self, stream: &mut Wire, meter: &Meter) -> Outcome {
         loop {
             tokio::select! {
                 item = stream.next() => {
@@ -304,11 +296,7 @@ impl Connected {
     }
 
     /// Passes on what the hub delivered (the end of the session is the caller's).
-    async fn deliver<Io: AsyncReadAndWrite>(
-        &mut self,
-        stream: &mut Stream<Io>,
-        delivery: Delivery,
-    ) -> Result<(), End> {
+    async fn deliver(&mut self, stream: &mut Wire, delivery: Delivery) -> Result<(), End> {
         match delivery {
             // A group's messages reach a client through its group chat.
             Delivery::Message(message) | Delivery::Sent(message) if self.to_group(&message) => {
@@ -390,9 +378,9 @@ impl Connected {
 
     /// Sends a receipt, read mark or published item now, or holds it while the client is
     /// inactive (XEP-0352).
-    async fn send_or_hold<Io: AsyncReadAndWrite>(
+    async fn send_or_hold(
         &mut self,
-        stream: &mut Stream<Io>,
+        stream: &mut Wire,
         stanza: Option<Message>,
     ) -> Result<(), End> {
         match stanza {
@@ -408,11 +396,7 @@ impl Connected {
     /// Client state indication (XEP-0352): while inactive, presence updates and receipts
     /// are held (the latest presence per contact), typing is dropped; a message, or the
     /// client becoming active, sends what was held first.
-    async fn client_state<Io: AsyncReadAndWrite>(
-        &mut self,
-        stream: &mut Stream<Io>,
-        active: bool,
-    ) -> Result<(), End> {
+    async fn client_state(&mut self, stream: &mut Wire, active: bool) -> Result<(), End> {
         self.inactive = !active;
         if active {
             self.flush_held(stream).await?;
@@ -420,10 +404,7 @@ impl Connected {
         Ok(())
     }
 
-    async fn flush_held<Io: AsyncReadAndWrite>(
-        &mut self,
-        stream: &mut Stream<Io>,
-    ) -> Result<(), End> {
+    async fn flush_held(&mut self, stream: &mut Wire) -> Result<(), End> {
         for presence in std::mem::take(&mut self.held_presence) {
             self.emit(stream, presence.into(), None).await?;
         }
@@ -434,11 +415,7 @@ impl Connected {
     }
 
     /// Stream management's own elements: enabling it, and acknowledgements both ways.
-    async fn stream_management<Io: AsyncReadAndWrite>(
-        &mut self,
-        stream: &mut Stream<Io>,
-        nonza: sm::Nonza,
-    ) -> Result<(), End> {
+    async fn stream_management(&mut self, stream: &mut Wire, nonza: sm::Nonza) -> Result<(), End> {
         match nonza {
             sm::Nonza::Enable(enable) => {
                 if self.sm.is_some() {
@@ -490,11 +467,7 @@ impl Connected {
     }
 
     /// A stanza that did not parse: an error back to its sender where the protocol has one.
-    async fn invalid<Io: AsyncReadAndWrite>(
-        &mut self,
-        stream: &mut Stream<Io>,
-        err: StreamElementError,
-    ) -> Result<(), End> {
+    async fn invalid(&mut self, stream: &mut Wire, err: StreamElementError) -> Result<(), End> {
         match err {
             StreamElementError::InvalidStanza { header, error, .. } => {
                 let is_error = header.type_.as_deref() == Some("error");
@@ -515,11 +488,7 @@ impl Connected {
         }
     }
 
-    async fn iq<Io: AsyncReadAndWrite>(
-        &mut self,
-        stream: &mut Stream<Io>,
-        iq: Iq,
-    ) -> Result<(), End> {
+    async fn iq(&mut self, stream: &mut Wire, iq: Iq) -> Result<(), End> {
         let (id, to, payload, set) = match iq {
             Iq::Get {
                 id, to, payload, ..
@@ -636,11 +605,7 @@ impl Connected {
         Ok(())
     }
 
-    async fn presence<Io: AsyncReadAndWrite>(
-        &mut self,
-        stream: &mut Stream<Io>,
-        presence: Presence,
-    ) -> Result<(), End> {
+    async fn presence(&mut self, stream: &mut Wire, presence: Presence) -> Result<(), End> {
         // Presence to a group chat joins or leaves it. Other directed presence and
         // subscriptions: the contact list is the server's, so there is nothing to subscribe
         // to; they are accepted and dropped.

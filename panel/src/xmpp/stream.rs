@@ -116,10 +116,10 @@ pub(super) fn timeouts() -> Timeouts {
 }
 
 /// Reads the next element whole; what cannot be read ends the stream with its error.
-pub(super) async fn read<Io: AsyncReadAndWrite>(
-    stream: &mut Stream<Io>,
-    meter: &Meter,
-) -> Result<XmppStreamElement, End> {
+pub(super) async fn read<S>(stream: &mut S, meter: &Meter) -> Result<XmppStreamElement, End>
+where
+    S: futures_util::Stream<Item = Result<ClientElement, ReadError>> + Unpin,
+{
     loop {
         let item = stream.next().await;
         meter.stanza_done();
