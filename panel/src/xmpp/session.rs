@@ -459,6 +459,10 @@ impl Connected {
                 if let Some(sm) = self.sm.as_mut() {
                     sm.unacked
                         .retain(|(seq, _, _)| seq.wrapping_sub(ack.h) as i32 > 0);
+                    // All acknowledged: a quiet session keeps no room for what it sent.
+                    if sm.unacked.is_empty() {
+                        sm.unacked = Default::default();
+                    }
                 }
             }
             _ => {}
