@@ -641,6 +641,11 @@ async def groupchat(host, port, jid_a, pw_a, jid_b, pw_b, jid_c, pw_c, outsider,
     joined_a = await muc.join_muc_wait(slixmpp.JID(room), "whatever", maxstanzas=20, timeout=TIMEOUT)
     joined_b = await b.plugin["xep_0045"].join_muc_wait(slixmpp.JID(room), "bruno", maxstanzas=20,
                                                         timeout=TIMEOUT)
+    STEP[0] = "typing"
+    typing = a.make_message(mto=room, mtype="groupchat")
+    typing["chat_state"] = "composing"
+    typing.send()
+    typed_b = await asyncio.wait_for(b.typing.get(), TIMEOUT)
     STEP[0] = "talk"
     a.send_message(mto=room, mbody="Ciao gruppo", mtype="groupchat")
     heard_b = await next_groupchat(b, "Ciao gruppo")
@@ -686,6 +691,8 @@ async def groupchat(host, port, jid_a, pw_a, jid_b, pw_b, jid_c, pw_c, outsider,
         "a_codes": codes(joined_a[0]),
         "subject": joined_a[1]["subject"],
         "b_occupants": sorted(str(p["from"].resource) for p in joined_b[2]),
+        "typing_b_from": str(typed_b["from"]),
+        "typing_a_echo": not a.typing.empty(),
         "heard_b_from": str(heard_b["from"]),
         "echo_stanza_id": echo_a.xml.find("{urn:xmpp:sid:0}stanza-id") is not None,
         "heard_a_from": str(heard_a["from"]),

@@ -331,6 +331,9 @@ fn chat_clients_find_a_group_alias_as_a_room_and_talk_in_it() {
     assert_eq!(run["subject"], "Ufficio vendite");
     // Bruno finds Anna in the room (slixmpp lists itself among the occupants too).
     assert_eq!(run["b_occupants"], serde_json::json!(["anna", "bruno"]));
+    // Typing reaches the other occupant, as the writer's occupant, and not the writer.
+    assert_eq!(run["typing_b_from"], format!("{room}/anna"));
+    assert_eq!(run["typing_a_echo"], false);
     // Messages reach the other occupant and come back to the sender as the room's echo.
     assert_eq!(run["heard_b_from"], format!("{room}/anna"));
     assert_eq!(run["echo_stanza_id"], true);
