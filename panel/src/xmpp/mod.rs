@@ -18,20 +18,21 @@ mod pep;
 mod reader;
 mod session;
 mod stream;
+mod tls;
 pub mod websocket;
 mod wire;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use tokio::net::{TcpListener, TcpStream};
-use tokio_rustls::{TlsAcceptor, rustls::ServerConfig};
+use tokio_rustls::rustls::ServerConfig;
 
 use crate::services::Services;
 
 /// What every connection of the service shares.
 pub(crate) struct Service {
     services: Services,
-    tls: TlsAcceptor,
+    tls: Arc<ServerConfig>,
     max_stanza_bytes: usize,
     max_sessions: usize,
     /// The largest file a client may share (XEP-0363).
@@ -119,7 +120,7 @@ pub fn start(
     } = listeners;
     let service = Arc::new(Service {
         services,
-        tls: TlsAcceptor::from(tls),
+        tls,
         max_stanza_bytes: settings.max_stanza_bytes,
         max_sessions: settings.max_sessions,
         max_upload_bytes: settings.max_upload_bytes,

@@ -39,6 +39,7 @@ use super::{
     reader::OnDemand,
     session::{Connected, NS_SESSION, run_session},
     stream::{Boxed, ClientElement, End, Stream, close, read, stanza_error, timeouts},
+    tls::LeanTls,
     wire::Wire,
 };
 
@@ -66,7 +67,10 @@ pub(super) async fn run(tcp: TcpStream, peer: SocketAddr, service: Arc<Service>,
             None => return,
         }
     };
-    let handshake = Box::pin(tokio::time::timeout(HANDSHAKE, service.tls.accept(tcp)));
+    let handshake = Box::pin(tokio::time::timeout(
+        HANDSHAKE,
+        LeanTls::accept(tcp, service.tls.clone()),
+    ));
     let Ok(Ok(tls)) = handshake.await else {
         return;
     };
