@@ -31,6 +31,9 @@ use super::{
     wire::Wire,
 };
 
+/// Rooms answer their occupants' self-pings themselves (XEP-0410).
+const SELF_PING: &str = "http://jabber.org/protocol/muc#self-ping-optimization";
+
 /// Messages a room sends a client that joins without saying how many it wants.
 const JOIN_HISTORY: u64 = 20;
 
@@ -435,6 +438,37 @@ impl Connected {
         gone
     }
 
+    /// A ping to a room or one of its occupants (XEP-0199, XEP-0410). A client pings its own
+    /// occupant to learn whether it is still in the room: answered here, without asking the
+    /// client (self-ping optimisation); `not-acceptable` says it is not, and should join
+    /// again. Other occupants' clients are not asked either.
+    #[allow(clippy::result_large_err)]
+    pub(super) fn room_ping(&self, to: &Jid, group: &str) -> Result<Option<Element>, StanzaError> {
+        let Some(nick) = to.resource() else {
+            return match self.membership(group) {
+                Some(_) => Ok(None),
+                None => Err(muc_error(
+                    StanzaCondition::ItemNotFound,
+                    "There is no such group chat for you.",
+                )),
+            };
+        };
+        if !self.rooms.contains(group) {
+            return Err(muc_error(
+                StanzaCondition::NotAcceptable,
+                "You are not in this group chat: join it again.",
+            ));
+        }
+        if nick.as_str() == nick_of(&self.user.address) {
+            Ok(None)
+        } else {
+            Err(muc_error(
+                StanzaCondition::ServiceUnavailable,
+                "Occupants are not pinged through the room.",
+            ))
+        }
+    }
+
     /// Disco on the group chat service (`None`) or one of its rooms.
     #[allow(clippy::result_large_err)]
     pub(super) fn room_disco(
@@ -506,6 +540,7 @@ impl Connected {
                 "muc_unsecured",
                 ns::MAM,
                 ns::SID,
+                SELF_PING,
             ]
             .into_iter()
             .map(str::to_string)

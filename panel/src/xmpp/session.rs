@@ -539,8 +539,11 @@ impl Connected {
                     Ok(fin) => Ok(Some(fin)),
                     Err(error) => Err(error),
                 }
-            } else if payload.is("ping", ns::PING) {
-                Ok(None)
+            } else if payload.is("ping", ns::PING) && !set {
+                match (&room, &to) {
+                    (Some(group), Some(to)) => self.room_ping(to, group),
+                    _ => Ok(None),
+                }
             } else {
                 Err(stanza_error(
                     StanzaCondition::ServiceUnavailable,

@@ -600,6 +600,17 @@ def raw(host, port, domain, kind):
     }
 
 
+async def ping(client, jid):
+    # XEP-0199 to any address: "ok", or the error's condition.
+    iq = client.make_iq_get(ito=jid)
+    iq.enable("ping")
+    try:
+        await iq.send(timeout=TIMEOUT)
+        return "ok"
+    except slixmpp.exceptions.IqError as err:
+        return err.condition
+
+
 async def next_groupchat(client, body, timeout=TIMEOUT):
     deadline = time.monotonic() + timeout
     while True:
@@ -652,6 +663,8 @@ async def groupchat(host, port, jid_a, pw_a, jid_b, pw_b, jid_c, pw_c, outsider,
     echo_a = await next_groupchat(a, "Ciao gruppo")
     b.send_message(mto=room, mbody="Eccomi", mtype="groupchat")
     heard_a = await next_groupchat(a, "Eccomi")
+    STEP[0] = "self-ping"
+    self_ping = await ping(a, f"{room}/anna")
     STEP[0] = "private message refused"
     private = a.make_message(mto=f"{room}/bruno", mbody="psst", mtype="chat")
     private.send()
@@ -663,6 +676,7 @@ async def groupchat(host, port, jid_a, pw_a, jid_b, pw_b, jid_c, pw_c, outsider,
     c, ok_c = await online(jid_c, pw_c, host, port)
     if not ok_c:
         return {"ok": False, "c": ok_c}
+    ping_before_join = await ping(c, f"{room}/carla")
     joined_c = await c.plugin["xep_0045"].join_muc_wait(slixmpp.JID(room), "carla", maxstanzas=20,
                                                         timeout=TIMEOUT)
     archive = await c.plugin["xep_0313"].retrieve(jid=slixmpp.JID(room), timeout=TIMEOUT)
@@ -691,6 +705,8 @@ async def groupchat(host, port, jid_a, pw_a, jid_b, pw_b, jid_c, pw_c, outsider,
         "a_codes": codes(joined_a[0]),
         "subject": joined_a[1]["subject"],
         "b_occupants": sorted(str(p["from"].resource) for p in joined_b[2]),
+        "self_ping": self_ping,
+        "ping_before_join": ping_before_join,
         "typing_b_from": str(typed_b["from"]),
         "typing_a_echo": not a.typing.empty(),
         "heard_b_from": str(heard_b["from"]),

@@ -322,6 +322,7 @@ fn chat_clients_find_a_group_alias_as_a_room_and_talk_in_it() {
         "muc_membersonly",
         "muc_persistent",
         "urn:xmpp:mam:2",
+        "http://jabber.org/protocol/muc#self-ping-optimization",
     ] {
         assert!(features.contains(&feature), "{feature}: {features:?}");
     }
@@ -331,6 +332,10 @@ fn chat_clients_find_a_group_alias_as_a_room_and_talk_in_it() {
     assert_eq!(run["subject"], "Ufficio vendite");
     // Bruno finds Anna in the room (slixmpp lists itself among the occupants too).
     assert_eq!(run["b_occupants"], serde_json::json!(["anna", "bruno"]));
+    // A client asks the room whether it is still in it (XEP-0410): yes once joined, and
+    // "join again" before.
+    assert_eq!(run["self_ping"], "ok");
+    assert_eq!(run["ping_before_join"], "not-acceptable");
     // Typing reaches the other occupant, as the writer's occupant, and not the writer.
     assert_eq!(run["typing_b_from"], format!("{room}/anna"));
     assert_eq!(run["typing_a_echo"], false);
