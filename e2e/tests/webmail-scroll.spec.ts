@@ -33,7 +33,12 @@ test('webmail: a long folder pages without JavaScript and scrolls on with it', a
   await hydrated(page, testInfo);
   const rows = page.locator('#messages li[data-id]');
   const row = (n: number) => rows.filter({ has: page.locator('.subject', { hasText: new RegExp(`^${prefix} ${n}$`) }) });
-  await expect(rows).toHaveCount(PAGE);
+  if (js) {
+    // Hydrated, the next page may already be coming: the list's end starts near the screen.
+    await expect(rows.nth(PAGE - 1)).toBeAttached();
+  } else {
+    await expect(rows).toHaveCount(PAGE);
+  }
   await expect(row(COUNT)).toBeVisible();
 
   if (!js) {
