@@ -83,17 +83,7 @@ impl Hub {
         // The list reads back changed at once here: the bus tells every node, this one
         // too, a moment later (with the pushes and presence), and the set takes the change
         // again unchanged.
-        {
-            let mut state = self.inner.lock();
-            for address in &addresses {
-                let pair = (owner.clone(), address.clone());
-                if blocked {
-                    state.blocks.insert(pair);
-                } else {
-                    state.blocks.remove(&pair);
-                }
-            }
-        }
+        self.inner.lock().set_blocked(&owner, &addresses, blocked);
         self.inner.bus.publish(BusEvent::Block {
             owner,
             addresses,

@@ -135,6 +135,19 @@ impl State {
             && (self.blocks.contains(&(a.to_string(), b.to_string()))
                 || self.blocks.contains(&(b.to_string(), a.to_string())))
     }
+
+    /// `owner` blocks (or no longer blocks) each of `addresses`; the same change twice is
+    /// the change once.
+    pub(super) fn set_blocked(&mut self, owner: &str, addresses: &[String], blocked: bool) {
+        for address in addresses {
+            let pair = (owner.to_string(), address.clone());
+            if blocked {
+                self.blocks.insert(pair);
+            } else {
+                self.blocks.remove(&pair);
+            }
+        }
+    }
 }
 
 pub(super) struct Local {
@@ -400,14 +413,7 @@ impl Inner {
         addresses: Vec<String>,
         blocked: bool,
     ) {
-        for address in &addresses {
-            let pair = (owner.clone(), address.clone());
-            if blocked {
-                state.blocks.insert(pair);
-            } else {
-                state.blocks.remove(&pair);
-            }
-        }
+        state.set_blocked(&owner, &addresses, blocked);
         let mut told: Vec<(u64, Delivery)> = Vec::new();
         for (id, local) in &state.local {
             if !local.available {
