@@ -15,19 +15,66 @@ use tokio::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
 /// The most one read takes from the connection.
 const READ_CHUNK: usize = 4096;
 
+/// Bytes waiting to be read, from a read position; the buffer is let go once all are read.
+#[derive(Default)]
+pub(super) struct Unread {
+    bytes: Vec<u8>,
+    at: usize,
+}
+
+impl Unread {
+    /// Bytes that arrived, kept once nothing is left of what came before.
+    pub(super) fn set(&mut self, bytes: Vec<u8>) {
+        self.bytes = bytes;
+        self.at = 0;
+    }
+
+    pub(super) fn extend(&mut self, more: &[u8]) {
+        self.bytes.extend_from_slice(more);
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.at >= self.bytes.len()
+    }
+
+    pub(super) fn as_slice(&self) -> &[u8] {
+        self.bytes.get(self.at..).unwrap_or_default()
+    }
+
+    /// `n` bytes were read.
+    pub(super) fn consume(&mut self, n: usize) {
+        self.at = (self.at + n).min(self.bytes.len());
+        if self.at == self.bytes.len() {
+            self.bytes = Vec::new();
+            self.at = 0;
+        }
+    }
+
+    /// Gives `buf` what fits of the waiting bytes.
+    pub(super) fn read_into(&mut self, buf: &mut ReadBuf<'_>) {
+        let n = buf.remaining().min(self.as_slice().len());
+        buf.put_slice(&self.as_slice()[..n]);
+        self.consume(n);
+    }
+
+    /// The room held, for the tests of what an idle connection keeps.
+    #[cfg(test)]
+    pub(super) fn capacity(&self) -> usize {
+        self.bytes.capacity()
+    }
+}
+
 /// Reads into a buffer made for what arrived, and freed once it is all taken.
 pub(super) struct OnDemand<T> {
     inner: T,
-    unread: Vec<u8>,
-    at: usize,
+    unread: Unread,
 }
 
 impl<T> OnDemand<T> {
     pub(super) fn new(inner: T) -> OnDemand<T> {
         OnDemand {
             inner,
-            unread: Vec::new(),
-            at: 0,
+            unread: Unread::default(),
         }
     }
 
@@ -41,23 +88,17 @@ impl<T> OnDemand<T> {
 impl<T: AsyncRead + Unpin> AsyncBufRead for OnDemand<T> {
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         let this = self.get_mut();
-        if this.at >= this.unread.len() {
+        if this.unread.is_empty() {
             let mut chunk = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
             let mut read = ReadBuf::uninit(&mut chunk);
             ready!(Pin::new(&mut this.inner).poll_read(cx, &mut read))?;
-            this.unread = read.filled().to_vec();
-            this.at = 0;
+            this.unread.set(read.filled().to_vec());
         }
-        Poll::Ready(Ok(&this.unread[this.at..]))
+        Poll::Ready(Ok(this.unread.as_slice()))
     }
 
     fn consume(self: Pin<&mut Self>, taken: usize) {
-        let this = self.get_mut();
-        this.at = (this.at + taken).min(this.unread.len());
-        if this.at == this.unread.len() {
-            this.unread = Vec::new();
-            this.at = 0;
-        }
+        self.get_mut().unread.consume(taken);
     }
 }
 
@@ -68,10 +109,8 @@ impl<T: AsyncRead + Unpin> AsyncRead for OnDemand<T> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if this.at < this.unread.len() {
-            let n = buf.remaining().min(this.unread.len() - this.at);
-            buf.put_slice(&this.unread[this.at..this.at + n]);
-            Pin::new(this).consume(n);
+        if !this.unread.is_empty() {
+            this.unread.read_into(buf);
             return Poll::Ready(Ok(()));
         }
         Pin::new(&mut this.inner).poll_read(cx, buf)

@@ -20,6 +20,8 @@ use tokio::{
     io::{AsyncRead, AsyncWrite, ReadBuf},
     net::TcpStream,
 };
+
+use super::reader::Unread;
 use tokio_rustls::rustls::{
     ServerConfig,
     server::UnbufferedServerConnection,
@@ -43,9 +45,8 @@ pub(super) struct LeanTls {
     /// Received, not yet processed: `received[..filled]`.
     received: Vec<u8>,
     filled: usize,
-    /// Decrypted, not yet read: `plain[taken..]`.
-    plain: Vec<u8>,
-    taken: usize,
+    /// Decrypted, not yet read.
+    plain: Unread,
     /// Encrypted (or handshake) bytes not yet sent: `queued[sent..]`.
     queued: Vec<u8>,
     sent: usize,
@@ -80,8 +81,7 @@ impl LeanTls {
             conn,
             received: Vec::new(),
             filled: 0,
-            plain: Vec::new(),
-            taken: 0,
+            plain: Unread::default(),
             queued: Vec::new(),
             sent: 0,
             tcp_ended: false,
@@ -133,7 +133,7 @@ impl LeanTls {
                     while let Some(record) = traffic.next_record() {
                         let record = record.map_err(invalid)?;
                         discard += record.discard;
-                        self.plain.extend_from_slice(record.payload);
+                        self.plain.extend(record.payload);
                     }
                     None
                 }
@@ -280,14 +280,8 @@ impl AsyncRead for LeanTls {
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         loop {
-            if let Some(ready) = this.plain.get(this.taken..).filter(|p| !p.is_empty()) {
-                let n = ready.len().min(buf.remaining());
-                buf.put_slice(&ready[..n]);
-                this.taken += n;
-                if this.taken == this.plain.len() {
-                    this.plain = Vec::new();
-                    this.taken = 0;
-                }
+            if !this.plain.is_empty() {
+                this.plain.read_into(buf);
                 return Poll::Ready(Ok(()));
             }
             let (rest, _) = this.advance(&[])?;
@@ -296,7 +290,7 @@ impl AsyncRead for LeanTls {
             if let Poll::Ready(Err(err)) = this.poll_send(cx) {
                 return Poll::Ready(Err(err));
             }
-            if this.plain.len() > this.taken {
+            if !this.plain.is_empty() {
                 continue;
             }
             if this.peer_closed || matches!(rest, Rest::Closed) {
