@@ -274,6 +274,13 @@ impl EngineConfig {
         w.str("session.data.add-headers.date", "true");
         w.raw("session.rcpt.max-recipients", "100");
 
+        // The Mail Time Machine keeps each mailbox as it stood at 00:00 (local time, as the
+        // engine's own schedules): the engine's purge of Trash and Junk runs an hour later,
+        // so what it expunges is in that night's snapshot. The change log keeps enough
+        // changes that a busy day is still read as changes, not as a whole mailbox.
+        w.str("account.purge.frequency", "0 1 *");
+        w.raw("changes.max-history", "50000");
+
         // Queue: local and remote delivery with the engine's usual schedules.
         for (queue, threads) in [("local", 25), ("remote", 50), ("dsn", 5), ("report", 5)] {
             w.raw(

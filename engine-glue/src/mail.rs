@@ -36,12 +36,14 @@ mod listing;
 mod orders;
 mod search;
 mod sieve;
+mod snapshot;
 
 pub use compose::{Draft, DraftPart, Sent};
 pub use files::KeptFile;
 pub(crate) use orders::Orders;
 pub use search::MailFilter;
 pub use sieve::SieveScript;
+pub use snapshot::{KeptFolder, KeptMessage, MessageChanges};
 
 use crate::{
     directory::{account_id, engine_err},

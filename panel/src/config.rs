@@ -101,6 +101,8 @@ pub struct Config {
     pub dns_resolver: Option<SocketAddr>,
     /// Days the access log and the message trace are kept.
     pub log_retention_days: u32,
+    /// Days the Mail Time Machine keeps each mailbox's daily snapshots.
+    pub snapshot_days: u32,
     /// Keep what the engine reports: mail clients' sign-ins in the access log, the message
     /// trace, the sent-message counts. Off, none of them is written (the benchmarks measure
     /// what they cost this way).
@@ -258,6 +260,7 @@ impl Default for Config {
             cost_notice_every_seconds: 0,
             dns_resolver: None,
             log_retention_days: crate::services::DEFAULT_LOG_DAYS,
+            snapshot_days: crate::services::time_machine::DEFAULT_SNAPSHOT_DAYS,
             engine_events: true,
             image_proxy_private_addresses: false,
         }
@@ -480,6 +483,11 @@ impl Config {
     }
 
     /// The folder with the browser assets.
+    /// Where kept messages' bytes are (the Time Machine's and the archive's).
+    pub fn content_dir(&self) -> PathBuf {
+        self.data_dir.join("objects")
+    }
+
     pub fn site_dir(&self) -> PathBuf {
         if !self.site_dir.as_os_str().is_empty() {
             return self.site_dir.clone();

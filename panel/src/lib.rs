@@ -6,6 +6,7 @@ pub mod branding;
 pub mod chat;
 pub mod client_config;
 pub mod config;
+pub mod content_store;
 pub mod costs;
 pub mod db;
 pub mod demo;

@@ -12,7 +12,9 @@ use engine_glue::Engine;
 
 use axum::serve::ListenerExt;
 
+use crate::content_store::ContentStore;
 use crate::services::dns::DnsChecker;
+use crate::services::time_machine::TimeMachineSettings;
 use crate::{
     config::Config,
     db, demo, http, reconcile,
@@ -118,7 +120,14 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
         })?,
     )
     .keeping_logs_for(config.log_retention_days)
-    .with_scram_iterations(config.xmpp.scram_iterations);
+    .with_scram_iterations(config.xmpp.scram_iterations)
+    .with_time_machine(TimeMachineSettings {
+        store: ContentStore::open(&config.content_dir()).map_err(|source| StartError::DataDir {
+            path: config.content_dir().display().to_string(),
+            source,
+        })?,
+        days: config.snapshot_days,
+    });
     services.chat().load_blocks().await?;
     services.load_chat_groups().await?;
     let keyed = services.backfill_session_keys().await?;
@@ -145,6 +154,8 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
     } else {
         demo::print("casella first start: operator credentials", &printed);
     }
+    // After the demo data: a first start's snapshot holds its mailboxes.
+    services.spawn_snapshots();
 
     let xmpp_web = match xmpp {
         Some(listeners) => Some(crate::xmpp::start(

@@ -29,6 +29,11 @@ pub mod plan;
 pub mod recovery_code;
 pub mod second_factor;
 pub mod sender_identity;
+pub mod stored_object;
+pub mod tm_cursor;
+pub mod tm_day;
+pub mod tm_folder;
+pub mod tm_message;
 pub mod web_session;
 
 use migration::{Migrator, MigratorTrait};

@@ -22,6 +22,7 @@ mod customers;
 pub mod dns;
 mod domains;
 pub mod groups;
+pub mod kept_mail;
 pub mod login_guard;
 pub mod mail_rules;
 mod mail_search;
@@ -34,6 +35,7 @@ mod op_id;
 pub mod passwords;
 mod recent_sign_ins;
 pub mod search;
+pub mod time_machine;
 pub mod trace;
 mod two_factor;
 pub mod webmail;
@@ -111,6 +113,8 @@ pub struct Services {
     scram_iterations: u32,
     /// Chat clients' recent PLAIN sign-ins (see `recent_sign_ins`).
     recent_sign_ins: Arc<recent_sign_ins::RecentSignIns>,
+    /// Where the Mail Time Machine keeps its bytes and for how long.
+    time_machine: Option<Arc<time_machine::TimeMachineSettings>>,
 }
 
 /// A signed-in identity, checked against the panel database.
@@ -271,6 +275,7 @@ impl Services {
             chat,
             scram_iterations: chat_verifiers::DEFAULT_SCRAM_ITERATIONS,
             recent_sign_ins: Arc::new(recent_sign_ins::RecentSignIns::new()),
+            time_machine: None,
         }
     }
 

@@ -29,7 +29,7 @@ pub struct Ports {
 }
 
 impl Ports {
-    fn free() -> Ports {
+    pub fn free() -> Ports {
         // Hold every listener until all are chosen, so no two ports collide.
         let listeners: Vec<TcpListener> = (0..11)
             .map(|_| TcpListener::bind("127.0.0.1:0").expect("free port"))
@@ -574,13 +574,18 @@ fn location(resp: &reqwest::blocking::Response) -> String {
 /// which is not this machine's own loopback address the MX relays for); returns whether it
 /// was accepted.
 pub fn mx_accepts(casella: &Casella, to: &str, subject: &str) -> bool {
+    mx_send(casella.ports.smtp, to, subject)
+}
+
+/// [`mx_accepts`] on the MX at this port.
+pub fn mx_send(smtp_port: u16, to: &str, subject: &str) -> bool {
     Command::new("python3")
         .args([
             "-c",
             "import smtplib,sys; s=smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=20, source_address=('127.0.0.2', 0)); \
              s.sendmail('someone@elsewhere.test', [sys.argv[2]], \
              ('From: someone@elsewhere.test\\r\\nTo: ' + sys.argv[2] + '\\r\\nSubject: ' + sys.argv[3] + '\\r\\n\\r\\nhi\\r\\n').encode()); s.quit()",
-            &casella.ports.smtp.to_string(),
+            &smtp_port.to_string(),
             to,
             subject,
         ])

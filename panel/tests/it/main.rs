@@ -18,6 +18,7 @@ mod matrix;
 mod policies;
 mod safety;
 mod slice;
+mod time_machine;
 mod trace;
 mod web_security;
 mod webmail;

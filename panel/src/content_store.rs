@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! The content store: kept messages' bytes, each in a read-only file named by its BLAKE3
+//! hash, so the same message kept by many snapshots (and archives) is one file. A file is
+//! written whole or not at all (a temporary file, synced, then renamed into place), and its
+//! hash is checked on every read: a changed file is reported, never served as genuine.
+
+use std::{
+    fmt,
+    io::{self, Write},
+    path::{Path, PathBuf},
+    str::FromStr,
+    sync::Arc,
+};
+
+/// The BLAKE3 hash of an object's bytes.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectHash([u8; 32]);
+
+impl ObjectHash {
+    pub fn of(bytes: &[u8]) -> ObjectHash {
+        ObjectHash(*blake3::hash(bytes).as_bytes())
+    }
+}
+
+impl fmt::Display for ObjectHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for byte in self.0 {
+            write!(f, "{byte:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ObjectHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ObjectHash({self})")
+    }
+}
+
+/// Not 64 lowercase hexadecimal digits.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("not an object hash")]
+pub struct BadHash;
+
+impl FromStr for ObjectHash {
+    type Err = BadHash;
+
+    fn from_str(s: &str) -> Result<ObjectHash, BadHash> {
+        let digits = s.as_bytes();
+        if digits.len() != 64 {
+            return Err(BadHash);
+        }
+        let digit = |d: u8| match d {
+            b'0'..=b'9' => Ok(d - b'0'),
+            b'a'..=b'f' => Ok(d - b'a' + 10),
+            _ => Err(BadHash),
+        };
+        let mut hash = [0u8; 32];
+        for (byte, pair) in hash.iter_mut().zip(digits.chunks_exact(2)) {
+            *byte = digit(pair[0])? << 4 | digit(pair[1])?;
+        }
+        Ok(ObjectHash(hash))
+    }
+}
+
+/// Why an object could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("no such object")]
+    Missing,
+    /// The file's bytes no longer hash to its name.
+    #[error("object {0} was changed on disk")]
+    Tampered(ObjectHash),
+    #[error("content store: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// The content store in a folder of its own. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct ContentStore {
+    root: Arc<PathBuf>,
+}
+
+impl ContentStore {
+    /// The store in `root`, made when missing.
+    pub fn open(root: &Path) -> io::Result<ContentStore> {
+        std::fs::create_dir_all(root.join("incoming"))?;
+        Ok(ContentStore {
+            root: Arc::new(root.to_path_buf()),
+        })
+    }
+
+    fn path_of(&self, hash: &ObjectHash) -> PathBuf {
+        let name = hash.to_string();
+        self.root.join(&name[..2]).join(&name[2..4]).join(name)
+    }
+
+    /// Keeps these bytes; their hash. Bytes already kept are not written again.
+    pub async fn put(&self, bytes: Vec<u8>) -> io::Result<ObjectHash> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.put_now(&bytes))
+            .await
+            .map_err(io::Error::other)?
+    }
+
+    fn put_now(&self, bytes: &[u8]) -> io::Result<ObjectHash> {
+        let hash = ObjectHash::of(bytes);
+        let path = self.path_of(&hash);
+        if path.exists() {
+            return Ok(hash);
+        }
+        let dir = path.parent().ok_or_else(|| io::Error::other("no folder"))?;
+        std::fs::create_dir_all(dir)?;
+        let incoming = self
+            .root
+            .join("incoming")
+            .join(format!("{hash}.{}", rand::random::<u64>()));
+        let written = (|| {
+            let mut file = std::fs::File::create(&incoming)?;
+            file.write_all(bytes)?;
+            let mut permissions = file.metadata()?.permissions();
+            permissions.set_readonly(true);
+            file.set_permissions(permissions)?;
+            file.sync_all()?;
+            std::fs::rename(&incoming, &path)?;
+            // The rename itself survives a crash once its folder is synced.
+            std::fs::File::open(dir)?.sync_all()
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&incoming);
+        }
+        written.map(|()| hash)
+    }
+
+    /// An object's bytes, checked against its hash.
+    pub async fn get(&self, hash: ObjectHash) -> Result<Vec<u8>, ReadError> {
+        let path = self.path_of(&hash);
+        let bytes = match tokio::fs::read(&path).await {
+            Ok(bytes) => bytes,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Err(ReadError::Missing),
+            Err(err) => return Err(err.into()),
+        };
+        let checked = tokio::task::spawn_blocking(move || {
+            let genuine = ObjectHash::of(&bytes) == hash;
+            (bytes, genuine)
+        })
+        .await
+        .map_err(io::Error::other)?;
+        match checked {
+            (bytes, true) => Ok(bytes),
+            (_, false) => Err(ReadError::Tampered(hash)),
+        }
+    }
+
+    /// Whether an object is kept.
+    pub async fn has(&self, hash: ObjectHash) -> bool {
+        tokio::fs::try_exists(self.path_of(&hash))
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Lets an object go (nothing keeps it any more); one already gone is no error.
+    pub async fn remove(&self, hash: ObjectHash) -> io::Result<()> {
+        match tokio::fs::remove_file(self.path_of(&hash)).await {
+            Err(err) if err.kind() != io::ErrorKind::NotFound => Err(err),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn hashes_read_back_from_their_text() {
+        let hash = ObjectHash::of(b"Subject: hi\r\n\r\nhello\r\n");
+        let text = hash.to_string();
+        assert_eq!(text.len(), 64);
+        assert_eq!(text.parse::<ObjectHash>(), Ok(hash));
+        assert_eq!("AB".repeat(32).parse::<ObjectHash>(), Err(BadHash));
+        assert_eq!("ab".parse::<ObjectHash>(), Err(BadHash));
+        assert_eq!("zz".repeat(32).parse::<ObjectHash>(), Err(BadHash));
+    }
+
+    #[tokio::test]
+    async fn an_object_is_kept_once_read_only_and_checked_on_every_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ContentStore::open(dir.path()).unwrap();
+        let bytes = b"Subject: kept\r\n\r\nbody\r\n".to_vec();
+        let hash = store.put(bytes.clone()).await.unwrap();
+        assert_eq!(hash, ObjectHash::of(&bytes));
+        assert_eq!(store.put(bytes.clone()).await.unwrap(), hash);
+        assert_eq!(store.get(hash).await.unwrap(), bytes);
+        assert!(store.has(hash).await);
+
+        let path = store.path_of(&hash);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o222, 0, "a kept file is read-only");
+        // Nothing is left half-written.
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("incoming"))
+                .unwrap()
+                .count(),
+            0
+        );
+
+        // Someone changes the file behind the store's back: it is reported, not served.
+        let mut permissions = std::fs::metadata(&path).unwrap().permissions();
+        permissions.set_mode(0o644);
+        std::fs::set_permissions(&path, permissions).unwrap();
+        std::fs::write(&path, b"Subject: forged\r\n\r\nbody\r\n").unwrap();
+        assert!(matches!(store.get(hash).await, Err(ReadError::Tampered(h)) if h == hash));
+
+        store.remove(hash).await.unwrap();
+        store.remove(hash).await.unwrap();
+        assert!(matches!(store.get(hash).await, Err(ReadError::Missing)));
+        assert!(!store.has(hash).await);
+    }
+}
