@@ -18,7 +18,7 @@ use crate::pages::{
     mail_rules::MailRulesPage, mail_settings::MailSettingsPage, mailbox_page::MailboxPage,
     not_found::NotFound, operator_customers::OperatorCustomers, operator_domains::OperatorDomains,
     operator_managers::OperatorManagers, operator_monitor::OperatorMonitor, password::PasswordPage,
-    security::SecurityPage, trace::TracePage,
+    security::SecurityPage, time_machine::TimeMachinePage, trace::TracePage,
 };
 
 /// The document around every page, rendered on the server.
@@ -154,6 +154,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/compose") view=ComposePage ssr=SsrMode::Async />
                 <Route path=path!("/mail/rules") view=MailRulesPage ssr=SsrMode::Async />
                 <Route path=path!("/mail/settings") view=MailSettingsPage ssr=SsrMode::Async />
+                <Route path=path!("/time-machine") view=TimeMachinePage ssr=SsrMode::Async />
                 // One page for the lists and the messages (after the pages above, which it
                 // would match too): going from the list to a message, to a search, to another
                 // folder and back keeps the page, so only what changed is fetched. The page

@@ -268,6 +268,8 @@ fn FolderList(
                 <a href="/mail/rules" id="rules-link">{tr("Rules and vacation reply", "Regole e risposta automatica")}</a>
                 " · "
                 <a href="/mail/settings" id="settings-link">{tr("Settings", "Impostazioni")}</a>
+                " · "
+                <a href="/time-machine" id="time-machine-link">{tr("Mail Time Machine", "Mail Time Machine")}</a>
             </p>
             {quota.map(|q| view! { <QuotaBar q /> })}
             <crate::pages::mail_keys::ShortcutHelp />

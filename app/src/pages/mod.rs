@@ -32,4 +32,5 @@ pub mod operator_managers;
 pub mod operator_monitor;
 pub mod password;
 pub mod security;
+pub mod time_machine;
 pub mod trace;

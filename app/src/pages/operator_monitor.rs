@@ -4,14 +4,15 @@
 
 use leptos::prelude::*;
 
-use crate::i18n::tr;
+use crate::i18n::{in_lang, tr};
 use leptos_meta::Title;
 
 use crate::{
-    api::operator::monitor,
-    components::{ErrorMessage, Guarded},
-    dto::Role,
-    format::euros,
+    api::operator::{TakeSnapshot, monitor, snapshots, taken_notice},
+    components::{ErrorMessage, FlashNotice, FormError, Guarded, action_error},
+    dto::{Role, SnapshotStatus},
+    format::{bytes, euros},
+    pages::mail::time_label,
 };
 
 #[component]
@@ -80,5 +81,112 @@ fn MonitorBody() -> impl IntoView {
                 })}
             </Transition>
         </section>
+        <Snapshots />
     }
+}
+
+/// The Mail Time Machine: the days kept, what they cost, and today's snapshot on demand.
+#[component]
+fn Snapshots() -> impl IntoView {
+    let take = ServerAction::<TakeSnapshot>::new();
+    let status = Resource::new(move || take.version().get(), |_| snapshots());
+    let error = action_error(take.value());
+    let taken = Signal::derive(move || match take.value().get() {
+        Some(Ok(row)) => Some(in_lang(taken_notice(&row, "en"), taken_notice(&row, "it"))),
+        _ => None,
+    });
+    view! {
+        <section class="card" id="time-machine">
+            <h2>{tr("Mail Time Machine", "Mail Time Machine")}</h2>
+            <FlashNotice id="snapshot-notice" message=taken />
+            <Transition fallback=|| view! { <p>{tr("Loading…", "Caricamento…")}</p> }>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Ok(s) => view! { <SnapshotTable s /> }.into_any(),
+                        Err(err) => view! { <ErrorMessage error=err /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <ActionForm action=take attr:id="take-snapshot">
+                <p class="hint">
+                    {tr(
+                        "Every mailbox is kept as it stood at midnight. Taking today's snapshot again now makes today show the mailboxes as they are at this moment.",
+                        "Ogni casella è conservata com'era a mezzanotte. Riprendere ora l'istantanea di oggi fa vedere oggi le caselle come sono in questo momento.",
+                    )}
+                </p>
+                <button type="submit" class="secondary" id="take-snapshot-now">
+                    {tr("Take today's snapshot now", "Prendi ora l'istantanea di oggi")}
+                </button>
+                <FormError error />
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn SnapshotTable(s: SnapshotStatus) -> impl IntoView {
+    let summary = format!(
+        "{} {} · {} {} ({}) · {} {}",
+        s.days.len(),
+        if s.days.len() == 1 {
+            tr("day", "giorno")
+        } else {
+            tr("days", "giorni")
+        },
+        s.objects,
+        if s.objects == 1 {
+            tr("message kept", "messaggio conservato")
+        } else {
+            tr("messages kept", "messaggi conservati")
+        },
+        bytes(s.bytes),
+        tr("days kept:", "giorni conservati:"),
+        s.kept_days,
+    );
+    if s.days.is_empty() {
+        return view! {
+            <p class="empty" id="snapshots-empty">
+                {tr("No snapshot yet: the first is taken at midnight.", "Nessuna istantanea ancora: la prima sarà presa a mezzanotte.")}
+            </p>
+        }
+            .into_any();
+    }
+    view! {
+        <p class="hint" id="snapshots-summary">{summary}</p>
+        <table class="list" id="snapshots">
+            <thead>
+                <tr>
+                    <th>{tr("Day", "Giorno")}</th>
+                    <th>{tr("Taken (UTC)", "Presa (UTC)")}</th>
+                    <th class="num">{tr("Mailboxes", "Caselle")}</th>
+                    <th class="num">{tr("Changed", "Cambiate")}</th>
+                    <th class="num">{tr("Not read", "Non lette")}</th>
+                    <th class="num">{tr("Added", "Aggiunti")}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {s
+                    .days
+                    .into_iter()
+                    .map(|d| {
+                        let failed = d.failed > 0;
+                        view! {
+                            <tr data-day=d.day.clone()>
+                                <td>{d.day.clone()}</td>
+                                <td>
+                                    {time_label(&d.taken_at)}
+                                    {(!d.finished).then(|| tr(" (running or cut off)", " (in corso o interrotta)"))}
+                                </td>
+                                <td class="num">{d.mailboxes}</td>
+                                <td class="num">{d.changed}</td>
+                                <td class="num" class:warning=failed>{d.failed}</td>
+                                <td class="num">{bytes(d.bytes_added)}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+        .into_any()
 }

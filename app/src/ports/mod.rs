@@ -21,6 +21,7 @@ mod names;
 mod operator;
 mod own;
 mod public;
+mod time_machine;
 
 pub use domain::{DomainHandle, NewMailboxForm};
 pub use mail::MailHandle;
@@ -30,6 +31,7 @@ pub use names::{Address, DomainName};
 pub use operator::{NewPlanForm, OperatorHandle};
 pub use own::OwnHandle;
 pub use public::PublicHandle;
+pub use time_machine::TimeMachineHandle;
 
 /// The session key under which a signed-in identity is kept.
 pub const SESSION_ACTOR_KEY: &str = "actor";
@@ -160,6 +162,11 @@ pub trait PanelPort: Send + Sync {
     ) -> Result<Box<dyn ManagedHandle + 'a>, AppError>;
     /// The signed-in mailbox's own mail (mailbox owners only).
     async fn mail<'a>(&'a self, caller: &Caller) -> Result<Box<dyn MailHandle + 'a>, AppError>;
+    /// The signed-in mailbox's Mail Time Machine (mailbox owners only).
+    async fn time_machine<'a>(
+        &'a self,
+        caller: &Caller,
+    ) -> Result<Box<dyn TimeMachineHandle + 'a>, AppError>;
 }
 
 /// The port as it sits in the Leptos context.

@@ -2,7 +2,7 @@
 //! The provider's work: plans, customers, domains, managers, the monitor.
 
 use crate::{
-    dto::{CustomerRow, DomainRow, ManagerRow, MonitorRow, PlanRow},
+    dto::{CustomerRow, DomainRow, ManagerRow, MonitorRow, PlanRow, SnapshotRow, SnapshotStatus},
     error::AppError,
 };
 
@@ -47,4 +47,8 @@ pub trait OperatorHandle: Send + Sync {
     async fn staff_two_factor(&self) -> Result<bool, AppError>;
     /// Requires (or stops requiring) a second factor of operators and managers.
     async fn set_staff_two_factor(&self, required: bool) -> Result<(), AppError>;
+    /// The Mail Time Machine's days and what they hold.
+    async fn snapshots(&self) -> Result<SnapshotStatus, AppError>;
+    /// Takes today's snapshot of every mailbox again, now.
+    async fn take_snapshot(&self) -> Result<SnapshotRow, AppError>;
 }

@@ -140,6 +140,18 @@ pub fn router(
             get(webmail::source).with_state(port.clone()),
         )
         .route(
+            "/webmail/time-machine/{day}/{id}/body",
+            get(webmail::kept_body).with_state(port.clone()),
+        )
+        .route(
+            "/webmail/time-machine/{day}/{id}/parts/{index}",
+            get(webmail::kept_part).with_state(port.clone()),
+        )
+        .route(
+            "/webmail/time-machine/{day}/{id}/source",
+            get(webmail::kept_source).with_state(port.clone()),
+        )
+        .route(
             "/webmail/upload",
             post(attach::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(attach::BODY_LIMIT))

@@ -84,20 +84,7 @@ pub async fn body(
     };
     let images = query.images.as_deref() == Some("1");
     match async { port.mail(&caller).await?.html_body(&id, images).await }.await {
-        Ok(html) => (
-            [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                (header::CONTENT_SECURITY_POLICY, FRAME_POLICY),
-                (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
-                (header::REFERRER_POLICY, "no-referrer"),
-            ],
-            format!(
-                "<!DOCTYPE html><html><head><meta charset=\"utf-8\">\
-                 <meta name=\"viewport\" content=\"width=device-width\">\
-                 <style>{FRAME_STYLE}</style></head><body>{html}</body></html>"
-            ),
-        )
-            .into_response(),
+        Ok(html) => frame(&html),
         Err(err) => refusal(err),
     }
 }
@@ -139,6 +126,90 @@ pub async fn source(
     };
     match async { port.mail(&caller).await?.source(&id).await }.await {
         Ok(part) => file(part.name, "message/rfc822", part.data, false),
+        Err(err) => refusal(err),
+    }
+}
+
+/// The frame document of a message's cleaned HTML.
+fn frame(html: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, FRAME_POLICY),
+            (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        format!(
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width\">\
+             <style>{FRAME_STYLE}</style></head><body>{html}</body></html>"
+        ),
+    )
+        .into_response()
+}
+
+/// `GET /webmail/time-machine/{day}/{id}/body`: a message's HTML as it stood on a day,
+/// cleaned (remote images always held back), as the reader frame's document.
+pub async fn kept_body(
+    State(port): State<Port>,
+    Path((day, id)): Path<(String, String)>,
+    Extension(ip): Extension<ClientIp>,
+    session: Session,
+) -> Response {
+    let Some(caller) = caller(&session, ip).await else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    match async { port.time_machine(&caller).await?.html_body(&day, &id).await }.await {
+        Ok(html) => frame(&html),
+        Err(err) => refusal(err),
+    }
+}
+
+/// `GET /webmail/time-machine/{day}/{id}/source`: a message as it stood on a day, as a
+/// `.eml` file.
+pub async fn kept_source(
+    State(port): State<Port>,
+    Path((day, id)): Path<(String, String)>,
+    Extension(ip): Extension<ClientIp>,
+    session: Session,
+) -> Response {
+    let Some(caller) = caller(&session, ip).await else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    match async { port.time_machine(&caller).await?.source(&day, &id).await }.await {
+        Ok(part) => file(part.name, "message/rfc822", part.data, false),
+        Err(err) => refusal(err),
+    }
+}
+
+/// `GET /webmail/time-machine/{day}/{id}/parts/{index}[?download=1]`: an attachment or
+/// inline image of a message as it stood on a day.
+pub async fn kept_part(
+    State(port): State<Port>,
+    Path((day, id, index)): Path<(String, String, u32)>,
+    Extension(ip): Extension<ClientIp>,
+    session: Session,
+    Query(query): Query<PartQuery>,
+) -> Response {
+    let Some(caller) = caller(&session, ip).await else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    match async {
+        port.time_machine(&caller)
+            .await?
+            .part(&day, &id, index)
+            .await
+    }
+    .await
+    {
+        Ok(part) => {
+            let shown = query.download.as_deref() != Some("1")
+                && matches!(
+                    part.media_type.as_str(),
+                    "image/png" | "image/jpeg" | "image/gif" | "image/webp"
+                );
+            file(part.name, &part.media_type, part.data, shown)
+        }
         Err(err) => refusal(err),
     }
 }

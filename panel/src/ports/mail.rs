@@ -101,10 +101,10 @@ fn person(a: &Address) -> String {
 
 /// A list row's preview is one line: longer than the widest screen shows, the rest would
 /// only be sent and hidden (the engine gives up to 256 characters).
-const PREVIEW_CHARS: usize = 160;
+pub(super) const PREVIEW_CHARS: usize = 160;
 
 /// `text` cut to at most `max` characters, with an ellipsis when it was longer.
-fn shortened(text: &str, max: usize) -> String {
+pub(super) fn shortened(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((cut, _)) => format!("{}…", text[..cut].trim_end()),
         None => text.to_string(),
@@ -565,7 +565,7 @@ fn cleaned(m: &Message, html: &str, images: bool) -> mail_html::Clean {
 
 /// A file name for a download: the given name without path separators, quotes or control
 /// characters, cut to a sensible length; `fallback` when nothing is left.
-fn file_name(name: &str, fallback: &str) -> String {
+pub(super) fn file_name(name: &str, fallback: &str) -> String {
     let clean: String = name
         .chars()
         .map(|c| match c {

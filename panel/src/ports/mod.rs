@@ -12,13 +12,14 @@ mod managed;
 mod operator;
 mod own;
 mod public;
+mod time_machine;
 mod trace;
 
 use app::{
     error::AppError,
     ports::{
         Address, Caller as WireCaller, DomainHandle, DomainName, MailHandle, MailboxHandle,
-        ManagedHandle, OperatorHandle, OwnHandle, PanelPort, PublicHandle,
+        ManagedHandle, OperatorHandle, OwnHandle, PanelPort, PublicHandle, TimeMachineHandle,
     },
 };
 
@@ -184,5 +185,15 @@ impl PanelPort for Services {
     async fn mail<'a>(&'a self, caller: &WireCaller) -> Result<Box<dyn MailHandle + 'a>, AppError> {
         let caller = self.caller(caller).await?;
         Ok(Box::new(mail::Mail(self.mail_scope(&caller).await?)))
+    }
+
+    async fn time_machine<'a>(
+        &'a self,
+        caller: &WireCaller,
+    ) -> Result<Box<dyn TimeMachineHandle + 'a>, AppError> {
+        let caller = self.caller(caller).await?;
+        Ok(Box::new(time_machine::TimeMachine(
+            self.time_machine_scope(&caller)?,
+        )))
     }
 }

@@ -2,7 +2,7 @@
 //! The operator's handle: plans, customers, domains, managers, the monitor.
 
 use app::{
-    dto::{CustomerRow, DomainRow, ManagerRow, MonitorRow, PlanRow},
+    dto::{CustomerRow, DomainRow, ManagerRow, MonitorRow, PlanRow, SnapshotRow, SnapshotStatus},
     error::AppError,
     ports::{NewPlanForm, OperatorHandle},
 };
@@ -151,5 +151,44 @@ impl OperatorHandle for Operator<'_> {
 
     async fn set_staff_two_factor(&self, required: bool) -> Result<(), AppError> {
         Ok(self.0.set_staff_two_factor(required).await?)
+    }
+
+    async fn snapshots(&self) -> Result<SnapshotStatus, AppError> {
+        let status = self.0.snapshot_status().await?;
+        Ok(SnapshotStatus {
+            days: status.days.into_iter().map(snapshot_row).collect(),
+            kept_days: status.kept_days,
+            objects: status.objects,
+            bytes: status.bytes,
+        })
+    }
+
+    async fn take_snapshot(&self) -> Result<SnapshotRow, AppError> {
+        let report = self.0.take_snapshot_now().await?;
+        let today = chrono::Local::now().date_naive();
+        Ok(SnapshotRow {
+            day: today.format("%Y-%m-%d").to_string(),
+            taken_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            finished: true,
+            mailboxes: report.mailboxes,
+            changed: report.changed,
+            failed: report.failed,
+            bytes_added: report.bytes_added,
+        })
+    }
+}
+
+fn snapshot_row(d: crate::db::tm_day::Model) -> SnapshotRow {
+    let count = |n: i32| u32::try_from(n).unwrap_or(0);
+    SnapshotRow {
+        day: d.day.format("%Y-%m-%d").to_string(),
+        taken_at: d
+            .started_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        finished: d.finished_at.is_some(),
+        mailboxes: count(d.mailboxes),
+        changed: count(d.changed),
+        failed: count(d.failed),
+        bytes_added: u64::try_from(d.bytes_added).unwrap_or(0),
     }
 }

@@ -114,7 +114,7 @@ pub struct Services {
     /// Chat clients' recent PLAIN sign-ins (see `recent_sign_ins`).
     recent_sign_ins: Arc<recent_sign_ins::RecentSignIns>,
     /// Where the Mail Time Machine keeps its bytes and for how long.
-    time_machine: Option<Arc<time_machine::TimeMachineSettings>>,
+    time_machine: Option<Arc<time_machine::TimeMachine>>,
 }
 
 /// A signed-in identity, checked against the panel database.

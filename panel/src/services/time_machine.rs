@@ -63,12 +63,22 @@ pub struct DaySnapshot {
     pub bytes_added: u64,
 }
 
+/// The Time Machine of a running Casella: its settings, and one snapshot at a time.
+#[derive(Debug)]
+pub struct TimeMachine {
+    settings: TimeMachineSettings,
+    running: tokio::sync::Mutex<()>,
+}
+
 impl Services {
     /// Keeps daily snapshots in this content store for these many days.
     pub fn with_time_machine(mut self, settings: TimeMachineSettings) -> Self {
-        self.time_machine = Some(std::sync::Arc::new(TimeMachineSettings {
-            days: settings.days.max(1),
-            ..settings
+        self.time_machine = Some(std::sync::Arc::new(TimeMachine {
+            settings: TimeMachineSettings {
+                days: settings.days.max(1),
+                ..settings
+            },
+            running: tokio::sync::Mutex::new(()),
         }));
         self
     }
@@ -76,6 +86,7 @@ impl Services {
     pub(crate) fn time_machine_settings(&self) -> Result<&TimeMachineSettings, ServiceError> {
         self.time_machine
             .as_deref()
+            .map(|tm| &tm.settings)
             .ok_or_else(|| ServiceError::Internal("the Time Machine has no content store".into()))
     }
 
@@ -83,6 +94,11 @@ impl Services {
     /// days kept. Taking a day again (after a crash, say) brings it up to date.
     pub async fn snapshot_day(&self, day: NaiveDate) -> Result<DaySnapshot, ServiceError> {
         let settings = self.time_machine_settings()?.clone();
+        // One at a time: the night's and one an operator asked for never interleave.
+        let _running = match self.time_machine.as_deref() {
+            Some(tm) => tm.running.lock().await,
+            None => return Err(ServiceError::Internal("no Time Machine".into())),
+        };
         tm_day::Entity::insert(tm_day::ActiveModel {
             day: Set(day),
             started_at: Set(Utc::now()),
@@ -642,9 +658,17 @@ impl TimeMachineView<'_> {
     /// How many days snapshots are kept.
     pub fn kept_days(&self) -> u32 {
         self.services
-            .time_machine
-            .as_deref()
+            .time_machine_settings()
             .map_or(DEFAULT_SNAPSHOT_DAYS, |s| s.days)
+    }
+
+    /// When the snapshot of `day` was taken (its start).
+    pub async fn taken_at(&self, day: NaiveDate) -> Result<chrono::DateTime<Utc>, ServiceError> {
+        tm_day::Entity::find_by_id(day)
+            .one(&self.services.db)
+            .await?
+            .map(|d| d.started_at)
+            .ok_or(ServiceError::NotFound)
     }
 
     /// The mailbox's address, for the audit log and file names.
@@ -851,4 +875,63 @@ fn like_escaped(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// The snapshots as the operator's monitor shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotStatus {
+    /// The days kept, newest first.
+    pub days: Vec<tm_day::Model>,
+    pub kept_days: u32,
+    /// Objects in the content store, and their bytes.
+    pub objects: u64,
+    pub bytes: u64,
+}
+
+impl super::OperatorScope<'_> {
+    /// The snapshots kept, and what the content store holds.
+    pub async fn snapshot_status(&self) -> Result<SnapshotStatus, ServiceError> {
+        let db = &self.services.db;
+        let days = tm_day::Entity::find()
+            .order_by_desc(tm_day::Column::Day)
+            .all(db)
+            .await?;
+        let (objects, bytes): (i64, Option<i64>) = stored_object::Entity::find()
+            .select_only()
+            .column_as(stored_object::Column::Hash.count(), "objects")
+            .column_as(stored_object::Column::Size.sum(), "bytes")
+            .into_tuple()
+            .one(db)
+            .await?
+            .unwrap_or((0, None));
+        Ok(SnapshotStatus {
+            days,
+            kept_days: self.services.time_machine_settings()?.days,
+            objects: u64::try_from(objects).unwrap_or(0),
+            bytes: bytes.and_then(|b| u64::try_from(b).ok()).unwrap_or(0),
+        })
+    }
+
+    /// Takes today's snapshot again now (today's day then shows every mailbox as it is
+    /// now); audited.
+    pub async fn take_snapshot_now(&self) -> Result<DaySnapshot, ServiceError> {
+        let today = Local::now().date_naive();
+        let report = self.services.snapshot_day(today).await?;
+        self.services
+            .audit(
+                &self.caller,
+                super::AuditEntry {
+                    action: "time-machine.snapshot",
+                    domain: None,
+                    target: &today.to_string(),
+                    before: None,
+                    after: Some(format!(
+                        "{} mailboxes, {} changed, {} failed",
+                        report.mailboxes, report.changed, report.failed
+                    )),
+                },
+            )
+            .await;
+        Ok(report)
+    }
 }

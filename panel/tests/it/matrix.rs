@@ -344,6 +344,19 @@ fn every_administrative_operation_against_every_role() {
             [F, F, F, N, N, N, U],
         ),
         ("operator/staff_two_factor", vec![], OPERATOR),
+        ("operator/snapshots", vec![], OPERATOR),
+        ("operator/take_snapshot", vec![], OPERATOR),
+        // The Mail Time Machine: one's own mailbox as it stood; a day not kept is not found.
+        (
+            "mail/time_machine",
+            vec![("query[day]", "")],
+            MAILBOX_OWNERS,
+        ),
+        (
+            "mail/time_machine",
+            vec![("query[day]", "2001-01-01")],
+            [F, F, F, N, N, N, U],
+        ),
         // The webmail: one's own mail; a folder or message one does not have is not found.
         ("mail/folders", vec![], MAILBOX_OWNERS),
         (
@@ -532,7 +545,7 @@ fn every_administrative_operation_against_every_role() {
     assert_eq!(counts.len(), 4, "{counts:?}");
     assert_eq!(
         table.len(),
-        90,
+        94,
         "every server function that takes a caller is in the table"
     );
 }

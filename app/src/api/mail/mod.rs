@@ -9,6 +9,7 @@ mod message;
 mod messages;
 mod rules;
 mod settings;
+mod time_machine;
 
 pub use act::*;
 pub use compose::*;
@@ -18,3 +19,4 @@ pub use message::*;
 pub use messages::*;
 pub use rules::*;
 pub use settings::*;
+pub use time_machine::*;

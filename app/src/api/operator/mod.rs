@@ -12,6 +12,7 @@ mod list_plans;
 mod monitor;
 mod register_domain;
 mod set_staff_two_factor;
+mod snapshots;
 mod staff_two_factor;
 
 pub use assign_manager::*;
@@ -25,4 +26,5 @@ pub use list_plans::*;
 pub use monitor::*;
 pub use register_domain::*;
 pub use set_staff_two_factor::*;
+pub use snapshots::*;
 pub use staff_two_factor::*;
