@@ -35,6 +35,8 @@ async function start(project: string): Promise<void> {
   const data = mkdtempSync(join(tmpdir(), `casella-e2e-${project}-`));
   const env: Record<string, string> = { ...process.env as Record<string, string>, CASELLA_LOG: 'warn',
     CASELLA_HOSTNAME: 'mail.casella.test',
+    // The Time Machine spec checks the price shown before a restore.
+    CASELLA_RESTORE_PRICE_CENTS: '2500',
     // The HTML mail spec's "sender" serves its images from 127.0.0.1.
     CASELLA_IMAGE_PROXY_PRIVATE_ADDRESSES: 'true',
     // RFC 7677's floor: the debug build derives chat verifiers without optimisation.

@@ -766,6 +766,32 @@ pub struct TimeMachineView {
     pub list: Option<MessageList>,
     /// The message opened.
     pub message: Option<MailMessage>,
+    /// What bringing the mailbox back to a day costs (cents; 0 = free).
+    pub restore_price_cents: i64,
+    /// The mailbox's latest restores, newest first.
+    pub restores: Vec<RestoreRow>,
+}
+
+/// A mailbox brought back to a day: asked for, running, or done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreRow {
+    pub id: i32,
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    /// Exact rollback (newer mail moved aside) rather than a merge.
+    pub exact: bool,
+    /// `running`, `done` or `failed`.
+    pub state: String,
+    pub total: u32,
+    pub done: u32,
+    /// Messages put back, given back their folders and flags, moved aside.
+    pub restored: u32,
+    pub changed: u32,
+    pub moved: u32,
+    pub price_cents: i64,
+    /// When it was asked for (RFC 3339, UTC).
+    pub created_at: String,
+    pub error: String,
 }
 
 /// A day's snapshot of every mailbox, as the operator's monitor shows it.
@@ -792,4 +818,13 @@ pub struct SnapshotStatus {
     /// bytes.
     pub objects: u64,
     pub bytes: u64,
+    /// The latest restores users asked for, newest first, with what each costs.
+    pub restores: Vec<MonitorRestore>,
+}
+
+/// A restore as the operator's monitor lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonitorRestore {
+    pub mailbox: String,
+    pub row: RestoreRow,
 }

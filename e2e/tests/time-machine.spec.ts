@@ -78,6 +78,27 @@ test('time machine: a deleted message is still there in the day it was kept', as
   await page.click('#tm-back-to-list');
   await expect(page.locator('#tm-list li', { hasText: subject })).toBeVisible();
 
+  // Restoring the day, merging: the price is said first; the message comes back.
+  await page.locator('#tm-restore summary').click();
+  await expect(page.locator('#tm-restore-price')).toContainText('25');
+  await expect(page.locator('#tm-mode-merge')).toBeChecked();
+  await page.click('#tm-restore-confirm');
+  await expect(page.locator('#tm-restore-status[data-state=done]')).toBeVisible({ timeout: 30_000 });
+  await expect(page.locator('#tm-restore-status')).toContainText(/Messages put back: 1 |Messaggi rimessi: 1 /);
+  await page.screenshot({ path: testInfo.outputPath('restored.png'), fullPage: true });
+  mailClient(['imap-find', imaps, 'tls', bob, casella.demo[bob], subject]);
+  await open(page, testInfo, `${casella.url}/mail`);
+  await expect(page.locator('#messages')).toContainText(subject);
+
+  // The operator's monitor lists it, with its price.
+  const monitor = await browser.newPage();
+  await signIn(monitor, testInfo, casella.url, casella.operatorLogin, casella.operatorPassword);
+  await expect(monitor).not.toHaveURL(/\/login/);
+  await open(monitor, testInfo, `${casella.url}/operator/monitor`);
+  const restoreRow = monitor.locator('#restores tbody tr', { hasText: bob }).first();
+  await expect(restoreRow).toContainText('25');
+  await monitor.close();
+
   // Another mailbox's copy is not bob's to read; alice's own Time Machine does not list it.
   const other = await browser.newPage();
   await signIn(other, testInfo, casella.url, alice, casella.demo[alice]);

@@ -39,6 +39,7 @@ impl MigrationTrait for Migration {
                     .col(string(TmMessages::Subject))
                     .col(string(TmMessages::Sender))
                     .col(string(TmMessages::Preview))
+                    .col(string(TmMessages::MessageId))
                     .col(text(TmMessages::Folders))
                     .col(text(TmMessages::Keywords))
                     .col(date(TmMessages::ValidFrom))
@@ -138,6 +139,45 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 Table::create()
+                    .table(TmRestores::Table)
+                    .col(pk_auto(TmRestores::Id))
+                    .col(integer(TmRestores::MailboxId))
+                    .col(date(TmRestores::Day))
+                    .col(boolean(TmRestores::Exact))
+                    .col(string(TmRestores::State))
+                    .col(integer(TmRestores::Total))
+                    .col(integer(TmRestores::Done))
+                    .col(integer(TmRestores::Restored))
+                    .col(integer(TmRestores::Changed))
+                    .col(integer(TmRestores::Moved))
+                    .col(big_integer(TmRestores::PriceCents))
+                    .col(string(TmRestores::RequestedBy))
+                    .col(timestamp_with_time_zone(TmRestores::CreatedAt))
+                    .col(timestamp_with_time_zone_null(TmRestores::FinishedAt))
+                    .col(text_null(TmRestores::Error))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_tm_restores_mailbox")
+                            .from(TmRestores::Table, TmRestores::MailboxId)
+                            .to(Mailboxes::Table, Mailboxes::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_tm_restores_mailbox")
+                    .table(TmRestores::Table)
+                    .col(TmRestores::MailboxId)
+                    .col(TmRestores::CreatedAt)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
                     .table(TmCursors::Table)
                     .col(integer(TmCursors::MailboxId).primary_key())
                     .col(big_integer(TmCursors::ChangeMark))
@@ -157,6 +197,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            TmRestores::Table.into_iden(),
             TmCursors::Table.into_iden(),
             TmDays::Table.into_iden(),
             TmFolders::Table.into_iden(),
@@ -197,6 +238,9 @@ enum TmMessages {
     Sender,
     /// The start of its text.
     Preview,
+    /// Its Message-ID, without brackets; empty when it has none. With the arrival time,
+    /// it finds the message again once put back (under a new id).
+    MessageId,
     /// The engine's ids of the folders it was in, space-separated, sorted.
     Folders,
     /// Its keywords, space-separated, sorted.
@@ -238,6 +282,32 @@ enum TmDays {
     Failed,
     /// Bytes the content store took in for it.
     BytesAdded,
+}
+
+#[derive(DeriveIden)]
+enum TmRestores {
+    Table,
+    Id,
+    MailboxId,
+    /// The day the mailbox is brought back to.
+    Day,
+    /// Exact rollback (newer mail moved aside) rather than a merge.
+    Exact,
+    /// `running`, `done` or `failed`.
+    State,
+    /// Messages to look at, and looked at so far.
+    Total,
+    Done,
+    /// Messages put back, messages given back their folders and flags, newer ones moved aside.
+    Restored,
+    Changed,
+    Moved,
+    /// What the operator charges for it, as shown when it was asked for.
+    PriceCents,
+    RequestedBy,
+    CreatedAt,
+    FinishedAt,
+    Error,
 }
 
 #[derive(DeriveIden)]

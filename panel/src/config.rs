@@ -103,6 +103,9 @@ pub struct Config {
     pub log_retention_days: u32,
     /// Days the Mail Time Machine keeps each mailbox's daily snapshots.
     pub snapshot_days: u32,
+    /// What bringing a mailbox back to a day costs its customer, in cents (0 = free); shown
+    /// before the user confirms, and in the monitor.
+    pub restore_price_cents: i64,
     /// Keep what the engine reports: mail clients' sign-ins in the access log, the message
     /// trace, the sent-message counts. Off, none of them is written (the benchmarks measure
     /// what they cost this way).
@@ -261,6 +264,7 @@ impl Default for Config {
             dns_resolver: None,
             log_retention_days: crate::services::DEFAULT_LOG_DAYS,
             snapshot_days: crate::services::time_machine::DEFAULT_SNAPSHOT_DAYS,
+            restore_price_cents: 0,
             engine_events: true,
             image_proxy_private_addresses: false,
         }
@@ -381,6 +385,11 @@ impl Config {
     fn validate(&self) -> Result<(), ConfigError> {
         if self.hostname.trim().is_empty() {
             return Err(ConfigError::Invalid("hostname is empty".into()));
+        }
+        if self.restore_price_cents < 0 {
+            return Err(ConfigError::Invalid(
+                "restore_price_cents: a price is never negative".into(),
+            ));
         }
         let p = &self.ports;
         let mut ports = vec![

@@ -127,6 +127,7 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
             source,
         })?,
         days: config.snapshot_days,
+        restore_price_cents: config.restore_price_cents,
     });
     services.chat().load_blocks().await?;
     services.load_chat_groups().await?;
@@ -156,6 +157,13 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
     }
     // After the demo data: a first start's snapshot holds its mailboxes.
     services.spawn_snapshots();
+    let cut_off = services.end_cut_off_restores().await?;
+    if cut_off > 0 {
+        tracing::warn!(
+            restores = cut_off,
+            "Time Machine restores cut off by the last stop were marked failed"
+        );
+    }
 
     let xmpp_web = match xmpp {
         Some(listeners) => Some(crate::xmpp::start(

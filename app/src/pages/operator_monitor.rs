@@ -125,6 +125,45 @@ fn Snapshots() -> impl IntoView {
 
 #[component]
 fn SnapshotTable(s: SnapshotStatus) -> impl IntoView {
+    let restores = (!s.restores.is_empty()).then(|| {
+        view! {
+            <h3>{tr("Restores", "Ripristini")}</h3>
+            <table class="list" id="restores">
+                <thead>
+                    <tr>
+                        <th>{tr("Asked (UTC)", "Richiesto (UTC)")}</th>
+                        <th>{tr("Mailbox", "Casella")}</th>
+                        <th>{tr("Day", "Giorno")}</th>
+                        <th>{tr("How", "Modo")}</th>
+                        <th>{tr("State", "Stato")}</th>
+                        <th class="num">{tr("Price", "Prezzo")}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {s
+                        .restores
+                        .iter()
+                        .map(|r| {
+                            view! {
+                                <tr data-state=r.row.state.clone()>
+                                    <td>{time_label(&r.row.created_at)}</td>
+                                    <td>{r.mailbox.clone()}</td>
+                                    <td>{r.row.day.clone()}</td>
+                                    <td>{if r.row.exact { tr("exact", "esatto") } else { tr("merge", "unione") }}</td>
+                                    <td>{match r.row.state.as_str() {
+                                        "running" => tr("running", "in corso"),
+                                        "done" => tr("done", "completato"),
+                                        _ => tr("failed", "non riuscito"),
+                                    }}</td>
+                                    <td class="num cost">{euros(r.row.price_cents)}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        }
+    });
     let summary = format!(
         "{} {} · {} {} ({}) · {} {}",
         s.days.len(),
@@ -187,6 +226,7 @@ fn SnapshotTable(s: SnapshotStatus) -> impl IntoView {
                     .collect_view()}
             </tbody>
         </table>
+        {restores}
     }
         .into_any()
 }

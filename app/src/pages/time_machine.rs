@@ -10,10 +10,14 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::mail::time_machine,
-    components::{ErrorMessage, Guarded},
-    dto::{MailFolder, MailMessage, MessageList, Role, TimeMachineQuery, TimeMachineView},
-    format::{bytes, urlencode},
+    api::mail::{RestoreDay, time_machine},
+    components::{
+        ErrorMessage, FieldError, FlashNotice, FormError, Guarded, action_error, field_error,
+    },
+    dto::{
+        MailFolder, MailMessage, MessageList, RestoreRow, Role, TimeMachineQuery, TimeMachineView,
+    },
+    format::{bytes, euros, urlencode},
     i18n::tr,
     pages::mail::{folder_label, time_label},
 };
@@ -74,7 +78,22 @@ fn TimeMachineBody() -> impl IntoView {
             open: q.get("open").unwrap_or_default(),
         }
     };
-    let view_of = Resource::new(wanted, time_machine);
+    let restore = ServerAction::<RestoreDay>::new();
+    // Bumped while a restore runs, so the page follows it (with JavaScript; without, the
+    // page reloads itself).
+    let tick = RwSignal::new(0u32);
+    let view_of = Resource::new(
+        move || (wanted(), restore.version().get(), tick.get()),
+        |(q, _, _)| time_machine(q),
+    );
+    let started = Signal::derive(move || match restore.value().get() {
+        Some(Ok(row)) => Some(format!(
+            "{} {}.",
+            tr("Restoring your mailbox to", "Ripristino della casella al"),
+            day_label(&row.day)
+        )),
+        _ => None,
+    });
     view! {
         <div class="time-machine-head">
             <p>
@@ -82,10 +101,23 @@ fn TimeMachineBody() -> impl IntoView {
             </p>
             <h1>{tr("Mail Time Machine", "Mail Time Machine")}</h1>
         </div>
+        <FlashNotice id="tm-notice" message=started />
         <Transition fallback=|| view! { <p>{tr("Loading…", "Caricamento…")}</p> }>
             {move || Suspend::new(async move {
                 match view_of.await {
-                    Ok(v) => view! { <Day v wanted=wanted() /> }.into_any(),
+                    Ok(v) => {
+                        let running = v.restores.first().is_some_and(|r| r.state == "running");
+                        if running {
+                            follow(tick);
+                        }
+                        view! {
+                            {running.then(|| view! { <leptos_meta::Meta http_equiv="refresh" content="2" /> })}
+                            {v.restores.first().cloned().map(|r| view! { <RestoreStatus r /> })}
+                            <Day v=v.clone() wanted=wanted() />
+                            <RestoreForm v restore />
+                        }
+                            .into_any()
+                    }
                     Err(err) => view! { <ErrorMessage error=err /> }.into_any(),
                 }
             })}
@@ -278,7 +310,11 @@ fn KeptList(list: MessageList, day: String, taken_at: String) -> impl IntoView {
             </leptos_router::components::Form>
             <h2 id="tm-list-title">{title}</h2>
             <p class="hint" id="tm-total">
-                {format!("{} {}", list.total, tr("messages", "messaggi"))}
+                {format!(
+                    "{} {}",
+                    list.total,
+                    if list.total == 1 { tr("message", "messaggio") } else { tr("messages", "messaggi") },
+                )}
                 {searched.then(|| tr(" found", " trovati"))}
                 {format!(" · {} {} (UTC)", tr("snapshot of", "istantanea delle"), time_label(&taken_at))}
             </p>
@@ -428,4 +464,132 @@ fn KeptReader(
                 })}
         </article>
     }
+}
+
+/// Asks for the page again in a second (in the browser): a restore is running.
+fn follow(tick: RwSignal<u32>) {
+    #[cfg(feature = "hydrate")]
+    set_timeout(
+        move || tick.update(|n| *n = n.wrapping_add(1)),
+        std::time::Duration::from_secs(1),
+    );
+    #[cfg(not(feature = "hydrate"))]
+    let _ = tick;
+}
+
+/// The latest restore: how far it got, or how it ended.
+#[component]
+fn RestoreStatus(r: RestoreRow) -> impl IntoView {
+    let mode = if r.exact {
+        tr("exact rollback", "ripristino esatto")
+    } else {
+        tr("merge", "unione")
+    };
+    let head = format!(
+        "{} {} ({mode})",
+        tr("Restore to", "Ripristino al"),
+        day_label(&r.day)
+    );
+    let summary = format!(
+        "{} {} · {} {} · {} {}",
+        tr("Messages put back:", "Messaggi rimessi:"),
+        r.restored,
+        tr(
+            "given back their folder and flags:",
+            "riportati a cartella e stato di allora:"
+        ),
+        r.changed,
+        tr("newer ones moved aside:", "più recenti spostati a parte:"),
+        r.moved,
+    );
+    match r.state.as_str() {
+        "running" => view! {
+            <section class="notice" role="status" id="tm-restore-status" data-state="running">
+                <p><strong>{head}</strong>{format!(": {}…", tr("running", "in corso"))}</p>
+                <progress max=r.total.max(1).to_string() value=r.done.to_string()>
+                    {format!("{} / {}", r.done, r.total)}
+                </progress>
+                <p class="hint">{format!("{} / {}", r.done, r.total)}</p>
+            </section>
+        }
+        .into_any(),
+        "done" => view! {
+            <section class="notice" role="status" id="tm-restore-status" data-state="done">
+                <p><strong>{head}</strong>{format!(": {}.", tr("done", "completato"))}</p>
+                <p>{summary}</p>
+            </section>
+        }
+        .into_any(),
+        _ => view! {
+            <section class="notice error" role="alert" id="tm-restore-status" data-state="failed">
+                <p><strong>{head}</strong>{format!(": {}.", tr("it did not finish", "non è terminato"))}</p>
+                <p>{summary}</p>
+                <p class="hint">{r.error}</p>
+            </section>
+        }
+        .into_any(),
+    }
+}
+
+/// "Restore this day": what it does, what it costs, and the confirmation.
+#[component]
+fn RestoreForm(v: TimeMachineView, restore: ServerAction<RestoreDay>) -> impl IntoView {
+    if v.day.is_empty() {
+        return ().into_any();
+    }
+    let error = action_error(restore.value());
+    let day_error = field_error(error, "day");
+    let price = if v.restore_price_cents > 0 {
+        format!(
+            "{} {} {}",
+            tr("A restore costs", "Il ripristino costa"),
+            euros(v.restore_price_cents),
+            tr(
+                "(the provider's price; it appears on your company's bill).",
+                "(prezzo del fornitore; compare nei costi della tua azienda).",
+            ),
+        )
+    } else {
+        tr("A restore is free of charge.", "Il ripristino è gratuito.").to_string()
+    };
+    let confirm = format!(
+        "{} {}",
+        tr("Restore my mailbox to", "Ripristina la casella al"),
+        day_label(&v.day)
+    );
+    view! {
+        <details class="card tm-restore" id="tm-restore">
+            <summary>{tr("Restore this day…", "Ripristina questo giorno…")}</summary>
+            <ActionForm action=restore attr:id="tm-restore-form">
+                <input type="hidden" name="day" value=v.day.clone() />
+                <p>
+                    {tr(
+                        "Your mailbox is brought back to this day: what was deleted or changed since comes back into its folder, with its flags. Nothing is deleted.",
+                        "La casella torna com'era questo giorno: ciò che è stato eliminato o cambiato da allora torna nella sua cartella, con il suo stato. Nulla viene eliminato.",
+                    )}
+                </p>
+                <fieldset>
+                    <legend>{tr("Newer mail", "Posta più recente")}</legend>
+                    <label>
+                        <input type="radio" name="mode" value="merge" checked=true id="tm-mode-merge" />
+                        {tr(" Keep it where it is (merge)", " Lasciala dov'è (unione)")}
+                    </label>
+                    <label>
+                        <input type="radio" name="mode" value="exact" id="tm-mode-exact" />
+                        {format!(
+                            "{} \"Restored after {}\" {}",
+                            tr(" Move it into a folder", " Spostala in una cartella"),
+                            v.day,
+                            tr("(exact rollback)", "(ripristino esatto)"),
+                        )}
+                    </label>
+                </fieldset>
+                <p class="hint" id="tm-restore-price">{price}</p>
+                <button type="submit" id="tm-restore-confirm">{confirm}</button>
+                <FieldError field="day" message=day_error />
+                <FormError error />
+            </ActionForm>
+        </details>
+    }
+    .into_any()
 }

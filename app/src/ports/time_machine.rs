@@ -3,7 +3,7 @@
 //! last days, to read (never to change).
 
 use crate::{
-    dto::{MailPart, TimeMachineQuery, TimeMachineView},
+    dto::{MailPart, RestoreRow, TimeMachineQuery, TimeMachineView},
     error::AppError,
 };
 
@@ -19,4 +19,7 @@ pub trait TimeMachineHandle: Send + Sync {
     async fn source(&self, day: &str, id: &str) -> Result<MailPart, AppError>;
     /// An attachment of a message as it stood on `day`, by its place in the message.
     async fn part(&self, day: &str, id: &str, index: u32) -> Result<MailPart, AppError>;
+    /// Starts bringing the mailbox back to `day`: merged (newer mail kept as it is), or
+    /// exactly (newer mail moved into a `Restored after <day>` folder). Nothing is deleted.
+    async fn restore(&self, day: &str, exact: bool) -> Result<RestoreRow, AppError>;
 }

@@ -4,9 +4,13 @@
 //! state, so that a mailbox that did not change costs one key read and one that did costs
 //! what changed.
 
+use mail_parser::MessageParser;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use stalwart_lib::types::collection::SyncCollection;
+use stalwart_lib::{
+    email::message::ingest::{EmailIngest, IngestEmail, IngestSource},
+    types::{collection::SyncCollection, id::Id, keyword::Keyword},
+};
 
 use super::{Address, MailAccess};
 use crate::{directory::engine_err, error::GlueError};
@@ -40,6 +44,9 @@ pub struct KeptMessage {
     /// The start of its text.
     #[serde(default)]
     pub preview: String,
+    /// Its Message-ID header(s), without brackets.
+    #[serde(default)]
+    pub message_id: Option<Vec<String>>,
 }
 
 /// A folder as a snapshot keeps it.
@@ -203,7 +210,7 @@ impl MailAccess {
                         "ids": chunk,
                         "properties": [
                             "blobId", "mailboxIds", "keywords", "receivedAt", "size", "subject",
-                            "from", "preview",
+                            "from", "preview", "messageId",
                         ],
                     }),
                 )])
@@ -238,5 +245,79 @@ impl MailAccess {
                 })
             })
             .collect()
+    }
+}
+
+impl MailAccess {
+    /// Puts a kept message back into these folders with these keywords and its first
+    /// arrival time (Unix seconds), as the engine's own undelete does: a new message (new
+    /// id, new IMAP UIDs) with the same bytes, counted in the quota. Its new id.
+    pub async fn restore_message(
+        &self,
+        raw: &[u8],
+        folder_ids: &[String],
+        keywords: &[String],
+        received_at: u64,
+    ) -> Result<String, GlueError> {
+        let mailbox_ids: Vec<u32> = folder_ids
+            .iter()
+            .filter_map(|id| id.parse::<Id>().ok())
+            .map(|id| id.document_id())
+            .collect();
+        if mailbox_ids.is_empty() {
+            return Err(GlueError::Invalid {
+                reason: "a message is put back into at least one folder".into(),
+            });
+        }
+        let ingested = self
+            .server
+            .email_ingest(IngestEmail {
+                raw_message: raw,
+                blob_hash: None,
+                message: MessageParser::new().parse(raw),
+                access_token: &self.token,
+                mailbox_ids,
+                keywords: keywords.iter().map(|k| Keyword::parse(k)).collect(),
+                received_at: Some(received_at),
+                source: IngestSource::Restore,
+                session_id: 0,
+            })
+            .await
+            .map_err(|err| GlueError::Refused {
+                kind: "restore".into(),
+                reason: err.to_string(),
+            })?;
+        Ok(Id::from_parts(ingested.thread_id, ingested.document_id).to_string())
+    }
+
+    /// Sets a message's folders (when given) and keywords (when given) to exactly these.
+    /// Only what differs should be given: the engine gives every folder of a `mailboxIds`
+    /// it is sent new IMAP UIDs, and an unchanged one none.
+    pub async fn set_message_state(
+        &self,
+        id: &str,
+        folder_ids: Option<&[String]>,
+        keywords: Option<&[String]>,
+    ) -> Result<(), GlueError> {
+        let set = |items: &[String]| -> serde_json::Map<String, Value> {
+            items
+                .iter()
+                .map(|k| (k.clone(), Value::Bool(true)))
+                .collect()
+        };
+        let mut patch = serde_json::Map::new();
+        if let Some(folders) = folder_ids {
+            patch.insert("mailboxIds".into(), Value::Object(set(folders)));
+        }
+        if let Some(keywords) = keywords {
+            patch.insert("keywords".into(), Value::Object(set(keywords)));
+        }
+        if patch.is_empty() {
+            return Ok(());
+        }
+        let answers = self
+            .call(&[("Email/set", json!({ "update": { id: patch } }))])
+            .await?;
+        super::set_outcome(&answers[0], "notUpdated")
     }
 }

@@ -34,6 +34,7 @@ pub mod tm_cursor;
 pub mod tm_day;
 pub mod tm_folder;
 pub mod tm_message;
+pub mod tm_restore;
 pub mod web_session;
 
 use migration::{Migrator, MigratorTrait};

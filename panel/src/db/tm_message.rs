@@ -22,6 +22,8 @@ pub struct Model {
     pub sender: String,
     /// The start of its text.
     pub preview: String,
+    /// Its Message-ID, without brackets; empty when it has none.
+    pub message_id: String,
     /// The engine's ids of its folders, space-separated, sorted.
     pub folders: String,
     /// Its keywords, space-separated, sorted.

@@ -2,7 +2,10 @@
 //! The operator's handle: plans, customers, domains, managers, the monitor.
 
 use app::{
-    dto::{CustomerRow, DomainRow, ManagerRow, MonitorRow, PlanRow, SnapshotRow, SnapshotStatus},
+    dto::{
+        CustomerRow, DomainRow, ManagerRow, MonitorRestore, MonitorRow, PlanRow, SnapshotRow,
+        SnapshotStatus,
+    },
     error::AppError,
     ports::{NewPlanForm, OperatorHandle},
 };
@@ -160,6 +163,14 @@ impl OperatorHandle for Operator<'_> {
             kept_days: status.kept_days,
             objects: status.objects,
             bytes: status.bytes,
+            restores: status
+                .restores
+                .into_iter()
+                .map(|(mailbox, r)| MonitorRestore {
+                    mailbox,
+                    row: super::time_machine::restore_row(r),
+                })
+                .collect(),
         })
     }
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use app::{
     dto::{
-        MailAttachment, MailFolder, MailMessage, MailPart, MessageList, MessageRow,
+        MailAttachment, MailFolder, MailMessage, MailPart, MessageList, MessageRow, RestoreRow,
         TimeMachineQuery, TimeMachineView,
     },
     error::AppError,
@@ -21,6 +21,7 @@ use crate::{
     mail_html::{self, OWN_PREFIX, Policy, Remote},
     services::{
         kept_mail::{self, ReadCopy},
+        restore::RestoreMode,
         time_machine::{DayFolder, DayMessage, TimeMachineView as Scope},
         webmail::ordered,
     },
@@ -157,6 +158,14 @@ impl TimeMachineHandle for TimeMachine<'_> {
             folders: Vec::new(),
             list: None,
             message: None,
+            restore_price_cents: self.0.restore_price_cents(),
+            restores: self
+                .0
+                .restores()
+                .await?
+                .into_iter()
+                .map(restore_row)
+                .collect(),
         };
         let day = match query.day.trim() {
             "" => match days.first() {
@@ -252,6 +261,15 @@ impl TimeMachineHandle for TimeMachine<'_> {
         })
     }
 
+    async fn restore(&self, day: &str, exact: bool) -> Result<RestoreRow, AppError> {
+        let mode = if exact {
+            RestoreMode::Exact
+        } else {
+            RestoreMode::Merge
+        };
+        Ok(restore_row(self.0.restore(day_of(day)?, mode).await?))
+    }
+
     async fn part(&self, day: &str, id: &str, index: u32) -> Result<MailPart, AppError> {
         let (_, bytes, _) = self.read(day, id).await?;
         let (name, media_type, data) = kept_mail::part(&bytes, index).ok_or(AppError::NotFound)?;
@@ -260,5 +278,25 @@ impl TimeMachineHandle for TimeMachine<'_> {
             media_type,
             data,
         })
+    }
+}
+
+pub(super) fn restore_row(r: crate::db::tm_restore::Model) -> RestoreRow {
+    let count = |n: i32| u32::try_from(n).unwrap_or(0);
+    RestoreRow {
+        id: r.id,
+        day: r.day.format("%Y-%m-%d").to_string(),
+        exact: r.exact,
+        state: r.state,
+        total: count(r.total),
+        done: count(r.done),
+        restored: count(r.restored),
+        changed: count(r.changed),
+        moved: count(r.moved),
+        price_cents: r.price_cents,
+        created_at: r
+            .created_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        error: r.error.unwrap_or_default(),
     }
 }

@@ -34,6 +34,7 @@ pub mod names;
 mod op_id;
 pub mod passwords;
 mod recent_sign_ins;
+pub mod restore;
 pub mod search;
 pub mod time_machine;
 pub mod trace;

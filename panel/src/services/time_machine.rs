@@ -39,6 +39,8 @@ pub struct TimeMachineSettings {
     pub store: ContentStore,
     /// Days a snapshot is kept (at least one).
     pub days: u32,
+    /// What the operator charges for bringing a mailbox back to a day (cents; 0 = free).
+    pub restore_price_cents: i64,
 }
 
 /// What one mailbox's snapshot did.
@@ -494,6 +496,12 @@ async fn insert_message(
         subject: Set(message.subject.clone().unwrap_or_default()),
         sender: Set(sender),
         preview: Set(message.preview.clone()),
+        message_id: Set(message
+            .message_id
+            .as_deref()
+            .and_then(<[_]>::first)
+            .cloned()
+            .unwrap_or_default()),
         folders: Set(message.folders.join(" ")),
         keywords: Set(message.keywords.join(" ")),
         valid_from: Set(day),
@@ -602,8 +610,10 @@ fn to_i32(n: u32) -> i32 {
 /// A mailbox's own Time Machine, for its owner: the days it can be seen as it stood, and
 /// what it held each day.
 pub struct TimeMachineView<'a> {
-    services: &'a Services,
-    mailbox: mailbox::Model,
+    pub(super) services: &'a Services,
+    pub(super) mailbox: mailbox::Model,
+    /// Who asks, for the audit log.
+    pub(super) caller: Caller,
 }
 
 /// A folder as it stood on a day.
@@ -647,6 +657,7 @@ impl Services {
                 Ok(TimeMachineView {
                     services: self,
                     mailbox: mailbox.clone(),
+                    caller: caller.clone(),
                 })
             }
             Actor::Operator(_) | Actor::Manager(_) => Err(ServiceError::Forbidden),
@@ -703,7 +714,7 @@ impl TimeMachineView<'_> {
     }
 
     /// `NotFound` unless the mailbox can be seen as it stood on `day`.
-    async fn check_day(&self, day: NaiveDate) -> Result<(), ServiceError> {
+    pub(super) async fn check_day(&self, day: NaiveDate) -> Result<(), ServiceError> {
         if self.days().await?.contains(&day) {
             Ok(())
         } else {
@@ -886,6 +897,8 @@ pub struct SnapshotStatus {
     /// Objects in the content store, and their bytes.
     pub objects: u64,
     pub bytes: u64,
+    /// The latest restores, newest first, with their mailboxes' addresses.
+    pub restores: Vec<(String, crate::db::tm_restore::Model)>,
 }
 
 impl super::OperatorScope<'_> {
@@ -904,8 +917,26 @@ impl super::OperatorScope<'_> {
             .one(db)
             .await?
             .unwrap_or((0, None));
+        let restores = crate::db::tm_restore::Entity::find()
+            .order_by_desc(crate::db::tm_restore::Column::Id)
+            .limit(20)
+            .all(db)
+            .await?;
+        let ids: Vec<i32> = restores.iter().map(|r| r.mailbox_id).collect();
+        let addresses: HashMap<i32, String> = mailbox::Entity::find()
+            .filter(mailbox::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m.address))
+            .collect();
+        let restores = restores
+            .into_iter()
+            .map(|r| (addresses.get(&r.mailbox_id).cloned().unwrap_or_default(), r))
+            .collect();
         Ok(SnapshotStatus {
             days,
+            restores,
             kept_days: self.services.time_machine_settings()?.days,
             objects: u64::try_from(objects).unwrap_or(0),
             bytes: bytes.and_then(|b| u64::try_from(b).ok()).unwrap_or(0),

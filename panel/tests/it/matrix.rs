@@ -357,6 +357,11 @@ fn every_administrative_operation_against_every_role() {
             vec![("query[day]", "2001-01-01")],
             [F, F, F, N, N, N, U],
         ),
+        (
+            "mail/restore_day",
+            vec![("day", "2001-01-01"), ("mode", "merge")],
+            [F, F, F, N, N, N, U],
+        ),
         // The webmail: one's own mail; a folder or message one does not have is not found.
         ("mail/folders", vec![], MAILBOX_OWNERS),
         (
@@ -545,7 +550,7 @@ fn every_administrative_operation_against_every_role() {
     assert_eq!(counts.len(), 4, "{counts:?}");
     assert_eq!(
         table.len(),
-        94,
+        95,
         "every server function that takes a caller is in the table"
     );
 }

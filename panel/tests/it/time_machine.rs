@@ -13,7 +13,8 @@ use panel::{
     content_store::ContentStore,
     db::{self, domain, mailbox, stored_object, tm_folder, tm_message},
     services::{
-        Actor, Caller, MailEndpoints, Services, dns::DnsChecker, time_machine::TimeMachineSettings,
+        Actor, Caller, MailEndpoints, Services, dns::DnsChecker, restore::RestoreMode,
+        time_machine::TimeMachineSettings,
     },
 };
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -23,6 +24,9 @@ use crate::harness::{Ports, mx_send};
 /// Casella's services and engine, started in this process on free ports with the demo data.
 struct InProcess {
     services: Services,
+    /// The demo logins' passwords.
+    passwords: std::collections::HashMap<String, String>,
+    imaps: u16,
     db: sea_orm::DatabaseConnection,
     engine: Arc<Engine>,
     smtp: u16,
@@ -69,11 +73,19 @@ impl InProcess {
         .with_time_machine(TimeMachineSettings {
             store: ContentStore::open(&content).unwrap(),
             days: 15,
+            restore_price_cents: 2500,
         });
         panel::demo::ensure_operator(&services).await.unwrap();
-        panel::demo::ensure_demo(&services).await.unwrap();
+        let passwords = panel::demo::ensure_demo(&services)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.login, p.password))
+            .collect();
         InProcess {
             services,
+            passwords,
+            imaps: ports.imaps,
             db,
             engine,
             smtp: ports.smtp,
@@ -130,6 +142,60 @@ fn walk(dir: &std::path::Path) -> usize {
 
 fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 3, d).unwrap()
+}
+
+impl InProcess {
+    /// Every folder of a mailbox with its messages' subjects and flags, as an IMAP client
+    /// sees them.
+    async fn imap_state(&self, address: &str) -> serde_json::Value {
+        let port = self.imaps.to_string();
+        let password = self.passwords[address].clone();
+        let address = address.to_string();
+        let out = tokio::task::spawn_blocking(move || {
+            crate::harness::mail(&["imap-state", &port, "tls", &address, &password])
+        })
+        .await
+        .unwrap();
+        serde_json::from_str(out.trim()).unwrap()
+    }
+}
+
+/// Subject → flags of the messages of a folder, as an IMAP client sees them.
+fn imap_folder(
+    state: &serde_json::Value,
+    folder: &str,
+) -> std::collections::BTreeMap<String, String> {
+    state[folder]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| {
+                    let flags: Vec<&str> = r["flags"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter_map(|f| f.as_str())
+                        .filter(|f| *f != "\\Recent")
+                        .collect();
+                    (r["subject"].as_str().unwrap().to_string(), flags.join(" "))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Waits for the mailbox's latest restore to end; its row.
+async fn restored(
+    view: &panel::services::time_machine::TimeMachineView<'_>,
+) -> panel::db::tm_restore::Model {
+    for _ in 0..200 {
+        let latest = view.restores().await.unwrap().into_iter().next().unwrap();
+        if latest.state != "running" {
+            return latest;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the restore did not end");
 }
 
 /// The id of a message of the inbox with this subject, waiting for it to arrive.
@@ -352,6 +418,51 @@ async fn snapshots() {
     let fourth = services.snapshot_day(day(4)).await.unwrap();
     assert!(fourth.bytes_added > 0, "{fourth:?}");
     assert_eq!(world.files(), files + 1);
+
+    // Bringing bob's mailbox back to day 2, merging: "two" comes back into the inbox unread,
+    // "one" is unread and unflagged again, "three" back in the inbox; "four", newer, stays.
+    let before = imap_folder(&world.imap_state("bob@demo.test").await, "INBOX");
+    assert!(
+        !before.contains_key("two") && !before.contains_key("three"),
+        "{before:?}"
+    );
+    let asked = view.restore(day(2), RestoreMode::Merge).await.unwrap();
+    assert_eq!(asked.price_cents, 2500);
+    let done = restored(&view).await;
+    assert_eq!(done.state, "done", "{done:?}");
+    assert_eq!((done.restored, done.moved), (1, 0), "{done:?}");
+    assert!(done.changed >= 2, "{done:?}");
+    let inbox = imap_folder(&world.imap_state("bob@demo.test").await, "INBOX");
+    for subject in ["one", "two", "three", "four"] {
+        assert_eq!(
+            inbox.get(subject).map(String::as_str),
+            Some(""),
+            "{subject}: {inbox:?}"
+        );
+    }
+    assert!(imap_folder(&world.imap_state("bob@demo.test").await, "Progetti").is_empty());
+    // Restoring again changes nothing more: the mailbox is as it stood.
+    view.restore(day(2), RestoreMode::Merge).await.unwrap();
+    let again = restored(&view).await;
+    assert_eq!(
+        (again.restored, again.changed, again.moved),
+        (0, 0, 0),
+        "{again:?}"
+    );
+    // An exact rollback moves what is newer than the day aside, deleting nothing.
+    view.restore(day(2), RestoreMode::Exact).await.unwrap();
+    let exact = restored(&view).await;
+    assert_eq!(
+        (exact.state.as_str(), exact.moved),
+        ("done", 1),
+        "{exact:?}"
+    );
+    let state = world.imap_state("bob@demo.test").await;
+    let aside = imap_folder(&state, "Restored after 2026-03-02");
+    assert_eq!(aside.keys().collect::<Vec<_>>(), ["four"], "{state}");
+    assert!(!imap_folder(&state, "INBOX").contains_key("four"));
+    // A day not kept cannot be restored.
+    assert!(view.restore(day(20), RestoreMode::Merge).await.is_err());
 
     // Keeping two days: what ended before day 3 goes, and "two"'s bytes with it, since no
     // day kept holds it.
