@@ -807,6 +807,9 @@ pub struct SnapshotRow {
     pub changed: u32,
     pub failed: u32,
     pub bytes_added: u64,
+    /// Interval rows opened, closed or replaced (a changed message: one closed, one
+    /// opened; an unchanged mailbox: none).
+    pub rows_written: u64,
 }
 
 /// The Mail Time Machine as the operator sees it: the days kept and what they hold.

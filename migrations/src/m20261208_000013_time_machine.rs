@@ -133,6 +133,7 @@ impl MigrationTrait for Migration {
                     .col(integer(TmDays::Changed))
                     .col(integer(TmDays::Failed))
                     .col(big_integer(TmDays::BytesAdded))
+                    .col(big_integer(TmDays::RowsWritten))
                     .to_owned(),
             )
             .await?;
@@ -282,6 +283,8 @@ enum TmDays {
     Failed,
     /// Bytes the content store took in for it.
     BytesAdded,
+    /// Interval rows opened, closed or replaced for it.
+    RowsWritten,
 }
 
 #[derive(DeriveIden)]

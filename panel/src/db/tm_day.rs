@@ -19,6 +19,8 @@ pub struct Model {
     pub failed: i32,
     /// Bytes the content store took in for it.
     pub bytes_added: i64,
+    /// Interval rows opened, closed or replaced for it.
+    pub rows_written: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

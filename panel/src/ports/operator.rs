@@ -185,6 +185,7 @@ impl OperatorHandle for Operator<'_> {
             changed: report.changed,
             failed: report.failed,
             bytes_added: report.bytes_added,
+            rows_written: report.rows,
         })
     }
 }
@@ -201,5 +202,6 @@ fn snapshot_row(d: crate::db::tm_day::Model) -> SnapshotRow {
         changed: count(d.changed),
         failed: count(d.failed),
         bytes_added: u64::try_from(d.bytes_added).unwrap_or(0),
+        rows_written: u64::try_from(d.rows_written).unwrap_or(0),
     }
 }

@@ -109,6 +109,7 @@ impl Services {
             changed: Set(0),
             failed: Set(0),
             bytes_added: Set(0),
+            rows_written: Set(0),
         })
         .on_conflict(
             OnConflict::column(tm_day::Column::Day)
@@ -149,6 +150,10 @@ impl Services {
             .col_expr(
                 tm_day::Column::BytesAdded,
                 Expr::col(tm_day::Column::BytesAdded).add(to_i64(report.bytes_added)),
+            )
+            .col_expr(
+                tm_day::Column::RowsWritten,
+                Expr::col(tm_day::Column::RowsWritten).add(to_i64(report.rows)),
             )
             .filter(tm_day::Column::Day.eq(day))
             .exec(&self.db)
