@@ -27,6 +27,8 @@ use crate::{
     db::{mailbox, stored_object, tm_cursor, tm_day, tm_folder, tm_message},
 };
 
+/// How long a snapshot that could not be taken waits before it is tried again.
+const RETRY: std::time::Duration = std::time::Duration::from_secs(600);
 /// Days a snapshot is kept unless configured.
 pub const DEFAULT_SNAPSHOT_DAYS: u32 = 15;
 /// Rows read or written in one statement at most (SQLite's bound parameters allow more;
@@ -158,6 +160,7 @@ impl Services {
             .filter(tm_day::Column::Day.eq(day))
             .exec(&self.db)
             .await?;
+        tracing::info!(?report, %day, "Time Machine snapshot taken");
         self.expire_snapshots(day, settings.days).await?;
         Ok(report)
     }
@@ -360,13 +363,12 @@ impl Services {
                     .ok()
                     .flatten()
                     .is_some_and(|d| d.finished_at.is_some());
-                if !taken {
-                    match services.snapshot_day(today).await {
-                        Ok(report) => {
-                            tracing::info!(?report, %today, "Time Machine snapshot taken")
-                        }
-                        Err(err) => tracing::warn!(%err, %today, "Time Machine snapshot failed"),
-                    }
+                if !taken && let Err(err) = services.snapshot_day(today).await {
+                    // The database or the engine could not be reached: again in a while,
+                    // not at the next midnight.
+                    tracing::warn!(%err, %today, "Time Machine snapshot failed; retrying");
+                    tokio::time::sleep(RETRY).await;
+                    continue;
                 }
                 let midnight = (today + Duration::days(1))
                     .and_time(NaiveTime::MIN)
