@@ -37,6 +37,7 @@ mod recent_sign_ins;
 pub mod restore;
 pub mod search;
 pub mod time_machine;
+mod time_machine_view;
 pub mod trace;
 mod two_factor;
 pub mod webmail;
