@@ -102,14 +102,7 @@ pub async fn part(
         return StatusCode::UNAUTHORIZED.into_response();
     };
     match async { port.mail(&caller).await?.part(&id, &blob).await }.await {
-        Ok(part) => {
-            let shown = query.download.as_deref() != Some("1")
-                && matches!(
-                    part.media_type.as_str(),
-                    "image/png" | "image/jpeg" | "image/gif" | "image/webp"
-                );
-            file(part.name, &part.media_type, part.data, shown)
-        }
+        Ok(part) => attachment(part, &query),
         Err(err) => refusal(err),
     }
 }
@@ -202,14 +195,7 @@ pub async fn kept_part(
     }
     .await
     {
-        Ok(part) => {
-            let shown = query.download.as_deref() != Some("1")
-                && matches!(
-                    part.media_type.as_str(),
-                    "image/png" | "image/jpeg" | "image/gif" | "image/webp"
-                );
-            file(part.name, &part.media_type, part.data, shown)
-        }
+        Ok(part) => attachment(part, &query),
         Err(err) => refusal(err),
     }
 }
@@ -284,6 +270,17 @@ pub async fn events(
 
 /// A file answer: shown in the browser (`inline`) or saved (`attachment`), with its name in
 /// both the plain and the UTF-8 form (RFC 6266).
+/// A message's part as asked for: common raster images shown, everything else (and anything
+/// asked for with `download=1`) a download.
+fn attachment(part: app::dto::MailPart, query: &PartQuery) -> Response {
+    let shown = query.download.as_deref() != Some("1")
+        && matches!(
+            part.media_type.as_str(),
+            "image/png" | "image/jpeg" | "image/gif" | "image/webp"
+        );
+    file(part.name, &part.media_type, part.data, shown)
+}
+
 fn file(name: String, media_type: &str, data: Vec<u8>, shown: bool) -> Response {
     let plain: String = name
         .chars()
