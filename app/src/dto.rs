@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod archive;
 mod time_machine;
+pub use archive::*;
 pub use time_machine::*;
 
 /// What a signed-in person is in the panel.
@@ -196,6 +198,19 @@ pub struct MailboxDetail {
     pub send_tiers: Vec<u32>,
     /// The quota tiers in bytes.
     pub quota_tiers: Vec<u64>,
+    /// Its archive, if it ever had one.
+    pub archive: Option<MailboxArchive>,
+}
+
+/// A mailbox's archive as its page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxArchive {
+    /// Capturing now (off keeps what is stored until its retention ends).
+    pub active: bool,
+    pub retention_years: u32,
+    /// When it was first switched on (RFC 3339, UTC).
+    pub started_at: String,
+    pub messages: u64,
 }
 
 /// An entry of the audit log.

@@ -36,6 +36,65 @@ pub struct EngineConfig {
     /// Daily limits of recipients outside the company's domains, smallest (the default)
     /// first; normally [`SEND_TIERS`].
     pub send_tiers: [u32; 4],
+    /// Where the archive's transport journal goes; `None` archives nothing.
+    pub journal: Option<JournalConfig>,
+}
+
+/// The archive's transport journal: for every message it is about to accept, the engine asks
+/// Casella's hook (HTTP, loopback) which parties are archived; the hook answers with one more
+/// recipient, `journal+<token>@`[`JOURNAL_DOMAIN`], and the engine's own durable queue carries
+/// that copy to Casella's journal receiver (LMTP, loopback), retrying until it is taken.
+#[derive(Clone)]
+pub struct JournalConfig {
+    /// Loopback port of the hook endpoint.
+    pub hook_port: u16,
+    /// Loopback port of the journal receiver.
+    pub lmtp_port: u16,
+    /// Password the engine gives the hook (HTTP Basic, user `engine`); new at every start.
+    pub hook_secret: String,
+}
+
+impl std::fmt::Debug for JournalConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JournalConfig")
+            .field("hook_port", &self.hook_port)
+            .field("lmtp_port", &self.lmtp_port)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The domain of journal recipients: reserved (RFC 2606), never a real destination, and
+/// refused as a recipient to every client, so only the hook can name it.
+pub const JOURNAL_DOMAIN: &str = "archive.invalid";
+
+/// The host name the engine relays journal copies to. The engine looks a relay's address up
+/// through its own resolver, which answers an IP literal (and, in this build, every name it
+/// has not cached) with "no record": a *permanent* failure that would drop the copy. So the
+/// name is pinned in the resolver's cache ([`pin_journal_host`]); under `.localhost`
+/// (RFC 6761) it can never mean another machine.
+pub const JOURNAL_HOST: &str = "journal.casella.localhost";
+
+/// The address pinned for [`JOURNAL_HOST`]: 127.0.0.1 written as an IPv4-mapped IPv6 address.
+/// The engine refuses to relay to a loopback address (`is_loopback`, which for IPv6 is `::1`
+/// alone); the mapped form reaches the receiver's 127.0.0.1 socket all the same (a
+/// dual-stack socket connects to it over IPv4), and nothing else can be named by it.
+pub const JOURNAL_ADDRESS: std::net::Ipv6Addr = std::net::Ipv4Addr::LOCALHOST.to_ipv6_mapped();
+
+/// How long a pinned entry lasts; the panel pins it again well before.
+const JOURNAL_PIN: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// Puts [`JOURNAL_HOST`] → [`JOURNAL_ADDRESS`] into the engine's resolver cache.
+pub(crate) fn pin_journal_host(inner: &stalwart_lib::common::Inner) {
+    inner.cache.dns_ipv4.insert(
+        format!("{JOURNAL_HOST}."),
+        std::sync::Arc::new(Vec::new()),
+        JOURNAL_PIN,
+    );
+    inner.cache.dns_ipv6.insert(
+        format!("{JOURNAL_HOST}."),
+        std::sync::Arc::new(vec![JOURNAL_ADDRESS]),
+        JOURNAL_PIN,
+    );
 }
 
 /// Listener ports (unprivileged defaults; production uses 25, 587, 465, 143, 993, 110, 995).
@@ -281,7 +340,55 @@ impl EngineConfig {
         w.str("account.purge.frequency", "0 1 *");
         w.raw("changes.max-history", "50000");
 
-        // Queue: local and remote delivery with the engine's usual schedules.
+        // Queue: local and remote delivery with the engine's usual schedules, and the archive's
+        // journal copies to Casella's receiver ahead of both.
+        let journal = format!("rcpt_domain == '{JOURNAL_DOMAIN}'");
+        w.raw(
+            "queue.strategy.route",
+            &format!(
+                "[{{ if = {}, then = \"'journal'\" }}, {{ if = {}, then = \"'local'\" }}, {{ else = \"'mx'\" }}]",
+                quote(&journal),
+                quote("is_local_domain('*', rcpt_domain)")
+            ),
+        );
+        w.raw(
+            "queue.strategy.schedule",
+            &format!(
+                "[{{ if = {}, then = \"'journal'\" }}, {{ if = {}, then = \"'local'\" }}, \
+                 {{ if = \"source == 'dsn'\", then = \"'dsn'\" }}, \
+                 {{ if = \"source == 'report'\", then = \"'report'\" }}, {{ else = \"'remote'\" }}]",
+                quote(&journal),
+                quote("is_local_domain('*', rcpt_domain)")
+            ),
+        );
+        if let Some(j) = &self.journal {
+            w.str(
+                "session.hook.archive.url",
+                &format!("http://127.0.0.1:{}/archive/hook", j.hook_port),
+            );
+            w.raw("session.hook.archive.stages", "[\"data\"]");
+            w.raw("session.hook.archive.enable", "true");
+            w.str("session.hook.archive.timeout", "10s");
+            // Casella not answering delays the message (451), never loses its archive copy.
+            w.raw("session.hook.archive.options.tempfail-on-error", "true");
+            w.str("session.hook.archive.auth.username", "engine");
+            w.str("session.hook.archive.auth.secret", &j.hook_secret);
+            w.str("queue.route.journal.type", "relay");
+            w.str("queue.route.journal.address", JOURNAL_HOST);
+            w.raw("queue.route.journal.port", &j.lmtp_port.to_string());
+            w.str("queue.route.journal.protocol", "lmtp");
+            w.raw("queue.route.journal.tls.implicit", "false");
+        } else {
+            // Nothing is sent there without the hook; a route must still exist for the name.
+            w.str("queue.route.journal.type", "local");
+        }
+        w.raw("queue.virtual.journal.threads-per-node", "4");
+        w.str("queue.schedule.journal.queue-name", "journal");
+        for (i, retry) in ["30s", "1m", "5m", "15m", "1h"].iter().enumerate() {
+            w.str(&format!("queue.schedule.journal.retry.{i}"), retry);
+        }
+        w.str("queue.schedule.journal.expire-type", "ttl");
+        w.str("queue.schedule.journal.expire", "30d");
         for (queue, threads) in [("local", 25), ("remote", 50), ("dsn", 5), ("report", 5)] {
             w.raw(
                 &format!("queue.virtual.{queue}.threads-per-node"),
@@ -346,7 +453,7 @@ impl EngineConfig {
             w.str(
                 &format!("{key}.match"),
                 &format!(
-                    "!is_empty(authenticated_as) && !is_local_domain('*', rcpt_domain) && {selected}"
+                    "!is_empty(authenticated_as) && !is_local_domain('*', rcpt_domain) && rcpt_domain != '{JOURNAL_DOMAIN}' && {selected}"
                 ),
             );
             w.raw(&format!("{key}.enable"), "true");
@@ -354,10 +461,12 @@ impl EngineConfig {
 
         // Mail handed to the MX from this machine (Casella's own notifications) may go to any
         // domain, as Postfix allows its `mynetworks`; everyone else relays only after AUTH.
+        // Nobody may name a journal recipient: only the hook adds them.
         w.raw(
             "session.rcpt.relay",
             &format!(
-                "[{{ if = {}, then = true }}, {{ else = false }}]",
+                "[{{ if = {}, then = false }}, {{ if = {}, then = true }}, {{ else = false }}]",
+                quote(&journal),
                 quote("!is_empty(authenticated_as) || (listener == 'smtp' && (remote_ip == '127.0.0.1' || remote_ip == '::1'))")
             ),
         );
@@ -456,6 +565,7 @@ mod tests {
             },
             log_level: "warn".into(),
             send_tiers: SEND_TIERS,
+            journal: None,
         }
     }
 
@@ -513,6 +623,45 @@ mod tests {
         let smallest = limiters["send-250"]["match"].as_str().unwrap();
         assert!(smallest.contains("!(key_get('', 'send-tier:' + authenticated_as) == '1000' ||"));
         assert!(!smallest.contains("== '250'"));
+    }
+
+    #[test]
+    fn the_journal_is_routed_to_its_receiver_and_never_to_a_client() {
+        let mut config = sample(StoreBackend::Sqlite);
+        config.journal = Some(JournalConfig {
+            hook_port: 4001,
+            lmtp_port: 4002,
+            hook_secret: "s3cret".into(),
+        });
+        assert!(!format!("{:?}", config.journal).contains("s3cret"));
+        let table: toml::Table = toml::from_str(&config.render().unwrap()).unwrap();
+        let hook = &table["session"]["hook"]["archive"];
+        assert_eq!(
+            hook["url"].as_str(),
+            Some("http://127.0.0.1:4001/archive/hook")
+        );
+        assert_eq!(hook["options"]["tempfail-on-error"].as_bool(), Some(true));
+        let route = &table["queue"]["route"]["journal"];
+        assert_eq!(route["protocol"].as_str(), Some("lmtp"));
+        assert_eq!(route["address"].as_str(), Some(JOURNAL_HOST));
+        assert_eq!(route["port"].as_integer(), Some(4002));
+        assert_eq!(route["tls"]["implicit"].as_bool(), Some(false));
+        let routes = table["queue"]["strategy"]["route"].as_array().unwrap();
+        assert_eq!(
+            routes[0]["if"].as_str(),
+            Some("rcpt_domain == 'archive.invalid'"),
+            "the journal is matched before the local domains"
+        );
+        let relay = table["session"]["rcpt"]["relay"].as_array().unwrap();
+        assert_eq!(relay[0]["then"].as_bool(), Some(false));
+        let limiters = table["queue"]["limiter"]["inbound"].as_table().unwrap();
+        assert!(
+            limiters.values().all(|l| l["match"]
+                .as_str()
+                .unwrap()
+                .contains("!= 'archive.invalid'")),
+            "a journal copy is not an external recipient"
+        );
     }
 
     #[test]

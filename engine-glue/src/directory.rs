@@ -227,6 +227,26 @@ impl Engine {
         Ok(info.is_some_and(|info| info.typ == Type::Individual))
     }
 
+    /// The account (by its login name) that mail to this address is delivered to, found as
+    /// the engine's own recipient check finds it: a mailbox's own address or one of its
+    /// aliases, with sub-addressing (`name+tag@`); `None` for any other address.
+    pub async fn recipient_account(&self, address: &str) -> Result<Option<String>, GlueError> {
+        let server = self.server();
+        let directory = server.get_directory_or_default("", 0).clone();
+        let Some(id) = server
+            .email_to_id(&directory, &address.to_lowercase(), 0)
+            .await
+            .map_err(engine_err)?
+        else {
+            return Ok(None);
+        };
+        server
+            .store()
+            .get_principal_name(id)
+            .await
+            .map_err(engine_err)
+    }
+
     /// Stops an account from signing in anywhere and from receiving mail, keeping its data:
     /// the first step of a deletion, so an interrupted one never leaves a live account behind.
     pub async fn disable_account(&self, name: &str) -> Result<(), GlueError> {

@@ -77,6 +77,10 @@ impl Engine {
                 problems: vec![format!("store migration: {err}")],
             })?;
         boot.start_services().await;
+        // Before the queue runs: a journal copy queued before a crash is sent at once.
+        if config.journal.is_some() {
+            crate::config::pin_journal_host(&boot.inner);
+        }
         boot.start_queue_manager();
 
         let inner = boot.inner.clone();
@@ -135,6 +139,12 @@ impl Engine {
         let _ = self.shutdown_tx.send(true);
         tokio::time::sleep(SHUTDOWN_GRACE).await;
         Collector::shutdown();
+    }
+
+    /// Keeps the journal receiver's host name known to the engine's resolver (see
+    /// [`crate::JOURNAL_HOST`]); the panel calls it now and then, so the entry never ages out.
+    pub fn pin_journal_host(&self) {
+        crate::config::pin_journal_host(&self.inner);
     }
 
     /// The configuration the engine was started with.

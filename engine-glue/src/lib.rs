@@ -17,7 +17,10 @@ mod policy;
 mod secret;
 mod tls;
 
-pub use config::{CacheConfig, EngineConfig, EnginePorts, PostgresStore, SEND_TIERS, StoreBackend};
+pub use config::{
+    CacheConfig, EngineConfig, EnginePorts, JOURNAL_DOMAIN, JournalConfig, PostgresStore,
+    SEND_TIERS, StoreBackend,
+};
 pub use credentials::{ClientSecrets, ClientSignIn, SecondarySecrets, valid_app_password_name};
 pub use directory::{AccountId, MailboxChanges, MailboxInfo, NewMailbox};
 pub use engine::Engine;

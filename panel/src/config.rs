@@ -551,6 +551,7 @@ impl Config {
             },
             log_level: self.engine.log_level.clone(),
             send_tiers: self.send_tiers,
+            journal: None,
         }
     }
 

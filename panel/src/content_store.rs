@@ -79,6 +79,10 @@ pub enum ReadError {
 #[derive(Clone, Debug)]
 pub struct ContentStore {
     root: Arc<PathBuf>,
+    /// Writers that are about to refer to an object (a file written, then its row) hold it
+    /// shared; the collection of objects nothing refers to holds it alone, so it never
+    /// takes a file a row is being written for.
+    collecting: Arc<tokio::sync::RwLock<()>>,
 }
 
 impl ContentStore {
@@ -87,7 +91,18 @@ impl ContentStore {
         std::fs::create_dir_all(root.join("incoming"))?;
         Ok(ContentStore {
             root: Arc::new(root.to_path_buf()),
+            collecting: Arc::default(),
         })
+    }
+
+    /// Held while objects are kept and the rows that refer to them written.
+    pub async fn writing(&self) -> tokio::sync::RwLockReadGuard<'_, ()> {
+        self.collecting.read().await
+    }
+
+    /// Held while objects nothing refers to are found and removed.
+    pub async fn collecting(&self) -> tokio::sync::RwLockWriteGuard<'_, ()> {
+        self.collecting.write().await
     }
 
     fn path_of(&self, hash: &ObjectHash) -> PathBuf {

@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod http;
 pub mod image_proxy;
+pub mod journal;
 pub mod mail_html;
 pub mod notify;
 pub mod ports;

@@ -78,8 +78,15 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
     } else {
         None
     };
+    // The archive's journal: the engine's hook and its queue reach Casella on loopback ports
+    // chosen now, so its configuration names them.
+    let journal = crate::journal::JournalListeners::bind()
+        .await
+        .map_err(|(addr, source)| StartError::Listen { addr, source })?;
     let db = db::connect(&config.database_url()).await?;
-    let engine = Arc::new(Engine::start(config.engine_config()).await?);
+    let mut engine_config = config.engine_config();
+    engine_config.journal = Some(journal.engine_config());
+    let engine = Arc::new(Engine::start(engine_config).await?);
     tracing::info!(store = engine.config().store.name(), "mail engine started");
 
     let reconciled = match reconcile::run(&db, &engine).await {
@@ -157,6 +164,8 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
     }
     // After the demo data: a first start's snapshot holds its mailboxes.
     services.spawn_snapshots();
+    journal.start(services.clone(), engine.clone());
+    services.spawn_archive_retention();
     let cut_off = services.end_cut_off_restores().await?;
     if cut_off > 0 {
         tracing::warn!(

@@ -270,6 +270,8 @@ fn FolderList(
                 <a href="/mail/settings" id="settings-link">{tr("Settings", "Impostazioni")}</a>
                 " · "
                 <a href="/time-machine" id="time-machine-link">{tr("Mail Time Machine", "Mail Time Machine")}</a>
+                " · "
+                <a href="/archive" id="archive-link">{tr("Archive", "Archivio")}</a>
             </p>
             {quota.map(|q| view! { <QuotaBar q /> })}
             <crate::pages::mail_keys::ShortcutHelp />

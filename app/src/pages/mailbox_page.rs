@@ -13,8 +13,8 @@ use crate::{
     api::{
         auth::take_credentials,
         mailboxes::{
-            AddAlias, DeleteMailbox, RemoveAlias, ResetPassword, ResetTwoFactor, SetChat,
-            SetProtocols, SetQuota, SetSendTier, UpdatePersonal, get_mailbox,
+            AddAlias, DeleteMailbox, RemoveAlias, ResetPassword, ResetTwoFactor, SetArchive,
+            SetChat, SetProtocols, SetQuota, SetSendTier, UpdatePersonal, get_mailbox,
         },
     },
     components::ProtocolChecks,
@@ -24,6 +24,7 @@ use crate::{
     },
     dto::{MailboxDetail, Role},
     format::bytes,
+    pages::mailbox_archive::ArchiveCard,
 };
 
 #[component]
@@ -45,6 +46,7 @@ struct Actions {
     protocols: ServerAction<SetProtocols>,
     chat: ServerAction<SetChat>,
     send_tier: ServerAction<SetSendTier>,
+    archive: ServerAction<SetArchive>,
     add_alias: ServerAction<AddAlias>,
     remove_alias: ServerAction<RemoveAlias>,
     delete: ServerAction<DeleteMailbox>,
@@ -62,6 +64,7 @@ fn MailboxBody() -> impl IntoView {
         protocols: ServerAction::new(),
         chat: ServerAction::new(),
         send_tier: ServerAction::new(),
+        archive: ServerAction::new(),
         add_alias: ServerAction::new(),
         remove_alias: ServerAction::new(),
         delete: ServerAction::new(),
@@ -76,6 +79,7 @@ fn MailboxBody() -> impl IntoView {
                 actions.protocols.version().get(),
                 actions.chat.version().get(),
                 actions.send_tier.version().get(),
+                actions.archive.version().get(),
                 actions.add_alias.version().get(),
                 actions.remove_alias.version().get(),
                 actions.reset_two_factor.version().get(),
@@ -236,6 +240,12 @@ fn MailboxForms(d: MailboxDetail, actions: Actions) -> impl IntoView {
                     }
                 })}
         </section>
+        <ArchiveCard
+            address=d.row.address.clone()
+            archive=d.archive.clone()
+            managed=d.managed
+            action=actions.archive
+        />
         <section class="card" id="personal">
             <h2>{tr("Personal data", "Dati anagrafici")}</h2>
             <ActionForm action=actions.personal attr:class="grid-form">

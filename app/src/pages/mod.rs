@@ -3,6 +3,7 @@
 
 pub mod access_log;
 pub mod account;
+pub mod archive;
 pub mod audit;
 pub mod compose;
 pub mod compose_rich;
@@ -24,6 +25,7 @@ pub mod mail_rules;
 pub mod mail_scroll;
 pub mod mail_settings;
 pub mod mail_text;
+pub mod mailbox_archive;
 pub mod mailbox_page;
 pub mod not_found;
 pub mod operator_customers;

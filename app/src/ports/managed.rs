@@ -15,6 +15,12 @@ pub struct LogoUpload {
 pub trait ManagedHandle: Send + Sync {
     /// A mailbox's daily limit of external recipients.
     async fn set_send_tier(&self, address: &Address, tier: u32) -> Result<(), AppError>;
+    /// Switches a mailbox's archive on with a retention in years, or off with `None`.
+    async fn set_archive(
+        &self,
+        address: &Address,
+        retention_years: Option<i32>,
+    ) -> Result<(), AppError>;
     /// The company name on the domain's webmail (empty removes it).
     async fn set_brand_name(&self, company_name: &str) -> Result<(), AppError>;
     /// Sets (or with `None` removes) the logo of the domain's webmail.

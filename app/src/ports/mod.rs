@@ -13,6 +13,7 @@ use std::{net::IpAddr, sync::Arc};
 
 use crate::error::AppError;
 
+mod archive;
 mod domain;
 mod mail;
 mod mailbox;
@@ -23,6 +24,7 @@ mod own;
 mod public;
 mod time_machine;
 
+pub use archive::ArchiveHandle;
 pub use domain::{DomainHandle, NewMailboxForm};
 pub use mail::MailHandle;
 pub use mailbox::MailboxHandle;
@@ -162,6 +164,11 @@ pub trait PanelPort: Send + Sync {
     ) -> Result<Box<dyn ManagedHandle + 'a>, AppError>;
     /// The signed-in mailbox's own mail (mailbox owners only).
     async fn mail<'a>(&'a self, caller: &Caller) -> Result<Box<dyn MailHandle + 'a>, AppError>;
+    /// The signed-in mailbox's archive (mailbox owners only).
+    async fn archive<'a>(
+        &'a self,
+        caller: &Caller,
+    ) -> Result<Box<dyn ArchiveHandle + 'a>, AppError>;
     /// The signed-in mailbox's Mail Time Machine (mailbox owners only).
     async fn time_machine<'a>(
         &'a self,

@@ -5,6 +5,10 @@
 pub mod access_log;
 pub mod alias;
 pub mod app_password;
+pub mod archive;
+pub mod archive_envelope;
+pub mod archive_import;
+pub mod archive_message;
 pub mod audit;
 pub mod chat_block;
 pub mod chat_message;

@@ -152,6 +152,18 @@ pub fn router(
             get(webmail::kept_source).with_state(port.clone()),
         )
         .route(
+            "/webmail/archive/{id}/body",
+            get(webmail::archived_body).with_state(port.clone()),
+        )
+        .route(
+            "/webmail/archive/{id}/parts/{index}",
+            get(webmail::archived_part).with_state(port.clone()),
+        )
+        .route(
+            "/webmail/archive/{id}/source",
+            get(webmail::archived_source).with_state(port.clone()),
+        )
+        .route(
             "/webmail/upload",
             post(attach::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(attach::BODY_LIMIT))

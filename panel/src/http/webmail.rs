@@ -342,6 +342,57 @@ fn percent(s: &str) -> String {
         .collect()
 }
 
+/// `GET /webmail/archive/{id}/body`: an archived message's HTML, cleaned (remote images
+/// always held back), as the reader frame's document.
+pub async fn archived_body(
+    State(port): State<Port>,
+    Path(id): Path<String>,
+    Extension(ip): Extension<ClientIp>,
+    session: Session,
+) -> Response {
+    let Some(caller) = caller(&session, ip).await else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    match async { port.archive(&caller).await?.html_body(&id).await }.await {
+        Ok(html) => frame(&html),
+        Err(err) => refusal(err),
+    }
+}
+
+/// `GET /webmail/archive/{id}/source`: an archived message as an `.eml` file.
+pub async fn archived_source(
+    State(port): State<Port>,
+    Path(id): Path<String>,
+    Extension(ip): Extension<ClientIp>,
+    session: Session,
+) -> Response {
+    let Some(caller) = caller(&session, ip).await else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    match async { port.archive(&caller).await?.source(&id).await }.await {
+        Ok(part) => file(part.name, "message/rfc822", part.data, false),
+        Err(err) => refusal(err),
+    }
+}
+
+/// `GET /webmail/archive/{id}/parts/{index}[?download=1]`: an attachment or inline image of
+/// an archived message.
+pub async fn archived_part(
+    State(port): State<Port>,
+    Path((id, index)): Path<(String, u32)>,
+    Extension(ip): Extension<ClientIp>,
+    session: Session,
+    Query(query): Query<PartQuery>,
+) -> Response {
+    let Some(caller) = caller(&session, ip).await else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    match async { port.archive(&caller).await?.part(&id, index).await }.await {
+        Ok(part) => attachment(part, &query),
+        Err(err) => refusal(err),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

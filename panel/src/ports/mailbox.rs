@@ -3,7 +3,7 @@
 //! once the mailbox is found in a domain the caller administers.
 
 use app::{
-    dto::{MailboxDetail, MailboxRow, OneTimeCredentials, ProtocolSwitches},
+    dto::{MailboxArchive, MailboxDetail, MailboxRow, OneTimeCredentials, ProtocolSwitches},
     error::AppError,
     ports::{Address, MailboxHandle},
 };
@@ -49,7 +49,20 @@ impl MailboxHandle for Mailbox<'_> {
     async fn detail(&self) -> Result<MailboxDetail, AppError> {
         let detail = self.scope.mailbox_detail(&self.address).await?;
         let (send_tiers, quota_tiers) = self.scope.tiers();
+        let archive = self
+            .scope
+            .mailbox_archive(detail.mailbox.id)
+            .await?
+            .map(|a| MailboxArchive {
+                active: a.active,
+                retention_years: u32::try_from(a.retention_years).unwrap_or_default(),
+                started_at: a
+                    .started_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                messages: a.messages,
+            });
         Ok(MailboxDetail {
+            archive,
             domain: self.scope.domain().name.clone(),
             managed: self.scope.is_managed(),
             send_tiers: send_tiers.to_vec(),

@@ -17,6 +17,14 @@ impl ManagedHandle for Managed<'_> {
         Ok(self.0.set_send_tier(address, tier).await?)
     }
 
+    async fn set_archive(
+        &self,
+        address: &Address,
+        retention_years: Option<i32>,
+    ) -> Result<(), AppError> {
+        Ok(self.0.set_archive(address, retention_years).await?)
+    }
+
     async fn set_brand_name(&self, company_name: &str) -> Result<(), AppError> {
         Ok(self.0.set_brand_name(company_name).await?)
     }

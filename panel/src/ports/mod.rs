@@ -5,6 +5,7 @@
 //! handle queries the database itself: it calls the services.
 
 mod access;
+mod archive;
 mod domain;
 mod mail;
 mod mailbox;
@@ -18,8 +19,9 @@ mod trace;
 use app::{
     error::AppError,
     ports::{
-        Address, Caller as WireCaller, DomainHandle, DomainName, MailHandle, MailboxHandle,
-        ManagedHandle, OperatorHandle, OwnHandle, PanelPort, PublicHandle, TimeMachineHandle,
+        Address, ArchiveHandle, Caller as WireCaller, DomainHandle, DomainName, MailHandle,
+        MailboxHandle, ManagedHandle, OperatorHandle, OwnHandle, PanelPort, PublicHandle,
+        TimeMachineHandle,
     },
 };
 
@@ -185,6 +187,14 @@ impl PanelPort for Services {
     async fn mail<'a>(&'a self, caller: &WireCaller) -> Result<Box<dyn MailHandle + 'a>, AppError> {
         let caller = self.caller(caller).await?;
         Ok(Box::new(mail::Mail(self.mail_scope(&caller).await?)))
+    }
+
+    async fn archive<'a>(
+        &'a self,
+        caller: &WireCaller,
+    ) -> Result<Box<dyn ArchiveHandle + 'a>, AppError> {
+        let caller = self.caller(caller).await?;
+        Ok(Box::new(archive::Archive(self.own_archive(&caller).await?)))
     }
 
     async fn time_machine<'a>(

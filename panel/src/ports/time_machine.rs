@@ -49,7 +49,7 @@ fn id_of(text: &str) -> Result<i32, AppError> {
 }
 
 /// `Name` of `Name <address>`, or the address.
-fn sender_name(sender: &str) -> (String, String) {
+pub(super) fn sender_name(sender: &str) -> (String, String) {
     match sender.rsplit_once(" <") {
         Some((name, address)) => (name.to_string(), address.trim_end_matches('>').to_string()),
         None => (sender.to_string(), sender.to_string()),
@@ -106,13 +106,19 @@ fn folders(list: Vec<DayFolder>) -> Vec<MailFolder> {
 /// A kept message's HTML cleaned for its frame: its own images from the day's part
 /// addresses, remote ones always held back.
 fn cleaned(day: &str, id: i32, copy: &ReadCopy, html: &str) -> mail_html::Clean {
+    kept_html(&format!("time-machine/{day}/{id}"), copy, html)
+}
+
+/// A kept message's HTML cleaned for its frame, its own images from `<base>/parts/<n>`
+/// under the webmail's own prefix, remote ones always held back.
+pub(super) fn kept_html(base: &str, copy: &ReadCopy, html: &str) -> mail_html::Clean {
     let parts: HashMap<String, String> = copy
         .attachments
         .iter()
         .filter_map(|a| {
             Some((
                 a.content_id.clone()?,
-                format!("{OWN_PREFIX}time-machine/{day}/{id}/parts/{}", a.index),
+                format!("{OWN_PREFIX}{base}/parts/{}", a.index),
             ))
         })
         .collect();
@@ -126,7 +132,7 @@ fn cleaned(day: &str, id: i32, copy: &ReadCopy, html: &str) -> mail_html::Clean 
 }
 
 /// A part the HTML shows by its content id.
-fn shown_in_place(copy: &ReadCopy, part: &kept_mail::KeptPart) -> bool {
+pub(super) fn shown_in_place(copy: &ReadCopy, part: &kept_mail::KeptPart) -> bool {
     match (&copy.html, &part.content_id) {
         (Some(html), Some(cid)) => html
             .to_ascii_lowercase()

@@ -112,6 +112,68 @@ pub fn read(bytes: &[u8]) -> Option<ReadCopy> {
     Some(copy)
 }
 
+/// What an archive lists and indexes of a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// The From header, as `Name <address>` or the bare address.
+    pub sender: String,
+    pub subject: String,
+    pub message_id: String,
+    /// The start of its text, on one line.
+    pub preview: String,
+    /// Its text for the search index (HTML as text), at most [`MAX_INDEXED`] bytes, and the
+    /// names of its attachments.
+    pub text: String,
+    pub has_attachment: bool,
+}
+
+/// The most of a message's text the search index takes, in bytes.
+pub const MAX_INDEXED: usize = 256 * 1024;
+
+const PREVIEW_CHARS: usize = 200;
+
+/// Reads what an archive lists of a message; bytes that are no message give an empty one.
+pub fn summary(bytes: &[u8]) -> Summary {
+    let Some(message) = MessageParser::default().parse(bytes) else {
+        return Summary::default();
+    };
+    let body = message.body_text(0).unwrap_or_default();
+    let preview: String = body
+        .split_whitespace()
+        .flat_map(|word| [" ", word])
+        .skip(1)
+        .collect::<String>()
+        .chars()
+        .take(PREVIEW_CHARS)
+        .collect();
+    let mut text = String::with_capacity(body.len().min(MAX_INDEXED) + 64);
+    for ch in body.chars() {
+        if text.len() + ch.len_utf8() > MAX_INDEXED {
+            break;
+        }
+        text.push(ch);
+    }
+    let mut has_attachment = false;
+    for part in message.attachments() {
+        if matches!(part.body, PartType::Multipart(_)) {
+            continue;
+        }
+        has_attachment = true;
+        if let Some(name) = part.attachment_name() {
+            text.push('\n');
+            text.push_str(name);
+        }
+    }
+    Summary {
+        sender: people(message.from()).join(", "),
+        subject: message.subject().unwrap_or_default().to_string(),
+        message_id: message.message_id().unwrap_or_default().to_string(),
+        preview,
+        text,
+        has_attachment,
+    }
+}
+
 /// One attachment of a kept message: its name, media type and bytes (a nested message as
 /// it was written).
 pub fn part(bytes: &[u8], index: u32) -> Option<(String, String, Vec<u8>)> {
@@ -132,6 +194,17 @@ pub fn part(bytes: &[u8], index: u32) -> Option<(String, String, Vec<u8>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_summary_has_what_the_archive_lists_and_searches() {
+        let summary = summary(MIXED);
+        assert_eq!(summary.sender, "Anna <anna@example.test>");
+        assert_eq!(summary.subject, "report");
+        assert_eq!(summary.message_id, "r1@example.test");
+        assert!(!summary.preview.contains('\n'));
+        assert!(summary.has_attachment);
+        assert_eq!(super::summary(b"\xff\xfe"), Summary::default());
+    }
 
     const MIXED: &[u8] = b"From: Anna <anna@example.test>\r\n\
 To: Bruno Bianchi <bob@demo.test>, carla@demo.test\r\n\

@@ -12,6 +12,9 @@ pub mod access_log;
 mod accounts;
 mod activity;
 mod app_passwords;
+pub mod archive;
+mod archive_admin;
+pub mod archive_view;
 mod audit;
 pub mod chat;
 pub mod chat_files;
@@ -51,6 +54,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use crate::{db, notify::Mailer};
 use engine_glue::EnginePorts;
 
+pub use archive_admin::{ArchiveState, RETENTION_YEARS};
 pub use audit::AUDIT_PAGE;
 pub use audit::AuditEntry;
 pub use customers::{CustomerInput, PlanInput};

@@ -211,7 +211,9 @@ impl Services {
             changed: true,
             ..MailboxSnapshot::default()
         };
-        // Each message's bytes: known already by its blob, or read and kept now.
+        // Each message's bytes: known already by its blob, or read and kept now (no collection
+        // of unreferenced objects runs until the rows that refer to them are written).
+        let _writing = store.writing().await;
         let mut hashes = known_objects(&self.db, mailbox.id, &messages).await?;
         for message in &messages {
             if hashes.contains_key(&message.blob_id) {
@@ -299,7 +301,6 @@ impl Services {
     /// Lets go of the days before the `days` kept up to `today`: intervals that ended
     /// before them, days' records, and the objects nothing keeps any more.
     pub async fn expire_snapshots(&self, today: NaiveDate, days: u32) -> Result<u64, ServiceError> {
-        let store = self.time_machine_settings()?.store.clone();
         let oldest = today - Duration::days(i64::from(days.max(1)) - 1);
         let txn = self.db.begin().await?;
         tm_message::Entity::delete_many()
@@ -315,39 +316,7 @@ impl Services {
             .exec(&txn)
             .await?;
         txn.commit().await?;
-        // Objects no snapshot holds: the file first, then its row, so a crash between the
-        // two leaves a row the next pass clears, never a row without its file served.
-        let orphans: Vec<String> = stored_object::Entity::find()
-            .select_only()
-            .column(stored_object::Column::Hash)
-            .filter(
-                stored_object::Column::Hash.not_in_subquery(
-                    sea_orm::sea_query::Query::select()
-                        .column(tm_message::Column::ObjectHash)
-                        .from(tm_message::Entity)
-                        .to_owned(),
-                ),
-            )
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        let mut freed = 0;
-        for chunk in orphans.chunks(ROWS_AT_ONCE) {
-            for hash in chunk {
-                if let Ok(parsed) = hash.parse::<ObjectHash>() {
-                    store
-                        .remove(parsed)
-                        .await
-                        .map_err(|err| ServiceError::Internal(format!("content store: {err}")))?;
-                }
-            }
-            freed += stored_object::Entity::delete_many()
-                .filter(stored_object::Column::Hash.is_in(chunk.iter().cloned()))
-                .exec(&self.db)
-                .await?
-                .rows_affected;
-        }
-        Ok(freed)
+        self.collect_objects().await
     }
 
     /// Takes each day's snapshot at 00:00 local time (the engine purges Trash and Junk at

@@ -235,6 +235,14 @@ impl Casella {
         false
     }
 
+    /// Kills Casella at once (SIGKILL: no shutdown at all, as a crash or a power cut).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
     /// Moves the temporary folder out so a restarted instance can reuse it.
     pub fn take_tmp(&mut self) -> Option<tempfile::TempDir> {
         self._tmp.take()
@@ -515,6 +523,25 @@ pub fn sql(casella: &Casella, script: &str) {
         .output()
         .expect("python3");
     assert!(out.status.success(), "sql failed: {out:?}");
+}
+
+/// Reads a running (or stopped) Casella's panel database: the first column of each row.
+pub fn sql_rows(casella: &Casella, query: &str) -> Vec<String> {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys; db=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True, timeout=10); \
+             [print(r[0]) for r in db.execute(sys.argv[2])]",
+        ])
+        .arg(casella.data.join("panel.sqlite3"))
+        .arg(query)
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "query failed: {out:?}");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 /// Runs the Python mail client; panics with its output unless it succeeds.

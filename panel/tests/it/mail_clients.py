@@ -8,6 +8,8 @@ Usage: mail_clients.py COMMAND HOST PORT MODE USER PASSWORD [ARGS...]
   submit FROM TO SUBJECT                      send one message (SMTP AUTH PLAIN)
   imap-find SUBJECT | pop3-find SUBJECT       wait up to 20 s until a message with SUBJECT is in INBOX
   imap-append-count                           print the number of messages in INBOX
+  send-bcc FROM TO BCC SUBJECT                send with BCC only in the envelope (submission)
+  imap-empty FOLDER                           delete and expunge every message of FOLDER
   send-html FROM TO SUBJECT MESSAGE-ID FILE   send FILE as a formatted message (with a cid: image
                                               and an attachment) over submission
 Prints "ok ..." and exits 0 on success; prints "refused: <the server's answer>" and exits 1 when
@@ -281,6 +283,32 @@ def main(argv):
             codes.append("-")
         smtp.quit()
         print(" ".join(codes))
+    elif cmd == "send-bcc":
+        # One message over submission (TLS, signed in) to TO, with BCC an envelope recipient
+        # only (no header names it).
+        sender, to, bcc, subject = rest
+        msg = EmailMessage()
+        msg["From"] = sender
+        msg["To"] = to
+        msg["Subject"] = subject
+        msg.set_content(f"Sent by the archive test ({subject}).\n")
+        smtp = smtplib.SMTP_SSL(host, port, context=tls_context(), timeout=20)
+        smtp.login(user, password)
+        refused = smtp.send_message(msg, to_addrs=[to, bcc])
+        smtp.quit()
+        if refused:
+            raise AssertionError(f"recipients refused: {refused}")
+        print(f"ok submitted {subject!r}")
+    elif cmd == "imap-empty":
+        # Deletes every message of a folder and expunges it.
+        (folder,) = rest
+        conn = imap(host, port, mode)
+        conn.login(user, password)
+        conn.select(folder)
+        conn.store("1:*", "+FLAGS", "\\Deleted")
+        conn.expunge()
+        conn.logout()
+        print(f"ok emptied {folder}")
     elif cmd == "send-html":
         # A formatted message over submission (TLS, signed in): a plain-text part, the HTML
         # read from a file with a small PNG beside it for `cid:logo@casella.test`, and a text

@@ -6,6 +6,7 @@
 
 mod access_log;
 mod accounts;
+mod archive;
 mod chat;
 mod chat_features;
 mod client_setup;

@@ -291,6 +291,11 @@ fn every_administrative_operation_against_every_role() {
             MANAGER_A,
         ),
         (
+            "mailboxes/set_archive",
+            vec![("address", u), ("archive", "off")],
+            MANAGER_A,
+        ),
+        (
             "domain/set_branding_name",
             vec![("domain", "a.test"), ("company_name", "A S.p.A.")],
             MANAGER_A,
@@ -360,6 +365,13 @@ fn every_administrative_operation_against_every_role() {
         (
             "mail/restore_day",
             vec![("day", "2001-01-01"), ("mode", "merge")],
+            [F, F, F, N, N, N, U],
+        ),
+        // The archive: one's own; a message one's archive does not hold is not found.
+        ("mail/archive", vec![("query[folder]", "in")], MAILBOX_OWNERS),
+        (
+            "mail/archive_put_back",
+            vec![("id", "999999")],
             [F, F, F, N, N, N, U],
         ),
         // The webmail: one's own mail; a folder or message one does not have is not found.
@@ -550,7 +562,7 @@ fn every_administrative_operation_against_every_role() {
     assert_eq!(counts.len(), 4, "{counts:?}");
     assert_eq!(
         table.len(),
-        95,
+        98,
         "every server function that takes a caller is in the table"
     );
 }

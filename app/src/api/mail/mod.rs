@@ -2,6 +2,7 @@
 //! The webmail: the signed-in mailbox's own mail.
 
 mod act;
+mod archive;
 mod compose;
 mod folders;
 mod manage_folders;
@@ -12,6 +13,7 @@ mod settings;
 mod time_machine;
 
 pub use act::*;
+pub use archive::*;
 pub use compose::*;
 pub use folders::*;
 pub use manage_folders::*;

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! The archive's wire types: a mailbox's archive as its owner reads it.
+
+use serde::{Deserialize, Serialize};
+
+use super::{MailMessage, MessageList};
+
+/// Which part of the archive to show: a folder (`in`, "Posta in arrivo", the default, or
+/// `out`, "Posta inviata"), a page, a search, a message opened.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ArchiveQuery {
+    pub folder: String,
+    pub page: u64,
+    /// Words of the sender, of the recipients, of the subject, anywhere.
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub q: String,
+    /// `YYYY-MM-DD`, both included; empty for no bound.
+    pub after: String,
+    pub before: String,
+    /// The message opened (its id in the archive).
+    pub open: String,
+}
+
+impl ArchiveQuery {
+    /// Whether any search field is filled.
+    pub fn is_search(&self) -> bool {
+        [
+            &self.from,
+            &self.to,
+            &self.subject,
+            &self.q,
+            &self.after,
+            &self.before,
+        ]
+        .iter()
+        .any(|f| !f.trim().is_empty())
+    }
+}
+
+/// A mailbox's archive, read-only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchiveView {
+    /// The mailbox has an archive (switched on now or earlier).
+    pub exists: bool,
+    /// It captures now.
+    pub active: bool,
+    pub retention_years: u32,
+    /// Messages received and sent it holds.
+    pub received: u64,
+    pub sent: u64,
+    /// The folder's page (or what the search found in it).
+    pub list: Option<MessageList>,
+    /// More matched than the search counts.
+    pub more: bool,
+    pub message: Option<MailMessage>,
+    /// The query shown, as understood.
+    pub query: ArchiveQuery,
+}

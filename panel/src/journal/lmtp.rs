@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! The journal receiver: a small LMTP server (RFC 2033) on loopback that only the engine's
+//! queue talks to. Commands are parsed by `smtp-proto` (the engine's own parser); the message
+//! is read with its dot-stuffing undone, so its bytes are exactly the queued bytes. Each
+//! journal recipient gets its own answer, sent only after its rows are committed.
+
+use std::time::Duration;
+
+use smtp_proto::{Request, request::receiver::DataReceiver};
+use tokio::{
+    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+    net::{TcpListener, TcpStream},
+};
+
+use super::JournalFault;
+use crate::services::{
+    Services,
+    archive::{JournalRefusal, journal_token},
+};
+
+/// The largest message taken: above the engine's own limit, so it never refuses one the
+/// engine accepted.
+const MAX_MESSAGE: usize = 256 * 1024 * 1024;
+
+/// The longest command line.
+const MAX_LINE: usize = 4096;
+
+/// How long a silent connection is kept.
+const IDLE: Duration = Duration::from_secs(300);
+
+pub(super) async fn serve(listener: TcpListener, services: Services, fault: Option<JournalFault>) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(err) => {
+                tracing::warn!(%err, "journal receiver: accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        if !peer.ip().is_loopback() {
+            continue;
+        }
+        let services = services.clone();
+        tokio::spawn(async move {
+            if let Err(err) = session(stream, services, fault).await {
+                tracing::debug!(%err, "journal receiver: connection ended");
+            }
+        });
+    }
+}
+
+async fn session(
+    stream: TcpStream,
+    services: Services,
+    fault: Option<JournalFault>,
+) -> std::io::Result<()> {
+    let (read, mut write) = stream.into_split();
+    let mut reader = BufReader::new(read);
+    write
+        .write_all(b"220 casella journal LMTP ready\r\n")
+        .await?;
+    let mut in_mail = false;
+    let mut tokens: Vec<String> = Vec::new();
+    let mut line = Vec::with_capacity(256);
+    loop {
+        line.clear();
+        let read = tokio::time::timeout(IDLE, read_line(&mut reader, &mut line)).await;
+        match read {
+            Ok(Ok(true)) => {}
+            Ok(Ok(false)) | Err(_) => return Ok(()),
+            Ok(Err(err)) => return Err(err),
+        }
+        let reply: &[u8] = match Request::parse(&mut line.iter()) {
+            Ok(Request::Lhlo { .. }) => {
+                in_mail = false;
+                tokens.clear();
+                b"250-casella journal\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-ENHANCEDSTATUSCODES\r\n250 PIPELINING\r\n"
+            }
+            Ok(Request::Mail { .. }) => {
+                in_mail = true;
+                tokens.clear();
+                b"250 2.1.0 OK\r\n"
+            }
+            Ok(Request::Rcpt { to }) if in_mail => match journal_token(&to.address) {
+                Some(token) => {
+                    tokens.push(token.to_ascii_lowercase());
+                    b"250 2.1.5 OK\r\n"
+                }
+                None => b"550 5.1.1 Not a journal recipient\r\n",
+            },
+            Ok(Request::Rcpt { .. }) => b"503 5.5.1 MAIL first\r\n",
+            Ok(Request::Data) if tokens.is_empty() => b"503 5.5.1 No valid recipients\r\n",
+            Ok(Request::Data) => {
+                write.write_all(b"354 Go ahead\r\n").await?;
+                let message = read_data(&mut reader).await?;
+                let replies = match message {
+                    Some(bytes) => take(&services, &tokens, bytes, fault).await,
+                    None => vec![b"552 5.3.4 Message too big\r\n".to_vec(); tokens.len()],
+                };
+                write.write_all(&replies.concat()).await?;
+                in_mail = false;
+                tokens.clear();
+                continue;
+            }
+            Ok(Request::Rset) => {
+                in_mail = false;
+                tokens.clear();
+                b"250 2.0.0 OK\r\n"
+            }
+            Ok(Request::Noop { .. }) => b"250 2.0.0 OK\r\n",
+            Ok(Request::Quit) => {
+                write.write_all(b"221 2.0.0 Bye\r\n").await?;
+                return Ok(());
+            }
+            Ok(_) => b"502 5.5.1 Not supported\r\n",
+            Err(_) => b"500 5.5.2 Syntax error\r\n",
+        };
+        write.write_all(reply).await?;
+    }
+}
+
+/// Keeps the copy for each token; one reply per token, in their order (RFC 2033 §4.2).
+async fn take(
+    services: &Services,
+    tokens: &[String],
+    bytes: Vec<u8>,
+    fault: Option<JournalFault>,
+) -> Vec<Vec<u8>> {
+    if fault == Some(JournalFault::Refuse) {
+        tracing::warn!(count = tokens.len(), "journal fault: copy refused");
+        return vec![b"451 4.3.0 Try again later\r\n".to_vec(); tokens.len()];
+    }
+    match services.journal_copy(tokens, bytes).await {
+        Ok(_) if fault == Some(JournalFault::LoseReply) => {
+            tracing::warn!(count = tokens.len(), "journal fault: copy kept, reply lost");
+            vec![b"451 4.3.0 Try again later\r\n".to_vec(); tokens.len()]
+        }
+        Ok(outcomes) => outcomes
+            .into_iter()
+            .map(|outcome| match outcome {
+                Ok(()) => b"250 2.0.0 Archived\r\n".to_vec(),
+                Err(JournalRefusal::UnknownToken) => {
+                    b"550 5.1.1 Unknown journal envelope\r\n".to_vec()
+                }
+            })
+            .collect(),
+        Err(err) => {
+            tracing::error!(%err, "journal copy not kept; the engine tries again");
+            vec![b"451 4.3.0 Try again later\r\n".to_vec(); tokens.len()]
+        }
+    }
+}
+
+/// One command line (up to CRLF) into `line`; false at the end of the connection.
+async fn read_line(
+    reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
+    line: &mut Vec<u8>,
+) -> std::io::Result<bool> {
+    loop {
+        let buf = reader.fill_buf().await?;
+        if buf.is_empty() {
+            return Ok(false);
+        }
+        let (chunk, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(at) => (&buf[..=at], true),
+            None => (buf, false),
+        };
+        if line.len() + chunk.len() > MAX_LINE {
+            return Err(std::io::Error::other("command line too long"));
+        }
+        line.extend_from_slice(chunk);
+        let used = chunk.len();
+        reader.consume(used);
+        if done {
+            return Ok(true);
+        }
+    }
+}
+
+/// The message after DATA, dot-stuffing undone, up to the lone dot; `None` when it was
+/// larger than [`MAX_MESSAGE`] (read to its end all the same).
+async fn read_data(
+    reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let mut receiver = DataReceiver::new();
+    let mut message = Vec::with_capacity(64 * 1024);
+    let mut too_big = false;
+    loop {
+        let buf = reader.fill_buf().await?;
+        if buf.is_empty() {
+            return Err(std::io::Error::other("connection ended inside DATA"));
+        }
+        let mut bytes = buf.iter();
+        let done = receiver.ingest(&mut bytes, &mut message);
+        let used = buf.len() - bytes.len();
+        reader.consume(used);
+        if message.len() > MAX_MESSAGE {
+            too_big = true;
+            message.clear();
+        }
+        if done {
+            return Ok((!too_big).then_some(message));
+        }
+    }
+}

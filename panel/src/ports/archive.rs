@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! The archive's handle: the signed-in mailbox's archive as the webmail-like, read-only
+//! pages show it. Every read goes through the reach (`services::archive_view`).
+
+use app::{
+    dto::{
+        ArchiveQuery, ArchiveView, MailAttachment, MailFolder, MailMessage, MailPart, MessageList,
+        MessageRow,
+    },
+    error::AppError,
+    i18n::Text,
+    ports::ArchiveHandle,
+};
+use chrono::NaiveDate;
+
+use super::{
+    mail::{PREVIEW_CHARS, file_name, shortened},
+    time_machine::{kept_html, sender_name, shown_in_place},
+};
+use crate::{
+    db::archive_message,
+    services::{
+        archive::Direction,
+        archive_view::{ArchiveReach, ArchiveSearch},
+        kept_mail::{self, ReadCopy},
+    },
+};
+
+/// Messages a page lists.
+const PAGE: u64 = 50;
+
+pub(super) struct Archive<'a>(pub(super) ArchiveReach<'a>);
+
+fn id_of(text: &str) -> Result<i32, AppError> {
+    text.parse().map_err(|_| AppError::NotFound)
+}
+
+fn date_of(field: &'static str, text: &str) -> Result<Option<NaiveDate>, AppError> {
+    match text.trim() {
+        "" => Ok(None),
+        text => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| {
+                AppError::invalid(
+                    field,
+                    Text::new(
+                        "Enter a date as YYYY-MM-DD.",
+                        "Inserisci una data come AAAA-MM-GG.",
+                    ),
+                )
+            }),
+    }
+}
+
+fn row(m: &archive_message::Model) -> MessageRow {
+    let (from, from_address) = sender_name(&m.sender);
+    MessageRow {
+        id: m.id.to_string(),
+        from,
+        from_address,
+        subject: m.subject.clone(),
+        preview: shortened(&m.preview, PREVIEW_CHARS),
+        received_at: m
+            .received_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        size: u64::try_from(m.size).unwrap_or(0),
+        has_attachment: m.has_attachment,
+        seen: true,
+        flagged: false,
+        answered: false,
+        thread_size: 0,
+    }
+}
+
+fn folder(direction: Direction, total: u64) -> MailFolder {
+    let (id, role) = match direction {
+        Direction::In => ("in", "inbox"),
+        Direction::Out => ("out", "sent"),
+    };
+    MailFolder {
+        id: id.into(),
+        name: String::new(),
+        role: role.into(),
+        depth: 0,
+        total,
+        unread: 0,
+    }
+}
+
+impl Archive<'_> {
+    async fn read(
+        &self,
+        id: &str,
+    ) -> Result<(archive_message::Model, Vec<u8>, ReadCopy), AppError> {
+        let (message, bytes) = self.0.open(id_of(id)?).await?;
+        let copy = kept_mail::read(&bytes).unwrap_or_default();
+        Ok((message, bytes, copy))
+    }
+}
+
+#[async_trait::async_trait]
+impl ArchiveHandle for Archive<'_> {
+    async fn view(&self, query: &ArchiveQuery) -> Result<ArchiveView, AppError> {
+        let kept = self.0.archives().first().cloned();
+        let mut view = ArchiveView {
+            exists: kept.is_some(),
+            active: kept.as_ref().is_some_and(|a| a.active),
+            retention_years: kept
+                .as_ref()
+                .map_or(0, |a| u32::try_from(a.retention_years).unwrap_or(0)),
+            received: 0,
+            sent: 0,
+            list: None,
+            more: false,
+            message: None,
+            query: query.clone(),
+        };
+        if kept.is_none() {
+            return Ok(view);
+        }
+        (view.received, view.sent) = self.0.counts().await?;
+        let direction = match query.folder.as_str() {
+            "" | "in" => Direction::In,
+            "out" => Direction::Out,
+            _ => return Err(AppError::NotFound),
+        };
+        let search = ArchiveSearch {
+            direction: Some(direction),
+            from: query.from.trim().to_string(),
+            to: query.to.trim().to_string(),
+            subject: query.subject.trim().to_string(),
+            text: query.q.trim().to_string(),
+            after: date_of("after", &query.after)?,
+            before: date_of("before", &query.before)?,
+            offset: query.page.saturating_mul(PAGE),
+            limit: PAGE,
+        };
+        let page = self.0.search(&search).await?;
+        let total = if query.is_search() {
+            page.total
+        } else {
+            match direction {
+                Direction::In => view.received,
+                Direction::Out => view.sent,
+            }
+        };
+        view.more = page.more;
+        view.list = Some(MessageList {
+            folder: folder(direction, total),
+            rows: page.rows.iter().map(row).collect(),
+            total,
+            page: query.page,
+            pages: total.div_ceil(PAGE).max(1),
+            query: query.q.trim().to_string(),
+        });
+        if !query.open.is_empty() {
+            let (message, _, copy) = self.read(&query.open).await?;
+            let base = format!("archive/{}", message.id);
+            let remote_images = copy
+                .html
+                .as_deref()
+                .map(|html| kept_html(&base, &copy, html).blocked_images)
+                .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX));
+            let attachments: Vec<MailAttachment> = copy
+                .attachments
+                .iter()
+                .filter(|a| !shown_in_place(&copy, a))
+                .map(|a| MailAttachment {
+                    blob_id: a.index.to_string(),
+                    name: a.name.clone(),
+                    media_type: a.media_type.clone(),
+                    size: a.size,
+                })
+                .collect();
+            view.message = Some(MailMessage {
+                row: row(&message),
+                folders: vec![message.direction.clone()],
+                to: if copy.to.is_empty() {
+                    message.recipients.split(' ').map(str::to_string).collect()
+                } else {
+                    copy.to.clone()
+                },
+                cc: copy.cc.clone(),
+                reply_to: copy.reply_to.clone(),
+                sent_at: copy.sent_at.clone().unwrap_or_default(),
+                message_id: copy.message_id.clone().unwrap_or_default(),
+                text: copy.text.clone(),
+                has_html: copy.html.is_some(),
+                remote_images,
+                truncated: copy.truncated,
+                attachments,
+                images_always: false,
+                conversation: Vec::new(),
+            });
+        }
+        Ok(view)
+    }
+
+    async fn html_body(&self, id: &str) -> Result<String, AppError> {
+        let (message, _, copy) = self.read(id).await?;
+        let html = copy.html.as_deref().ok_or(AppError::NotFound)?;
+        Ok(kept_html(&format!("archive/{}", message.id), &copy, html).html)
+    }
+
+    async fn source(&self, id: &str) -> Result<MailPart, AppError> {
+        let (message, bytes, _) = self.read(id).await?;
+        Ok(MailPart {
+            name: format!("{}.eml", file_name(&message.subject, "message")),
+            media_type: "message/rfc822".into(),
+            data: bytes,
+        })
+    }
+
+    async fn part(&self, id: &str, index: u32) -> Result<MailPart, AppError> {
+        let (_, bytes, _) = self.read(id).await?;
+        let (name, media_type, data) = kept_mail::part(&bytes, index).ok_or(AppError::NotFound)?;
+        Ok(MailPart {
+            name: file_name(&name, "attachment"),
+            media_type,
+            data,
+        })
+    }
+
+    async fn put_back(&self, id: &str) -> Result<(), AppError> {
+        self.0.put_back(id_of(id)?).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,553 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! The archive's capture: a transport journal over the engine's own durable queue.
+//!
+//! For every message it is about to accept, the engine's DATA hook asks [`Services::journal_hook`]
+//! which of its parties are archived: the signed-in sender (`out`) and every envelope recipient,
+//! Bcc included (`in`). When one is, an *envelope* row is committed first, and only then is the
+//! engine told to add one recipient, `journal+<token>@archive.invalid`. The engine queues that
+//! copy with the message (so it exists exactly when the message was accepted) and relays it to
+//! the journal receiver, retrying until it is taken; [`Services::journal_copy`] keeps the bytes
+//! in the content store and writes one archive row per party before answering, once: a copy
+//! delivered again finds its rows there.
+//!
+//! A crash anywhere leaves either no accepted message (the client sends it again) or a queued
+//! journal copy that arrives after the restart. An envelope whose copy never came (the engine
+//! refused the message after the hook) is marked `not_accepted` by the daily job.
+
+use chrono::{DateTime, Datelike, Duration, Local, NaiveDate, NaiveTime, Utc};
+use engine_glue::JOURNAL_DOMAIN;
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    Statement, TransactionTrait,
+    sea_query::{Expr, ExprTrait, OnConflict},
+};
+
+use super::{ServiceError, Services, kept_mail};
+use crate::{
+    content_store::ObjectHash,
+    db::{archive, archive_envelope, archive_message, mailbox, stored_object, tm_message},
+};
+
+/// The local part's prefix of a journal recipient: `journal+<token>@archive.invalid`.
+pub const JOURNAL_PREFIX: &str = "journal+";
+
+/// An envelope whose journal copy has not come after this long was refused by the engine
+/// after the hook (the engine's journal queue itself gives up after 30 days).
+const ENVELOPE_WAIT_DAYS: i64 = 31;
+
+/// Rows deleted or objects collected per statement.
+const ROWS_AT_ONCE: usize = 400;
+
+/// A message the engine is about to accept, as its DATA hook shows it.
+#[derive(Debug, Clone, Default)]
+pub struct Envelope {
+    /// Who is signed in to send it; none for mail from the MX.
+    pub login: Option<String>,
+    /// The engine's queue id (hex).
+    pub queue_id: Option<String>,
+    pub mail_from: String,
+    /// Every recipient, Bcc included.
+    pub recipients: Vec<String>,
+}
+
+/// What the hook answers the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HookAnswer {
+    /// Nobody in it is archived.
+    Accept,
+    /// Accept, and send a copy to this journal recipient.
+    Journal(String),
+    /// A client named a journal recipient itself.
+    Reject,
+}
+
+/// Why a journal copy is not taken for a recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JournalRefusal {
+    /// No envelope has this token (the engine gives it up: nobody asked for it).
+    UnknownToken,
+}
+
+/// Which way a message went for an archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    In,
+    Out,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Direction> {
+        match text {
+            "in" => Some(Direction::In),
+            "out" => Some(Direction::Out),
+            _ => None,
+        }
+    }
+}
+
+/// The token of a journal recipient's address; `None` for any other address.
+pub fn journal_token(address: &str) -> Option<&str> {
+    let (local, domain) = address.rsplit_once('@')?;
+    let token = local.strip_prefix(JOURNAL_PREFIX)?;
+    (domain.eq_ignore_ascii_case(JOURNAL_DOMAIN)
+        && token.len() == 32
+        && token.bytes().all(|b| b.is_ascii_hexdigit()))
+    .then_some(token)
+}
+
+fn is_journal_address(address: &str) -> bool {
+    address
+        .rsplit_once('@')
+        .is_some_and(|(_, domain)| domain.eq_ignore_ascii_case(JOURNAL_DOMAIN))
+}
+
+/// The day a message kept today for `years` may go.
+pub fn retain_until(kept: DateTime<Utc>, years: i32) -> NaiveDate {
+    let day = kept.date_naive();
+    let year = day.year() + years.clamp(1, 10);
+    // 29 February kept for a year goes on 28 February.
+    NaiveDate::from_ymd_opt(year, day.month(), day.day())
+        .or_else(|| NaiveDate::from_ymd_opt(year, day.month(), day.day() - 1))
+        .unwrap_or(day)
+}
+
+impl Services {
+    /// The DATA hook: which parties of this message are archived. When some are, their
+    /// envelope is committed before the answer names the journal recipient.
+    pub async fn journal_hook(&self, envelope: Envelope) -> Result<HookAnswer, ServiceError> {
+        if envelope.recipients.iter().any(|r| is_journal_address(r)) {
+            return Ok(HookAnswer::Reject);
+        }
+        let mut accounts: Vec<(String, Direction)> = Vec::new();
+        if let Some(login) = &envelope.login {
+            accounts.push((login.to_lowercase(), Direction::Out));
+        }
+        for recipient in &envelope.recipients {
+            if let Some(account) = self.engine.recipient_account(recipient).await? {
+                accounts.push((account, Direction::In));
+            }
+        }
+        if accounts.is_empty() {
+            return Ok(HookAnswer::Accept);
+        }
+        let addresses: Vec<&str> = accounts.iter().map(|(a, _)| a.as_str()).collect();
+        let archived: Vec<(i32, String)> = archive::Entity::find()
+            .select_only()
+            .column(archive::Column::Id)
+            .column(mailbox::Column::Address)
+            .inner_join(mailbox::Entity)
+            .filter(archive::Column::Active.eq(true))
+            .filter(mailbox::Column::Address.is_in(addresses))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut parties: Vec<String> = Vec::new();
+        for (account, direction) in &accounts {
+            for (id, address) in &archived {
+                let party = format!("{id}:{}", direction.as_str());
+                if address == account && !parties.contains(&party) {
+                    parties.push(party);
+                }
+            }
+        }
+        if parties.is_empty() {
+            return Ok(HookAnswer::Accept);
+        }
+        let token = format!("{:032x}", rand::random::<u128>());
+        archive_envelope::Entity::insert(archive_envelope::ActiveModel {
+            token: Set(token.clone()),
+            queue_id: Set(envelope.queue_id.unwrap_or_default()),
+            login: Set(envelope.login.unwrap_or_default()),
+            mail_from: Set(envelope.mail_from),
+            recipients: Set(envelope.recipients.join(" ")),
+            parties: Set(parties.join(" ")),
+            created_at: Set(Utc::now()),
+            state: Set("pending".into()),
+            copies: Set(0),
+        })
+        .exec_without_returning(&self.db)
+        .await?;
+        Ok(HookAnswer::Journal(format!(
+            "{JOURNAL_PREFIX}{token}@{JOURNAL_DOMAIN}"
+        )))
+    }
+
+    /// A journal copy arrived for these tokens: keeps its bytes and writes each party's row
+    /// (a copy that arrives again adds nothing). Returns, per token, whether it was taken;
+    /// an error means nothing is taken and the engine must try again.
+    pub async fn journal_copy(
+        &self,
+        tokens: &[String],
+        bytes: Vec<u8>,
+    ) -> Result<Vec<Result<(), JournalRefusal>>, ServiceError> {
+        let store = self.time_machine_settings()?.store.clone();
+        let summary = {
+            let bytes = bytes.clone();
+            tokio::task::spawn_blocking(move || kept_mail::summary(&bytes))
+                .await
+                .map_err(|err| ServiceError::Internal(format!("reading a journal copy: {err}")))?
+        };
+        let size = bytes.len() as i64;
+        let _writing = store.writing().await;
+        let hash = store
+            .put(bytes)
+            .await
+            .map_err(|err| ServiceError::Internal(format!("content store: {err}")))?;
+        let mut outcomes = Vec::with_capacity(tokens.len());
+        for token in tokens {
+            let txn = self.db.begin().await?;
+            let Some(envelope) = archive_envelope::Entity::find_by_id(token.as_str())
+                .one(&txn)
+                .await?
+            else {
+                outcomes.push(Err(JournalRefusal::UnknownToken));
+                continue;
+            };
+            keep_object(&txn, hash, size).await?;
+            for party in envelope.parties.split_whitespace() {
+                let Some((id, direction)) = party
+                    .split_once(':')
+                    .and_then(|(id, d)| Some((id.parse::<i32>().ok()?, Direction::parse(d)?)))
+                else {
+                    continue;
+                };
+                let Some(kept) = archive::Entity::find_by_id(id).one(&txn).await? else {
+                    // The archive was deleted with its domain since.
+                    continue;
+                };
+                let row = NewRow {
+                    archive: &kept,
+                    direction,
+                    hash,
+                    size,
+                    received_at: envelope.created_at,
+                    recipients: &envelope.recipients,
+                    summary: &summary,
+                    source: "journal",
+                    token: Some(token),
+                };
+                insert_row(&txn, &row).await?;
+            }
+            archive_envelope::Entity::update_many()
+                .col_expr(archive_envelope::Column::State, Expr::value("done"))
+                .col_expr(
+                    archive_envelope::Column::Copies,
+                    Expr::col(archive_envelope::Column::Copies).add(1),
+                )
+                .filter(archive_envelope::Column::Token.eq(token.as_str()))
+                .exec(&txn)
+                .await?;
+            txn.commit().await?;
+            outcomes.push(Ok(()));
+        }
+        Ok(outcomes)
+    }
+
+    /// Lets go of archived messages past their retention and marks envelopes whose copy
+    /// never came; then collects the objects nothing keeps. Returns the messages let go.
+    pub async fn expire_archives(&self, today: NaiveDate) -> Result<u64, ServiceError> {
+        let backend = self.db.get_database_backend();
+        let mut removed = 0;
+        loop {
+            let ids: Vec<i32> = archive_message::Entity::find()
+                .select_only()
+                .column(archive_message::Column::Id)
+                .filter(archive_message::Column::RetainUntil.lte(today))
+                .limit(ROWS_AT_ONCE as u64)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            if ids.is_empty() {
+                break;
+            }
+            let txn = self.db.begin().await?;
+            if backend == DatabaseBackend::Sqlite {
+                for id in &ids {
+                    txn.execute_raw(Statement::from_sql_and_values(
+                        backend,
+                        "DELETE FROM archive_search WHERE rowid = ?",
+                        [(*id).into()],
+                    ))
+                    .await?;
+                }
+            }
+            removed += archive_message::Entity::delete_many()
+                .filter(archive_message::Column::Id.is_in(ids))
+                .exec(&txn)
+                .await?
+                .rows_affected;
+            txn.commit().await?;
+        }
+        archive_envelope::Entity::update_many()
+            .col_expr(archive_envelope::Column::State, Expr::value("not_accepted"))
+            .filter(archive_envelope::Column::State.eq("pending"))
+            .filter(
+                archive_envelope::Column::CreatedAt
+                    .lt(Utc::now() - Duration::days(ENVELOPE_WAIT_DAYS)),
+            )
+            .exec(&self.db)
+            .await?;
+        // An archive switched off, or whose mailbox is gone, goes once it holds nothing.
+        archive::Entity::delete_many()
+            .filter(archive::Column::Active.eq(false))
+            .filter(
+                archive::Column::Id.not_in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(archive_message::Column::ArchiveId)
+                        .from(archive_message::Entity)
+                        .to_owned(),
+                ),
+            )
+            .exec(&self.db)
+            .await?;
+        self.collect_objects().await?;
+        Ok(removed)
+    }
+
+    /// Removes the content store's objects no Time Machine day and no archive keeps: the
+    /// file first, then its row, so a crash between the two leaves a row the next pass
+    /// clears, never a row without its file served. Returns the objects removed.
+    pub(crate) async fn collect_objects(&self) -> Result<u64, ServiceError> {
+        let store = self.time_machine_settings()?.store.clone();
+        let _collecting = store.collecting().await;
+        let orphans: Vec<String> = stored_object::Entity::find()
+            .select_only()
+            .column(stored_object::Column::Hash)
+            .filter(
+                stored_object::Column::Hash.not_in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(tm_message::Column::ObjectHash)
+                        .from(tm_message::Entity)
+                        .to_owned(),
+                ),
+            )
+            .filter(
+                stored_object::Column::Hash.not_in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(archive_message::Column::ObjectHash)
+                        .from(archive_message::Entity)
+                        .to_owned(),
+                ),
+            )
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut freed = 0;
+        for chunk in orphans.chunks(ROWS_AT_ONCE) {
+            for hash in chunk {
+                if let Ok(parsed) = hash.parse::<ObjectHash>() {
+                    store
+                        .remove(parsed)
+                        .await
+                        .map_err(|err| ServiceError::Internal(format!("content store: {err}")))?;
+                }
+            }
+            freed += stored_object::Entity::delete_many()
+                .filter(stored_object::Column::Hash.is_in(chunk.iter().cloned()))
+                .exec(&self.db)
+                .await?
+                .rows_affected;
+        }
+        Ok(freed)
+    }
+
+    /// Runs the archive's retention each night at 02:00 local time (after the Time
+    /// Machine's snapshot and the engine's purge), and once at start.
+    pub fn spawn_archive_retention(&self) {
+        let services = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let today = Local::now().date_naive();
+                match services.expire_archives(today).await {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::info!(removed, "archived messages past retention"),
+                    Err(err) => tracing::warn!(%err, "archive retention failed"),
+                }
+                let next = (today + Duration::days(1))
+                    .and_time(NaiveTime::from_hms_opt(2, 0, 0).unwrap_or(NaiveTime::MIN))
+                    .and_local_timezone(Local)
+                    .earliest()
+                    .map(|at| at.with_timezone(&Utc));
+                let wait = next
+                    .and_then(|at| (at - Utc::now()).to_std().ok())
+                    .unwrap_or(std::time::Duration::from_secs(3600));
+                tokio::time::sleep(wait).await;
+            }
+        });
+    }
+}
+
+/// Records an object of the content store (once).
+pub(crate) async fn keep_object<C: ConnectionTrait>(
+    db: &C,
+    hash: ObjectHash,
+    size: i64,
+) -> Result<(), DbErr> {
+    stored_object::Entity::insert(stored_object::ActiveModel {
+        hash: Set(hash.to_string()),
+        size: Set(size),
+        stored_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::column(stored_object::Column::Hash)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await
+    .map(|_| ())
+}
+
+/// One message for one archive.
+pub(crate) struct NewRow<'a> {
+    pub archive: &'a archive::Model,
+    pub direction: Direction,
+    pub hash: ObjectHash,
+    pub size: i64,
+    pub received_at: DateTime<Utc>,
+    /// Envelope recipients, space-separated (or the headers' when there is no envelope).
+    pub recipients: &'a str,
+    pub summary: &'a kept_mail::Summary,
+    /// `journal`, `changes` or `import`.
+    pub source: &'static str,
+    pub token: Option<&'a str>,
+}
+
+/// Writes an archive row and its search entry, unless the archive has this message for
+/// this direction already. Whether it was new.
+pub(crate) async fn insert_row<C: ConnectionTrait>(
+    db: &C,
+    row: &NewRow<'_>,
+) -> Result<bool, DbErr> {
+    let hash = row.hash.to_string();
+    let inserted = archive_message::Entity::insert(archive_message::ActiveModel {
+        archive_id: Set(row.archive.id),
+        direction: Set(row.direction.as_str().into()),
+        object_hash: Set(hash.clone()),
+        size: Set(row.size),
+        received_at: Set(row.received_at),
+        sender: Set(cut(&row.summary.sender, 500)),
+        recipients: Set(row.recipients.to_string()),
+        subject: Set(cut(&row.summary.subject, 1000)),
+        preview: Set(row.summary.preview.clone()),
+        message_id: Set(cut(&row.summary.message_id, 500)),
+        has_attachment: Set(row.summary.has_attachment),
+        source: Set(row.source.into()),
+        token: Set(row.token.map(str::to_string)),
+        retain_until: Set(retain_until(row.received_at, row.archive.retention_years)),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([
+            archive_message::Column::ArchiveId,
+            archive_message::Column::Direction,
+            archive_message::Column::ObjectHash,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec(db)
+    .await;
+    let id = match inserted {
+        Ok(done) => done.last_insert_id,
+        Err(DbErr::RecordNotInserted) => return Ok(false),
+        Err(err) => return Err(err),
+    };
+    index_row(db, id, row).await?;
+    Ok(true)
+}
+
+/// The search index's owner word of an archive's direction: one word per (archive, way),
+/// so a search in one folder of one archive never reads another's words.
+pub(crate) fn owner_word(archive_id: i32, direction: Direction) -> String {
+    format!("a{archive_id}{}", direction.as_str())
+}
+
+async fn index_row<C: ConnectionTrait>(db: &C, id: i32, row: &NewRow<'_>) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    let s = row.summary;
+    let statement = match backend {
+        DatabaseBackend::Sqlite => Statement::from_sql_and_values(
+            backend,
+            "INSERT INTO archive_search (rowid, owner, sender, recipients, subject, body) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                id.into(),
+                owner_word(row.archive.id, row.direction).into(),
+                s.sender.clone().into(),
+                row.recipients.to_string().into(),
+                s.subject.clone().into(),
+                s.text.clone().into(),
+            ],
+        ),
+        _ => Statement::from_sql_and_values(
+            backend,
+            "INSERT INTO archive_search (id, owner, sender, recipients, subject, body) VALUES \
+             ($1, $2, to_tsvector('simple', $3), to_tsvector('simple', $4), \
+             to_tsvector('simple', $5), to_tsvector('simple', $6))",
+            [
+                id.into(),
+                owner_word(row.archive.id, row.direction).into(),
+                s.sender.clone().into(),
+                row.recipients.to_string().into(),
+                s.subject.clone().into(),
+                s.text.clone().into(),
+            ],
+        ),
+    };
+    db.execute_raw(statement).await.map(|_| ())
+}
+
+/// At most `max` bytes of `text`, cut on a character boundary.
+fn cut(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_journal_address_has_a_token() {
+        let token = "0123456789abcdef0123456789abcdef";
+        assert_eq!(
+            journal_token(&format!("journal+{token}@archive.invalid")),
+            Some(token)
+        );
+        assert_eq!(journal_token(&format!("journal+{token}@demo.test")), None);
+        assert_eq!(journal_token("journal+short@archive.invalid"), None);
+        assert_eq!(
+            journal_token(&format!("other+{token}@archive.invalid")),
+            None
+        );
+        assert!(is_journal_address("x@ARCHIVE.invalid"));
+    }
+
+    #[test]
+    fn retention_counts_whole_years_from_the_day_kept() {
+        let kept = "2028-02-29T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(
+            retain_until(kept, 1),
+            NaiveDate::from_ymd_opt(2029, 2, 28).unwrap()
+        );
+        assert_eq!(
+            retain_until(kept, 99),
+            NaiveDate::from_ymd_opt(2038, 2, 28).unwrap()
+        );
+    }
+}

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+//! The archive, end to end on the real binary: a manager switches it on for a mailbox, and
+//! every message the mailbox receives or sends is kept (over the MX, by SMTP submission, from
+//! the webmail, as a Bcc recipient), once, even after the user deletes it, and across a
+//! crash between the engine's acceptance and the archive's write.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::{
+    flows,
+    harness::{Casella, Web, mail, mx_accepts, sql_rows},
+};
+
+const BOB: &str = "bob@demo.test";
+const ALICE: &str = "alice@demo.test";
+
+fn switch_on(manager: &Web, address: &str) {
+    manager
+        .call(
+            "mailboxes/set_archive",
+            &[
+                ("address", address),
+                ("archive", "on"),
+                ("retention_years", "2"),
+            ],
+        )
+        .expect("archive on");
+}
+
+/// The owner's archive folder (`in` or `out`), optionally searched.
+fn archived(web: &Web, folder: &str, search: &[(&str, &str)]) -> Value {
+    let mut form = vec![("query[folder]".to_string(), folder.to_string())];
+    for (k, v) in search {
+        form.push((format!("query[{k}]"), v.to_string()));
+    }
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    web.call("mail/archive", &form).expect("archive view")
+}
+
+fn subjects(view: &Value) -> Vec<String> {
+    view["list"]["rows"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| r["subject"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Waits until the owner's archive folder lists `subject`.
+fn wait_archived(web: &Web, folder: &str, subject: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if subjects(&archived(web, folder, &[]))
+            .iter()
+            .any(|s| s == subject)
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{subject} never archived in {folder}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn every_message_an_archived_mailbox_sends_or_receives_is_kept_even_after_deletion() {
+    let casella = Casella::start(true);
+    let operator = flows::operator(&casella);
+    let manager = flows::manager_of(&casella, &operator, "it.demo", "demo.test");
+    let bob_password = casella.printed[BOB].clone();
+    let alice_password = casella.printed[ALICE].clone();
+    let bob = Web::new(&casella);
+    bob.login(BOB, &bob_password).expect("bob signs in");
+
+    // No archive yet: the page says so; only a manager switches it on, within 1–10 years.
+    assert_eq!(archived(&bob, "in", &[])["exists"], false);
+    let err = manager
+        .call(
+            "mailboxes/set_archive",
+            &[
+                ("address", BOB),
+                ("archive", "on"),
+                ("retention_years", "11"),
+            ],
+        )
+        .unwrap_err();
+    assert_eq!(
+        crate::error_field(&err).as_deref(),
+        Some("retention_years"),
+        "{err}"
+    );
+    switch_on(&manager, BOB);
+    let detail = manager
+        .call("mailboxes/get_mailbox", &[("address", BOB)])
+        .expect("mailbox");
+    assert_eq!(detail["archive"]["active"], true, "{detail}");
+    assert_eq!(detail["archive"]["retention_years"], 2);
+
+    // 1. Over the MX, from outside.
+    assert!(mx_accepts(&casella, BOB, "archive: from outside"));
+    // 2. Sent by bob over SMTP submission, to someone outside.
+    let submissions = casella.ports.submissions.to_string();
+    mail(&[
+        "submit",
+        &submissions,
+        "tls",
+        BOB,
+        &bob_password,
+        BOB,
+        "someone@elsewhere.test",
+        "archive: sent by smtp",
+    ]);
+    // 3. Alice writes to herself with bob in Bcc only.
+    mail(&[
+        "send-bcc",
+        &submissions,
+        "tls",
+        ALICE,
+        &alice_password,
+        ALICE,
+        ALICE,
+        BOB,
+        "archive: bob in bcc",
+    ]);
+    // 4. Sent by bob from the webmail, to alice (a local delivery: one DATA, both parties).
+    let outcome = bob
+        .call(
+            "mail/send",
+            &[
+                ("form[from]", BOB),
+                ("form[to]", ALICE),
+                ("form[subject]", "archive: sent from webmail"),
+                ("form[text]", "Kept for years."),
+            ],
+        )
+        .expect("sent");
+    assert_eq!(outcome["sent"], true, "{outcome}");
+
+    for subject in ["archive: from outside", "archive: bob in bcc"] {
+        wait_archived(&bob, "in", subject);
+    }
+    for subject in ["archive: sent by smtp", "archive: sent from webmail"] {
+        wait_archived(&bob, "out", subject);
+    }
+    // Alice has no archive: nothing of hers is kept, and the Bcc is not in her copy.
+    let alice = Web::new(&casella);
+    alice.login(ALICE, &alice_password).expect("alice signs in");
+    assert_eq!(archived(&alice, "in", &[])["exists"], false);
+
+    // Bob deletes everything in his Inbox over IMAP: the archive still has it all.
+    let imaps = casella.ports.imaps.to_string();
+    mail(&["imap-empty", &imaps, "tls", BOB, &bob_password, "INBOX"]);
+    let inbox = archived(&bob, "in", &[]);
+    assert_eq!(inbox["received"], 2, "{inbox}");
+    assert_eq!(inbox["sent"], 2, "{inbox}");
+
+    // Search: by sender, by words, by dates; a message is opened and downloaded.
+    let found = archived(&bob, "in", &[("from", "someone@elsewhere.test")]);
+    assert_eq!(subjects(&found), ["archive: from outside"], "{found}");
+    let found = archived(&bob, "out", &[("q", "years")]);
+    assert_eq!(subjects(&found), ["archive: sent from webmail"], "{found}");
+    let found = archived(&bob, "out", &[("to", "elsewhere.test")]);
+    assert_eq!(subjects(&found), ["archive: sent by smtp"], "{found}");
+    let found = archived(&bob, "in", &[("before", "2000-01-01")]);
+    assert_eq!(subjects(&found), Vec::<String>::new());
+    let err = bob
+        .call(
+            "mail/archive",
+            &[("query[folder]", "in"), ("query[after]", "yesterday")],
+        )
+        .unwrap_err();
+    assert_eq!(crate::error_field(&err).as_deref(), Some("after"), "{err}");
+    let id = found_id(&archived(&bob, "in", &[("subject", "outside")]));
+    let (status, media_type, eml) = bob.bytes(&format!("/webmail/archive/{id}/source"));
+    assert_eq!(status, 200);
+    assert!(media_type.starts_with("message/rfc822"), "{media_type}");
+    assert!(
+        String::from_utf8_lossy(&eml).contains("Subject: archive: from outside"),
+        "the .eml is the message as it arrived"
+    );
+    // Another mailbox's archived message is not found.
+    let (status, _, _) = alice.bytes(&format!("/webmail/archive/{id}/source"));
+    assert_eq!(status, 404);
+
+    // Put back: it is in bob's Inbox again, over IMAP.
+    bob.call("mail/archive_put_back", &[("id", &id)])
+        .expect("put back");
+    mail(&[
+        "imap-find",
+        &imaps,
+        "tls",
+        BOB,
+        &bob_password,
+        "archive: from outside",
+    ]);
+
+    // Nobody may address the journal itself.
+    let codes = mail(&[
+        "rcpt-codes",
+        &submissions,
+        "tls",
+        BOB,
+        &bob_password,
+        BOB,
+        "journal+0123456789abcdef0123456789abcdef@archive.invalid",
+    ]);
+    assert_eq!(codes.trim(), "550", "{codes}");
+
+    // Switched off: nothing new is kept, what is kept stays.
+    manager
+        .call(
+            "mailboxes/set_archive",
+            &[("address", BOB), ("archive", "off")],
+        )
+        .expect("archive off");
+    assert!(mx_accepts(&casella, BOB, "archive: after switching off"));
+    mail(&[
+        "imap-find",
+        &imaps,
+        "tls",
+        BOB,
+        &bob_password,
+        "archive: after switching off",
+    ]);
+    let inbox = archived(&bob, "in", &[]);
+    assert_eq!(inbox["active"], false);
+    assert_eq!(inbox["received"], 2, "{inbox}");
+}
+
+fn found_id(view: &Value) -> String {
+    view["list"]["rows"][0]["id"]
+        .as_str()
+        .expect("a row")
+        .to_string()
+}
+
+/// How many archive rows and journal copies the database has for messages with this
+/// subject.
+fn kept(casella: &Casella, subject: &str) -> (usize, i64) {
+    let rows = sql_rows(
+        casella,
+        &format!("SELECT id FROM archive_messages WHERE subject = '{subject}'"),
+    );
+    let copies = sql_rows(
+        casella,
+        &format!(
+            "SELECT e.copies FROM archive_envelopes e JOIN archive_messages m ON m.token = e.token \
+             WHERE m.subject = '{subject}'"
+        ),
+    );
+    let copies = copies.first().and_then(|c| c.parse().ok()).unwrap_or(0);
+    (rows.len(), copies)
+}
+
+fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+#[test]
+fn a_crash_between_the_engines_acceptance_and_the_archive_write_keeps_the_message_once() {
+    // The receiver refuses every journal copy ("try again"): the message is accepted and
+    // delivered, its copy waits in the engine's queue.
+    let mut casella = Casella::start_with(true, &[("TEST_CASELLA_JOURNAL_FAULT", "refuse")]);
+    let operator = flows::operator(&casella);
+    let manager = flows::manager_of(&casella, &operator, "it.demo", "demo.test");
+    switch_on(&manager, BOB);
+    let bob_password = casella.printed[BOB].clone();
+    let data = casella.data.clone();
+    let tmp = casella.take_tmp();
+    assert!(mx_accepts(&casella, BOB, "crash: before the write"));
+    wait_until("the envelope is written", Duration::from_secs(20), || {
+        !sql_rows(&casella, "SELECT token FROM archive_envelopes").is_empty()
+    });
+    // The refusal has been answered (the engine's attempt is over) well within a second.
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(kept(&casella, "crash: before the write").0, 0);
+    casella.kill();
+
+    // Restarted, with every copy written and then its answer lost: the engine sends again.
+    let mut casella = Casella::launch(&data, true, &[("TEST_CASELLA_JOURNAL_FAULT", "lose-reply")]);
+    wait_until(
+        "the first copy is archived",
+        Duration::from_secs(90),
+        || kept(&casella, "crash: before the write") == (1, 1),
+    );
+    assert!(mx_accepts(&casella, BOB, "crash: after the write"));
+    wait_until(
+        "the second copy is archived",
+        Duration::from_secs(30),
+        || kept(&casella, "crash: after the write") == (1, 1),
+    );
+    casella.kill();
+
+    // Restarted without faults: both copies come again; each message is still kept once.
+    let casella = Casella::launch(&data, true, &[]);
+    wait_until(
+        "both copies are sent again",
+        Duration::from_secs(150),
+        || {
+            kept(&casella, "crash: before the write").1 >= 2
+                && kept(&casella, "crash: after the write").1 >= 2
+        },
+    );
+    assert_eq!(kept(&casella, "crash: before the write").0, 1);
+    assert_eq!(kept(&casella, "crash: after the write").0, 1);
+    let bob = Web::new(&casella);
+    bob.login(BOB, &bob_password).expect("bob signs in");
+    let inbox = archived(&bob, "in", &[]);
+    assert_eq!(inbox["received"], 2, "{inbox}");
+    assert_eq!(json!(subjects(&inbox).len()), json!(2));
+    drop(tmp);
+}
