@@ -211,6 +211,32 @@ pub struct MailboxArchive {
     /// When it was first switched on (RFC 3339, UTC).
     pub started_at: String,
     pub messages: u64,
+    /// The mailbox's folders an import can copy (for the manager, while it is on).
+    pub folders: Vec<ArchiveFolder>,
+    /// The latest import of existing mail.
+    pub import: Option<ArchiveImport>,
+}
+
+/// A folder the archive's import can copy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchiveFolder {
+    pub id: String,
+    pub name: String,
+    /// inbox, sent, archive, junk, trash; empty for the user's own folders.
+    pub role: String,
+    pub messages: u64,
+}
+
+/// The copy of a mailbox's existing mail into its archive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchiveImport {
+    /// `running`, `done` or `failed`.
+    pub state: String,
+    pub total: u32,
+    pub done: u32,
+    /// Messages that were not in the archive yet.
+    pub added: u32,
+    pub error: String,
 }
 
 /// An entry of the audit log.

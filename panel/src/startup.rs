@@ -166,6 +166,13 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
     services.spawn_snapshots();
     journal.start(services.clone(), engine.clone());
     services.spawn_archive_retention();
+    let imports = services.end_cut_off_imports().await?;
+    if imports > 0 {
+        tracing::warn!(
+            imports,
+            "archive imports cut off by the last stop were marked failed"
+        );
+    }
     let cut_off = services.end_cut_off_restores().await?;
     if cut_off > 0 {
         tracing::warn!(

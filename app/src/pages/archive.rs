@@ -2,7 +2,8 @@
 //! `/archive`: the signed-in mailbox's archive ("Archivio"): every message it received
 //! ("Posta in arrivo") or sent ("Posta inviata") since its manager switched the archive on,
 //! kept even when deleted from the mailbox. Read-only: search by sender, recipient, subject,
-//! text and dates, open, download as `.eml`, put back into the mailbox. The folder, the
+//! text and dates, open, download as `.eml` (or a selection as a `.zip`), put back into the
+//! mailbox. The folder, the
 //! search, the page and the message opened are in the address (plain links and GET forms),
 //! so it all works without JavaScript.
 
@@ -209,8 +210,10 @@ fn ArchivedList(list: MessageList, wanted: ArchiveQuery, more: bool) -> impl Int
             } else {
                 r.subject.clone()
             };
+            let label = format!("{} {}", tr("Select", "Seleziona"), subject);
             view! {
                 <li data-id=r.id.clone()>
+                    <input type="checkbox" name="id" value=r.id.clone() class="pick" aria-label=label />
                     <a href=href>
                         <span class="from" title=r.from_address.clone()>{r.from.clone()}</span>
                         <span class="subject">{subject}</span>
@@ -276,7 +279,17 @@ fn ArchivedList(list: MessageList, wanted: ArchiveQuery, more: bool) -> impl Int
                 }
                     .into_any()
             } else {
-                view! { <ul class="message-list" id="ar-list">{rows}</ul> }.into_any()
+                view! {
+                    <form method="get" action="/webmail/archive/zip" id="ar-zip">
+                        <ul class="message-list archive-list" id="ar-list">{rows}</ul>
+                        <p class="reader-tools">
+                            <button type="submit" class="secondary" id="ar-zip-button">
+                                {tr("Download the selected (.zip)", "Scarica i selezionati (.zip)")}
+                            </button>
+                        </p>
+                    </form>
+                }
+                    .into_any()
             }}
             {(newer.is_some() || older.is_some())
                 .then(|| {

@@ -13,8 +13,8 @@ use crate::{
     api::{
         auth::take_credentials,
         mailboxes::{
-            AddAlias, DeleteMailbox, RemoveAlias, ResetPassword, ResetTwoFactor, SetArchive,
-            SetChat, SetProtocols, SetQuota, SetSendTier, UpdatePersonal, get_mailbox,
+            AddAlias, DeleteMailbox, ImportIntoArchive, RemoveAlias, ResetPassword, ResetTwoFactor,
+            SetArchive, SetChat, SetProtocols, SetQuota, SetSendTier, UpdatePersonal, get_mailbox,
         },
     },
     components::ProtocolChecks,
@@ -47,6 +47,7 @@ struct Actions {
     chat: ServerAction<SetChat>,
     send_tier: ServerAction<SetSendTier>,
     archive: ServerAction<SetArchive>,
+    import: ServerAction<ImportIntoArchive>,
     add_alias: ServerAction<AddAlias>,
     remove_alias: ServerAction<RemoveAlias>,
     delete: ServerAction<DeleteMailbox>,
@@ -65,6 +66,7 @@ fn MailboxBody() -> impl IntoView {
         chat: ServerAction::new(),
         send_tier: ServerAction::new(),
         archive: ServerAction::new(),
+        import: ServerAction::new(),
         add_alias: ServerAction::new(),
         remove_alias: ServerAction::new(),
         delete: ServerAction::new(),
@@ -80,6 +82,7 @@ fn MailboxBody() -> impl IntoView {
                 actions.chat.version().get(),
                 actions.send_tier.version().get(),
                 actions.archive.version().get(),
+                actions.import.version().get(),
                 actions.add_alias.version().get(),
                 actions.remove_alias.version().get(),
                 actions.reset_two_factor.version().get(),
@@ -245,6 +248,7 @@ fn MailboxForms(d: MailboxDetail, actions: Actions) -> impl IntoView {
             archive=d.archive.clone()
             managed=d.managed
             action=actions.archive
+            import=actions.import
         />
         <section class="card" id="personal">
             <h2>{tr("Personal data", "Dati anagrafici")}</h2>

@@ -7,6 +7,9 @@ use crate::{
     error::AppError,
 };
 
+/// The most messages one `.zip` holds.
+pub const MAX_ZIP: usize = 500;
+
 #[async_trait::async_trait]
 pub trait ArchiveHandle: Send + Sync {
     /// A folder's page or a search, perhaps with a message opened; `NotFound` for a message
@@ -19,6 +22,8 @@ pub trait ArchiveHandle: Send + Sync {
     async fn source(&self, id: &str) -> Result<MailPart, AppError>;
     /// An attachment of a message, by its place in the message.
     async fn part(&self, id: &str, index: u32) -> Result<MailPart, AppError>;
+    /// Several messages as one `.zip` of `.eml` files (at most [`MAX_ZIP`]).
+    async fn zip(&self, ids: &[String]) -> Result<MailPart, AppError>;
     /// Puts a message back into the mailbox (received into the Inbox, sent into Sent).
     async fn put_back(&self, id: &str) -> Result<(), AppError>;
 }

@@ -21,6 +21,12 @@ pub trait ManagedHandle: Send + Sync {
         address: &Address,
         retention_years: Option<i32>,
     ) -> Result<(), AppError>;
+    /// Starts copying these folders (all but Drafts when empty) into the mailbox's archive.
+    async fn import_into_archive(
+        &self,
+        address: &Address,
+        folders: Vec<String>,
+    ) -> Result<(), AppError>;
     /// The company name on the domain's webmail (empty removes it).
     async fn set_brand_name(&self, company_name: &str) -> Result<(), AppError>;
     /// Sets (or with `None` removes) the logo of the domain's webmail.

@@ -24,7 +24,7 @@ mod own;
 mod public;
 mod time_machine;
 
-pub use archive::ArchiveHandle;
+pub use archive::{ArchiveHandle, MAX_ZIP};
 pub use domain::{DomainHandle, NewMailboxForm};
 pub use mail::MailHandle;
 pub use mailbox::MailboxHandle;

@@ -152,6 +152,10 @@ pub fn router(
             get(webmail::kept_source).with_state(port.clone()),
         )
         .route(
+            "/webmail/archive/zip",
+            get(webmail::archived_zip).with_state(port.clone()),
+        )
+        .route(
             "/webmail/archive/{id}/body",
             get(webmail::archived_body).with_state(port.clone()),
         )

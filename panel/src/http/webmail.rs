@@ -359,6 +359,31 @@ pub async fn archived_body(
     }
 }
 
+/// `GET /webmail/archive/zip?id=1&id=2` (the archive list's check boxes) or `?ids=1,2`:
+/// archived messages as one `.zip` of `.eml` files.
+pub async fn archived_zip(
+    State(port): State<Port>,
+    Extension(ip): Extension<ClientIp>,
+    session: Session,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
+    let Some(caller) = caller(&session, ip).await else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let ids: Vec<String> = query
+        .iter()
+        .filter(|(key, _)| key == "id" || key == "ids")
+        .flat_map(|(_, value)| value.split(','))
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(str::to_string)
+        .collect();
+    match async { port.archive(&caller).await?.zip(&ids).await }.await {
+        Ok(part) => file(part.name, "application/zip", part.data, false),
+        Err(err) => refusal(err),
+    }
+}
+
 /// `GET /webmail/archive/{id}/source`: an archived message as an `.eml` file.
 pub async fn archived_source(
     State(port): State<Port>,

@@ -9,7 +9,7 @@ use app::{
     },
     error::AppError,
     i18n::Text,
-    ports::ArchiveHandle,
+    ports::{ArchiveHandle, MAX_ZIP},
 };
 use chrono::NaiveDate;
 
@@ -20,6 +20,7 @@ use super::{
 use crate::{
     db::archive_message,
     services::{
+        ServiceError,
         archive::Direction,
         archive_view::{ArchiveReach, ArchiveSearch},
         kept_mail::{self, ReadCopy},
@@ -221,8 +222,59 @@ impl ArchiveHandle for Archive<'_> {
         })
     }
 
+    async fn zip(&self, ids: &[String]) -> Result<MailPart, AppError> {
+        if ids.is_empty() || ids.len() > MAX_ZIP {
+            return Err(AppError::invalid(
+                "ids",
+                Text::new(
+                    format!("Choose from 1 to {MAX_ZIP} messages."),
+                    format!("Scegli da 1 a {MAX_ZIP} messaggi."),
+                ),
+            ));
+        }
+        let mut files = Vec::with_capacity(ids.len());
+        for id in ids {
+            let (message, bytes) = self.0.open(id_of(id)?).await?;
+            files.push((message, bytes));
+        }
+        let data = tokio::task::spawn_blocking(move || zipped(&files))
+            .await
+            .map_err(|err| ServiceError::Internal(err.to_string()))??;
+        Ok(MailPart {
+            name: "archive.zip".into(),
+            media_type: "application/zip".into(),
+            data,
+        })
+    }
+
     async fn put_back(&self, id: &str) -> Result<(), AppError> {
         self.0.put_back(id_of(id)?).await?;
         Ok(())
     }
+}
+
+/// The messages as `.eml` files in a zip, each named by its arrival and subject (made unique).
+fn zipped(files: &[(archive_message::Model, Vec<u8>)]) -> Result<Vec<u8>, ServiceError> {
+    use std::io::Write;
+    let failed = |err: &dyn std::fmt::Display| ServiceError::Internal(format!("zip: {err}"));
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut names = std::collections::HashSet::new();
+    for (message, bytes) in files {
+        let stem = format!(
+            "{} {}",
+            message.received_at.format("%Y-%m-%d %H%M"),
+            file_name(&message.subject, "message")
+        );
+        let mut name = format!("{stem}.eml");
+        let mut n = 1;
+        while !names.insert(name.clone()) {
+            n += 1;
+            name = format!("{stem} ({n}).eml");
+        }
+        zip.start_file(name, options).map_err(|e| failed(&e))?;
+        zip.write_all(bytes).map_err(|e| failed(&e))?;
+    }
+    Ok(zip.finish().map_err(|e| failed(&e))?.into_inner())
 }

@@ -3,7 +3,10 @@
 //! once the mailbox is found in a domain the caller administers.
 
 use app::{
-    dto::{MailboxArchive, MailboxDetail, MailboxRow, OneTimeCredentials, ProtocolSwitches},
+    dto::{
+        ArchiveFolder, ArchiveImport, MailboxArchive, MailboxDetail, MailboxRow,
+        OneTimeCredentials, ProtocolSwitches,
+    },
     error::AppError,
     ports::{Address, MailboxHandle},
 };
@@ -49,18 +52,44 @@ impl MailboxHandle for Mailbox<'_> {
     async fn detail(&self) -> Result<MailboxDetail, AppError> {
         let detail = self.scope.mailbox_detail(&self.address).await?;
         let (send_tiers, quota_tiers) = self.scope.tiers();
-        let archive = self
-            .scope
-            .mailbox_archive(detail.mailbox.id)
-            .await?
-            .map(|a| MailboxArchive {
-                active: a.active,
-                retention_years: u32::try_from(a.retention_years).unwrap_or_default(),
-                started_at: a
-                    .started_at
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                messages: a.messages,
-            });
+        let mut archive = None;
+        if let Some(a) = self.scope.mailbox_archive(detail.mailbox.id).await? {
+            let folders = if a.active && self.scope.is_managed() {
+                self.scope
+                    .import_folders(&detail.mailbox.address)
+                    .await?
+                    .into_iter()
+                    .map(|f| ArchiveFolder {
+                        id: f.id,
+                        name: f.name,
+                        role: f.role.unwrap_or_default(),
+                        messages: f.messages,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let count = |n: i32| u32::try_from(n).unwrap_or(0);
+            archive =
+                Some(MailboxArchive {
+                    active: a.active,
+                    retention_years: u32::try_from(a.retention_years).unwrap_or_default(),
+                    started_at: a
+                        .started_at
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    messages: a.messages,
+                    folders,
+                    import: self.scope.latest_import(detail.mailbox.id).await?.map(|i| {
+                        ArchiveImport {
+                            state: i.state,
+                            total: count(i.total),
+                            done: count(i.done),
+                            added: count(i.added),
+                            error: i.error.unwrap_or_default(),
+                        }
+                    }),
+                });
+        }
         Ok(MailboxDetail {
             archive,
             domain: self.scope.domain().name.clone(),

@@ -25,6 +25,15 @@ impl ManagedHandle for Managed<'_> {
         Ok(self.0.set_archive(address, retention_years).await?)
     }
 
+    async fn import_into_archive(
+        &self,
+        address: &Address,
+        folders: Vec<String>,
+    ) -> Result<(), AppError> {
+        self.0.start_archive_import(address, folders).await?;
+        Ok(())
+    }
+
     async fn set_brand_name(&self, company_name: &str) -> Result<(), AppError> {
         Ok(self.0.set_brand_name(company_name).await?)
     }

@@ -117,6 +117,8 @@ pub fn read(bytes: &[u8]) -> Option<ReadCopy> {
 pub struct Summary {
     /// The From header, as `Name <address>` or the bare address.
     pub sender: String,
+    /// The To and Cc addresses (an imported message has no envelope).
+    pub recipients: Vec<String>,
     pub subject: String,
     pub message_id: String,
     /// The start of its text, on one line.
@@ -164,8 +166,15 @@ pub fn summary(bytes: &[u8]) -> Summary {
             text.push_str(name);
         }
     }
+    let recipients = [message.to(), message.cc()]
+        .into_iter()
+        .flatten()
+        .flat_map(|list| list.iter())
+        .filter_map(|addr| addr.address().map(str::to_string))
+        .collect();
     Summary {
         sender: people(message.from()).join(", "),
+        recipients,
         subject: message.subject().unwrap_or_default().to_string(),
         message_id: message.message_id().unwrap_or_default().to_string(),
         preview,
@@ -203,6 +212,7 @@ mod tests {
         assert_eq!(summary.message_id, "r1@example.test");
         assert!(!summary.preview.contains('\n'));
         assert!(summary.has_attachment);
+        assert_eq!(summary.recipients, ["bob@demo.test", "carla@demo.test"]);
         assert_eq!(super::summary(b"\xff\xfe"), Summary::default());
     }
 

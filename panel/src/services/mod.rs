@@ -14,6 +14,7 @@ mod activity;
 mod app_passwords;
 pub mod archive;
 mod archive_admin;
+pub mod archive_import;
 pub mod archive_view;
 mod audit;
 pub mod chat;

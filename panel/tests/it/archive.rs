@@ -95,6 +95,27 @@ fn every_message_an_archived_mailbox_sends_or_receives_is_kept_even_after_deleti
         Some("retention_years"),
         "{err}"
     );
+    // A message that arrives before the archive is switched on is not captured...
+    let submissions = casella.ports.submissions.to_string();
+    let imaps = casella.ports.imaps.to_string();
+    mail(&[
+        "submit",
+        &submissions,
+        "tls",
+        ALICE,
+        &alice_password,
+        ALICE,
+        BOB,
+        "archive: before the archive",
+    ]);
+    mail(&[
+        "imap-find",
+        &imaps,
+        "tls",
+        BOB,
+        &bob_password,
+        "archive: before the archive",
+    ]);
     switch_on(&manager, BOB);
     let detail = manager
         .call("mailboxes/get_mailbox", &[("address", BOB)])
@@ -102,10 +123,62 @@ fn every_message_an_archived_mailbox_sends_or_receives_is_kept_even_after_deleti
     assert_eq!(detail["archive"]["active"], true, "{detail}");
     assert_eq!(detail["archive"]["retention_years"], 2);
 
+    assert_eq!(archived(&bob, "in", &[])["received"], 0);
+    // ...mail that was there before: the guided import copies it (Inbox as received, Sent as
+    // sent); asked again, it adds nothing.
+    let imported = manager
+        .call("mailboxes/get_mailbox", &[("address", BOB)])
+        .expect("mailbox");
+    let folders = imported["archive"]["folders"]
+        .as_array()
+        .expect("folders")
+        .clone();
+    assert!(
+        folders.iter().all(|f| f["role"] != "drafts"),
+        "Drafts is not offered: {folders:?}"
+    );
+    let inbox_id = folders
+        .iter()
+        .find(|f| f["role"] == "inbox")
+        .and_then(|f| f["id"].as_str())
+        .expect("inbox")
+        .to_string();
+    manager
+        .call(
+            "mailboxes/import_into_archive",
+            &[("address", BOB), ("folders[0]", &inbox_id)],
+        )
+        .expect("import");
+    let import = wait_import(&manager, BOB);
+    assert_eq!(import["state"], "done", "{import}");
+    let before = import["added"].as_u64().unwrap();
+    manager
+        .call("mailboxes/import_into_archive", &[("address", BOB)])
+        .expect("import again, every folder");
+    let again = wait_import(&manager, BOB);
+    assert_eq!(again["state"], "done", "{again}");
+    assert_eq!(again["added"], 0, "nothing twice: {again}");
+    let err = manager
+        .call(
+            "mailboxes/import_into_archive",
+            &[("address", BOB), ("folders[0]", "not-a-folder")],
+        )
+        .unwrap_err();
+    assert_eq!(
+        crate::error_field(&err).as_deref(),
+        Some("folders"),
+        "{err}"
+    );
+    let kept_before = archived(&bob, "in", &[])["received"].as_u64().unwrap();
+    assert_eq!(kept_before, before);
+    assert!(
+        subjects(&archived(&bob, "in", &[])).contains(&"archive: before the archive".to_string()),
+        "the import copied the Inbox"
+    );
+
     // 1. Over the MX, from outside.
     assert!(mx_accepts(&casella, BOB, "archive: from outside"));
     // 2. Sent by bob over SMTP submission, to someone outside.
-    let submissions = casella.ports.submissions.to_string();
     mail(&[
         "submit",
         &submissions,
@@ -154,10 +227,9 @@ fn every_message_an_archived_mailbox_sends_or_receives_is_kept_even_after_deleti
     assert_eq!(archived(&alice, "in", &[])["exists"], false);
 
     // Bob deletes everything in his Inbox over IMAP: the archive still has it all.
-    let imaps = casella.ports.imaps.to_string();
     mail(&["imap-empty", &imaps, "tls", BOB, &bob_password, "INBOX"]);
     let inbox = archived(&bob, "in", &[]);
-    assert_eq!(inbox["received"], 2, "{inbox}");
+    assert_eq!(inbox["received"].as_u64(), Some(kept_before + 2), "{inbox}");
     assert_eq!(inbox["sent"], 2, "{inbox}");
 
     // Search: by sender, by words, by dates; a message is opened and downloaded.
@@ -184,6 +256,28 @@ fn every_message_an_archived_mailbox_sends_or_receives_is_kept_even_after_deleti
         String::from_utf8_lossy(&eml).contains("Subject: archive: from outside"),
         "the .eml is the message as it arrived"
     );
+    // A selection as one zip of .eml files; an empty selection is refused.
+    let ids: Vec<String> = archived(&bob, "out", &[])["list"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    let (status, media_type, zip) =
+        bob.bytes(&format!("/webmail/archive/zip?id={}&id={}", ids[0], ids[1]));
+    assert_eq!(status, 200);
+    assert!(media_type.starts_with("application/zip"), "{media_type}");
+    assert!(zip.starts_with(b"PK\x03\x04"), "a zip file");
+    let listing = String::from_utf8_lossy(&zip);
+    assert!(listing.contains("archive_ sent by smtp.eml") || listing.contains("sent by smtp"));
+    assert_eq!(
+        listing.matches(".eml").count(),
+        4,
+        "two files, each named twice"
+    );
+    let (status, _, _) = bob.bytes("/webmail/archive/zip");
+    assert_eq!(status, 400);
     // Another mailbox's archived message is not found.
     let (status, _, _) = alice.bytes(&format!("/webmail/archive/{id}/source"));
     assert_eq!(status, 404);
@@ -230,7 +324,26 @@ fn every_message_an_archived_mailbox_sends_or_receives_is_kept_even_after_deleti
     ]);
     let inbox = archived(&bob, "in", &[]);
     assert_eq!(inbox["active"], false);
-    assert_eq!(inbox["received"], 2, "{inbox}");
+    assert_eq!(inbox["received"].as_u64(), Some(kept_before + 2), "{inbox}");
+}
+
+/// Waits until the mailbox's latest archive import has ended; its row.
+fn wait_import(manager: &Web, address: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let detail = manager
+            .call("mailboxes/get_mailbox", &[("address", address)])
+            .expect("mailbox");
+        let import = detail["archive"]["import"].clone();
+        if import["state"] != "running" && !import.is_null() {
+            return import;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the import never ended: {import}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 fn found_id(view: &Value) -> String {

@@ -296,6 +296,11 @@ fn every_administrative_operation_against_every_role() {
             MANAGER_A,
         ),
         (
+            "mailboxes/import_into_archive",
+            vec![("address", u)],
+            MANAGER_A,
+        ),
+        (
             "domain/set_branding_name",
             vec![("domain", "a.test"), ("company_name", "A S.p.A.")],
             MANAGER_A,
@@ -368,7 +373,11 @@ fn every_administrative_operation_against_every_role() {
             [F, F, F, N, N, N, U],
         ),
         // The archive: one's own; a message one's archive does not hold is not found.
-        ("mail/archive", vec![("query[folder]", "in")], MAILBOX_OWNERS),
+        (
+            "mail/archive",
+            vec![("query[folder]", "in")],
+            MAILBOX_OWNERS,
+        ),
         (
             "mail/archive_put_back",
             vec![("id", "999999")],
@@ -562,7 +571,7 @@ fn every_administrative_operation_against_every_role() {
     assert_eq!(counts.len(), 4, "{counts:?}");
     assert_eq!(
         table.len(),
-        98,
+        99,
         "every server function that takes a caller is in the table"
     );
 }
