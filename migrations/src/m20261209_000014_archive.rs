@@ -9,8 +9,9 @@
 //! bytes are in the content store shared with the Time Machine.
 //!
 //! Text search has an index of its own: an FTS5 table on SQLite, `tsvector`s with GIN indexes
-//! on PostgreSQL. Either is keyed by the message row's id, with an *owner* word naming the
-//! archive and direction, so a search in one archive's folder reads only its entries.
+//! on PostgreSQL. Either is keyed by the message's *search key* (its arrival time, then its
+//! id), with an *owner* word naming the archive and direction, so a search in one archive's
+//! folder reads only its entries, newest first.
 
 use sea_orm_migration::{prelude::*, schema::*, sea_orm::DatabaseBackend};
 
@@ -32,6 +33,8 @@ impl MigrationTrait for Migration {
                     .col(boolean(Archives::Active))
                     .col(timestamp_with_time_zone(Archives::StartedAt))
                     .col(timestamp_with_time_zone_null(Archives::StoppedAt))
+                    .col(big_integer(Archives::Received).default(0))
+                    .col(big_integer(Archives::Sent).default(0))
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_archives_mailbox")
@@ -72,6 +75,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(ArchiveEnvelopes::CreatedAt))
                     .col(string(ArchiveEnvelopes::State))
                     .col(integer(ArchiveEnvelopes::Copies).default(0))
+                    .col(string(ArchiveEnvelopes::MessageId).default(""))
                     .to_owned(),
             )
             .await?;
@@ -104,6 +108,7 @@ impl MigrationTrait for Migration {
                     .col(string_len(ArchiveMessages::Source, 16))
                     .col(string_len_null(ArchiveMessages::Token, 32))
                     .col(date(ArchiveMessages::RetainUntil))
+                    .col(big_integer_null(ArchiveMessages::SearchKey))
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_archive_messages_archive")
@@ -124,6 +129,16 @@ impl MigrationTrait for Migration {
                     .col(ArchiveMessages::ArchiveId)
                     .col(ArchiveMessages::Direction)
                     .col(ArchiveMessages::ObjectHash)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_archive_messages_search_key")
+                    .table(ArchiveMessages::Table)
+                    .col(ArchiveMessages::SearchKey)
                     .unique()
                     .to_owned(),
             )
@@ -168,7 +183,7 @@ impl MigrationTrait for Migration {
             DatabaseBackend::Postgres => {
                 db.execute_unprepared(
                     "CREATE TABLE archive_search (\
-                     id integer PRIMARY KEY REFERENCES archive_messages(id) ON DELETE CASCADE, \
+                     id bigint PRIMARY KEY, \
                      owner text NOT NULL, sender tsvector NOT NULL, recipients tsvector NOT NULL, \
                      subject tsvector NOT NULL, body tsvector NOT NULL)",
                 )
@@ -190,6 +205,23 @@ impl MigrationTrait for Migration {
                 )));
             }
         }
+        manager
+            .create_table(
+                Table::create()
+                    .table(ArchiveCursors::Table)
+                    .col(integer(ArchiveCursors::ArchiveId).primary_key())
+                    .col(string(ArchiveCursors::State))
+                    .col(timestamp_with_time_zone(ArchiveCursors::CheckedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_archive_cursors_archive")
+                            .from(ArchiveCursors::Table, ArchiveCursors::ArchiveId)
+                            .to(Archives::Table, Archives::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -225,6 +257,7 @@ impl MigrationTrait for Migration {
             .await?;
         for table in [
             ArchiveImports::Table.into_iden(),
+            ArchiveCursors::Table.into_iden(),
             ArchiveMessages::Table.into_iden(),
             ArchiveEnvelopes::Table.into_iden(),
             Archives::Table.into_iden(),
@@ -252,6 +285,10 @@ enum Archives {
     Active,
     StartedAt,
     StoppedAt,
+    /// Messages it holds, received and sent (kept with the rows, so a folder's size is
+    /// known without counting a million rows).
+    Received,
+    Sent,
 }
 
 #[derive(DeriveIden)]
@@ -275,6 +312,9 @@ enum ArchiveEnvelopes {
     /// Journal copies received: more than one when an answer was lost and the engine sent
     /// it again (each after the first adds nothing).
     Copies,
+    /// The message's Message-ID, so the pass over the engine's changes knows a message whose
+    /// journal copy is still on its way.
+    MessageId,
 }
 
 #[derive(DeriveIden)]
@@ -299,6 +339,21 @@ enum ArchiveMessages {
     /// The journal envelope it came with.
     Token,
     RetainUntil,
+    /// Its key in the text index: its arrival (Unix seconds) shifted left 20 bits, with
+    /// the low 20 bits of its id. The index walks it newest first, and a date range is a
+    /// range of keys, so a search reads about one page of the index, however big the
+    /// archive.
+    SearchKey,
+}
+
+/// Where the pass over an archived account's engine changes left off.
+#[derive(DeriveIden)]
+enum ArchiveCursors {
+    Table,
+    ArchiveId,
+    /// The JMAP state of the account's messages then.
+    State,
+    CheckedAt,
 }
 
 #[derive(DeriveIden)]

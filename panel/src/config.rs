@@ -106,6 +106,12 @@ pub struct Config {
     /// What bringing a mailbox back to a day costs its customer, in cents (0 = free); shown
     /// before the user confirms, and in the monitor.
     pub restore_price_cents: i64,
+    /// How often the archive's second pass reads archived accounts' engine changes (bounces,
+    /// Sieve redirects, copies between accounts, IMAP APPEND), in seconds.
+    pub archive_pass_seconds: u64,
+    /// How old a message must be before that pass may keep it, in seconds: younger, its
+    /// journal copy may still be on its way.
+    pub archive_grace_seconds: u64,
     /// Keep what the engine reports: mail clients' sign-ins in the access log, the message
     /// trace, the sent-message counts. Off, none of them is written (the benchmarks measure
     /// what they cost this way).
@@ -265,6 +271,8 @@ impl Default for Config {
             log_retention_days: crate::services::DEFAULT_LOG_DAYS,
             snapshot_days: crate::services::time_machine::DEFAULT_SNAPSHOT_DAYS,
             restore_price_cents: 0,
+            archive_pass_seconds: 600,
+            archive_grace_seconds: 180,
             engine_events: true,
             image_proxy_private_addresses: false,
         }
@@ -389,6 +397,11 @@ impl Config {
         if self.restore_price_cents < 0 {
             return Err(ConfigError::Invalid(
                 "restore_price_cents: a price is never negative".into(),
+            ));
+        }
+        if self.archive_pass_seconds == 0 {
+            return Err(ConfigError::Invalid(
+                "archive_pass_seconds: at least one second".into(),
             ));
         }
         let p = &self.ports;

@@ -129,6 +129,14 @@ struct HookState {
 struct HookRequest {
     context: HookContext,
     envelope: Option<HookEnvelope>,
+    message: Option<HookMessage>,
+}
+
+/// The message's headers (its contents are skipped).
+#[derive(Deserialize)]
+struct HookMessage {
+    #[serde(default)]
+    headers: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -183,6 +191,13 @@ async fn archive_hook(State(state): State<HookState>, headers: HeaderMap, body: 
             .map(|s| s.login)
             .filter(|l| !l.is_empty() && l != "unavailable"),
         queue_id: request.context.queue.map(|q| q.id),
+        message_id: request
+            .message
+            .iter()
+            .flat_map(|m| &m.headers)
+            .find(|(name, _)| name.eq_ignore_ascii_case("message-id"))
+            .map(|(_, value)| value.trim().trim_matches(['<', '>']).to_string())
+            .unwrap_or_default(),
         mail_from: envelope.from.address,
         recipients: envelope.to.into_iter().map(|a| a.address).collect(),
     };

@@ -19,6 +19,9 @@ pub struct Model {
     pub active: bool,
     pub started_at: ChronoDateTimeUtc,
     pub stopped_at: Option<ChronoDateTimeUtc>,
+    /// Messages it holds, received and sent.
+    pub received: i64,
+    pub sent: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,8 @@ pub struct Model {
     pub state: String,
     /// Journal copies received (more than one when an answer was lost).
     pub copies: i32,
+    /// Its Message-ID, when it has one.
+    pub message_id: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

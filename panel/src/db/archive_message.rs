@@ -25,6 +25,8 @@ pub struct Model {
     pub source: String,
     pub token: Option<String>,
     pub retain_until: Date,
+    /// Its key in the text index (arrival seconds << 20 | low 20 bits of its id).
+    pub search_key: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

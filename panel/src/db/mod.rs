@@ -6,6 +6,7 @@ pub mod access_log;
 pub mod alias;
 pub mod app_password;
 pub mod archive;
+pub mod archive_cursor;
 pub mod archive_envelope;
 pub mod archive_import;
 pub mod archive_message;

@@ -14,6 +14,8 @@
 //! journal copy that arrives after the restart. An envelope whose copy never came (the engine
 //! refused the message after the hook) is marked `not_accepted` by the daily job.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Datelike, Duration, Local, NaiveDate, NaiveTime, Utc};
 use engine_glue::JOURNAL_DOMAIN;
 use sea_orm::{
@@ -49,6 +51,8 @@ pub struct Envelope {
     pub mail_from: String,
     /// Every recipient, Bcc included.
     pub recipients: Vec<String>,
+    /// Its Message-ID header, without brackets; empty when it has none.
+    pub message_id: String,
 }
 
 /// What the hook answers the engine.
@@ -172,6 +176,7 @@ impl Services {
             created_at: Set(Utc::now()),
             state: Set("pending".into()),
             copies: Set(0),
+            message_id: Set(cut(&envelope.message_id, 500)),
         })
         .exec_without_returning(&self.db)
         .await?;
@@ -223,6 +228,20 @@ impl Services {
                     // The archive was deleted with its domain since.
                     continue;
                 };
+                // Kept already by the pass over the engine's changes (this copy came too
+                // late for it): the message is there once.
+                if !summary.message_id.is_empty()
+                    && archive_message::Entity::find()
+                        .filter(archive_message::Column::ArchiveId.eq(kept.id))
+                        .filter(archive_message::Column::Direction.eq(direction.as_str()))
+                        .filter(archive_message::Column::MessageId.eq(summary.message_id.as_str()))
+                        .filter(archive_message::Column::Source.eq("changes"))
+                        .one(&txn)
+                        .await?
+                        .is_some()
+                {
+                    continue;
+                }
                 let row = NewRow {
                     archive: &kept,
                     direction,
@@ -257,30 +276,44 @@ impl Services {
         let backend = self.db.get_database_backend();
         let mut removed = 0;
         loop {
-            let ids: Vec<i32> = archive_message::Entity::find()
+            let rows: Vec<(i32, i32, String, Option<i64>)> = archive_message::Entity::find()
                 .select_only()
                 .column(archive_message::Column::Id)
+                .column(archive_message::Column::ArchiveId)
+                .column(archive_message::Column::Direction)
+                .column(archive_message::Column::SearchKey)
                 .filter(archive_message::Column::RetainUntil.lte(today))
                 .limit(ROWS_AT_ONCE as u64)
                 .into_tuple()
                 .all(&self.db)
                 .await?;
-            if ids.is_empty() {
+            if rows.is_empty() {
                 break;
             }
             let txn = self.db.begin().await?;
-            if backend == DatabaseBackend::Sqlite {
-                for id in &ids {
+            let mut counts: HashMap<(i32, Direction), i64> = HashMap::new();
+            for (_, archive_id, direction, key) in &rows {
+                if let Some(direction) = Direction::parse(direction) {
+                    *counts.entry((*archive_id, direction)).or_default() += 1;
+                }
+                if let Some(key) = key {
+                    let sql = match backend {
+                        DatabaseBackend::Sqlite => "DELETE FROM archive_search WHERE rowid = ?",
+                        _ => "DELETE FROM archive_search WHERE id = $1",
+                    };
                     txn.execute_raw(Statement::from_sql_and_values(
                         backend,
-                        "DELETE FROM archive_search WHERE rowid = ?",
-                        [(*id).into()],
+                        sql,
+                        [(*key).into()],
                     ))
                     .await?;
                 }
             }
+            for ((archive_id, direction), n) in counts {
+                count_in(&txn, archive_id, direction, -n).await?;
+            }
             removed += archive_message::Entity::delete_many()
-                .filter(archive_message::Column::Id.is_in(ids))
+                .filter(archive_message::Column::Id.is_in(rows.iter().map(|r| r.0)))
                 .exec(&txn)
                 .await?
                 .rows_affected;
@@ -461,8 +494,46 @@ pub(crate) async fn insert_row<C: ConnectionTrait>(
         Err(DbErr::RecordNotInserted) => return Ok(false),
         Err(err) => return Err(err),
     };
-    index_row(db, id, row).await?;
+    let key = search_key(row.received_at, id);
+    archive_message::Entity::update_many()
+        .col_expr(archive_message::Column::SearchKey, Expr::value(key))
+        .filter(archive_message::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    count_in(db, row.archive.id, row.direction, 1).await?;
+    index_row(db, key, row).await?;
     Ok(true)
+}
+
+/// A message's key in the text index: its arrival in Unix seconds shifted left 20 bits,
+/// with the low 20 bits of its row id (two messages of one second are told apart by their
+/// ids, and a million of them in one second would be needed to clash).
+pub(crate) fn search_key(received_at: DateTime<Utc>, id: i32) -> i64 {
+    (Ord::max(received_at.timestamp(), 0) << 20) | i64::from(id & 0xF_FFFF)
+}
+
+/// The first key of a day (UTC): a date bound as a bound on keys.
+pub(crate) fn first_key_of(day: NaiveDate) -> i64 {
+    Ord::max(day.and_time(NaiveTime::MIN).and_utc().timestamp(), 0) << 20
+}
+
+/// Adds `n` (negative: takes) to an archive's count of messages in one direction.
+async fn count_in<C: ConnectionTrait>(
+    db: &C,
+    archive_id: i32,
+    direction: Direction,
+    n: i64,
+) -> Result<(), DbErr> {
+    let column = match direction {
+        Direction::In => archive::Column::Received,
+        Direction::Out => archive::Column::Sent,
+    };
+    archive::Entity::update_many()
+        .col_expr(column, Expr::col(column).add(n))
+        .filter(archive::Column::Id.eq(archive_id))
+        .exec(db)
+        .await
+        .map(|_| ())
 }
 
 /// The search index's owner word of an archive's direction: one word per (archive, way),
@@ -471,7 +542,7 @@ pub(crate) fn owner_word(archive_id: i32, direction: Direction) -> String {
     format!("a{archive_id}{}", direction.as_str())
 }
 
-async fn index_row<C: ConnectionTrait>(db: &C, id: i32, row: &NewRow<'_>) -> Result<(), DbErr> {
+async fn index_row<C: ConnectionTrait>(db: &C, key: i64, row: &NewRow<'_>) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     let s = row.summary;
     let statement = match backend {
@@ -480,7 +551,7 @@ async fn index_row<C: ConnectionTrait>(db: &C, id: i32, row: &NewRow<'_>) -> Res
             "INSERT INTO archive_search (rowid, owner, sender, recipients, subject, body) \
              VALUES (?, ?, ?, ?, ?, ?)",
             [
-                id.into(),
+                key.into(),
                 owner_word(row.archive.id, row.direction).into(),
                 s.sender.clone().into(),
                 row.recipients.to_string().into(),
@@ -494,7 +565,7 @@ async fn index_row<C: ConnectionTrait>(db: &C, id: i32, row: &NewRow<'_>) -> Res
              ($1, $2, to_tsvector('simple', $3), to_tsvector('simple', $4), \
              to_tsvector('simple', $5), to_tsvector('simple', $6))",
             [
-                id.into(),
+                key.into(),
                 owner_word(row.archive.id, row.direction).into(),
                 s.sender.clone().into(),
                 row.recipients.to_string().into(),
@@ -536,6 +607,17 @@ mod tests {
             None
         );
         assert!(is_journal_address("x@ARCHIVE.invalid"));
+    }
+
+    #[test]
+    fn search_keys_follow_arrival_then_id() {
+        let at = "2026-03-04T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let later = at + Duration::seconds(1);
+        assert!(search_key(at, 900_000) < search_key(later, 1));
+        assert!(search_key(at, 1) < search_key(at, 2));
+        let day = NaiveDate::from_ymd_opt(2026, 3, 4).unwrap();
+        assert!(first_key_of(day) <= search_key(at, 0));
+        assert!(search_key(at, 0) < first_key_of(day.succ_opt().unwrap()));
     }
 
     #[test]

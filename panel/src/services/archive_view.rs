@@ -3,7 +3,7 @@
 //! for a delegate, a window of dates), carried into every query, so no page can ask past
 //! it. The owner reaches its own mailbox's archive, whole.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, NaiveTime};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Statement, Value,
@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::{
     Actor, Caller, ServiceError, Services,
-    archive::{Direction, owner_word},
+    archive::{Direction, first_key_of, owner_word},
     audit::AuditEntry,
 };
 use crate::{
@@ -98,10 +98,8 @@ impl ArchiveReach<'_> {
         self.archives.iter().map(|a| a.id).collect()
     }
 
-    fn window_bounds(
-        &self,
-        search: &ArchiveSearch,
-    ) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    /// The days a search covers, both included: its own, within the reach's window.
+    fn days(&self, search: &ArchiveSearch) -> (Option<NaiveDate>, Option<NaiveDate>) {
         let after = match (search.after, self.window.map(|w| w.0)) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
@@ -110,31 +108,53 @@ impl ArchiveReach<'_> {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        (
-            after.map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc()),
-            before
-                .and_then(|d| d.succ_opt())
-                .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc()),
-        )
+        (after, before)
     }
 
-    /// Messages per folder: received, sent.
+    /// Messages per folder: received, sent. The owner's are the archive's own counts; a
+    /// window's are counted, up to [`COUNT_CAP`] (and one) each.
     pub async fn counts(&self) -> Result<(u64, u64), ServiceError> {
+        if self.window.is_none() {
+            let n = |v: i64| u64::try_from(v).unwrap_or(0);
+            return Ok(self
+                .archives
+                .iter()
+                .fold((0, 0), |(r, s), a| (r + n(a.received), s + n(a.sent))));
+        }
         let mut counts = [0, 0];
         for (i, direction) in [Direction::In, Direction::Out].into_iter().enumerate() {
-            let (after, before) = self.window_bounds(&ArchiveSearch::default());
-            let mut find = archive_message::Entity::find()
-                .filter(archive_message::Column::ArchiveId.is_in(self.ids()))
-                .filter(archive_message::Column::Direction.eq(direction.as_str()));
-            if let Some(after) = after {
-                find = find.filter(archive_message::Column::ReceivedAt.gte(after));
-            }
-            if let Some(before) = before {
-                find = find.filter(archive_message::Column::ReceivedAt.lt(before));
-            }
-            counts[i] = find.count(&self.services.db).await?;
+            let search = ArchiveSearch {
+                direction: Some(direction),
+                ..ArchiveSearch::default()
+            };
+            counts[i] = self
+                .listed(&search)
+                .limit(COUNT_CAP + 1)
+                .count(&self.services.db)
+                .await?;
         }
         Ok((counts[0], counts[1]))
+    }
+
+    /// The rows a search without words lists, by the (archive, direction, arrival) index.
+    fn listed(&self, search: &ArchiveSearch) -> sea_orm::Select<archive_message::Entity> {
+        let (after, before) = self.days(search);
+        let mut find = archive_message::Entity::find()
+            .filter(archive_message::Column::ArchiveId.is_in(self.ids()));
+        if let Some(direction) = search.direction {
+            find = find.filter(archive_message::Column::Direction.eq(direction.as_str()));
+        }
+        if let Some(after) = after {
+            find = find.filter(
+                archive_message::Column::ReceivedAt.gte(after.and_time(NaiveTime::MIN).and_utc()),
+            );
+        }
+        if let Some(next) = before.and_then(|d| d.succ_opt()) {
+            find = find.filter(
+                archive_message::Column::ReceivedAt.lt(next.and_time(NaiveTime::MIN).and_utc()),
+            );
+        }
+        find
     }
 
     /// A page of what the search finds, newest first.
@@ -142,22 +162,25 @@ impl ArchiveReach<'_> {
         if self.archives.is_empty() {
             return Ok(ArchivePage::default());
         }
-        let (after, before) = self.window_bounds(search);
         if search.has_words() {
-            return self.search_words(search, after, before).await;
+            return self.search_words(search).await;
         }
-        let mut find = archive_message::Entity::find()
-            .filter(archive_message::Column::ArchiveId.is_in(self.ids()));
-        if let Some(direction) = search.direction {
-            find = find.filter(archive_message::Column::Direction.eq(direction.as_str()));
-        }
-        if let Some(after) = after {
-            find = find.filter(archive_message::Column::ReceivedAt.gte(after));
-        }
-        if let Some(before) = before {
-            find = find.filter(archive_message::Column::ReceivedAt.lt(before));
-        }
-        let total = find.clone().count(&self.services.db).await?;
+        let find = self.listed(search);
+        let counted = if search.after.is_none() && search.before.is_none() {
+            let (received, sent) = self.counts().await?;
+            match search.direction {
+                Some(Direction::In) => received,
+                Some(Direction::Out) => sent,
+                None => received + sent,
+            }
+        } else {
+            find.clone()
+                .limit(COUNT_CAP + 1)
+                .count(&self.services.db)
+                .await?
+        };
+        // The owner's counts are exact; any other is capped.
+        let capped = self.window.is_some() || search.after.is_some() || search.before.is_some();
         let rows = find
             .order_by_desc(archive_message::Column::ReceivedAt)
             .order_by_desc(archive_message::Column::Id)
@@ -167,19 +190,19 @@ impl ArchiveReach<'_> {
             .await?;
         Ok(ArchivePage {
             rows,
-            total,
-            more: false,
+            total: if capped {
+                counted.min(COUNT_CAP)
+            } else {
+                counted
+            },
+            more: capped && counted > COUNT_CAP,
         })
     }
 
-    /// A search with words, through the text index: matches come newest-archived first
-    /// and stop at the page, so its cost follows the page, not the archive's size.
-    async fn search_words(
-        &self,
-        search: &ArchiveSearch,
-        after: Option<DateTime<Utc>>,
-        before: Option<DateTime<Utc>>,
-    ) -> Result<ArchivePage, ServiceError> {
+    /// A search with words, through the text index: matches come newest first (by search
+    /// key) and stop at the page, and a date range is a range of keys, so its cost follows
+    /// the page, not the archive's size.
+    async fn search_words(&self, search: &ArchiveSearch) -> Result<ArchivePage, ServiceError> {
         let db = &self.services.db;
         let backend = db.get_database_backend();
         let directions: Vec<Direction> = match search.direction {
@@ -195,26 +218,26 @@ impl ArchiveReach<'_> {
             DatabaseBackend::Sqlite => fts5_condition(search, &owners),
             _ => postgres_condition(search, &owners),
         };
-        let mut dated = String::new();
+        let key = match backend {
+            DatabaseBackend::Sqlite => "s.rowid",
+            _ => "s.id",
+        };
         let mark = |n: usize| match backend {
             DatabaseBackend::Sqlite => "?".to_string(),
             _ => format!("${n}"),
         };
+        let mut dated = String::new();
+        let (after, before) = self.days(search);
         if let Some(after) = after {
-            values.push(after.into());
-            dated.push_str(&format!(" AND m.received_at >= {}", mark(values.len())));
+            values.push(first_key_of(after).into());
+            dated.push_str(&format!(" AND {key} >= {}", mark(values.len())));
         }
-        if let Some(before) = before {
-            values.push(before.into());
-            dated.push_str(&format!(" AND m.received_at < {}", mark(values.len())));
+        if let Some(next) = before.and_then(|d| d.succ_opt()) {
+            values.push(first_key_of(next).into());
+            dated.push_str(&format!(" AND {key} < {}", mark(values.len())));
         }
-        let (join, id) = match backend {
-            DatabaseBackend::Sqlite => ("m.id = s.rowid", "s.rowid"),
-            _ => ("m.id = s.id", "s.id"),
-        };
         let matched = format!(
-            "SELECT m.id FROM archive_search s JOIN archive_messages m ON {join} \
-             WHERE {sql_where}{dated} ORDER BY {id} DESC"
+            "SELECT {key} AS k FROM archive_search s WHERE {sql_where}{dated} ORDER BY {key} DESC"
         );
         let count_sql = format!(
             "SELECT COUNT(*) AS n FROM ({matched} LIMIT {}) found",
@@ -230,17 +253,18 @@ impl ArchiveReach<'_> {
             .and_then(|row| row.try_get::<i64>("", "n").ok())
             .unwrap_or(0);
         let page_sql = format!("{matched} LIMIT {} OFFSET {}", search.limit, search.offset);
-        let ids: Vec<i32> = db
+        let keys: Vec<i64> = db
             .query_all_raw(Statement::from_sql_and_values(backend, &page_sql, values))
             .await?
             .into_iter()
-            .filter_map(|row| row.try_get::<i32>("", "id").ok())
+            .filter_map(|row| row.try_get::<i64>("", "k").ok())
             .collect();
         let mut rows = archive_message::Entity::find()
-            .filter(archive_message::Column::Id.is_in(ids.clone()))
+            .filter(archive_message::Column::SearchKey.is_in(keys))
+            .filter(archive_message::Column::ArchiveId.is_in(self.ids()))
             .all(db)
             .await?;
-        rows.sort_by_key(|r| std::cmp::Reverse(r.id));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.search_key));
         let total = u64::try_from(counted).unwrap_or(0);
         Ok(ArchivePage {
             rows,

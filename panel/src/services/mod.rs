@@ -15,6 +15,7 @@ mod app_passwords;
 pub mod archive;
 mod archive_admin;
 pub mod archive_import;
+mod archive_pass;
 pub mod archive_view;
 mod audit;
 pub mod chat;
