@@ -17,7 +17,7 @@ use crate::{
     dto::{ArchiveQuery, ArchiveView, MailMessage, MessageList, Role},
     format::{bytes, urlencode},
     i18n::{in_lang, tr},
-    pages::mail::time_label,
+    pages::{mail::time_label, mailbox_archive::years_text},
 };
 
 const OWNERS: &[Role] = &[Role::User, Role::Postmaster];
@@ -126,12 +126,12 @@ fn Archived(v: ArchiveView, put_back: ServerAction<ArchivePutBack>) -> impl Into
     let intro = if v.active {
         in_lang(
             format!(
-                "Every message you receive or send is kept here for {} years, even if you delete it. Read-only.",
-                v.retention_years
+                "Every message you receive or send is kept here for {}, even if you delete it. Read-only.",
+                years_text(v.retention_years)
             ),
             format!(
-                "Ogni messaggio ricevuto o inviato è conservato qui per {} anni, anche se lo cancelli. Sola lettura.",
-                v.retention_years
+                "Ogni messaggio ricevuto o inviato è conservato qui per {}, anche se lo cancelli. Sola lettura.",
+                years_text(v.retention_years)
             ),
         )
     } else {
@@ -161,13 +161,13 @@ fn Archived(v: ArchiveView, put_back: ServerAction<ArchivePutBack>) -> impl Into
             <nav class="folders" id="ar-folders" aria-label=tr("Folders", "Cartelle")>
                 <ul>
                     <li class:current=is_in>
-                        <a href=link("in") id="ar-folder-in">
+                        <a href=link("in") id="ar-folder-in" aria-current=is_in.then_some("page")>
                             <span class="name">{tr("Inbox", "Posta in arrivo")}</span>
                             <span class="count">{v.received}</span>
                         </a>
                     </li>
                     <li class:current=!is_in>
-                        <a href=link("out") id="ar-folder-out">
+                        <a href=link("out") id="ar-folder-out" aria-current=(!is_in).then_some("page")>
                             <span class="name">{tr("Sent", "Posta inviata")}</span>
                             <span class="count">{v.sent}</span>
                         </a>
@@ -231,8 +231,10 @@ fn ArchivedList(list: MessageList, wanted: ArchiveQuery, more: bool) -> impl Int
     let empty = list.rows.is_empty();
     let field = |id: &'static str, label: &'static str, value: String, kind: &'static str| {
         view! {
-            <label for=format!("ar-{id}")>{label}</label>
-            <input type=kind id=format!("ar-{id}") name=id value=value maxlength="200" />
+            <div class="field">
+                <label for=format!("ar-{id}")>{label}</label>
+                <input type=kind id=format!("ar-{id}") name=id value=value maxlength="200" />
+            </div>
         }
     };
     let count = format!(

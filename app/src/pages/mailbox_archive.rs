@@ -12,6 +12,14 @@ use crate::{
     pages::mail::time_label,
 };
 
+/// "3 years", "1 year", in the page's language.
+pub fn years_text(years: u32) -> String {
+    match years {
+        1 => in_lang("1 year", "1 anno").to_string(),
+        n => in_lang(format!("{n} years"), format!("{n} anni")),
+    }
+}
+
 #[component]
 pub fn ArchiveCard(
     address: String,
@@ -51,23 +59,23 @@ pub fn ArchiveCard(
     });
     let form = managed.then(|| {
         view! {
-            <ActionForm action=action attr:class="inline-form" attr:id="archive-form">
+            <ActionForm action=action attr:class="checks" attr:id="archive-form">
                 <input type="hidden" name="address" value=address />
                 <label>
                     <input type="radio" name="archive" value="on" checked=active />
-                    {tr("On", "Attivo")}
+                    {tr(" On", " Attivo")}
                 </label>
                 <label>
                     <input type="radio" name="archive" value="off" checked=!active />
-                    {tr("Off", "Disattivato")}
+                    {tr(" Off", " Disattivato")}
                 </label>
-                <label for="retention_years">{tr("Keep for", "Conserva per")}</label>
+                <label for="retention_years">{tr("Keep each message for", "Conserva ogni messaggio per")}</label>
                 <select id="retention_years" name="retention_years">
                     {(1..=10u32)
                         .map(|y| {
                             view! {
                                 <option value=y.to_string() selected=y == years>
-                                    {in_lang(format!("{y} years"), format!("{y} anni"))}
+                                    {years_text(y)}
                                 </option>
                             }
                         })
