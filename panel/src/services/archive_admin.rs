@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::{DomainScope, ManagedDomain, ServiceError, Services};
-use crate::db::{archive, archive_message, mailbox};
+use crate::db::{archive, archive_cursor, archive_message, mailbox};
 
 /// The retentions a manager may choose, in years.
 pub const RETENTION_YEARS: std::ops::RangeInclusive<i32> = 1..=10;
@@ -82,6 +82,19 @@ impl ManagedDomain<'_> {
         let scope = self.scope();
         let services = scope.services;
         let found = scope.find_mailbox(address).await?;
+        // Where the engine's change log stands before the archive begins: the pass over it
+        // starts there, so whatever arrives from the start on (a bounce too) is seen.
+        let mark = match retention_years {
+            Some(_) => Some(
+                services
+                    .engine
+                    .mail_of(&found.address)
+                    .await?
+                    .message_state()
+                    .await?,
+            ),
+            None => None,
+        };
         let txn = services.db.begin().await?;
         let existing = archive::Entity::find()
             .filter(archive::Column::MailboxId.eq(found.id))
@@ -91,16 +104,24 @@ impl ManagedDomain<'_> {
             .as_ref()
             .filter(|a| a.active)
             .map(|a| format!("{} years", a.retention_years));
+        let mut begun = None;
         match (existing, retention_years) {
             (Some(kept), Some(years)) => {
+                let was_active = kept.active;
+                let id = kept.id;
                 let mut active: archive::ActiveModel = kept.into();
                 active.active = Set(true);
                 active.retention_years = Set(years);
                 active.stopped_at = Set(None);
+                if !was_active {
+                    // Capturing again from now: what came while it was off is the import's.
+                    active.started_at = Set(Utc::now());
+                    begun = Some(id);
+                }
                 active.update(&txn).await?;
             }
             (None, Some(years)) => {
-                archive::ActiveModel {
+                let created = archive::ActiveModel {
                     mailbox_id: Set(Some(found.id)),
                     domain_id: Set(found.domain_id),
                     address: Set(found.address.clone()),
@@ -112,6 +133,7 @@ impl ManagedDomain<'_> {
                 }
                 .insert(&txn)
                 .await?;
+                begun = Some(created.id);
             }
             (Some(kept), None) if kept.active => {
                 let mut active: archive::ActiveModel = kept.into();
@@ -120,6 +142,18 @@ impl ManagedDomain<'_> {
                 active.update(&txn).await?;
             }
             (_, None) => {}
+        }
+        if let (Some(archive_id), Some(state)) = (begun, mark) {
+            archive_cursor::Entity::delete_by_id(archive_id)
+                .exec(&txn)
+                .await?;
+            archive_cursor::ActiveModel {
+                archive_id: Set(archive_id),
+                state: Set(state),
+                checked_at: Set(Utc::now()),
+            }
+            .insert(&txn)
+            .await?;
         }
         let mut row: mailbox::ActiveModel = found.clone().into();
         row.archive = Set(retention_years.is_some());

@@ -5,7 +5,7 @@
 //! journal's), Sent as sent and every other folder as received; asking again adds nothing
 //! already there.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
     TransactionTrait,
@@ -220,8 +220,10 @@ impl Services {
                 let folder = folders
                     .iter()
                     .find(|f| message.folders.iter().any(|id| id == &f.id));
+                // Arrival times are to the second: the archive's first second is copied
+                // too (what the journal also brought is found by its Message-ID below).
                 if let Some(folder) = folder
-                    && arrived < kept.started_at
+                    && arrived.trunc_subsecs(0) <= kept.started_at.trunc_subsecs(0)
                 {
                     wanted.push((message, arrived, direction_of(folder.role.as_deref())));
                 }
@@ -233,6 +235,14 @@ impl Services {
         for batch in wanted.chunks(BATCH) {
             for (message, arrived, direction) in batch {
                 done += 1;
+                let message_id = message
+                    .message_id
+                    .as_ref()
+                    .and_then(|ids| ids.first().cloned())
+                    .unwrap_or_default();
+                if !message_id.is_empty() && self.journaled(kept.id, &message_id).await? {
+                    continue;
+                }
                 let Some(bytes) = access.blob(&message.blob_id).await? else {
                     continue;
                 };

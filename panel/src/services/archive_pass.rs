@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 use super::{
@@ -95,7 +95,9 @@ impl Services {
             let arrived = DateTime::parse_from_rfc3339(&message.received_at)
                 .map(|t| t.with_timezone(&Utc))
                 .unwrap_or(now);
-            if arrived < kept.started_at {
+            // The engine keeps arrival times to the second: a message of the archive's first
+            // second counts (one the journal also brought is found by its Message-ID).
+            if arrived < kept.started_at.trunc_subsecs(0) {
                 continue;
             }
             let role = |r: &str| {
@@ -167,7 +169,11 @@ impl Services {
     }
 
     /// Whether the archive has, or is about to get, a journal copy of this Message-ID.
-    async fn journaled(&self, archive_id: i32, message_id: &str) -> Result<bool, ServiceError> {
+    pub(super) async fn journaled(
+        &self,
+        archive_id: i32,
+        message_id: &str,
+    ) -> Result<bool, ServiceError> {
         let kept = archive_message::Entity::find()
             .filter(archive_message::Column::ArchiveId.eq(archive_id))
             .filter(archive_message::Column::MessageId.eq(message_id))

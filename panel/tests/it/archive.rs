@@ -231,6 +231,14 @@ fn every_message_an_archived_mailbox_sends_or_receives_is_kept_even_after_deleti
     // What never passes the DATA hook is caught by the pass over the engine's changes: the
     // bounce of bob's message to a domain that does not resolve, and a message a client
     // appends over IMAP. The journal's own copies are not kept twice by it.
+    mail(&[
+        "imap-find",
+        &imaps,
+        "tls",
+        BOB,
+        &bob_password,
+        "Failed to deliver message",
+    ]);
     wait_archived(&bob, "in", "Failed to deliver message");
     mail(&["imap-append", &imaps, "tls", BOB, &bob_password, "300"]);
     wait_archived(&bob, "in", "filler");
