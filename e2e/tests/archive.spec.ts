@@ -102,4 +102,7 @@ test('archive: a deleted message is kept, found, read, downloaded and put back',
   await submit(reader, '#ar-put-back button[type=submit]', 'mail/archive_put_back');
   await expect(reader.getByRole('status').filter({ hasText: /back in your mailbox|di nuovo nella casella/ }).first()).toBeVisible();
   mailClient(['imap-find', imaps, 'tls', bob, casella.demo[bob], subject]);
+  // Signed out and closed: later specs expect bob offline in chat.
+  await reader.click('form.logout button');
+  await reader.close();
 });
