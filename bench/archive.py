@@ -94,7 +94,7 @@ def ingest(binary: Path, work: Path, archived: bool, messages: int, connections:
         return {"archived": archived, "complete": result["complete"],
                 "seconds": round(elapsed, 2),
                 "msgs_per_s": round(messages / elapsed, 1) if elapsed else None,
-                "smtp_errors": result["errors"][:3],
+                "smtp_errors": result["errors"], "error_samples": result.get("error_samples", [])[:3],
                 "archive_rows": count(db, "SELECT count(*) FROM archive_messages")}
     finally:
         server.stop()

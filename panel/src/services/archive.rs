@@ -208,11 +208,29 @@ impl Services {
             .map_err(|err| ServiceError::Internal(format!("content store: {err}")))?;
         let mut outcomes = Vec::with_capacity(tokens.len());
         for token in tokens {
+            // The transaction writes first: on SQLite it then holds the write lock from its
+            // start (waiting for it if need be), instead of reading and failing to upgrade
+            // when another copy was committed meanwhile.
             let txn = self.db.begin().await?;
-            let Some(envelope) = archive_envelope::Entity::find_by_id(token.as_str())
-                .one(&txn)
+            let marked = archive_envelope::Entity::update_many()
+                .col_expr(archive_envelope::Column::State, Expr::value("done"))
+                .col_expr(
+                    archive_envelope::Column::Copies,
+                    Expr::col(archive_envelope::Column::Copies).add(1),
+                )
+                .filter(archive_envelope::Column::Token.eq(token.as_str()))
+                .exec(&txn)
                 .await?
-            else {
+                .rows_affected;
+            let envelope = match marked {
+                0 => None,
+                _ => {
+                    archive_envelope::Entity::find_by_id(token.as_str())
+                        .one(&txn)
+                        .await?
+                }
+            };
+            let Some(envelope) = envelope else {
                 outcomes.push(Err(JournalRefusal::UnknownToken));
                 continue;
             };
@@ -255,15 +273,6 @@ impl Services {
                 };
                 insert_row(&txn, &row).await?;
             }
-            archive_envelope::Entity::update_many()
-                .col_expr(archive_envelope::Column::State, Expr::value("done"))
-                .col_expr(
-                    archive_envelope::Column::Copies,
-                    Expr::col(archive_envelope::Column::Copies).add(1),
-                )
-                .filter(archive_envelope::Column::Token.eq(token.as_str()))
-                .exec(&txn)
-                .await?;
             txn.commit().await?;
             outcomes.push(Ok(()));
         }
