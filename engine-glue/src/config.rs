@@ -382,7 +382,7 @@ impl EngineConfig {
             // Nothing is sent there without the hook; a route must still exist for the name.
             w.str("queue.route.journal.type", "local");
         }
-        w.raw("queue.virtual.journal.threads-per-node", "4");
+        w.raw("queue.virtual.journal.threads-per-node", "25");
         w.str("queue.schedule.journal.queue-name", "journal");
         for (i, retry) in ["30s", "1m", "5m", "15m", "1h"].iter().enumerate() {
             w.str(&format!("queue.schedule.journal.retry.{i}"), retry);

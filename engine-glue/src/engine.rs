@@ -147,6 +147,19 @@ impl Engine {
         crate::config::pin_journal_host(&self.inner);
     }
 
+    /// Asks the engine's queue to look for due messages now. Its manager skips a message
+    /// that finds its queue at capacity and, when a delivery ends, looks again only if
+    /// something else is pending: a burst larger than a queue's threads can leave the rest
+    /// waiting for the next scheduled scan. The journal wakes it while copies are due.
+    pub async fn wake_queue(&self) {
+        let _ = self
+            .inner
+            .ipc
+            .queue_tx
+            .send(stalwart_lib::common::ipc::QueueEvent::Refresh)
+            .await;
+    }
+
     /// The configuration the engine was started with.
     pub fn config(&self) -> &EngineConfig {
         &self.config

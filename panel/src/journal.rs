@@ -101,10 +101,19 @@ impl JournalListeners {
             }
         });
         // The engine's resolver forgets the journal's host name after a while: pin it again.
+        // And while journal copies are due, wake the engine's queue (see `wake_queue`).
+        let waker = services.clone();
         tokio::spawn(async move {
+            let mut ticks = 0u32;
             loop {
-                tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
-                engine.pin_journal_host();
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                ticks = ticks.wrapping_add(1);
+                if ticks % 720 == 0 {
+                    engine.pin_journal_host();
+                }
+                if waker.journal_copies_due().await.unwrap_or(false) {
+                    engine.wake_queue().await;
+                }
             }
         });
         let fault = JournalFault::from_env();

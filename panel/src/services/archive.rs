@@ -279,6 +279,18 @@ impl Services {
         Ok(outcomes)
     }
 
+    /// Whether a journal copy is overdue: an envelope still waiting for its copy a few
+    /// seconds after the engine was asked for it.
+    pub async fn journal_copies_due(&self) -> Result<bool, ServiceError> {
+        Ok(archive_envelope::Entity::find()
+            .filter(archive_envelope::Column::State.eq("pending"))
+            .filter(archive_envelope::Column::CreatedAt.lt(Utc::now() - Duration::seconds(5)))
+            .filter(archive_envelope::Column::CreatedAt.gt(Utc::now() - Duration::days(1)))
+            .one(&self.db)
+            .await?
+            .is_some())
+    }
+
     /// Lets go of archived messages past their retention and marks envelopes whose copy
     /// never came; then collects the objects nothing keeps. Returns the messages let go.
     pub async fn expire_archives(&self, today: NaiveDate) -> Result<u64, ServiceError> {
