@@ -108,7 +108,7 @@ impl JournalListeners {
             loop {
                 tokio::time::sleep(std::time::Duration::from_secs(5)).await;
                 ticks = ticks.wrapping_add(1);
-                if ticks % 720 == 0 {
+                if ticks.is_multiple_of(720) {
                     engine.pin_journal_host();
                 }
                 if waker.journal_copies_due().await.unwrap_or(false) {
