@@ -167,7 +167,7 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
     journal.start(services.clone(), engine.clone());
     services.spawn_archive_retention();
     services.spawn_archive_pass(
-        Duration::from_secs(config.archive_pass_seconds),
+        Duration::from_secs(config.archive_pass_seconds.max(1)),
         Duration::from_secs(config.archive_grace_seconds),
     );
     let imports = services.end_cut_off_imports().await?;

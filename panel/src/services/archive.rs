@@ -439,6 +439,52 @@ impl Services {
     }
 }
 
+impl Services {
+    /// Keeps a message read from the engine (not brought by the journal: imported, or found
+    /// by the pass over the engine's changes) in an archive: its bytes in the content store,
+    /// its row and search entry, once. Whether it was new.
+    pub(super) async fn keep_engine_copy(
+        &self,
+        kept: &archive::Model,
+        bytes: Vec<u8>,
+        direction: Direction,
+        received_at: DateTime<Utc>,
+        source: &'static str,
+    ) -> Result<bool, ServiceError> {
+        let store = self.time_machine_settings()?.store.clone();
+        let size = bytes.len() as i64;
+        let summary = {
+            let bytes = bytes.clone();
+            tokio::task::spawn_blocking(move || kept_mail::summary(&bytes))
+                .await
+                .map_err(|err| ServiceError::Internal(err.to_string()))?
+        };
+        let _writing = store.writing().await;
+        let hash = store
+            .put(bytes)
+            .await
+            .map_err(|err| ServiceError::Internal(format!("content store: {err}")))?;
+        // An engine copy has no envelope: its recipients are its headers'.
+        let recipients = summary.recipients.join(" ");
+        let txn = self.db.begin().await?;
+        keep_object(&txn, hash, size).await?;
+        let row = NewRow {
+            archive: kept,
+            direction,
+            hash,
+            size,
+            received_at,
+            recipients: &recipients,
+            summary: &summary,
+            source,
+            token: None,
+        };
+        let added = insert_row(&txn, &row).await?;
+        txn.commit().await?;
+        Ok(added)
+    }
+}
+
 /// Records an object of the content store (once).
 pub(crate) async fn keep_object<C: ConnectionTrait>(
     db: &C,

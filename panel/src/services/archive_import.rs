@@ -11,11 +11,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use super::{
-    DomainScope, ManagedDomain, ServiceError, Services,
-    archive::{Direction, NewRow, insert_row, keep_object},
-    kept_mail,
-};
+use super::{DomainScope, ManagedDomain, ServiceError, Services, archive::Direction};
 use crate::db::{archive, archive_import};
 use app::{i18n::Text, ports::Address};
 
@@ -207,7 +203,6 @@ impl Services {
         address: &str,
         folders: &[ImportFolder],
     ) -> Result<(), ServiceError> {
-        let store = self.time_machine_settings()?.store.clone();
         let access = self.engine.mail_of(address).await?;
         let (ids, _) = access.all_message_ids().await?;
         // What to copy: messages in a chosen folder that arrived before the archive began.
@@ -246,36 +241,12 @@ impl Services {
                 let Some(bytes) = access.blob(&message.blob_id).await? else {
                     continue;
                 };
-                let size = bytes.len() as i64;
-                let summary = {
-                    let bytes = bytes.clone();
-                    tokio::task::spawn_blocking(move || kept_mail::summary(&bytes))
-                        .await
-                        .map_err(|err| ServiceError::Internal(err.to_string()))?
-                };
-                let _writing = store.writing().await;
-                let hash = store
-                    .put(bytes)
-                    .await
-                    .map_err(|err| ServiceError::Internal(format!("content store: {err}")))?;
-                let txn = self.db.begin().await?;
-                keep_object(&txn, hash, size).await?;
-                let recipients = message_recipients(&summary);
-                let row = NewRow {
-                    archive: kept,
-                    direction: *direction,
-                    hash,
-                    size,
-                    received_at: *arrived,
-                    recipients: &recipients,
-                    summary: &summary,
-                    source: "import",
-                    token: None,
-                };
-                if insert_row(&txn, &row).await? {
+                if self
+                    .keep_engine_copy(kept, bytes, *direction, *arrived, "import")
+                    .await?
+                {
                     added += 1;
                 }
-                txn.commit().await?;
             }
             self.import_progress(job.id, total, done, added).await?;
         }
@@ -314,9 +285,4 @@ impl Services {
             .await?
             .rows_affected)
     }
-}
-
-/// An imported message has no envelope: its recipients are its headers'.
-fn message_recipients(summary: &kept_mail::Summary) -> String {
-    summary.recipients.join(" ")
 }

@@ -10,13 +10,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
-use super::{
-    ServiceError, Services,
-    archive::{Direction, NewRow, insert_row, keep_object},
-    kept_mail,
-};
+use super::{ServiceError, Services, archive::Direction};
 use crate::db::{archive, archive_cursor, archive_envelope, archive_message, mailbox};
 
 /// What one pass did.
@@ -87,7 +83,6 @@ impl Services {
             .into_iter()
             .map(|f| (f.id, f.role))
             .collect();
-        let store = self.time_machine_settings()?.store.clone();
         let now = Utc::now();
         let mut added = 0;
         let mut deferred = false;
@@ -129,36 +124,12 @@ impl Services {
             let Some(bytes) = access.blob(&message.blob_id).await? else {
                 continue;
             };
-            let size = bytes.len() as i64;
-            let summary = {
-                let bytes = bytes.clone();
-                tokio::task::spawn_blocking(move || kept_mail::summary(&bytes))
-                    .await
-                    .map_err(|err| ServiceError::Internal(err.to_string()))?
-            };
-            let _writing = store.writing().await;
-            let hash = store
-                .put(bytes)
-                .await
-                .map_err(|err| ServiceError::Internal(format!("content store: {err}")))?;
-            let txn = self.db.begin().await?;
-            keep_object(&txn, hash, size).await?;
-            let recipients = summary.recipients.join(" ");
-            let row = NewRow {
-                archive: kept,
-                direction,
-                hash,
-                size,
-                received_at: arrived,
-                recipients: &recipients,
-                summary: &summary,
-                source: "changes",
-                token: None,
-            };
-            if insert_row(&txn, &row).await? {
+            if self
+                .keep_engine_copy(kept, bytes, direction, arrived, "changes")
+                .await?
+            {
                 added += 1;
             }
-            txn.commit().await?;
         }
         // A message left for later keeps the cursor where it was: the next pass reads it
         // again (and what was kept now is found there and not kept twice).
