@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -34,6 +33,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from accounts import DEFAULT_CASELLA_BIN, Web  # noqa: E402
 from servers import HOST, BenchError, Casella  # noqa: E402
 from workloads import ImapTarget, smtp_ingest  # noqa: E402
+
+try:
+    # A SQLite as recent as Casella's (bench/archive installs it): the archive's text index is
+    # an FTS5 `contentless_delete` table, which SQLite reads and writes from 3.43 on.
+    import pysqlite3 as sqlite3  # type: ignore[import-not-found]
+except ImportError:
+    import sqlite3
 
 WORDS = ("invoice order shipment contract meeting budget report quarterly figures customer "
          "supplier payment delivery warehouse proposal offer renewal agenda minutes review "

@@ -5,8 +5,10 @@
 use serde::{Deserialize, Serialize};
 
 mod archive;
+mod delegates;
 mod time_machine;
 pub use archive::*;
+pub use delegates::*;
 pub use time_machine::*;
 
 /// What a signed-in person is in the panel.
@@ -14,6 +16,8 @@ pub use time_machine::*;
 pub enum Role {
     Operator,
     Manager,
+    /// A person a manager lets read some archives.
+    Delegate,
     Postmaster,
     User,
 }
@@ -54,6 +58,7 @@ impl Me {
                 Some(domain) => format!("/domains/{domain}/mailboxes"),
                 None => "/".into(),
             },
+            Role::Delegate => "/archive".into(),
             // A mailbox user lands in the webmail.
             Role::User => "/mail".into(),
         }

@@ -131,6 +131,14 @@ pub fn manager_created(sent_to: &str) -> Text {
     )
 }
 
+/// Where a delegate's credentials were e-mailed (on creation and on a new password).
+pub fn credentials_sent(sent_to: &str) -> Text {
+    Text::new(
+        format!("The credentials were e-mailed to {sent_to}."),
+        format!("Le credenziali sono state inviate a {sent_to}."),
+    )
+}
+
 /// A message made on the server (a field error, a notice), in both languages, so the page
 /// shows it in its own language whichever side renders it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,15 +11,34 @@ use leptos_router::{
 
 use crate::i18n::current_lang;
 use crate::pages::{
-    access_log::AccessLogPage, account::AccountPage, archive::ArchivePage, audit::AuditPage,
-    compose::ComposePage, domain_dns::DomainDnsPage, domain_groups::DomainGroupsPage,
-    domain_mailboxes::DomainMailboxes, domain_overview::DomainOverviewPage, domains::DomainsPage,
-    home::Home, login::LoginPage, login_code::LoginCodePage, mail::MailPage,
-    mail_folders::MailFoldersPage, mail_rules::MailRulesPage, mail_settings::MailSettingsPage,
-    mailbox_page::MailboxPage, not_found::NotFound, operator_customers::OperatorCustomers,
-    operator_domains::OperatorDomains, operator_managers::OperatorManagers,
-    operator_monitor::OperatorMonitor, password::PasswordPage, security::SecurityPage,
-    time_machine::TimeMachinePage, trace::TracePage,
+    access_log::AccessLogPage,
+    account::AccountPage,
+    archive::ArchivePage,
+    audit::AuditPage,
+    compose::ComposePage,
+    delegates::{DelegatePage, DelegatesPage},
+    domain_dns::DomainDnsPage,
+    domain_groups::DomainGroupsPage,
+    domain_mailboxes::DomainMailboxes,
+    domain_overview::DomainOverviewPage,
+    domains::DomainsPage,
+    home::Home,
+    login::LoginPage,
+    login_code::LoginCodePage,
+    mail::MailPage,
+    mail_folders::MailFoldersPage,
+    mail_rules::MailRulesPage,
+    mail_settings::MailSettingsPage,
+    mailbox_page::MailboxPage,
+    not_found::NotFound,
+    operator_customers::OperatorCustomers,
+    operator_domains::OperatorDomains,
+    operator_managers::OperatorManagers,
+    operator_monitor::OperatorMonitor,
+    password::PasswordPage,
+    security::SecurityPage,
+    time_machine::TimeMachinePage,
+    trace::TracePage,
 };
 
 /// The document around every page, rendered on the server.
@@ -157,6 +176,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/mail/settings") view=MailSettingsPage ssr=SsrMode::Async />
                 <Route path=path!("/time-machine") view=TimeMachinePage ssr=SsrMode::Async />
                 <Route path=path!("/archive") view=ArchivePage ssr=SsrMode::Async />
+                <Route path=path!("/delegates") view=DelegatesPage ssr=SsrMode::Async />
+                <Route path=path!("/delegates/:login") view=DelegatePage ssr=SsrMode::Async />
                 // One page for the lists and the messages (after the pages above, which it
                 // would match too): going from the list to a message, to a search, to another
                 // folder and back keeps the page, so only what changed is fetched. The page

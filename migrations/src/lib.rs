@@ -18,6 +18,7 @@ mod m20261206_000011_chat_verifiers_and_blocks;
 mod m20261207_000012_group_aliases;
 mod m20261208_000013_time_machine;
 mod m20261209_000014_archive;
+mod m20261210_000015_delegates;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000012_group_aliases::Migration),
             Box::new(m20261208_000013_time_machine::Migration),
             Box::new(m20261209_000014_archive::Migration),
+            Box::new(m20261210_000015_delegates::Migration),
         ]
     }
 }

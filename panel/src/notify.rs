@@ -46,6 +46,7 @@ impl Mailer {
     ) -> Result<(), String> {
         let (ruolo, what) = match role {
             "manager" => ("Manager", "manager"),
+            "delegate" => ("Delegato", "delegate"),
             _ => ("Postmaster", "postmaster"),
         };
         let url = &self.panel_url;

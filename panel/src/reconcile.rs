@@ -19,7 +19,7 @@ use engine_glue::{Engine, GlueError};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::{
-    db::{alias, domain, group_alias, intent, mailbox, manager, operator},
+    db::{alias, delegate, domain, group_alias, intent, mailbox, manager, operator},
     services::ServiceError,
 };
 
@@ -229,6 +229,10 @@ async fn complete(
                 engine.disable_account(subject).await?;
             }
             mailbox::delete_rows(db, subject).await?;
+            delegate::Entity::delete_many()
+                .filter(delegate::Column::Login.eq(subject))
+                .exec(db)
+                .await?;
             if engine.account_exists(subject).await? {
                 engine.delete_account(subject).await?;
             }
@@ -271,6 +275,10 @@ async fn identity_exists(db: &DatabaseConnection, login: &str) -> Result<bool, R
         .await?
         + manager::Entity::find()
             .filter(manager::Column::Login.eq(login))
+            .count(db)
+            .await?
+        + delegate::Entity::find()
+            .filter(delegate::Column::Login.eq(login))
             .count(db)
             .await?
         + mailbox::Entity::find()

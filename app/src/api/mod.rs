@@ -6,6 +6,7 @@ pub mod account;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub(crate) mod context;
+pub mod delegates;
 #[cfg(feature = "ssr")]
 pub use context::{RequestScope, keep_for_compose};
 pub mod domain;

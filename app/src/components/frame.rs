@@ -68,6 +68,7 @@ pub fn Frame(me: Me, children: Children) -> impl IntoView {
     let role = match me.role {
         Role::Operator => tr("Operator", "Operatore"),
         Role::Manager => "Manager",
+        Role::Delegate => tr("Delegate", "Delegato"),
         Role::Postmaster => "Postmaster",
         Role::User => tr("Mailbox", "Casella"),
     };
@@ -125,6 +126,7 @@ fn nav_links(me: &Me) -> Vec<(String, String)> {
             .iter()
             .map(|d| (format!("/domains/{d}"), d.clone()))
             .collect(),
+        Role::Delegate => vec![("/archive".into(), tr("Archives", "Archivi").into())],
         Role::User => vec![
             ("/mail".into(), tr("Mail", "Posta").into()),
             ("/account".into(), tr("My mailbox", "La mia casella").into()),
@@ -134,7 +136,10 @@ fn nav_links(me: &Me) -> Vec<(String, String)> {
         links.push(("/mail".into(), tr("Mail", "Posta").into()));
         links.push(("/account".into(), tr("My mailbox", "La mia casella").into()));
     }
-    if me.role != Role::User {
+    if me.role == Role::Manager {
+        links.push(("/delegates".into(), tr("Delegates", "Delegati").into()));
+    }
+    if !matches!(me.role, Role::User | Role::Delegate) {
         links.push(("/audit".into(), tr("Audit log", "Registro attività").into()));
     }
     links.push((

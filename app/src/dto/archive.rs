@@ -3,10 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{MailMessage, MessageList};
+use super::{ArchiveChoice, MailMessage, MessageList, ReadsPage};
 
 /// Which part of the archive to show: a folder (`in`, "Posta in arrivo", the default, or
-/// `out`, "Posta inviata"), a page, a search, a message opened.
+/// `out`, "Posta inviata"; for the owner also `reads`, what its delegates read), a page, a
+/// search, a message opened.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ArchiveQuery {
@@ -22,6 +23,8 @@ pub struct ArchiveQuery {
     pub before: String,
     /// The message opened (its id in the archive).
     pub open: String,
+    /// The archive shown, among a delegate's (its id; empty for the first).
+    pub archive: String,
 }
 
 impl ArchiveQuery {
@@ -40,7 +43,7 @@ impl ArchiveQuery {
     }
 }
 
-/// A mailbox's archive, read-only.
+/// An archive, read-only: the owner's own mailbox's, or one of a delegate's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArchiveView {
     /// The mailbox has an archive (switched on now or earlier).
@@ -58,4 +61,17 @@ pub struct ArchiveView {
     pub message: Option<MailMessage>,
     /// The query shown, as understood.
     pub query: ArchiveQuery,
+    /// The reader is the mailbox's owner (who may put messages back and sees who read them);
+    /// otherwise a delegate.
+    pub owner: bool,
+    /// A delegate's archives, and the one shown.
+    pub archives: Vec<ArchiveChoice>,
+    pub archive: String,
+    /// A delegate's last day of access and window (`YYYY-MM-DD`, empty for an open end).
+    pub expires_on: String,
+    pub window_from: String,
+    pub window_to: String,
+    /// The owner's folder "reads": what delegates read, and how many reads there are.
+    pub reads: Option<ReadsPage>,
+    pub reads_total: u64,
 }

@@ -3,9 +3,10 @@
 //! ("Posta in arrivo") or sent ("Posta inviata") since its manager switched the archive on,
 //! kept even when deleted from the mailbox. Read-only: search by sender, recipient, subject,
 //! text and dates, open, download as `.eml` (or a selection as a `.zip`), put back into the
-//! mailbox. The folder, the
-//! search, the page and the message opened are in the address (plain links and GET forms),
-//! so it all works without JavaScript.
+//! mailbox; and who of its delegates read what ("Letture dei delegati"). A delegate sees here
+//! the archives its manager gave it, within its window and until its last day, and cannot
+//! put anything back. The archive, the folder, the search, the page and the message opened
+//! are in the address (plain links and GET forms), so it all works without JavaScript.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,19 +15,20 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     api::mail::{ArchivePutBack, archive},
     components::{ErrorMessage, FlashNotice, FormError, Guarded, action_error},
-    dto::{ArchiveQuery, ArchiveView, MailMessage, MessageList, Role},
+    dto::{ArchiveQuery, ArchiveView, MailMessage, MessageList, ReadsPage, Role},
     format::{bytes, urlencode},
     i18n::{in_lang, tr},
-    pages::{mail::time_label, mailbox_archive::years_text},
+    pages::{delegates::ReadsTable, mail::time_label, mailbox_archive::years_text},
 };
 
-const OWNERS: &[Role] = &[Role::User, Role::Postmaster];
+/// Mailbox owners, and delegates.
+const READERS: &[Role] = &[Role::User, Role::Postmaster, Role::Delegate];
 
 #[component]
 pub fn ArchivePage() -> impl IntoView {
     view! {
         <Title text=tr("Archive · Casella", "Archivio · Casella") />
-        <Guarded roles=OWNERS>
+        <Guarded roles=READERS>
             <ArchiveBody />
         </Guarded>
     }
@@ -36,6 +38,7 @@ pub fn ArchivePage() -> impl IntoView {
 fn place(q: &ArchiveQuery) -> String {
     let mut parts = Vec::new();
     for (key, value) in [
+        ("archive", q.archive.as_str()),
         ("folder", q.folder.as_str()),
         ("from", q.from.as_str()),
         ("to", q.to.as_str()),
@@ -75,6 +78,7 @@ fn ArchiveBody() -> impl IntoView {
             after: get("after"),
             before: get("before"),
             open: get("open"),
+            archive: get("archive"),
         }
     };
     let put_back = ServerAction::<ArchivePutBack>::new();
@@ -91,11 +95,17 @@ fn ArchiveBody() -> impl IntoView {
             .to_string()
         })
     });
+    let owner = use_context::<crate::dto::Me>().is_none_or(|me| me.role != Role::Delegate);
     view! {
         <div class="time-machine-head">
-            <p>
-                <a href="/mail" id="back-to-mail">{tr("← Back to mail", "← Torna alla posta")}</a>
-            </p>
+            {owner
+                .then(|| {
+                    view! {
+                        <p>
+                            <a href="/mail" id="back-to-mail">{tr("← Back to mail", "← Torna alla posta")}</a>
+                        </p>
+                    }
+                })}
             <h1>{tr("Archive", "Archivio")}</h1>
         </div>
         <FlashNotice id="ar-notice" message=done />
@@ -112,6 +122,17 @@ fn ArchiveBody() -> impl IntoView {
 
 #[component]
 fn Archived(v: ArchiveView, put_back: ServerAction<ArchivePutBack>) -> impl IntoView {
+    if !v.owner && !v.exists {
+        return view! {
+            <p class="empty" id="ar-none">
+                {tr(
+                    "No archive is open to you. Ask the manager who gave you this access.",
+                    "Nessun archivio è aperto per te. Chiedi al manager che ti ha dato l'accesso.",
+                )}
+            </p>
+        }
+        .into_any();
+    }
     if !v.exists {
         return view! {
             <p class="empty" id="ar-none">
@@ -123,7 +144,28 @@ fn Archived(v: ArchiveView, put_back: ServerAction<ArchivePutBack>) -> impl Into
         }
         .into_any();
     }
-    let intro = if v.active {
+    let intro = if !v.owner {
+        let from = if v.window_from.is_empty() {
+            "…".to_string()
+        } else {
+            v.window_from.clone()
+        };
+        let to = if v.window_to.is_empty() {
+            "…".to_string()
+        } else {
+            v.window_to.clone()
+        };
+        in_lang(
+            format!(
+                "You may read this archive until {} (messages received from {from} to {to}). Read-only: every message you open or download is logged, and the mailbox's owner sees it.",
+                v.expires_on
+            ),
+            format!(
+                "Puoi consultare questo archivio fino al {} (messaggi ricevuti dal {from} al {to}). Sola lettura: ogni messaggio aperto o scaricato viene registrato, e il titolare della casella lo vede.",
+                v.expires_on
+            ),
+        )
+    } else if v.active {
         in_lang(
             format!(
                 "Every message you receive or send is kept here for {}, even if you delete it. Read-only.",
@@ -147,15 +189,54 @@ fn Archived(v: ArchiveView, put_back: ServerAction<ArchivePutBack>) -> impl Into
         .as_ref()
         .map(|l| l.folder.id.clone())
         .unwrap_or_else(|| "in".into());
+    let folder = if v.reads.is_some() {
+        "reads".to_string()
+    } else {
+        folder
+    };
     let reading = v.message.is_some();
+    let shown = v.archive.clone();
     let link = |id: &str| {
         place(&ArchiveQuery {
             folder: id.to_string(),
+            archive: shown.clone(),
             ..ArchiveQuery::default()
         })
     };
     let is_in = folder == "in";
+    let is_out = folder == "out";
+    let is_reads = folder == "reads";
+    let picker = (!v.owner).then(|| {
+        view! {
+            <nav class="tabs" id="ar-archives" aria-label=tr("Archives", "Archivi")>
+                {v.archives
+                    .iter()
+                    .map(|a| {
+                        let current = a.id == v.archive;
+                        let href = place(&ArchiveQuery { archive: a.id.clone(), ..ArchiveQuery::default() });
+                        view! {
+                            <a href=href aria-current=current.then_some("page") data-address=a.address.clone()>
+                                {a.address.clone()}
+                            </a>
+                        }
+                    })
+                    .collect_view()}
+            </nav>
+        }
+    });
+    let reads_link = v.owner.then(|| {
+        view! {
+            <li class:current=is_reads>
+                <a href=link("reads") id="ar-folder-reads" aria-current=is_reads.then_some("page")>
+                    <span class="name">{tr("Delegates' reads", "Letture dei delegati")}</span>
+                    <span class="count">{v.reads_total}</span>
+                </a>
+            </li>
+        }
+    });
+    let owner = v.owner;
     view! {
+        {picker}
         <p class="hint" id="ar-intro">{intro}</p>
         <div class="mail time-machine" class:reading=reading>
             <nav class="folders" id="ar-folders" aria-label=tr("Folders", "Cartelle")>
@@ -166,18 +247,20 @@ fn Archived(v: ArchiveView, put_back: ServerAction<ArchivePutBack>) -> impl Into
                             <span class="count">{v.received}</span>
                         </a>
                     </li>
-                    <li class:current=!is_in>
-                        <a href=link("out") id="ar-folder-out" aria-current=(!is_in).then_some("page")>
+                    <li class:current=is_out>
+                        <a href=link("out") id="ar-folder-out" aria-current=is_out.then_some("page")>
                             <span class="name">{tr("Sent", "Posta inviata")}</span>
                             <span class="count">{v.sent}</span>
                         </a>
                     </li>
+                    {reads_link}
                 </ul>
             </nav>
-            {match (v.message, v.list) {
-                (Some(m), _) => view! { <ArchivedReader m wanted=v.query.clone() put_back /> }.into_any(),
-                (None, Some(list)) => view! { <ArchivedList list wanted=v.query.clone() more=v.more /> }.into_any(),
-                (None, None) => ().into_any(),
+            {match (v.message, v.list, v.reads) {
+                (Some(m), _, _) => view! { <ArchivedReader m wanted=v.query.clone() put_back owner /> }.into_any(),
+                (None, Some(list), _) => view! { <ArchivedList list wanted=v.query.clone() more=v.more /> }.into_any(),
+                (None, None, Some(reads)) => view! { <OwnersReads reads wanted=v.query.clone() /> }.into_any(),
+                (None, None, None) => ().into_any(),
             }}
         </div>
     }
@@ -257,6 +340,7 @@ fn ArchivedList(list: MessageList, wanted: ArchiveQuery, more: bool) -> impl Int
                 attr:id="ar-search"
             >
                 <input type="hidden" name="folder" value=list.folder.id.clone() />
+                {(!wanted.archive.is_empty()).then(|| view! { <input type="hidden" name="archive" value=wanted.archive.clone() /> })}
                 {field("q", tr("Words", "Parole"), wanted.q.clone(), "search")}
                 {field("from", tr("From", "Mittente"), wanted.from.clone(), "text")}
                 {field("to", tr("To", "Destinatario"), wanted.to.clone(), "text")}
@@ -265,7 +349,7 @@ fn ArchivedList(list: MessageList, wanted: ArchiveQuery, more: bool) -> impl Int
                 {field("before", tr("To day", "Al giorno"), wanted.before.clone(), "date")}
                 <div class="actions">
                     <button type="submit" id="ar-search-button">{tr("Search", "Cerca")}</button>
-                    {searched.then(|| view! { <a href=place(&ArchiveQuery { folder: list.folder.id.clone(), ..ArchiveQuery::default() }) id="ar-clear">{tr("Clear", "Azzera")}</a> })}
+                    {searched.then(|| view! { <a href=place(&ArchiveQuery { folder: list.folder.id.clone(), archive: wanted.archive.clone(), ..ArchiveQuery::default() }) id="ar-clear">{tr("Clear", "Azzera")}</a> })}
                 </div>
             </leptos_router::components::Form>
             <p class="hint" id="ar-total">{count} {searched.then(|| tr(" found", " trovati"))}</p>
@@ -314,6 +398,8 @@ fn ArchivedReader(
     m: MailMessage,
     wanted: ArchiveQuery,
     put_back: ServerAction<ArchivePutBack>,
+    /// The mailbox's owner may put the message back; a delegate may not.
+    owner: bool,
 ) -> impl IntoView {
     let back = place(&ArchiveQuery {
         open: String::new(),
@@ -405,13 +491,18 @@ fn ArchivedReader(
                 <a href=format!("{base}/source") id="ar-download" download="">
                     {tr("Download (.eml)", "Scarica (.eml)")}
                 </a>
-                <ActionForm action=put_back attr:class="inline-form" attr:id="ar-put-back">
-                    <input type="hidden" name="id" value=m.row.id.clone() />
-                    <button type="submit" class="secondary">
-                        {tr("Put back into the mailbox", "Rimetti nella casella")}
-                    </button>
-                    <FormError error=error />
-                </ActionForm>
+                {owner
+                    .then(|| {
+                        view! {
+                            <ActionForm action=put_back attr:class="inline-form" attr:id="ar-put-back">
+                                <input type="hidden" name="id" value=m.row.id.clone() />
+                                <button type="submit" class="secondary">
+                                    {tr("Put back into the mailbox", "Rimetti nella casella")}
+                                </button>
+                                <FormError error=error />
+                            </ActionForm>
+                        }
+                    })}
             </div>
             {body}
             {m.truncated
@@ -421,5 +512,29 @@ fn ArchivedReader(
                     }
                 })}
         </article>
+    }
+}
+
+/// The owner's view of its delegates' reads: who read what of its archive, and when.
+#[component]
+fn OwnersReads(reads: ReadsPage, wanted: ArchiveQuery) -> impl IntoView {
+    let here = move |page: u64| {
+        place(&ArchiveQuery {
+            folder: "reads".into(),
+            page,
+            ..ArchiveQuery::default()
+        })
+    };
+    let _ = wanted;
+    view! {
+        <section class="messages" id="ar-reads">
+            <p class="hint">
+                {tr(
+                    "Every message a delegate of your manager opened or downloaded from your archive.",
+                    "Ogni messaggio del tuo archivio aperto o scaricato da un delegato del tuo manager.",
+                )}
+            </p>
+            <ReadsTable reads with_mailbox=false page_link=here />
+        </section>
     }
 }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod compose;
 pub mod compose_rich;
 pub mod compose_suggest;
+pub mod delegates;
 pub mod domain_dns;
 pub mod domain_groups;
 pub mod domain_mailboxes;

@@ -18,7 +18,7 @@ pub fn PasswordPage() -> impl IntoView {
     view! {
         <Title text=tr("Password · Casella", "Password · Casella") />
         <Guarded
-            roles=&[Role::Operator, Role::Manager, Role::Postmaster, Role::User]
+            roles=&[Role::Operator, Role::Manager, Role::Delegate, Role::Postmaster, Role::User]
             password_page=true
         >
             <PasswordBody />

@@ -30,7 +30,7 @@ pub fn SecurityPage() -> impl IntoView {
     view! {
         <Title text=tr("Security · Casella", "Sicurezza · Casella") />
         <Guarded
-            roles=&[Role::Operator, Role::Manager, Role::Postmaster, Role::User]
+            roles=&[Role::Operator, Role::Manager, Role::Delegate, Role::Postmaster, Role::User]
             security_page=true
         >
             <SecurityBody />

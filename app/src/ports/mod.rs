@@ -14,6 +14,7 @@ use std::{net::IpAddr, sync::Arc};
 use crate::error::AppError;
 
 mod archive;
+mod delegates;
 mod domain;
 mod mail;
 mod mailbox;
@@ -25,6 +26,7 @@ mod public;
 mod time_machine;
 
 pub use archive::{ArchiveHandle, MAX_ZIP};
+pub use delegates::{DelegateForm, DelegatesHandle};
 pub use domain::{DomainHandle, NewMailboxForm};
 pub use mail::MailHandle;
 pub use mailbox::MailboxHandle;
@@ -164,11 +166,17 @@ pub trait PanelPort: Send + Sync {
     ) -> Result<Box<dyn ManagedHandle + 'a>, AppError>;
     /// The signed-in mailbox's own mail (mailbox owners only).
     async fn mail<'a>(&'a self, caller: &Caller) -> Result<Box<dyn MailHandle + 'a>, AppError>;
-    /// The signed-in mailbox's archive (mailbox owners only).
+    /// The archives the caller may read: a mailbox owner its own, a delegate those its
+    /// manager gave it.
     async fn archive<'a>(
         &'a self,
         caller: &Caller,
     ) -> Result<Box<dyn ArchiveHandle + 'a>, AppError>;
+    /// The caller's delegates (managers only).
+    async fn delegates<'a>(
+        &'a self,
+        caller: &Caller,
+    ) -> Result<Box<dyn DelegatesHandle + 'a>, AppError>;
     /// The signed-in mailbox's Mail Time Machine (mailbox owners only).
     async fn time_machine<'a>(
         &'a self,

@@ -32,7 +32,7 @@ impl ActiveModelBehavior for ActiveModel {}
 /// What an intent is about to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// Create an engine account (a mailbox, an operator or a manager).
+    /// Create an engine account (a mailbox, an operator, a manager or a delegate).
     CreateAccount,
     /// Register an engine domain.
     CreateDomain,
@@ -40,7 +40,8 @@ pub enum Kind {
     CreateAlias,
     /// Remove an alias from a mailbox.
     RemoveAlias,
-    /// Delete a mailbox: disabled in the engine, then its panel rows, then its engine account.
+    /// Delete a mailbox or a delegate: disabled in the engine, then its panel rows, then its
+    /// engine account.
     DeleteAccount,
     /// Create a group alias (an engine list).
     CreateGroup,

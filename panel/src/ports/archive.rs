@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-//! The archive's handle: the signed-in mailbox's archive as the webmail-like, read-only
-//! pages show it. Every read goes through the reach (`services::archive_view`).
+//! The archive's handle: the signed-in mailbox's archive, or a delegate's archives, as the
+//! webmail-like, read-only pages show them. Every read goes through the reach
+//! (`services::archive_view`), which keeps a delegate inside its window and logs its reads.
 
 use app::{
     dto::{
-        ArchiveQuery, ArchiveView, MailAttachment, MailFolder, MailMessage, MailPart, MessageList,
-        MessageRow,
+        ArchiveChoice, ArchiveQuery, ArchiveReadRow, ArchiveView, MailAttachment, MailFolder,
+        MailMessage, MailPart, MessageList, MessageRow, ReadsPage,
     },
     error::AppError,
     i18n::Text,
@@ -18,17 +19,44 @@ use super::{
     time_machine::{kept_html, sender_name, shown_in_place},
 };
 use crate::{
-    db::archive_message,
+    db::{archive, archive_message, archive_read},
     services::{
         ServiceError,
         archive::Direction,
-        archive_view::{ArchiveReach, ArchiveSearch},
+        archive_view::{ArchiveReach, ArchiveSearch, Use},
+        delegates::READS_PAGE,
         kept_mail::{self, ReadCopy},
     },
 };
 
 /// Messages a page lists.
 const PAGE: u64 = 50;
+
+pub(super) fn choice(a: &archive::Model) -> ArchiveChoice {
+    ArchiveChoice {
+        id: a.id.to_string(),
+        address: a.address.clone(),
+        active: a.active,
+    }
+}
+
+/// A read of the log, with the archived mailbox's address.
+pub(super) fn read_row(r: archive_read::Model, address: &str) -> ArchiveReadRow {
+    ArchiveReadRow {
+        at: super::date_time(r.at),
+        reader: r.reader,
+        reader_name: r.reader_name,
+        action: r.action,
+        subject: r.subject,
+        message_id: r.message_id,
+        address: address.to_string(),
+        ip: r.ip,
+    }
+}
+
+fn day_text(d: Option<NaiveDate>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
 
 pub(super) struct Archive<'a>(pub(super) ArchiveReach<'a>);
 
@@ -92,8 +120,9 @@ impl Archive<'_> {
     async fn read(
         &self,
         id: &str,
+        purpose: Use,
     ) -> Result<(archive_message::Model, Vec<u8>, ReadCopy), AppError> {
-        let (message, bytes) = self.0.open(id_of(id)?).await?;
+        let (message, bytes) = self.0.open(id_of(id)?, purpose).await?;
         let copy = kept_mail::read(&bytes).unwrap_or_default();
         Ok((message, bytes, copy))
     }
@@ -102,7 +131,18 @@ impl Archive<'_> {
 #[async_trait::async_trait]
 impl ArchiveHandle for Archive<'_> {
     async fn view(&self, query: &ArchiveQuery) -> Result<ArchiveView, AppError> {
-        let kept = self.0.archives().first().cloned();
+        let owner = self.0.is_owner();
+        // A delegate sees one of its archives at a time: the one asked for, or the first.
+        let shown = match query.archive.trim() {
+            "" => self.0.archives().first().map(|a| a.id),
+            id => Some(id_of(id)?),
+        };
+        let reach = match shown {
+            Some(id) => self.0.only(id)?,
+            None => self.0.clone(),
+        };
+        let kept = reach.archives().first().cloned();
+        let (window_from, window_to) = reach.window();
         let mut view = ArchiveView {
             exists: kept.is_some(),
             active: kept.as_ref().is_some_and(|a| a.active),
@@ -115,11 +155,47 @@ impl ArchiveHandle for Archive<'_> {
             more: false,
             message: None,
             query: query.clone(),
+            owner,
+            archives: if owner {
+                Vec::new()
+            } else {
+                self.0.archives().iter().map(choice).collect()
+            },
+            archive: kept.as_ref().map(|a| a.id.to_string()).unwrap_or_default(),
+            expires_on: day_text(reach.expires_on()),
+            window_from: day_text(window_from),
+            window_to: day_text(window_to),
+            reads: None,
+            reads_total: 0,
         };
-        if kept.is_none() {
+        let Some(kept) = kept else {
             return Ok(view);
+        };
+        if owner {
+            let page = query.page;
+            let (rows, total) = if query.folder == "reads" {
+                reach
+                    .reads(page.saturating_mul(READS_PAGE), READS_PAGE)
+                    .await?
+            } else {
+                (Vec::new(), reach.reads(0, 0).await?.1)
+            };
+            view.reads_total = total;
+            if query.folder == "reads" {
+                view.reads = Some(ReadsPage {
+                    rows: rows
+                        .into_iter()
+                        .map(|r| read_row(r, &kept.address))
+                        .collect(),
+                    total,
+                    page,
+                    pages: total.div_ceil(READS_PAGE).max(1),
+                });
+                (view.received, view.sent) = reach.counts().await?;
+                return Ok(view);
+            }
         }
-        (view.received, view.sent) = self.0.counts().await?;
+        (view.received, view.sent) = reach.counts().await?;
         let direction = match query.folder.as_str() {
             "" | "in" => Direction::In,
             "out" => Direction::Out,
@@ -136,7 +212,7 @@ impl ArchiveHandle for Archive<'_> {
             offset: query.page.saturating_mul(PAGE),
             limit: PAGE,
         };
-        let page = self.0.search(&search).await?;
+        let page = reach.search(&search).await?;
         let total = if query.is_search() {
             page.total
         } else {
@@ -155,7 +231,7 @@ impl ArchiveHandle for Archive<'_> {
             query: query.q.trim().to_string(),
         });
         if !query.open.is_empty() {
-            let (message, _, copy) = self.read(&query.open).await?;
+            let (message, _, copy) = self.read(&query.open, Use::Read).await?;
             let base = format!("archive/{}", message.id);
             let remote_images = copy
                 .html
@@ -198,13 +274,13 @@ impl ArchiveHandle for Archive<'_> {
     }
 
     async fn html_body(&self, id: &str) -> Result<String, AppError> {
-        let (message, _, copy) = self.read(id).await?;
+        let (message, _, copy) = self.read(id, Use::Read).await?;
         let html = copy.html.as_deref().ok_or(AppError::NotFound)?;
         Ok(kept_html(&format!("archive/{}", message.id), &copy, html).html)
     }
 
     async fn source(&self, id: &str) -> Result<MailPart, AppError> {
-        let (message, bytes, _) = self.read(id).await?;
+        let (message, bytes, _) = self.read(id, Use::Download).await?;
         Ok(MailPart {
             name: format!("{}.eml", file_name(&message.subject, "message")),
             media_type: "message/rfc822".into(),
@@ -213,7 +289,7 @@ impl ArchiveHandle for Archive<'_> {
     }
 
     async fn part(&self, id: &str, index: u32) -> Result<MailPart, AppError> {
-        let (_, bytes, _) = self.read(id).await?;
+        let (_, bytes, _) = self.read(id, Use::Attachment).await?;
         let (name, media_type, data) = kept_mail::part(&bytes, index).ok_or(AppError::NotFound)?;
         Ok(MailPart {
             name: file_name(&name, "attachment"),
@@ -234,7 +310,7 @@ impl ArchiveHandle for Archive<'_> {
         }
         let mut files = Vec::with_capacity(ids.len());
         for id in ids {
-            let (message, bytes) = self.0.open(id_of(id)?).await?;
+            let (message, bytes) = self.0.open(id_of(id)?, Use::Zip).await?;
             files.push((message, bytes));
         }
         let data = tokio::task::spawn_blocking(move || zipped(&files))

@@ -6,6 +6,7 @@
 
 mod access;
 mod archive;
+mod delegates;
 mod domain;
 mod mail;
 mod mailbox;
@@ -19,9 +20,9 @@ mod trace;
 use app::{
     error::AppError,
     ports::{
-        Address, ArchiveHandle, Caller as WireCaller, DomainHandle, DomainName, MailHandle,
-        MailboxHandle, ManagedHandle, OperatorHandle, OwnHandle, PanelPort, PublicHandle,
-        TimeMachineHandle,
+        Address, ArchiveHandle, Caller as WireCaller, DelegatesHandle, DomainHandle, DomainName,
+        MailHandle, MailboxHandle, ManagedHandle, OperatorHandle, OwnHandle, PanelPort,
+        PublicHandle, TimeMachineHandle,
     },
 };
 
@@ -194,7 +195,19 @@ impl PanelPort for Services {
         caller: &WireCaller,
     ) -> Result<Box<dyn ArchiveHandle + 'a>, AppError> {
         let caller = self.caller(caller).await?;
-        Ok(Box::new(archive::Archive(self.own_archive(&caller).await?)))
+        Ok(Box::new(archive::Archive(
+            self.archive_reach(&caller).await?,
+        )))
+    }
+
+    async fn delegates<'a>(
+        &'a self,
+        caller: &WireCaller,
+    ) -> Result<Box<dyn DelegatesHandle + 'a>, AppError> {
+        let caller = self.caller(caller).await?;
+        Ok(Box::new(delegates::Delegates(
+            self.delegates_scope(&caller)?,
+        )))
     }
 
     async fn time_machine<'a>(

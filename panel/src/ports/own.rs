@@ -78,6 +78,15 @@ impl OwnHandle for Own<'_> {
                 must_change_password,
                 must_enrol_two_factor,
             },
+            Actor::Delegate(d) => Me {
+                login: d.login,
+                display_name: d.display_name,
+                role: Role::Delegate,
+                domain: None,
+                domains,
+                must_change_password,
+                must_enrol_two_factor,
+            },
             Actor::Postmaster { mailbox, domain } => Me {
                 login: mailbox.address,
                 display_name: "Postmaster".into(),
@@ -120,7 +129,7 @@ impl OwnHandle for Own<'_> {
     async fn client_settings(&self) -> Result<ClientSettings, AppError> {
         self.enrolled()?;
         match &self.caller.actor {
-            Actor::Operator(_) | Actor::Manager(_) => Err(AppError::Forbidden),
+            Actor::Operator(_) | Actor::Manager(_) | Actor::Delegate(_) => Err(AppError::Forbidden),
             Actor::Postmaster { mailbox, .. } | Actor::User { mailbox, .. } => {
                 let address = mailbox.address.clone();
                 let display = format!("{} {}", mailbox.first_name, mailbox.last_name)

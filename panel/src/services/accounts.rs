@@ -18,7 +18,7 @@ use super::{
     chat_verifiers::Credential, hash_password, login_guard, passwords,
 };
 use crate::db::new_session_key;
-use crate::db::{alias, domain, group_alias, intent, mailbox, manager, operator};
+use crate::db::{alias, delegate, domain, group_alias, intent, mailbox, manager, operator};
 
 impl Services {
     /// Checks a web login's password through the engine's directory (main password only),
@@ -67,6 +67,23 @@ impl Services {
             Err(err) => return Err(err),
         };
         self.throttle.succeeded(&login, ip);
+        if let Actor::Delegate(delegate) = &actor
+            && Utc::now().date_naive() > delegate.expires_on
+        {
+            return Err(ServiceError::invalid(
+                "password",
+                Text::new(
+                    format!(
+                        "Your access as a delegate ended on {}. Ask your manager to extend it.",
+                        delegate.expires_on
+                    ),
+                    format!(
+                        "Il tuo accesso come delegato è scaduto il {}. Chiedi al tuo manager di prolungarlo.",
+                        delegate.expires_on
+                    ),
+                ),
+            ));
+        }
         if let Actor::Postmaster { .. } | Actor::User { .. } = &actor {
             // A main password set before chat verifiers existed gets one now, off the
             // sign-in's path.
@@ -145,6 +162,13 @@ impl Services {
         {
             return Ok(Actor::Manager(manager));
         }
+        if let Some(delegate) = delegate::Entity::find()
+            .filter(delegate::Column::Login.eq(login))
+            .one(&self.db)
+            .await?
+        {
+            return Ok(Actor::Delegate(delegate));
+        }
         let found = mailbox::Entity::find()
             .filter(mailbox::Column::Address.eq(login))
             .find_also_related(domain::Entity)
@@ -188,6 +212,11 @@ impl Services {
             > 0
             || manager::Entity::find()
                 .filter(manager::Column::Login.eq(&name))
+                .count(&self.db)
+                .await?
+                > 0
+            || delegate::Entity::find()
+                .filter(delegate::Column::Login.eq(&name))
                 .count(&self.db)
                 .await?
                 > 0
@@ -281,6 +310,12 @@ impl Services {
                 active.session_key = Set(key.clone());
                 active.update(&self.db).await?;
             }
+            Actor::Delegate(d) => {
+                let mut active: delegate::ActiveModel = d.clone().into();
+                active.must_change_password = Set(false);
+                active.session_key = Set(key.clone());
+                active.update(&self.db).await?;
+            }
             Actor::Postmaster { mailbox, .. } | Actor::User { mailbox, .. } => {
                 let mut active: mailbox::ActiveModel = mailbox.clone().into();
                 active.must_change_password = Set(false);
@@ -335,6 +370,16 @@ impl Services {
             .await?
         {
             let mut active: manager::ActiveModel = m.into();
+            active.session_key = Set(new_session_key());
+            active.update(&self.db).await?;
+            filled += 1;
+        }
+        for d in delegate::Entity::find()
+            .filter(delegate::Column::SessionKey.eq(""))
+            .all(&self.db)
+            .await?
+        {
+            let mut active: delegate::ActiveModel = d.into();
             active.session_key = Set(new_session_key());
             active.update(&self.db).await?;
             filled += 1;

@@ -48,7 +48,7 @@ fn generate() -> String {
 fn own_mailbox(caller: &Caller) -> Result<&str, ServiceError> {
     match &caller.actor {
         Actor::Postmaster { mailbox, .. } | Actor::User { mailbox, .. } => Ok(&mailbox.address),
-        Actor::Operator(_) | Actor::Manager(_) => Err(ServiceError::Forbidden),
+        Actor::Operator(_) | Actor::Manager(_) | Actor::Delegate(_) => Err(ServiceError::Forbidden),
     }
 }
 

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! Reading an archive: [`ArchiveReach`] is what a reader may reach (a set of archives and,
 //! for a delegate, a window of dates), carried into every query, so no page can ask past
-//! it. The owner reaches its own mailbox's archive, whole.
+//! it. The owner reaches its own mailbox's archive, whole; a delegate reaches the archives
+//! its manager gave it, inside its window, until its expiry, and every message it opens is
+//! written to the read log by the reach itself before the bytes are handed out.
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{NaiveDate, NaiveTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement, Value,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
 };
 
 use super::{
@@ -16,20 +18,60 @@ use super::{
 };
 use crate::{
     content_store::{ObjectHash, ReadError},
-    db::{archive, archive_message},
+    db::{archive, archive_message, archive_read, delegate},
 };
 
 /// The most matches a search counts (it says "more" beyond).
 pub const COUNT_CAP: u64 = 1000;
 
+/// A read of the same message by the same delegate within this many seconds is logged once
+/// (the reader's page and its frame load the message twice).
+const SAME_READ_SECONDS: i64 = 600;
+
+/// Who reads through a reach.
+#[derive(Clone)]
+enum Reader {
+    /// The mailbox's own user: the whole archive, may put messages back.
+    Owner,
+    /// A delegate: only its window, every read logged.
+    Delegate(delegate::Model),
+}
+
+/// What a message is opened for, as the read log records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    /// Shown in the reader (its page or its frame).
+    Read,
+    /// Downloaded as an `.eml` file.
+    Download,
+    /// One of its attachments downloaded.
+    Attachment,
+    /// Downloaded in a `.zip` with others.
+    Zip,
+    /// Put back into the owner's mailbox.
+    PutBack,
+}
+
+impl Use {
+    fn as_str(self) -> &'static str {
+        match self {
+            Use::Read => "read",
+            Use::Download => "download",
+            Use::Attachment => "attachment",
+            Use::Zip => "zip",
+            Use::PutBack => "put_back",
+        }
+    }
+}
+
 /// What one reader may reach of the archives: only through it are archived messages read.
+#[derive(Clone)]
 pub struct ArchiveReach<'a> {
     services: &'a Services,
     archives: Vec<archive::Model>,
-    /// Only messages received inside it (a delegate's window), both days included.
-    window: Option<(NaiveDate, NaiveDate)>,
-    /// May put messages back into the mailbox (the owner).
-    owner: bool,
+    /// Only messages received on or after / on or before these days (a delegate's window).
+    window: (Option<NaiveDate>, Option<NaiveDate>),
+    reader: Reader,
     caller: Caller,
 }
 
@@ -66,32 +108,83 @@ pub struct ArchivePage {
 }
 
 impl Services {
-    /// The caller's own mailbox's archive (switched on now, or holding what it kept);
-    /// staff without a mailbox have none.
-    pub async fn own_archive(&self, caller: &Caller) -> Result<ArchiveReach<'_>, ServiceError> {
+    /// What the caller may read of the archives: a mailbox user its own mailbox's (switched
+    /// on now, or holding what it kept), a delegate what its manager gave it; other staff
+    /// none.
+    pub async fn archive_reach(&self, caller: &Caller) -> Result<ArchiveReach<'_>, ServiceError> {
         super::ready(caller)?;
-        let mailbox = match &caller.actor {
-            Actor::Postmaster { mailbox, .. } | Actor::User { mailbox, .. } => mailbox,
-            Actor::Operator(_) | Actor::Manager(_) => return Err(ServiceError::Forbidden),
-        };
-        let archives = archive::Entity::find()
-            .filter(archive::Column::MailboxId.eq(mailbox.id))
-            .all(&self.db)
-            .await?;
-        Ok(ArchiveReach {
-            services: self,
-            archives,
-            window: None,
-            owner: true,
-            caller: caller.clone(),
-        })
+        match &caller.actor {
+            Actor::Postmaster { mailbox, .. } | Actor::User { mailbox, .. } => {
+                let archives = archive::Entity::find()
+                    .filter(archive::Column::MailboxId.eq(mailbox.id))
+                    .all(&self.db)
+                    .await?;
+                Ok(ArchiveReach {
+                    services: self,
+                    archives,
+                    window: (None, None),
+                    reader: Reader::Owner,
+                    caller: caller.clone(),
+                })
+            }
+            Actor::Delegate(delegate) => {
+                // Past its last day a delegate reaches nothing: every message is "not found".
+                if Utc::now().date_naive() > delegate.expires_on {
+                    return Err(ServiceError::NotFound);
+                }
+                Ok(ArchiveReach {
+                    services: self,
+                    archives: self.archives_of(delegate).await?,
+                    window: (delegate.window_from, delegate.window_to),
+                    reader: Reader::Delegate(delegate.clone()),
+                    caller: caller.clone(),
+                })
+            }
+            Actor::Operator(_) | Actor::Manager(_) => Err(ServiceError::Forbidden),
+        }
     }
 }
 
 impl ArchiveReach<'_> {
-    /// The archives reached (the owner's: none or one).
+    /// The archives reached (the owner's: none or one), by address.
     pub fn archives(&self) -> &[archive::Model] {
         &self.archives
+    }
+
+    /// The same reach narrowed to one of its archives; any other is "not found".
+    pub fn only(&self, archive_id: i32) -> Result<Self, ServiceError> {
+        let kept = self
+            .archives
+            .iter()
+            .find(|a| a.id == archive_id)
+            .cloned()
+            .ok_or(ServiceError::NotFound)?;
+        Ok(ArchiveReach {
+            archives: vec![kept],
+            ..self.clone()
+        })
+    }
+
+    /// Whether the reader is the archive's own mailbox (not a delegate).
+    pub fn is_owner(&self) -> bool {
+        matches!(self.reader, Reader::Owner)
+    }
+
+    /// The days the reader may see, both included (a delegate's window; open ends `None`).
+    pub fn window(&self) -> (Option<NaiveDate>, Option<NaiveDate>) {
+        self.window
+    }
+
+    /// A delegate's last day of access.
+    pub fn expires_on(&self) -> Option<NaiveDate> {
+        match &self.reader {
+            Reader::Delegate(d) => Some(d.expires_on),
+            Reader::Owner => None,
+        }
+    }
+
+    fn windowed(&self) -> bool {
+        self.window.0.is_some() || self.window.1.is_some()
     }
 
     fn ids(&self) -> Vec<i32> {
@@ -100,21 +193,21 @@ impl ArchiveReach<'_> {
 
     /// The days a search covers, both included: its own, within the reach's window.
     fn days(&self, search: &ArchiveSearch) -> (Option<NaiveDate>, Option<NaiveDate>) {
-        let after = match (search.after, self.window.map(|w| w.0)) {
+        let after = match (search.after, self.window.0) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
-        let before = match (search.before, self.window.map(|w| w.1)) {
+        let before = match (search.before, self.window.1) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
         (after, before)
     }
 
-    /// Messages per folder: received, sent. The owner's are the archive's own counts; a
-    /// window's are counted, up to [`COUNT_CAP`] (and one) each.
+    /// Messages per folder: received, sent. Without a window they are the archives' own
+    /// counts; a window's are counted, up to [`COUNT_CAP`] (and one) each.
     pub async fn counts(&self) -> Result<(u64, u64), ServiceError> {
-        if self.window.is_none() {
+        if !self.windowed() {
             let n = |v: i64| u64::try_from(v).unwrap_or(0);
             return Ok(self
                 .archives
@@ -180,7 +273,7 @@ impl ArchiveReach<'_> {
                 .await?
         };
         // The owner's counts are exact; any other is capped.
-        let capped = self.window.is_some() || search.after.is_some() || search.before.is_some();
+        let capped = self.windowed() || search.after.is_some() || search.before.is_some();
         let rows = find
             .order_by_desc(archive_message::Column::ReceivedAt)
             .order_by_desc(archive_message::Column::Id)
@@ -274,18 +367,26 @@ impl ArchiveReach<'_> {
     }
 
     /// An archived message in reach, with its bytes (checked against their hash: a changed
-    /// file is reported and never served).
-    pub async fn open(&self, id: i32) -> Result<(archive_message::Model, Vec<u8>), ServiceError> {
+    /// file is reported and never served). A delegate's read is logged first: a read the log
+    /// could not record is refused.
+    pub async fn open(
+        &self,
+        id: i32,
+        purpose: Use,
+    ) -> Result<(archive_message::Model, Vec<u8>), ServiceError> {
         let row = archive_message::Entity::find_by_id(id)
             .filter(archive_message::Column::ArchiveId.is_in(self.ids()))
             .one(&self.services.db)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        if let Some((first, last)) = self.window {
-            let day = row.received_at.date_naive();
-            if day < first || day > last {
-                return Err(ServiceError::NotFound);
-            }
+        let day = row.received_at.date_naive();
+        if self.window.0.is_some_and(|first| day < first)
+            || self.window.1.is_some_and(|last| day > last)
+        {
+            return Err(ServiceError::NotFound);
+        }
+        if let Reader::Delegate(delegate) = &self.reader {
+            self.log_read(delegate, &row, purpose).await?;
         }
         let hash: ObjectHash = row
             .object_hash
@@ -302,13 +403,79 @@ impl ArchiveReach<'_> {
         Ok((row, bytes))
     }
 
+    /// Writes one delegate read to the log (a read of a message it read in the last minutes
+    /// is already there).
+    async fn log_read(
+        &self,
+        delegate: &delegate::Model,
+        row: &archive_message::Model,
+        purpose: Use,
+    ) -> Result<(), ServiceError> {
+        let db = &self.services.db;
+        let now = Utc::now();
+        if purpose == Use::Read {
+            let recent = archive_read::Entity::find()
+                .filter(archive_read::Column::DelegateId.eq(delegate.id))
+                .filter(archive_read::Column::MessageRow.eq(row.id))
+                .filter(archive_read::Column::Action.eq(Use::Read.as_str()))
+                .filter(
+                    archive_read::Column::At.gt(now - chrono::Duration::seconds(SAME_READ_SECONDS)),
+                )
+                .count(db)
+                .await?;
+            if recent > 0 {
+                return Ok(());
+            }
+        }
+        archive_read::ActiveModel {
+            archive_id: Set(row.archive_id),
+            delegate_id: Set(Some(delegate.id)),
+            manager_id: Set(Some(delegate.manager_id)),
+            reader: Set(delegate.login.clone()),
+            reader_name: Set(delegate.display_name.clone()),
+            message_row: Set(Some(row.id)),
+            subject: Set(row.subject.clone()),
+            message_id: Set(row.message_id.clone()),
+            action: Set(purpose.as_str().to_string()),
+            ip: Set(self.caller.ip.to_string()),
+            at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        Ok(())
+    }
+
+    /// Who read what of the reach's archives, newest first: the owner's view of its
+    /// delegates' reads. A page of `limit`, and how many there are.
+    pub async fn reads(
+        &self,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<archive_read::Model>, u64), ServiceError> {
+        if !self.is_owner() {
+            return Err(ServiceError::Forbidden);
+        }
+        let find =
+            archive_read::Entity::find().filter(archive_read::Column::ArchiveId.is_in(self.ids()));
+        let total = find.clone().count(&self.services.db).await?;
+        let rows = find
+            .order_by_desc(archive_read::Column::At)
+            .order_by_desc(archive_read::Column::Id)
+            .offset(offset)
+            .limit(limit)
+            .all(&self.services.db)
+            .await?;
+        Ok((rows, total))
+    }
+
     /// Puts an archived message back into the owner's mailbox: a received one into the
     /// Inbox, a sent one into Sent, unread, with its arrival time. The owner only.
     pub async fn put_back(&self, id: i32) -> Result<archive_message::Model, ServiceError> {
-        if !self.owner {
+        if !self.is_owner() {
             return Err(ServiceError::Forbidden);
         }
-        let (row, bytes) = self.open(id).await?;
+        let (row, bytes) = self.open(id, Use::PutBack).await?;
         let login = self.caller.actor.login().to_string();
         let access = self.services.engine.mail_of(&login).await?;
         let role = match Direction::parse(&row.direction) {

@@ -67,7 +67,7 @@ impl Services {
             Actor::Postmaster { domain, .. } => {
                 query = query.filter(audit::Column::Domain.eq(domain.name.clone()));
             }
-            Actor::User { .. } => return Err(ServiceError::Forbidden),
+            Actor::User { .. } | Actor::Delegate(_) => return Err(ServiceError::Forbidden),
         }
         let total = query.clone().count(&self.db).await?;
         let mut rows = query

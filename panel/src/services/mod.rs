@@ -24,6 +24,7 @@ pub mod chat_verifiers;
 pub mod compose;
 mod cost_notices;
 mod customers;
+pub mod delegates;
 pub mod dns;
 mod domains;
 pub mod groups;
@@ -130,6 +131,8 @@ pub struct Services {
 pub enum Actor {
     Operator(db::operator::Model),
     Manager(db::manager::Model),
+    /// A person a manager lets read some archives (not a mailbox).
+    Delegate(db::delegate::Model),
     Postmaster {
         mailbox: db::mailbox::Model,
         domain: db::domain::Model,
@@ -146,6 +149,7 @@ impl Actor {
         match self {
             Actor::Operator(op) => &op.login,
             Actor::Manager(m) => &m.login,
+            Actor::Delegate(d) => &d.login,
             Actor::Postmaster { mailbox, .. } | Actor::User { mailbox, .. } => &mailbox.address,
         }
     }
@@ -155,6 +159,7 @@ impl Actor {
         match self {
             Actor::Operator(_) => "operator",
             Actor::Manager(_) => "manager",
+            Actor::Delegate(_) => "delegate",
             Actor::Postmaster { .. } => "postmaster",
             Actor::User { .. } => "user",
         }
@@ -164,7 +169,7 @@ impl Actor {
     pub fn domain_name(&self) -> Option<&str> {
         match self {
             Actor::Postmaster { domain, .. } | Actor::User { domain, .. } => Some(&domain.name),
-            Actor::Operator(_) | Actor::Manager(_) => None,
+            Actor::Operator(_) | Actor::Manager(_) | Actor::Delegate(_) => None,
         }
     }
 
@@ -173,6 +178,7 @@ impl Actor {
         match self {
             Actor::Operator(op) => &op.session_key,
             Actor::Manager(m) => &m.session_key,
+            Actor::Delegate(d) => &d.session_key,
             Actor::Postmaster { mailbox, .. } | Actor::User { mailbox, .. } => &mailbox.session_key,
         }
     }
@@ -182,6 +188,7 @@ impl Actor {
         match self {
             Actor::Operator(_) => false,
             Actor::Manager(m) => m.must_change_password,
+            Actor::Delegate(d) => d.must_change_password,
             Actor::Postmaster { mailbox, .. } | Actor::User { mailbox, .. } => {
                 mailbox.must_change_password
             }
@@ -368,7 +375,9 @@ impl Services {
                     .ok_or(ServiceError::NotFound)?,
                 true,
             ),
-            Actor::Operator(_) | Actor::User { .. } => return Err(ServiceError::Forbidden),
+            Actor::Operator(_) | Actor::Delegate(_) | Actor::User { .. } => {
+                return Err(ServiceError::Forbidden);
+            }
         };
         Ok(DomainScope::new(self, domain, caller.clone(), managed))
     }

@@ -71,7 +71,9 @@ impl Services {
                     caller: caller.clone(),
                 })
             }
-            Actor::Operator(_) | Actor::Manager(_) => Err(ServiceError::Forbidden),
+            Actor::Operator(_) | Actor::Manager(_) | Actor::Delegate(_) => {
+                Err(ServiceError::Forbidden)
+            }
         }
     }
 }

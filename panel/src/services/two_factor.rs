@@ -24,7 +24,8 @@ use totp_rs::{Algorithm, TOTP};
 
 use super::{Actor, AuditEntry, Caller, ServiceError, Services, access_log::AccessResult};
 use crate::db::{
-    mailbox, manager, new_session_key, operator, panel_setting, recovery_code, second_factor,
+    delegate, mailbox, manager, new_session_key, operator, panel_setting, recovery_code,
+    second_factor,
 };
 
 /// How long the code step may follow the password step.
@@ -207,7 +208,7 @@ impl Services {
             Actor::Postmaster { domain, .. } | Actor::User { domain, .. } => {
                 domain.require_two_factor
             }
-            Actor::Operator(_) | Actor::Manager(_) => {
+            Actor::Operator(_) | Actor::Manager(_) | Actor::Delegate(_) => {
                 panel_setting::flag(&self.db, panel_setting::STAFF_TWO_FACTOR).await?
             }
         })
@@ -558,6 +559,13 @@ impl Services {
                 manager::Entity::update_many()
                     .col_expr(manager::Column::SessionKey, value())
                     .filter(manager::Column::Id.eq(m.id))
+                    .exec(&self.db)
+                    .await?;
+            }
+            Actor::Delegate(d) => {
+                delegate::Entity::update_many()
+                    .col_expr(delegate::Column::SessionKey, value())
+                    .filter(delegate::Column::Id.eq(d.id))
                     .exec(&self.db)
                     .await?;
             }

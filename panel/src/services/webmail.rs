@@ -52,7 +52,9 @@ impl Services {
     pub async fn mail_scope(&self, caller: &Caller) -> Result<MailScope, ServiceError> {
         let mailbox = match &caller.actor {
             Actor::Postmaster { mailbox, .. } | Actor::User { mailbox, .. } => mailbox,
-            Actor::Operator(_) | Actor::Manager(_) => return Err(ServiceError::Forbidden),
+            Actor::Operator(_) | Actor::Manager(_) | Actor::Delegate(_) => {
+                return Err(ServiceError::Forbidden);
+            }
         };
         let access = self
             .engine

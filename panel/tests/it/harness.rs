@@ -525,6 +525,21 @@ pub fn sql(casella: &Casella, script: &str) {
     assert!(out.status.success(), "sql failed: {out:?}");
 }
 
+/// Runs SQL on a running Casella's panel database, waiting for its writers (the way time
+/// passing would leave a row: an expiry reached).
+pub fn sql_live(casella: &Casella, script: &str) {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys; db=sqlite3.connect(sys.argv[1], timeout=10); db.executescript(sys.argv[2]); db.commit()",
+        ])
+        .arg(casella.data.join("panel.sqlite3"))
+        .arg(script)
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "sql failed: {out:?}");
+}
+
 /// Reads a running (or stopped) Casella's panel database: the first column of each row.
 pub fn sql_rows(casella: &Casella, query: &str) -> Vec<String> {
     let out = Command::new("python3")

@@ -10,6 +10,7 @@ mod archive;
 mod chat;
 mod chat_features;
 mod client_setup;
+mod delegates;
 mod dns_check;
 mod flows;
 mod groups;

@@ -41,38 +41,43 @@ fn outcome(result: Result<Value, Value>) -> Outcome {
 type Row = (
     &'static str,
     Vec<(&'static str, &'static str)>,
-    [Outcome; 7],
+    [Outcome; 8],
 );
 
 /// The actors, in the order of the expectation columns.
-const ACTORS: [&str; 7] = [
+const ACTORS: [&str; 8] = [
     "operator",
     "manager A",
     "manager B",
     "postmaster A",
     "postmaster B",
     "user A",
+    "delegate of manager A",
     "anonymous",
 ];
 
 /// Operator-only operations.
-const OPERATOR: [Outcome; 7] = [R, F, F, F, F, F, U];
+const OPERATOR: [Outcome; 8] = [R, F, F, F, F, F, F, U];
 /// A domain's operations, on domain A: its postmaster and manager.
-const DOMAIN_A: [Outcome; 7] = [F, R, N, R, N, F, U];
+const DOMAIN_A: [Outcome; 8] = [F, R, N, R, N, F, F, U];
 /// Only domain A's manager.
-const MANAGER_A: [Outcome; 7] = [F, R, N, F, N, F, U];
+const MANAGER_A: [Outcome; 8] = [F, R, N, F, N, F, F, U];
 /// Only domain A's postmaster (the domain's chat service).
-const POSTMASTER_A: [Outcome; 7] = [F, F, N, R, N, F, U];
+const POSTMASTER_A: [Outcome; 8] = [F, F, N, R, N, F, F, U];
 /// Everyone who administers something.
-const ADMINS: [Outcome; 7] = [R, R, R, R, R, F, U];
+const ADMINS: [Outcome; 8] = [R, R, R, R, R, F, F, U];
 /// A mailbox owner's own settings.
-const MAILBOX_OWNERS: [Outcome; 7] = [F, F, F, R, R, R, U];
+const MAILBOX_OWNERS: [Outcome; 8] = [F, F, F, R, R, R, F, U];
 /// Every signed-in identity, on itself.
-const SIGNED_IN: [Outcome; 7] = [R, R, R, R, R, R, U];
+const SIGNED_IN: [Outcome; 8] = [R, R, R, R, R, R, R, U];
 /// Anyone, signed in or not.
-const ANYONE: [Outcome; 7] = [R; 7];
+const ANYONE: [Outcome; 8] = [R; 8];
+/// Every manager, on its own delegates.
+const MANAGERS: [Outcome; 8] = [F, R, R, F, F, F, F, U];
+/// Manager A, on its delegate; to manager B it does not exist.
+const DELEGATOR_A: [Outcome; 8] = [F, R, N, F, F, F, F, U];
 /// Domain B's operations: its postmaster and manager; domain A's learn nothing.
-const DOMAIN_B: [Outcome; 7] = [F, N, R, N, R, F, U];
+const DOMAIN_B: [Outcome; 8] = [F, N, R, N, R, F, F, U];
 
 #[test]
 fn every_administrative_operation_against_every_role() {
@@ -107,6 +112,36 @@ fn every_administrative_operation_against_every_role() {
     flows::mailbox(&postmaster_b, "b.test", "u");
     let user_a = Web::new(&casella);
     user_a.login(&user_address, PASSWORD).expect("user login");
+    // Manager A's delegate, given u@a.test's archive until today.
+    manager_a
+        .call(
+            "mailboxes/set_archive",
+            &[
+                ("address", &user_address),
+                ("archive", "on"),
+                ("retention_years", "1"),
+            ],
+        )
+        .expect("archive on");
+    let offered = manager_a.call("delegates/list", &[]).expect("delegates");
+    let archive = offered["archives"][0]["id"].as_str().expect("an archive");
+    let today = crate::harness::sql_rows(&casella, "SELECT date('now')")
+        .pop()
+        .expect("today");
+    manager_a
+        .call(
+            "delegates/create",
+            &[
+                ("login", "delegate.a"),
+                ("display_name", "Delegate A"),
+                ("email", "alice@demo.test"),
+                ("expires_on", &today),
+                ("archives[0]", archive),
+            ],
+        )
+        .expect("delegate");
+    let emailed = flows::emailed_password(&casella, "alice@demo.test", "delegate.a");
+    let delegate_a = flows::first_sign_in(&casella, "delegate.a", &emailed);
     let anonymous = Web::new(&casella);
     let actors = [
         &operator,
@@ -115,6 +150,7 @@ fn every_administrative_operation_against_every_role() {
         &postmaster_a,
         &postmaster_b,
         &user_a,
+        &delegate_a,
         &anonymous,
     ];
 
@@ -335,7 +371,7 @@ fn every_administrative_operation_against_every_role() {
         ("account/new_recovery_codes", vec![("code", "x")], SIGNED_IN),
         ("auth/take_shown_once", vec![], SIGNED_IN),
         // Without a password step before it, the code step has nothing to complete.
-        ("auth/second_factor", vec![("code", "123456")], [U; 7]),
+        ("auth/second_factor", vec![("code", "123456")], [U; 8]),
         ("account/client_access", vec![], MAILBOX_OWNERS),
         (
             "account/set_own_protocols",
@@ -351,7 +387,7 @@ fn every_administrative_operation_against_every_role() {
         (
             "account/revoke_app_password",
             vec![("name", "nope")],
-            [F, F, F, N, N, N, U],
+            [F, F, F, N, N, N, F, U],
         ),
         ("operator/staff_two_factor", vec![], OPERATOR),
         ("operator/snapshots", vec![], OPERATOR),
@@ -365,36 +401,91 @@ fn every_administrative_operation_against_every_role() {
         (
             "mail/time_machine",
             vec![("query[day]", "2001-01-01")],
-            [F, F, F, N, N, N, U],
+            [F, F, F, N, N, N, F, U],
         ),
         (
             "mail/restore_day",
             vec![("day", "2001-01-01"), ("mode", "merge")],
-            [F, F, F, N, N, N, U],
+            [F, F, F, N, N, N, F, U],
         ),
-        // The archive: one's own; a message one's archive does not hold is not found.
+        // The archive: one's own, or a delegate's; a message one's archive does not hold is
+        // not found; a delegate never puts back.
         (
             "mail/archive",
             vec![("query[folder]", "in")],
-            MAILBOX_OWNERS,
+            [F, F, F, R, R, R, R, U],
+        ),
+        // The owner's view of its delegates' reads; a delegate has no such folder.
+        (
+            "mail/archive",
+            vec![("query[folder]", "reads")],
+            [F, F, F, R, R, R, N, U],
+        ),
+        // Another archive than its own: not found.
+        (
+            "mail/archive",
+            vec![("query[archive]", "999999")],
+            [F, F, F, N, N, N, N, U],
+        ),
+        // Delegates: a manager's own; another manager's delegate does not exist for it.
+        ("delegates/list", vec![], MANAGERS),
+        (
+            "delegates/create",
+            vec![
+                ("login", "x"),
+                ("display_name", ""),
+                ("email", ""),
+                ("expires_on", ""),
+            ],
+            MANAGERS,
+        ),
+        (
+            "delegates/update",
+            vec![
+                ("login", "delegate.a"),
+                ("display_name", ""),
+                ("email", ""),
+                ("expires_on", ""),
+            ],
+            DELEGATOR_A,
+        ),
+        (
+            "delegates/delete",
+            vec![("login", "delegate.a"), ("confirm", "no")],
+            DELEGATOR_A,
+        ),
+        (
+            "delegates/reset_password",
+            vec![("login", "nobody")],
+            [F, N, N, F, F, F, F, U],
+        ),
+        ("delegates/reads", vec![], MANAGERS),
+        (
+            "delegates/reads",
+            vec![("login", "delegate.a")],
+            DELEGATOR_A,
         ),
         (
             "mail/archive_put_back",
             vec![("id", "999999")],
-            [F, F, F, N, N, N, U],
+            [F, F, F, N, N, N, F, U],
         ),
         // The webmail: one's own mail; a folder or message one does not have is not found.
         ("mail/folders", vec![], MAILBOX_OWNERS),
         (
             "mail/messages",
             vec![("folder", "nope"), ("page", "0")],
-            [F, F, F, N, N, N, U],
+            [F, F, F, N, N, N, F, U],
         ),
-        ("mail/message", vec![("id", "nope")], [F, F, F, N, N, N, U]),
+        (
+            "mail/message",
+            vec![("id", "nope")],
+            [F, F, F, N, N, N, F, U],
+        ),
         (
             "mail/act",
             vec![("folder", ""), ("action", "read"), ("ids[0]", "nope")],
-            [F, F, F, N, N, N, U],
+            [F, F, F, N, N, N, F, U],
         ),
         ("mail/empty_trash", vec![], MAILBOX_OWNERS),
         // Reached, and the empty name refused on its field.
@@ -402,19 +493,19 @@ fn every_administrative_operation_against_every_role() {
         (
             "mail/rename_folder",
             vec![("id", "nope"), ("name", "x")],
-            [F, F, F, N, N, N, U],
+            [F, F, F, N, N, N, F, U],
         ),
         (
             "mail/delete_folder",
             vec![("id", "nope")],
-            [F, F, F, N, N, N, U],
+            [F, F, F, N, N, N, F, U],
         ),
         ("mail/start_compose", vec![("mode", "new")], MAILBOX_OWNERS),
         ("mail/quota", vec![], MAILBOX_OWNERS),
         (
             "mail/start_compose",
             vec![("mode", "reply"), ("id", "nope")],
-            [F, F, F, N, N, N, U],
+            [F, F, F, N, N, N, F, U],
         ),
         // Reached, and a sender that is not the caller's refused on its field.
         (
@@ -433,7 +524,7 @@ fn every_administrative_operation_against_every_role() {
         (
             "mail/discard_draft",
             vec![("id", "nope")],
-            [F, F, F, N, N, N, U],
+            [F, F, F, N, N, N, F, U],
         ),
         ("mail/rules", vec![], MAILBOX_OWNERS),
         // Reached, and a reply without text refused on its field.
@@ -450,7 +541,7 @@ fn every_administrative_operation_against_every_role() {
         (
             "mail/remove_filter",
             vec![("index", "7")],
-            [F, F, F, N, N, N, U],
+            [F, F, F, N, N, N, F, U],
         ),
         ("mail/settings", vec![], MAILBOX_OWNERS),
         // Another's address is none of the mailbox's.
@@ -460,7 +551,7 @@ fn every_administrative_operation_against_every_role() {
                 ("identity[email]", "nobody@x.test"),
                 ("identity[name]", "X"),
             ],
-            [F, F, F, N, N, N, U],
+            [F, F, F, N, N, N, F, U],
         ),
         // Reached, and a page size not offered refused on its field.
         (
@@ -476,7 +567,7 @@ fn every_administrative_operation_against_every_role() {
         (
             "mail/forget_images",
             vec![("address", "nobody@x.test")],
-            [F, F, F, N, N, N, U],
+            [F, F, F, N, N, N, F, U],
         ),
         ("mail/suggestions", vec![("typed", "po")], MAILBOX_OWNERS),
         (
@@ -571,7 +662,7 @@ fn every_administrative_operation_against_every_role() {
     assert_eq!(counts.len(), 4, "{counts:?}");
     assert_eq!(
         table.len(),
-        99,
+        108,
         "every server function that takes a caller is in the table"
     );
 }
