@@ -145,23 +145,31 @@ fn Archived(v: ArchiveView, put_back: ServerAction<ArchivePutBack>) -> impl Into
         .into_any();
     }
     let intro = if !v.owner {
-        let from = if v.window_from.is_empty() {
-            "…".to_string()
-        } else {
-            v.window_from.clone()
-        };
-        let to = if v.window_to.is_empty() {
-            "…".to_string()
-        } else {
-            v.window_to.clone()
+        let window = match (v.window_from.as_str(), v.window_to.as_str()) {
+            ("", "") => in_lang(
+                "all its messages".to_string(),
+                "tutti i suoi messaggi".to_string(),
+            ),
+            (from, "") => in_lang(
+                format!("messages received from {from}"),
+                format!("i messaggi ricevuti dal {from}"),
+            ),
+            ("", to) => in_lang(
+                format!("messages received up to {to}"),
+                format!("i messaggi ricevuti fino al {to}"),
+            ),
+            (from, to) => in_lang(
+                format!("messages received from {from} to {to}"),
+                format!("i messaggi ricevuti dal {from} al {to}"),
+            ),
         };
         in_lang(
             format!(
-                "You may read this archive until {} (messages received from {from} to {to}). Read-only: every message you open or download is logged, and the mailbox's owner sees it.",
+                "You may read {window} until {} included. Read-only: every message you open or download is logged, and the mailbox's owner sees it.",
                 v.expires_on
             ),
             format!(
-                "Puoi consultare questo archivio fino al {} (messaggi ricevuti dal {from} al {to}). Sola lettura: ogni messaggio aperto o scaricato viene registrato, e il titolare della casella lo vede.",
+                "Puoi consultare {window} fino al {} compreso. Sola lettura: ogni messaggio aperto o scaricato viene registrato, e il titolare della casella lo vede.",
                 v.expires_on
             ),
         )
@@ -206,22 +214,36 @@ fn Archived(v: ArchiveView, put_back: ServerAction<ArchivePutBack>) -> impl Into
     let is_in = folder == "in";
     let is_out = folder == "out";
     let is_reads = folder == "reads";
+    // A delegate names the archive it reads, and picks another when it has several.
     let picker = (!v.owner).then(|| {
+        let address = v
+            .archives
+            .iter()
+            .find(|a| a.id == v.archive)
+            .map(|a| a.address.clone())
+            .unwrap_or_default();
+        let choices = (v.archives.len() > 1).then(|| {
+            view! {
+                <leptos_router::components::Form method="GET" action="/archive" attr:id="ar-archive-form" attr:class="tm-day">
+                    <label for="ar-archive">{tr("Archive", "Archivio")}</label>
+                    <select id="ar-archive" name="archive">
+                        {v.archives
+                            .iter()
+                            .map(|a| {
+                                let selected = a.id == v.archive;
+                                view! { <option value=a.id.clone() selected=selected>{a.address.clone()}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                    <button type="submit" id="ar-archive-show">{tr("Show", "Mostra")}</button>
+                </leptos_router::components::Form>
+            }
+        });
         view! {
-            <nav class="tabs" id="ar-archives" aria-label=tr("Archives", "Archivi")>
-                {v.archives
-                    .iter()
-                    .map(|a| {
-                        let current = a.id == v.archive;
-                        let href = place(&ArchiveQuery { archive: a.id.clone(), ..ArchiveQuery::default() });
-                        view! {
-                            <a href=href aria-current=current.then_some("page") data-address=a.address.clone()>
-                                {a.address.clone()}
-                            </a>
-                        }
-                    })
-                    .collect_view()}
-            </nav>
+            <div id="ar-archives">
+                <h2 class="ar-of">{in_lang(format!("Archive of {address}"), format!("Archivio di {address}"))}</h2>
+                {choices}
+            </div>
         }
     });
     let reads_link = v.owner.then(|| {

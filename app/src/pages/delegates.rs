@@ -274,14 +274,12 @@ fn addresses(archives: &[ArchiveChoice]) -> String {
 }
 
 fn window_text(d: &DelegateRow) -> String {
-    let bound = |s: &str| {
-        if s.is_empty() {
-            "…".to_string()
-        } else {
-            s.to_string()
-        }
-    };
-    format!("{} – {}", bound(&d.window_from), bound(&d.window_to))
+    match (d.window_from.as_str(), d.window_to.as_str()) {
+        ("", "") => tr("All", "Tutti").to_string(),
+        (from, "") => in_lang(format!("From {from}"), format!("Dal {from}")),
+        ("", to) => in_lang(format!("Up to {to}"), format!("Fino al {to}")),
+        (from, to) => format!("{from} – {to}"),
+    }
 }
 
 #[component]
