@@ -247,6 +247,30 @@ fn a_delegate_reads_only_its_archives_inside_its_window_until_its_expiry_and_the
     assert_eq!(logged["total"], 2);
     assert_eq!(logged["rows"][0]["address"], BOB);
 
+    // The staff's two-factor rule is a delegate's too: required, it enrols before reading.
+    operator
+        .call("operator/set_staff_two_factor", &[("required", "true")])
+        .expect("staff 2FA");
+    let enrolling = Web::new(&casella);
+    enrolling
+        .login("anna", flows::PASSWORD)
+        .expect("password step");
+    assert_eq!(
+        view(&enrolling, &[("query[folder]", "in")]).unwrap_err(),
+        "TwoFactorRequired"
+    );
+    crate::accounts::enrol(&enrolling);
+    view(&enrolling, &[("query[folder]", "in")]).expect("enrolled");
+    operator
+        .call("operator/set_staff_two_factor", &[("required", "false")])
+        .expect("staff 2FA off");
+    // Turning 2FA on ended its other sessions.
+    assert_eq!(
+        view(&anna, &[("query[folder]", "in")]).unwrap_err(),
+        "Unauthorized"
+    );
+    let anna = enrolling;
+
     // Outside its window: nothing listed, the message it read is "not found".
     let mut narrowed = delegate_form("anna", &today, (&yesterday, &yesterday), &archive);
     narrowed.retain(|(k, _)| *k != "login");
