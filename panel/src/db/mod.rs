@@ -46,7 +46,10 @@ pub mod tm_restore;
 pub mod web_session;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 /// Opens the panel database and brings its schema up to date.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
@@ -69,6 +72,18 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let db = Database::connect(options).await?;
     Migrator::up(&db, None).await?;
     Ok(db)
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`, waiting for it within the busy timeout): a deferred transaction that reads
+/// first fails with "database is locked" when another connection commits before its first
+/// write, instead of waiting. PostgreSQL begins as usual.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
 }
 
 /// A fresh random session key for an identity: every web session of the identity carries the

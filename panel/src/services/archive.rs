@@ -21,7 +21,7 @@ use engine_glue::JOURNAL_DOMAIN;
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    Statement, TransactionTrait,
+    Statement,
     sea_query::{Expr, ExprTrait, OnConflict},
 };
 
@@ -211,7 +211,7 @@ impl Services {
             // The transaction writes first: on SQLite it then holds the write lock from its
             // start (waiting for it if need be), instead of reading and failing to upgrade
             // when another copy was committed meanwhile.
-            let txn = self.db.begin().await?;
+            let txn = crate::db::begin_write(&self.db).await?;
             let marked = archive_envelope::Entity::update_many()
                 .col_expr(archive_envelope::Column::State, Expr::value("done"))
                 .col_expr(
@@ -311,7 +311,7 @@ impl Services {
             if rows.is_empty() {
                 break;
             }
-            let txn = self.db.begin().await?;
+            let txn = crate::db::begin_write(&self.db).await?;
             let mut counts: HashMap<(i32, Direction), i64> = HashMap::new();
             for (_, archive_id, direction, key) in &rows {
                 if let Some(direction) = Direction::parse(direction) {
@@ -466,7 +466,7 @@ impl Services {
             .map_err(|err| ServiceError::Internal(format!("content store: {err}")))?;
         // An engine copy has no envelope: its recipients are its headers'.
         let recipients = summary.recipients.join(" ");
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         keep_object(&txn, hash, size).await?;
         let row = NewRow {
             archive: kept,

@@ -7,7 +7,6 @@ use app::{i18n::Text, ports::Address};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    TransactionTrait,
 };
 
 use super::{DomainScope, ManagedDomain, ServiceError, Services};
@@ -95,7 +94,7 @@ impl ManagedDomain<'_> {
             ),
             None => None,
         };
-        let txn = services.db.begin().await?;
+        let txn = crate::db::begin_write(&services.db).await?;
         let existing = archive::Entity::find()
             .filter(archive::Column::MailboxId.eq(found.id))
             .one(&txn)

@@ -8,7 +8,6 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
 };
 
 use super::{DomainScope, ManagedDomain, ServiceError, Services, archive::Direction};
@@ -116,7 +115,7 @@ impl ManagedDomain<'_> {
             }
             chosen
         };
-        let txn = services.db.begin().await?;
+        let txn = crate::db::begin_write(&services.db).await?;
         let running = archive_import::Entity::find()
             .filter(archive_import::Column::ArchiveId.eq(kept.id))
             .filter(archive_import::Column::State.eq("running"))

@@ -17,7 +17,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
     sea_query::{Expr, OnConflict},
 };
 
@@ -247,7 +247,7 @@ impl Services {
             hashes.insert(message.blob_id.clone(), hash);
         }
 
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         report.rows += apply_folders(&txn, mailbox.id, day, &folders).await?;
         let mut seen = HashSet::with_capacity(messages.len());
         for message in &messages {
@@ -302,7 +302,7 @@ impl Services {
     /// before them, days' records, and the objects nothing keeps any more.
     pub async fn expire_snapshots(&self, today: NaiveDate, days: u32) -> Result<u64, ServiceError> {
         let oldest = today - Duration::days(i64::from(days.max(1)) - 1);
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         tm_message::Entity::delete_many()
             .filter(tm_message::Column::ValidTo.lte(oldest))
             .exec(&txn)

@@ -20,7 +20,6 @@ use engine_glue::{MessageSource, MessageStatus, MessageStep};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
     sea_query::{Expr, ExprTrait, OnConflict},
 };
 
@@ -183,7 +182,7 @@ impl Services {
             .into_iter()
             .map(|d| d.name)
             .collect();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         // Taken and refused recipients first, as new rows; then the outcomes, in order.
         let mut new_rows = Vec::new();
         let mut outcomes = Vec::new();
