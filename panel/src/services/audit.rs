@@ -4,8 +4,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::{Actor, Caller, ServiceError, Services};
@@ -62,7 +62,16 @@ impl Services {
                     .into_iter()
                     .map(|d| d.name)
                     .collect();
-                query = query.filter(audit::Column::Domain.is_in(domains));
+                // Its domains' entries, and what it did outside them (its delegates).
+                query = query.filter(
+                    Condition::any()
+                        .add(audit::Column::Domain.is_in(domains))
+                        .add(
+                            Condition::all()
+                                .add(audit::Column::Domain.is_null())
+                                .add(audit::Column::Actor.eq(manager.login.clone())),
+                        ),
+                );
             }
             Actor::Postmaster { domain, .. } => {
                 query = query.filter(audit::Column::Domain.eq(domain.name.clone()));
