@@ -542,11 +542,21 @@ fn the_mx_relays_for_this_machine_only_and_customers_do_not_see_staff_addresses(
         &casella.printed["postmaster@demo.test"],
     );
     assert!(rows(&demo).iter().all(|r| r["domain"] == "demo.test"));
-    // acme's manager reads acme's rows, none of demo.test's, and no staff address either.
+    // acme's manager reads acme's rows, none of demo.test's, and no staff address either...
     let manager = flows::manager_of(&casella, &operator, "it.acme", "acme.test");
     let seen = rows(&manager);
     assert!(seen.iter().any(|r| r["action"] == "domain.register"));
-    assert!(seen.iter().all(|r| r["domain"] == "acme.test"), "{seen:?}");
+    // ...and what it did itself outside any domain (its password, its delegates).
+    assert!(
+        seen.iter()
+            .all(|r| r["domain"] == "acme.test"
+                || (r["domain"].is_null() && r["actor"] == "it.acme")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|r| r["action"] == "account.password" && r["actor"] == "it.acme")
+    );
     assert!(
         seen.iter()
             .filter(|r| r["actor_role"] == "operator")
