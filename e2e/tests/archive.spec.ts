@@ -4,7 +4,7 @@
 // kept even after bob deletes it for good over IMAP; bob finds it in his archive by the
 // search, opens it read-only, downloads it as .eml and puts it back into his Inbox.
 import { expect, test, type Page } from '@playwright/test';
-import { emailedPassword, hydrated, instance, mailClient, open, signIn } from './instance';
+import { emailedPassword, hydrated, instance, mailClient, managerFor, open, signIn } from './instance';
 
 async function submit(page: Page, button: string, endpoint: string): Promise<void> {
   await Promise.all([
@@ -24,21 +24,7 @@ test('archive: a deleted message is kept, found, read, downloaded and put back',
   const imaps = String(casella.ports.imaps);
 
   // The operator creates a manager (credentials to alice) and gives it the demo domain.
-  const operator = await browser.newPage();
-  await signIn(operator, testInfo, casella.url, casella.operatorLogin, casella.operatorPassword);
-  await expect(operator).toHaveURL(/\/operator\/domains$/);
-  await open(operator, testInfo, `${casella.url}/operator/managers`);
-  await operator.fill('#login', manager);
-  await operator.fill('#display_name', 'Archivista');
-  await operator.fill('#email', alice);
-  await operator.click('#create-manager button[type=submit]');
-  await expect(operator.locator('#manager-list')).toContainText(manager);
-  await open(operator, testInfo, `${casella.url}/operator/domains`);
-  const row = operator.locator('#domain-list tr[data-domain="demo.test"]');
-  await row.locator('select[name=manager]').selectOption(manager);
-  await row.locator('button[type=submit]').click();
-  await expect(operator.locator('#domain-list tr[data-domain="demo.test"] select[name=manager]')).toHaveValue(manager);
-  await operator.close();
+  await managerFor(browser, testInfo, casella, manager, 'Archivista', alice, 'demo.test');
 
   // The manager's first sign-in, then bob's archive switched on for 3 years.
   const page = await browser.newPage();

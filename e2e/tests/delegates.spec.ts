@@ -4,7 +4,7 @@
 // downloads a message (and cannot put it back); bob sees who read what in his own archive;
 // the manager sees the read in its log and deletes the delegate.
 import { expect, test, type Page } from '@playwright/test';
-import { emailedPassword, hydrated, instance, mailClient, open, signIn } from './instance';
+import { emailedPassword, hydrated, instance, mailClient, managerFor, open, signIn } from './instance';
 
 async function submit(page: Page, button: string, endpoint: string): Promise<void> {
   await Promise.all([
@@ -34,21 +34,7 @@ test('delegates: a delegate reads an archive inside its reach, and the owner see
   const today = new Date().toISOString().slice(0, 10);
 
   // The operator gives the demo domain to a new manager (credentials to alice).
-  const operator = await browser.newPage();
-  await signIn(operator, testInfo, casella.url, casella.operatorLogin, casella.operatorPassword);
-  await expect(operator).toHaveURL(/\/operator\/domains$/);
-  await open(operator, testInfo, `${casella.url}/operator/managers`);
-  await operator.fill('#login', manager);
-  await operator.fill('#display_name', 'Delegante');
-  await operator.fill('#email', alice);
-  await operator.click('#create-manager button[type=submit]');
-  await expect(operator.locator('#manager-list')).toContainText(manager);
-  await open(operator, testInfo, `${casella.url}/operator/domains`);
-  const row = operator.locator('#domain-list tr[data-domain="demo.test"]');
-  await row.locator('select[name=manager]').selectOption(manager);
-  await row.locator('button[type=submit]').click();
-  await expect(operator.locator('#domain-list tr[data-domain="demo.test"] select[name=manager]')).toHaveValue(manager);
-  await operator.close();
+  await managerFor(browser, testInfo, casella, manager, 'Delegante', alice, 'demo.test');
 
   // The manager switches bob's archive on; alice writes to bob.
   const page = await browser.newPage();

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { expect, type Page, type TestInfo } from '@playwright/test';
+import { expect, type Browser, type Page, type TestInfo } from '@playwright/test';
 
 export interface Instance {
   url: string;
@@ -91,4 +91,32 @@ export function emailedPassword(casella: Instance, inbox: string, login: string)
   const line = body.split('\n').find((l) => l.trim().startsWith('Password:'));
   if (!line) throw new Error(`no password in the e-mail: ${body}`);
   return line.split('Password:')[1].trim();
+}
+
+/** The operator creates a manager (its credentials e-mailed to `email`) and gives it `domain`,
+ *  through the operator's pages; the operator's page is closed after. */
+export async function managerFor(
+  browser: Browser,
+  testInfo: TestInfo,
+  casella: Instance,
+  login: string,
+  name: string,
+  email: string,
+  domain: string,
+): Promise<void> {
+  const operator = await browser.newPage();
+  await signIn(operator, testInfo, casella.url, casella.operatorLogin, casella.operatorPassword);
+  await expect(operator).toHaveURL(/\/operator\/domains$/);
+  await open(operator, testInfo, `${casella.url}/operator/managers`);
+  await operator.fill('#login', login);
+  await operator.fill('#display_name', name);
+  await operator.fill('#email', email);
+  await operator.click('#create-manager button[type=submit]');
+  await expect(operator.locator('#manager-list')).toContainText(login);
+  await open(operator, testInfo, `${casella.url}/operator/domains`);
+  const row = operator.locator(`#domain-list tr[data-domain="${domain}"]`);
+  await row.locator('select[name=manager]').selectOption(login);
+  await row.locator('button[type=submit]').click();
+  await expect(operator.locator(`#domain-list tr[data-domain="${domain}"] select[name=manager]`)).toHaveValue(login);
+  await operator.close();
 }
