@@ -55,65 +55,56 @@ impl ActiveModelBehavior for ActiveModel {}
 /// Deletes a mailbox's panel rows (its aliases, outbound log, search words and the mailbox
 /// itself) in one transaction; a mailbox that has none is a no-op.
 pub async fn delete_rows(db: &DatabaseConnection, address: &str) -> Result<(), DbErr> {
-    use sea_orm::TransactionTrait;
-
     use super::{
         alias, chat_block, chat_offline, chat_verifier, image_sender, mail_preference,
         mailbox_term, outbound, sender_identity,
     };
     let address = address.to_string();
-    db.transaction::<_, (), DbErr>(|txn| {
-        Box::pin(async move {
-            let Some(found) = Entity::find()
-                .filter(Column::Address.eq(&address))
-                .one(txn)
-                .await?
-            else {
-                return Ok(());
-            };
-            alias::Entity::delete_many()
-                .filter(alias::Column::MailboxId.eq(found.id))
-                .exec(txn)
-                .await?;
-            outbound::Entity::delete_many()
-                .filter(outbound::Column::Address.eq(&address))
-                .exec(txn)
-                .await?;
-            mailbox_term::Entity::delete_many()
-                .filter(mailbox_term::Column::MailboxId.eq(found.id))
-                .exec(txn)
-                .await?;
-            image_sender::Entity::delete_many()
-                .filter(image_sender::Column::MailboxId.eq(found.id))
-                .exec(txn)
-                .await?;
-            sender_identity::Entity::delete_many()
-                .filter(sender_identity::Column::MailboxId.eq(found.id))
-                .exec(txn)
-                .await?;
-            // The chat messages waiting for it go; the history stays (it is never deleted).
-            chat_offline::Entity::delete_many()
-                .filter(chat_offline::Column::Recipient.eq(&address))
-                .exec(txn)
-                .await?;
-            chat_verifier::Entity::delete_many()
-                .filter(chat_verifier::Column::Address.eq(&address))
-                .exec(txn)
-                .await?;
-            chat_block::Entity::delete_many()
-                .filter(chat_block::Column::Owner.eq(&address))
-                .exec(txn)
-                .await?;
-            mail_preference::Entity::delete_by_id(found.id)
-                .exec(txn)
-                .await?;
-            Entity::delete_by_id(found.id).exec(txn).await?;
-            Ok(())
-        })
-    })
-    .await
-    .map_err(|err| match err {
-        sea_orm::TransactionError::Connection(err)
-        | sea_orm::TransactionError::Transaction(err) => err,
-    })
+    // It reads before it writes: the write lock is taken first (see `begin_write`).
+    let txn = super::begin_write(db).await?;
+    let Some(found) = Entity::find()
+        .filter(Column::Address.eq(&address))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    alias::Entity::delete_many()
+        .filter(alias::Column::MailboxId.eq(found.id))
+        .exec(&txn)
+        .await?;
+    outbound::Entity::delete_many()
+        .filter(outbound::Column::Address.eq(&address))
+        .exec(&txn)
+        .await?;
+    mailbox_term::Entity::delete_many()
+        .filter(mailbox_term::Column::MailboxId.eq(found.id))
+        .exec(&txn)
+        .await?;
+    image_sender::Entity::delete_many()
+        .filter(image_sender::Column::MailboxId.eq(found.id))
+        .exec(&txn)
+        .await?;
+    sender_identity::Entity::delete_many()
+        .filter(sender_identity::Column::MailboxId.eq(found.id))
+        .exec(&txn)
+        .await?;
+    // The chat messages waiting for it go; the history stays (it is never deleted).
+    chat_offline::Entity::delete_many()
+        .filter(chat_offline::Column::Recipient.eq(&address))
+        .exec(&txn)
+        .await?;
+    chat_verifier::Entity::delete_many()
+        .filter(chat_verifier::Column::Address.eq(&address))
+        .exec(&txn)
+        .await?;
+    chat_block::Entity::delete_many()
+        .filter(chat_block::Column::Owner.eq(&address))
+        .exec(&txn)
+        .await?;
+    mail_preference::Entity::delete_by_id(found.id)
+        .exec(&txn)
+        .await?;
+    Entity::delete_by_id(found.id).exec(&txn).await?;
+    txn.commit().await
 }
