@@ -178,7 +178,7 @@ impl ArchiveHandle for Archive<'_> {
                     .reads(page.saturating_mul(READS_PAGE), READS_PAGE)
                     .await?
             } else {
-                (Vec::new(), reach.reads(0, 0).await?.1)
+                (Vec::new(), reach.reads_count().await?)
             };
             view.reads_total = total;
             if query.folder == "reads" {

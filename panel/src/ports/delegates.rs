@@ -79,8 +79,7 @@ impl DelegatesHandle for Delegates<'_> {
     }
 
     async fn reset_password(&self, login: &str) -> Result<String, AppError> {
-        self.0.reset_password(login).await?;
-        Ok(self.0.find(login).await?.delegate.email)
+        Ok(self.0.reset_password(login).await?)
     }
 
     async fn reads(&self, login: &str, page: u64) -> Result<ReadsPage, AppError> {

@@ -446,6 +446,17 @@ impl ArchiveReach<'_> {
         Ok(())
     }
 
+    /// How many delegate reads the reach's archives have (the owner's only).
+    pub async fn reads_count(&self) -> Result<u64, ServiceError> {
+        if !self.is_owner() {
+            return Err(ServiceError::Forbidden);
+        }
+        Ok(archive_read::Entity::find()
+            .filter(archive_read::Column::ArchiveId.is_in(self.ids()))
+            .count(&self.services.db)
+            .await?)
+    }
+
     /// Who read what of the reach's archives, newest first: the owner's view of its
     /// delegates' reads. A page of `limit`, and how many there are.
     pub async fn reads(

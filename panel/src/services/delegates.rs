@@ -391,8 +391,8 @@ impl DelegatesScope<'_> {
     }
 
     /// Gives a delegate a new generated password, e-mailed to it and to be changed at the
-    /// next sign-in; its sessions end.
-    pub async fn reset_password(&self, login: &str) -> Result<(), ServiceError> {
+    /// next sign-in; its sessions end. Returns where it was sent.
+    pub async fn reset_password(&self, login: &str) -> Result<String, ServiceError> {
         let found = self.find(login).await?.delegate;
         let password = passwords::generate();
         let hash = hash_password(password.clone()).await?;
@@ -433,7 +433,7 @@ impl DelegatesScope<'_> {
         }
         self.audit("delegate.password", &found.login, None, None)
             .await;
-        Ok(())
+        Ok(found.email)
     }
 
     /// A page of what the manager's delegates read, newest first, perhaps of one delegate
