@@ -19,6 +19,7 @@ mod m20261207_000012_group_aliases;
 mod m20261208_000013_time_machine;
 mod m20261209_000014_archive;
 mod m20261210_000015_delegates;
+mod m20261211_000016_archive_folder_words;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000013_time_machine::Migration),
             Box::new(m20261209_000014_archive::Migration),
             Box::new(m20261210_000015_delegates::Migration),
+            Box::new(m20261211_000016_archive_folder_words::Migration),
         ]
     }
 }

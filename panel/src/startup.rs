@@ -166,6 +166,7 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
     services.spawn_snapshots();
     journal.start(services.clone(), engine.clone());
     services.spawn_archive_retention();
+    services.spawn_archive_reindex();
     services.spawn_archive_pass(
         Duration::from_secs(config.archive_pass_seconds.max(1)),
         Duration::from_secs(config.archive_grace_seconds),

@@ -20,12 +20,15 @@ use chrono::{DateTime, Datelike, Duration, Local, NaiveDate, NaiveTime, Utc};
 use engine_glue::JOURNAL_DOMAIN;
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    Statement,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, ExprTrait, OnConflict},
 };
 
-use super::{ServiceError, Services, kept_mail};
+use super::{
+    ServiceError, Services,
+    archive_index::{Fields, folder_prefix, index_message, unindex_message},
+    kept_mail,
+};
 use crate::{
     content_store::ObjectHash,
     db::{archive, archive_envelope, archive_message, mailbox, stored_object, tm_message},
@@ -294,7 +297,6 @@ impl Services {
     /// Lets go of archived messages past their retention and marks envelopes whose copy
     /// never came; then collects the objects nothing keeps. Returns the messages let go.
     pub async fn expire_archives(&self, today: NaiveDate) -> Result<u64, ServiceError> {
-        let backend = self.db.get_database_backend();
         let mut removed = 0;
         loop {
             let rows: Vec<(i32, i32, String, Option<i64>)> = archive_message::Entity::find()
@@ -318,16 +320,7 @@ impl Services {
                     *counts.entry((*archive_id, direction)).or_default() += 1;
                 }
                 if let Some(key) = key {
-                    let sql = match backend {
-                        DatabaseBackend::Sqlite => "DELETE FROM archive_search WHERE rowid = ?",
-                        _ => "DELETE FROM archive_search WHERE id = $1",
-                    };
-                    txn.execute_raw(Statement::from_sql_and_values(
-                        backend,
-                        sql,
-                        [(*key).into()],
-                    ))
-                    .await?;
+                    unindex_message(&txn, *key).await?;
                 }
             }
             for ((archive_id, direction), n) in counts {
@@ -568,7 +561,13 @@ pub(crate) async fn insert_row<C: ConnectionTrait>(
         .exec(db)
         .await?;
     count_in(db, row.archive.id, row.direction, 1).await?;
-    index_row(db, key, row).await?;
+    let fields = Fields {
+        sender: &row.summary.sender,
+        recipients: row.recipients,
+        subject: &row.summary.subject,
+        text: &row.summary.text,
+    };
+    index_message(db, key, &folder_prefix(row.archive.id, row.direction), &fields).await?;
     Ok(true)
 }
 
@@ -601,47 +600,6 @@ async fn count_in<C: ConnectionTrait>(
         .exec(db)
         .await
         .map(|_| ())
-}
-
-/// The search index's owner word of an archive's direction: one word per (archive, way),
-/// so a search in one folder of one archive never reads another's words.
-pub(crate) fn owner_word(archive_id: i32, direction: Direction) -> String {
-    format!("a{archive_id}{}", direction.as_str())
-}
-
-async fn index_row<C: ConnectionTrait>(db: &C, key: i64, row: &NewRow<'_>) -> Result<(), DbErr> {
-    let backend = db.get_database_backend();
-    let s = row.summary;
-    let statement = match backend {
-        DatabaseBackend::Sqlite => Statement::from_sql_and_values(
-            backend,
-            "INSERT INTO archive_search (rowid, owner, sender, recipients, subject, body) \
-             VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                key.into(),
-                owner_word(row.archive.id, row.direction).into(),
-                s.sender.clone().into(),
-                row.recipients.to_string().into(),
-                s.subject.clone().into(),
-                s.text.clone().into(),
-            ],
-        ),
-        _ => Statement::from_sql_and_values(
-            backend,
-            "INSERT INTO archive_search (id, owner, sender, recipients, subject, body) VALUES \
-             ($1, $2, to_tsvector('simple', $3), to_tsvector('simple', $4), \
-             to_tsvector('simple', $5), to_tsvector('simple', $6))",
-            [
-                key.into(),
-                owner_word(row.archive.id, row.direction).into(),
-                s.sender.clone().into(),
-                row.recipients.to_string().into(),
-                s.subject.clone().into(),
-                s.text.clone().into(),
-            ],
-        ),
-    };
-    db.execute_raw(statement).await.map(|_| ())
 }
 
 /// At most `max` bytes of `text`, cut on a character boundary.

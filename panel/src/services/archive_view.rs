@@ -8,12 +8,13 @@
 use chrono::{NaiveDate, NaiveTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 use super::{
     Actor, Caller, ServiceError, Services,
-    archive::{Direction, first_key_of, owner_word},
+    archive::{Direction, first_key_of},
+    archive_index::{condition, folder_prefix},
     audit::AuditEntry,
 };
 use crate::{
@@ -258,6 +259,11 @@ impl ArchiveReach<'_> {
         if search.has_words() {
             return self.search_words(search).await;
         }
+        self.list(search).await
+    }
+
+    /// A page of the folder, newest first, within the dates asked.
+    async fn list(&self, search: &ArchiveSearch) -> Result<ArchivePage, ServiceError> {
         let find = self.listed(search);
         let counted = if search.after.is_none() && search.before.is_none() {
             let (received, sent) = self.counts().await?;
@@ -302,14 +308,14 @@ impl ArchiveReach<'_> {
             Some(d) => vec![d],
             None => vec![Direction::In, Direction::Out],
         };
-        let owners: Vec<String> = self
+        let prefixes: Vec<String> = self
             .archives
             .iter()
-            .flat_map(|a| directions.iter().map(|d| owner_word(a.id, *d)))
+            .flat_map(|a| directions.iter().map(|d| folder_prefix(a.id, *d)))
             .collect();
-        let (sql_where, mut values) = match backend {
-            DatabaseBackend::Sqlite => fts5_condition(search, &owners),
-            _ => postgres_condition(search, &owners),
+        let Some((sql_where, mut values)) = condition(backend, search, &prefixes) else {
+            // Only punctuation: nothing to look for in the text, the folder as it is.
+            return self.list(search).await;
         };
         let key = match backend {
             DatabaseBackend::Sqlite => "s.rowid",
@@ -520,98 +526,5 @@ impl ArchiveReach<'_> {
             )
             .await;
         Ok(row)
-    }
-}
-
-/// An FTS5 phrase: the user's text as one quoted string (its words in order).
-fn phrase(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', "\"\""))
-}
-
-/// The FTS5 condition: one owner word among the reach's, and every word given, each in
-/// its field.
-fn fts5_condition(search: &ArchiveSearch, owners: &[String]) -> (String, Vec<Value>) {
-    let mut parts = vec![format!(
-        "owner : ({})",
-        owners
-            .iter()
-            .map(|o| phrase(o))
-            .collect::<Vec<_>>()
-            .join(" OR ")
-    )];
-    for (column, text) in [
-        ("sender", &search.from),
-        ("recipients", &search.to),
-        ("subject", &search.subject),
-        ("", &search.text),
-    ] {
-        for word in text.split_whitespace() {
-            // Words with no letter or digit (a lone `@`) match nothing and are left out.
-            if !word.chars().any(char::is_alphanumeric) {
-                continue;
-            }
-            parts.push(if column.is_empty() {
-                format!("{{sender recipients subject body}} : {}", phrase(word))
-            } else {
-                format!("{column} : {}", phrase(word))
-            });
-        }
-    }
-    (
-        "archive_search MATCH ?".to_string(),
-        vec![parts.join(" AND ").into()],
-    )
-}
-
-/// The PostgreSQL condition: one owner among the reach's, every field's words as a phrase.
-fn postgres_condition(search: &ArchiveSearch, owners: &[String]) -> (String, Vec<Value>) {
-    let mut values: Vec<Value> = vec![owners.to_vec().into()];
-    let mut sql = "s.owner = ANY($1)".to_string();
-    for (column, text) in [
-        ("sender", &search.from),
-        ("recipients", &search.to),
-        ("subject", &search.subject),
-    ] {
-        for word in text.split_whitespace() {
-            values.push(word.to_string().into());
-            sql.push_str(&format!(
-                " AND s.{column} @@ phraseto_tsquery('simple', ${})",
-                values.len()
-            ));
-        }
-    }
-    for word in search.text.split_whitespace() {
-        values.push(word.to_string().into());
-        let n = values.len();
-        sql.push_str(&format!(
-            " AND (s.sender @@ phraseto_tsquery('simple', ${n}) OR s.recipients @@ phraseto_tsquery('simple', ${n}) \
-             OR s.subject @@ phraseto_tsquery('simple', ${n}) OR s.body @@ phraseto_tsquery('simple', ${n}))"
-        ));
-    }
-    (sql, values)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_search_is_quoted_for_fts5_and_keeps_to_its_owners() {
-        let search = ArchiveSearch {
-            from: "anna@example.test".into(),
-            text: "fattura \"marzo\" @".into(),
-            ..ArchiveSearch::default()
-        };
-        let (sql, values) = fts5_condition(&search, &["a3in".into(), "a3out".into()]);
-        assert_eq!(sql, "archive_search MATCH ?");
-        let Value::String(Some(query)) = &values[0] else {
-            panic!("{values:?}")
-        };
-        assert_eq!(
-            query.as_str(),
-            "owner : (\"a3in\" OR \"a3out\") AND sender : \"anna@example.test\" \
-             AND {sender recipients subject body} : \"fattura\" \
-             AND {sender recipients subject body} : \"\"\"marzo\"\"\""
-        );
     }
 }

@@ -14,6 +14,7 @@ mod activity;
 mod app_passwords;
 pub mod archive;
 mod archive_admin;
+mod archive_index;
 pub mod archive_import;
 mod archive_pass;
 pub mod archive_view;
