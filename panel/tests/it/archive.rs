@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::{
     flows,
-    harness::{Casella, Web, mail, mx_accepts, sql_rows},
+    harness::{Casella, Web, mail, mx_accepts, sql_live, sql_rows},
 };
 
 const BOB: &str = "bob@demo.test";
