@@ -567,7 +567,13 @@ pub(crate) async fn insert_row<C: ConnectionTrait>(
         subject: &row.summary.subject,
         text: &row.summary.text,
     };
-    index_message(db, key, &folder_prefix(row.archive.id, row.direction), &fields).await?;
+    index_message(
+        db,
+        key,
+        &folder_prefix(row.archive.id, row.direction),
+        &fields,
+    )
+    .await?;
     Ok(true)
 }
 

@@ -13,14 +13,11 @@
 //! lower case; the index and the query cut them the same way here, so what the search
 //! engine's own tokenizer does on top (folding accents on SQLite) is the same on both sides.
 
-use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, Statement, Value};
-
-use super::{
-    ServiceError, Services,
-    archive::Direction,
-    archive_view::ArchiveSearch,
-    kept_mail,
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, Statement, Value,
 };
+
+use super::{ServiceError, Services, archive::Direction, archive_view::ArchiveSearch, kept_mail};
 use crate::{content_store::ObjectHash, db::archive_message};
 
 /// Longer "words" (encoded data, long tokens) are not indexed nor searched.
@@ -57,7 +54,12 @@ pub(crate) async fn index_message<C: ConnectionTrait>(
     fields: &Fields<'_>,
 ) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
-    let texts = [fields.sender, fields.recipients, fields.subject, fields.text];
+    let texts = [
+        fields.sender,
+        fields.recipients,
+        fields.subject,
+        fields.text,
+    ];
     let statement = match backend {
         DatabaseBackend::Sqlite => {
             let mut values: Vec<Value> = vec![key.into()];
@@ -282,8 +284,13 @@ impl Services {
                     text: &summary.text,
                 };
                 unindex_message(&txn, *key).await?;
-                index_message(&txn, *key, &folder_prefix(row.archive_id, *direction), &fields)
-                    .await?;
+                index_message(
+                    &txn,
+                    *key,
+                    &folder_prefix(row.archive_id, *direction),
+                    &fields,
+                )
+                .await?;
                 indexed += 1;
             }
             let marks = waiting
@@ -332,7 +339,12 @@ mod tests {
     fn no_folder_prefix_begins_another() {
         let prefixes: Vec<String> = [1, 2, 12, 21, 123]
             .into_iter()
-            .flat_map(|id| [folder_prefix(id, Direction::In), folder_prefix(id, Direction::Out)])
+            .flat_map(|id| {
+                [
+                    folder_prefix(id, Direction::In),
+                    folder_prefix(id, Direction::Out),
+                ]
+            })
             .collect();
         for a in &prefixes {
             for b in &prefixes {
@@ -349,8 +361,7 @@ mod tests {
             ..ArchiveSearch::default()
         };
         let prefixes = ["a3in".to_string(), "a3out".to_string()];
-        let (sql, values) =
-            condition(DatabaseBackend::Sqlite, &search, &prefixes).expect("words");
+        let (sql, values) = condition(DatabaseBackend::Sqlite, &search, &prefixes).expect("words");
         assert_eq!(sql, "archive_search MATCH ?");
         let Value::String(Some(query)) = &values[0] else {
             panic!("{values:?}")
@@ -405,7 +416,10 @@ mod tests {
     #[tokio::test]
     async fn a_folder_finds_its_own_words_only_on_sqlite() {
         let dir = tempfile::tempdir().expect("dir");
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("p.sqlite3").display());
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("p.sqlite3").display()
+        );
         let db = crate::db::connect(&url).await.expect("db");
         let message = |sender, subject, text| Fields {
             sender,
@@ -417,12 +431,30 @@ mod tests {
         let a1out = folder_prefix(1, Direction::Out);
         let a11in = folder_prefix(11, Direction::In);
         for (key, prefix, fields) in [
-            (10, &a1in, message("Anna <anna@example.test>", "Fattura di marzo", "Roma, città")),
+            (
+                10,
+                &a1in,
+                message(
+                    "Anna <anna@example.test>",
+                    "Fattura di marzo",
+                    "Roma, città",
+                ),
+            ),
             (20, &a11in, message("anna@example.test", "fattura", "marzo")),
-            (30, &a1out, message("bob@demo.test", "Re: fattura", "grazie anna")),
-            (40, &a1in, message("carla@example.test", "marzo fattura", "")),
+            (
+                30,
+                &a1out,
+                message("bob@demo.test", "Re: fattura", "grazie anna"),
+            ),
+            (
+                40,
+                &a1in,
+                message("carla@example.test", "marzo fattura", ""),
+            ),
         ] {
-            index_message(&db, key, prefix, &fields).await.expect("indexed");
+            index_message(&db, key, prefix, &fields)
+                .await
+                .expect("indexed");
         }
         let text = |t: &str| ArchiveSearch {
             text: t.into(),

@@ -358,11 +358,15 @@ impl ArchiveReach<'_> {
             .into_iter()
             .filter_map(|row| row.try_get::<i64>("", "k").ok())
             .collect();
+        // By search key alone (its unique index): a condition on the archive too leads
+        // SQLite's planner to walk the whole archive by its listing index instead. The
+        // reach is kept all the same, on the rows found.
+        let ids = self.ids();
         let mut rows = archive_message::Entity::find()
             .filter(archive_message::Column::SearchKey.is_in(keys))
-            .filter(archive_message::Column::ArchiveId.is_in(self.ids()))
             .all(db)
             .await?;
+        rows.retain(|row| ids.contains(&row.archive_id));
         rows.sort_by_key(|r| std::cmp::Reverse(r.search_key));
         let total = u64::try_from(counted).unwrap_or(0);
         Ok(ArchivePage {
