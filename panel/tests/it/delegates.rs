@@ -247,6 +247,23 @@ fn a_delegate_reads_only_its_archives_inside_its_window_until_its_expiry_and_the
     assert_eq!(logged["total"], 2);
     assert_eq!(logged["rows"][0]["address"], BOB);
 
+    // A new password from its manager: e-mailed, the one it chose stops working, and the new
+    // one must be changed at the next sign-in.
+    manager
+        .call("delegates/reset_password", &[("login", "anna")])
+        .expect("new password");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let renewed = loop {
+        let latest = flows::emailed_password(&casella, ALICE, "anna");
+        if latest != emailed {
+            break latest;
+        }
+        assert!(std::time::Instant::now() < deadline, "no second e-mail");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    };
+    assert!(Web::new(&casella).login("anna", flows::PASSWORD).is_err());
+    let anna = flows::first_sign_in(&casella, "anna", &renewed);
+
     // The staff's two-factor rule is a delegate's too: required, it enrols before reading.
     operator
         .call("operator/set_staff_two_factor", &[("required", "true")])
@@ -363,6 +380,7 @@ fn a_delegate_reads_only_its_archives_inside_its_window_until_its_expiry_and_the
         audit,
         [
             "delegate.create",
+            "delegate.password",
             "delegate.update",
             "delegate.update",
             "delegate.delete"
