@@ -109,10 +109,21 @@ def ingest(binary: Path, work: Path, archived: bool, messages: int, connections:
         server.stop()
 
 
-def folder_words(prefix: str, text: str) -> str:
+def words(text: str) -> list[str]:
+    return [w.lower() for w in re.split(r"[^\w]|_", text) if w]
+
+
+def folder_words(prefix: str, text: str, addresses: bool = False) -> str:
     """A field as Casella gives it to its text index: each word (letters and digits, lower
-    case) with its archive folder's prefix in front."""
-    return " ".join(prefix + w.lower() for w in re.split(r"[^\w]|_", text) if w)
+    case) with its archive folder's prefix in front; in an address field, then each full
+    address as one term (its words joined)."""
+    terms = words(text)
+    if addresses:
+        for piece in re.split(r"[\s<>,;\"'()]", text):
+            local, at, domain = piece.partition("@")
+            if at and local and "@" not in domain and "." in domain and not domain.endswith("."):
+                terms.append("".join(words(piece)))
+    return " ".join(prefix + t for t in terms)
 
 
 def fill_archive(db_path: Path, address: str, messages: int, seed: int) -> None:
@@ -142,8 +153,9 @@ def fill_archive(db_path: Path, address: str, messages: int, seed: int) -> None:
             batch_rows.append([archive_id, f"{n:064x}", 4000, at, sender, address, subject,
                                body[:200], f"<{n}@bench.test>", 0, "journal", "2099-01-01",
                                start + n * step])
-            batch_text.append(tuple(folder_words(prefix, field)
-                                    for field in (sender, address, subject, body)))
+            batch_text.append((folder_words(prefix, sender, True),
+                               folder_words(prefix, address, True),
+                               folder_words(prefix, subject), folder_words(prefix, body)))
             if len(batch_rows) == 5000 or n == messages - 1:
                 first = db.execute("SELECT coalesce(max(id), 0) FROM archive_messages").fetchone()[0] + 1
                 # The search key, as Casella makes it: arrival seconds << 20 | low id bits.
