@@ -15,40 +15,7 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        db.execute_unprepared("DROP TABLE IF EXISTS archive_search")
-            .await?;
-        match manager.get_database_backend() {
-            DatabaseBackend::Sqlite => {
-                // Contentless: the words are indexed, the text is not kept twice.
-                db.execute_unprepared(
-                    "CREATE VIRTUAL TABLE archive_search USING fts5(\
-                     sender, recipients, subject, body, \
-                     content='', contentless_delete=1, \
-                     tokenize='unicode61 remove_diacritics 2')",
-                )
-                .await?;
-            }
-            DatabaseBackend::Postgres => {
-                db.execute_unprepared(
-                    "CREATE TABLE archive_search (\
-                     id bigint PRIMARY KEY, \
-                     sender tsvector NOT NULL, recipients tsvector NOT NULL, \
-                     subject tsvector NOT NULL, body tsvector NOT NULL)",
-                )
-                .await?;
-                for field in ["sender", "recipients", "subject", "body"] {
-                    db.execute_unprepared(&format!(
-                        "CREATE INDEX idx_archive_search_{field} ON archive_search USING gin ({field})"
-                    ))
-                    .await?;
-                }
-            }
-            other => {
-                return Err(DbErr::Migration(format!(
-                    "the archive's text index needs SQLite or PostgreSQL, not {other:?}"
-                )));
-            }
-        }
+        create_index(manager, &[]).await?;
         manager
             .create_table(
                 Table::create()
@@ -75,41 +42,57 @@ impl MigrationTrait for Migration {
             .await?;
         // The earlier format, empty: its words came from the messages, which the later
         // format no longer reads back.
-        let db = manager.get_connection();
-        db.execute_unprepared("DROP TABLE IF EXISTS archive_search")
+        create_index(manager, &["owner"]).await
+    }
+}
+
+/// Makes the text index again, empty: `leading` plain columns (the earlier format's `owner`),
+/// then the four fields. Contentless on SQLite (the words are indexed, the text is not kept
+/// twice); `tsvector`s with GIN indexes on PostgreSQL.
+async fn create_index(manager: &SchemaManager<'_>, leading: &[&str]) -> Result<(), DbErr> {
+    const FIELDS: [&str; 4] = ["sender", "recipients", "subject", "body"];
+    let db = manager.get_connection();
+    db.execute_unprepared("DROP TABLE IF EXISTS archive_search")
+        .await?;
+    match manager.get_database_backend() {
+        DatabaseBackend::Sqlite => {
+            let columns = [leading, &FIELDS[..]].concat().join(", ");
+            db.execute_unprepared(&format!(
+                "CREATE VIRTUAL TABLE archive_search USING fts5({columns}, \
+                 content='', contentless_delete=1, \
+                 tokenize='unicode61 remove_diacritics 2')"
+            ))
             .await?;
-        match manager.get_database_backend() {
-            DatabaseBackend::Sqlite => {
-                db.execute_unprepared(
-                    "CREATE VIRTUAL TABLE archive_search USING fts5(\
-                     owner, sender, recipients, subject, body, \
-                     content='', contentless_delete=1, \
-                     tokenize='unicode61 remove_diacritics 2')",
-                )
+        }
+        DatabaseBackend::Postgres => {
+            let mut columns = vec!["id bigint PRIMARY KEY".to_string()];
+            columns.extend(leading.iter().map(|c| format!("{c} text NOT NULL")));
+            columns.extend(FIELDS.iter().map(|f| format!("{f} tsvector NOT NULL")));
+            db.execute_unprepared(&format!(
+                "CREATE TABLE archive_search ({})",
+                columns.join(", ")
+            ))
+            .await?;
+            for column in leading {
+                db.execute_unprepared(&format!(
+                    "CREATE INDEX idx_archive_search_{column} ON archive_search ({column}, id)"
+                ))
                 .await?;
             }
-            _ => {
-                db.execute_unprepared(
-                    "CREATE TABLE archive_search (\
-                     id bigint PRIMARY KEY, \
-                     owner text NOT NULL, sender tsvector NOT NULL, recipients tsvector NOT NULL, \
-                     subject tsvector NOT NULL, body tsvector NOT NULL)",
-                )
+            for field in FIELDS {
+                db.execute_unprepared(&format!(
+                    "CREATE INDEX idx_archive_search_{field} ON archive_search USING gin ({field})"
+                ))
                 .await?;
-                db.execute_unprepared(
-                    "CREATE INDEX idx_archive_search_owner ON archive_search (owner, id)",
-                )
-                .await?;
-                for field in ["sender", "recipients", "subject", "body"] {
-                    db.execute_unprepared(&format!(
-                        "CREATE INDEX idx_archive_search_{field} ON archive_search USING gin ({field})"
-                    ))
-                    .await?;
-                }
             }
         }
-        Ok(())
+        other => {
+            return Err(DbErr::Migration(format!(
+                "the archive's text index needs SQLite or PostgreSQL, not {other:?}"
+            )));
+        }
     }
+    Ok(())
 }
 
 #[derive(DeriveIden)]

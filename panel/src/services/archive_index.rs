@@ -14,7 +14,8 @@
 //! engine's own tokenizer does on top (folding accents on SQLite) is the same on both sides.
 
 use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, Statement, Value,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, Statement,
+    Value,
 };
 
 use super::{ServiceError, Services, archive::Direction, archive_view::ArchiveSearch, kept_mail};
@@ -270,10 +271,7 @@ impl Services {
                 return Ok(indexed);
             }
             let rows = archive_message::Entity::find()
-                .filter(sea_orm::ColumnTrait::is_in(
-                    &archive_message::Column::Id,
-                    waiting.iter().copied(),
-                ))
+                .filter(archive_message::Column::Id.is_in(waiting.iter().copied()))
                 .all(db)
                 .await?;
             let mut entries = Vec::with_capacity(rows.len());
