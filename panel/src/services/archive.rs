@@ -27,6 +27,7 @@ use sea_orm::{
 use super::{
     ServiceError, Services,
     archive_index::{Fields, folder_prefix, index_message, unindex_message},
+    archive_writer::Copy,
     kept_mail,
 };
 use crate::{
@@ -169,20 +170,20 @@ impl Services {
             return Ok(HookAnswer::Accept);
         }
         let token = format!("{:032x}", rand::random::<u128>());
-        archive_envelope::Entity::insert(archive_envelope::ActiveModel {
-            token: Set(token.clone()),
-            queue_id: Set(envelope.queue_id.unwrap_or_default()),
-            login: Set(envelope.login.unwrap_or_default()),
-            mail_from: Set(envelope.mail_from),
-            recipients: Set(envelope.recipients.join(" ")),
-            parties: Set(parties.join(" ")),
-            created_at: Set(Utc::now()),
-            state: Set("pending".into()),
-            copies: Set(0),
-            message_id: Set(cut(&envelope.message_id, 500)),
-        })
-        .exec_without_returning(&self.db)
-        .await?;
+        self.journal_writer
+            .envelope(archive_envelope::ActiveModel {
+                token: Set(token.clone()),
+                queue_id: Set(envelope.queue_id.unwrap_or_default()),
+                login: Set(envelope.login.unwrap_or_default()),
+                mail_from: Set(envelope.mail_from),
+                recipients: Set(envelope.recipients.join(" ")),
+                parties: Set(parties.join(" ")),
+                created_at: Set(Utc::now()),
+                state: Set("pending".into()),
+                copies: Set(0),
+                message_id: Set(cut(&envelope.message_id, 500)),
+            })
+            .await?;
         Ok(HookAnswer::Journal(format!(
             "{JOURNAL_PREFIX}{token}@{JOURNAL_DOMAIN}"
         )))
@@ -209,77 +210,15 @@ impl Services {
             .put(bytes)
             .await
             .map_err(|err| ServiceError::Internal(format!("content store: {err}")))?;
-        let mut outcomes = Vec::with_capacity(tokens.len());
-        for token in tokens {
-            // The transaction writes first: on SQLite it then holds the write lock from its
-            // start (waiting for it if need be), instead of reading and failing to upgrade
-            // when another copy was committed meanwhile.
-            let txn = crate::db::begin_write(&self.db).await?;
-            let marked = archive_envelope::Entity::update_many()
-                .col_expr(archive_envelope::Column::State, Expr::value("done"))
-                .col_expr(
-                    archive_envelope::Column::Copies,
-                    Expr::col(archive_envelope::Column::Copies).add(1),
-                )
-                .filter(archive_envelope::Column::Token.eq(token.as_str()))
-                .exec(&txn)
-                .await?
-                .rows_affected;
-            let envelope = match marked {
-                0 => None,
-                _ => {
-                    archive_envelope::Entity::find_by_id(token.as_str())
-                        .one(&txn)
-                        .await?
-                }
-            };
-            let Some(envelope) = envelope else {
-                outcomes.push(Err(JournalRefusal::UnknownToken));
-                continue;
-            };
-            keep_object(&txn, hash, size).await?;
-            for party in envelope.parties.split_whitespace() {
-                let Some((id, direction)) = party
-                    .split_once(':')
-                    .and_then(|(id, d)| Some((id.parse::<i32>().ok()?, Direction::parse(d)?)))
-                else {
-                    continue;
-                };
-                let Some(kept) = archive::Entity::find_by_id(id).one(&txn).await? else {
-                    // The archive was deleted with its domain since.
-                    continue;
-                };
-                // Kept already by the pass over the engine's changes (this copy came too
-                // late for it): the message is there once.
-                if !summary.message_id.is_empty()
-                    && archive_message::Entity::find()
-                        .filter(archive_message::Column::ArchiveId.eq(kept.id))
-                        .filter(archive_message::Column::Direction.eq(direction.as_str()))
-                        .filter(archive_message::Column::MessageId.eq(summary.message_id.as_str()))
-                        .filter(archive_message::Column::Source.eq("changes"))
-                        .one(&txn)
-                        .await?
-                        .is_some()
-                {
-                    continue;
-                }
-                let row = NewRow {
-                    archive: &kept,
-                    direction,
-                    hash,
-                    size,
-                    received_at: envelope.created_at,
-                    recipients: &envelope.recipients,
-                    summary: &summary,
-                    source: "journal",
-                    token: Some(token),
-                };
-                insert_row(&txn, &row).await?;
-            }
-            txn.commit().await?;
-            outcomes.push(Ok(()));
-        }
-        Ok(outcomes)
+        // The writing guard is held until the rows are committed: the object cannot be
+        // collected before a row keeps it.
+        let copy = Copy {
+            tokens: tokens.to_vec(),
+            hash,
+            size,
+            summary,
+        };
+        Ok(self.journal_writer.copy(copy).await?)
     }
 
     /// Whether a journal copy is overdue: an envelope still waiting for its copy a few

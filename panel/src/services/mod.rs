@@ -18,6 +18,7 @@ pub mod archive_import;
 mod archive_index;
 mod archive_pass;
 pub mod archive_view;
+mod archive_writer;
 mod audit;
 pub mod chat;
 pub mod chat_files;
@@ -125,6 +126,8 @@ pub struct Services {
     recent_sign_ins: Arc<recent_sign_ins::RecentSignIns>,
     /// Where the Mail Time Machine keeps its bytes and for how long.
     time_machine: Option<Arc<time_machine::TimeMachine>>,
+    /// Writes the archive journal's envelopes and copies, many in one transaction.
+    journal_writer: Arc<archive_writer::JournalWriter>,
 }
 
 /// A signed-in identity, checked against the panel database.
@@ -276,6 +279,7 @@ impl Services {
             db.clone(),
             Arc::new(crate::chat::LocalBus::new(CHAT_BUS_CAPACITY)),
         );
+        let journal_writer = Arc::new(archive_writer::JournalWriter::new(db.clone()));
         Services {
             db,
             engine,
@@ -292,6 +296,7 @@ impl Services {
             scram_iterations: chat_verifiers::DEFAULT_SCRAM_ITERATIONS,
             recent_sign_ins: Arc::new(recent_sign_ins::RecentSignIns::new()),
             time_machine: None,
+            journal_writer,
         }
     }
 

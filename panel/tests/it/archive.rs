@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::{
     flows,
-    harness::{Casella, Web, mail, mx_accepts, sql_live, sql_rows},
+    harness::{Casella, Web, mail, mx_accepts, mx_send, sql_live, sql_rows},
 };
 
 const BOB: &str = "bob@demo.test";
@@ -461,6 +461,35 @@ fn a_crash_between_the_engines_acceptance_and_the_archive_write_keeps_the_messag
     let inbox = archived(&bob, "in", &[]);
     assert_eq!(inbox["received"], 2, "{inbox}");
     assert_eq!(json!(subjects(&inbox).len()), json!(2));
+
+    // A burst from eight senders at once: envelopes and copies are committed many to a
+    // transaction, and each message is kept once, with its own copy.
+    let senders: Vec<_> = (0..8)
+        .map(|sender| {
+            let port = casella.ports.smtp;
+            std::thread::spawn(move || {
+                (0..5).all(|n| mx_send(port, BOB, &format!("burst {sender}-{n}")))
+            })
+        })
+        .collect();
+    for sender in senders {
+        assert!(sender.join().expect("sender"), "the MX took the burst");
+    }
+    wait_until("the burst is archived", Duration::from_secs(60), || {
+        sql_rows(
+            &casella,
+            "SELECT id FROM archive_messages WHERE subject LIKE 'burst %'",
+        )
+        .len()
+            >= 40
+    });
+    for sender in 0..8 {
+        for n in 0..5 {
+            assert_eq!(kept(&casella, &format!("burst {sender}-{n}")), (1, 1));
+        }
+    }
+    let inbox = archived(&bob, "in", &[]);
+    assert_eq!(inbox["received"], 42, "{inbox}");
 
     // The text index made again (as after a change of its format): every message queued,
     // one row's recipients changed meanwhile; after a restart the index says what the rows
