@@ -382,8 +382,13 @@ impl EngineConfig {
             // Nothing is sent there without the hook; a route must still exist for the name.
             w.str("queue.route.journal.type", "local");
         }
+        // A journal copy rides in the local queue: the message's one delivery attempt hands
+        // it to the receiver beside its local delivery (a queue of its own made every
+        // archived message a two-queue message: a second lock, read and read-modify-write of
+        // the queued message per delivery). Its own retries and expiry stay its own; the
+        // `journal` queue remains for copies queued by an earlier version.
         w.raw("queue.virtual.journal.threads-per-node", "25");
-        w.str("queue.schedule.journal.queue-name", "journal");
+        w.str("queue.schedule.journal.queue-name", "local");
         for (i, retry) in ["30s", "1m", "5m", "15m", "1h"].iter().enumerate() {
             w.str(&format!("queue.schedule.journal.retry.{i}"), retry);
         }
