@@ -5,11 +5,11 @@
 //!
 //! Every message with an archived party costs two writes — its envelope while the engine
 //! waits in DATA, its copy's rows when the queue relays it — and SQLite has one writer. Taken
-//! one transaction each, concurrent writes wait for the lock by polling (SQLite's busy handler
-//! sleeps between tries) and every copy flushes a segment of its own into the text index.
-//! Here nothing polls: work queues in memory, and a busy moment makes bigger batches rather
-//! than longer waits. A batch that fails is tried again one job at a time, so one bad job
-//! never holds up the others.
+//! here, concurrent writes queue in memory instead of polling for SQLite's lock, and a busy
+//! moment makes bigger batches (one text-index segment each) rather than more transactions.
+//! A batch that fails is tried again one job at a time, so one bad job never holds up the
+//! others. (Measured on a release build, this alone did not change the ingest ratio with the
+//! archive on: see bench/README.)
 
 use std::sync::OnceLock;
 
