@@ -407,13 +407,33 @@ impl MailAccess {
             MessageChange::MoveTo { folder_id } => json!({ "mailboxIds": { folder_id: true } }),
         };
         self.known_messages(ids).await?;
-        let update: serde_json::Map<String, Value> =
-            ids.iter().map(|id| (id.clone(), patch.clone())).collect();
-        let answers = self
-            .call(&[("Email/set", json!({ "update": update }))])
-            .await?;
-        set_outcome(&answers[0], "notUpdated")?;
-        Ok(answers[0]["updated"].as_object().map_or(0, |m| m.len()))
+        // The engine checks that nothing else wrote a message between reading and writing
+        // it, and refuses the whole call if something did (a delivery merging threads, an
+        // IMAP client, another tab). A change here sets a keyword or a folder, so asking
+        // again for what was refused is safe; it is asked a few times, then reported.
+        let mut pending = ids.to_vec();
+        let mut changed = 0;
+        for attempt in 1.. {
+            let update: serde_json::Map<String, Value> = pending
+                .iter()
+                .map(|id| (id.clone(), patch.clone()))
+                .collect();
+            let answers = self
+                .call(&[("Email/set", json!({ "update": update }))])
+                .await?;
+            changed += answers[0]["updated"].as_object().map_or(0, |m| m.len());
+            match overtaken(&answers[0], "notUpdated") {
+                Some(again) if attempt < CHANGE_ATTEMPTS => {
+                    pending = again;
+                    tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
+                }
+                _ => {
+                    set_outcome(&answers[0], "notUpdated")?;
+                    break;
+                }
+            }
+        }
+        Ok(changed)
     }
 
     /// Deletes messages for good; how many went.
@@ -540,6 +560,22 @@ impl MailAccess {
 
 /// A `/set` answer's refusals (under `key`) as an error: not found when the engine did not
 /// find one, the engine's reason otherwise.
+/// How many times a change overtaken by another writer is asked for.
+const CHANGE_ATTEMPTS: u64 = 6;
+
+/// The ids a `/set` call refused only because another writer changed them meanwhile (the
+/// engine's optimistic check), when that is the only reason anything was refused.
+fn overtaken(answer: &Value, key: &str) -> Option<Vec<String>> {
+    let refused = answer.get(key).and_then(Value::as_object)?;
+    let raced = |why: &Value| {
+        why["type"] == "forbidden"
+            && why["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("modified"))
+    };
+    (!refused.is_empty() && refused.values().all(raced)).then(|| refused.keys().cloned().collect())
+}
+
 fn set_outcome(answer: &Value, key: &str) -> Result<(), GlueError> {
     let Some((_, refused)) = answer
         .get(key)
@@ -713,5 +749,30 @@ impl RawEmail {
             attachments,
             blob_id: self.blob_id,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::overtaken;
+
+    #[test]
+    fn only_a_change_overtaken_by_another_writer_is_asked_again() {
+        let raced = json!({ "type": "forbidden",
+            "description": "Another process modified this message, please try again." });
+        let denied = json!({ "type": "forbidden", "description": "No write access." });
+        let answer = json!({ "updated": { "a": null }, "notUpdated": { "b": raced, "c": raced } });
+        let mut again = overtaken(&answer, "notUpdated").unwrap_or_default();
+        again.sort();
+        assert_eq!(again, ["b", "c"]);
+        // Any other refusal is reported as it is, not hidden behind attempts.
+        let mixed = json!({ "notUpdated": { "b": raced, "c": denied } });
+        assert_eq!(overtaken(&mixed, "notUpdated"), None);
+        assert_eq!(
+            overtaken(&json!({ "updated": { "a": null } }), "notUpdated"),
+            None
+        );
     }
 }

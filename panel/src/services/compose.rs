@@ -245,8 +245,11 @@ impl MailScope {
                         engine_glue::MessageChange::Keyword { keyword, on: true },
                     )
                     .await;
-                if let Err(err) = marked {
-                    tracing::debug!(%err, "the answered message was not marked");
+                match marked {
+                    Ok(_) | Err(GlueError::NotFound { .. }) => {}
+                    Err(err) => {
+                        tracing::warn!(%err, "the answered or forwarded message was not marked");
+                    }
                 }
             }
         }

@@ -16,6 +16,7 @@ mod flows;
 mod groups;
 mod harness;
 mod listing;
+mod mail_changes;
 mod matrix;
 mod policies;
 mod safety;

@@ -22,20 +22,20 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use crate::harness::{Ports, mx_send};
 
 /// Casella's services and engine, started in this process on free ports with the demo data.
-struct InProcess {
+pub(crate) struct InProcess {
     services: Services,
     /// The demo logins' passwords.
     passwords: std::collections::HashMap<String, String>,
     imaps: u16,
     db: sea_orm::DatabaseConnection,
-    engine: Arc<Engine>,
-    smtp: u16,
+    pub(crate) engine: Arc<Engine>,
+    pub(crate) smtp: u16,
     content: std::path::PathBuf,
     _tmp: tempfile::TempDir,
 }
 
 impl InProcess {
-    async fn start() -> InProcess {
+    pub(crate) async fn start() -> InProcess {
         let tmp = tempfile::tempdir().unwrap();
         let ports = Ports::free();
         let mut config = Config {
@@ -199,7 +199,7 @@ async fn restored(
 }
 
 /// The id of a message of the inbox with this subject, waiting for it to arrive.
-async fn arrived(mail: &MailAccess, subject: &str) -> String {
+pub(crate) async fn arrived(mail: &MailAccess, subject: &str) -> String {
     let inbox = mail
         .folders()
         .await
@@ -223,7 +223,7 @@ async fn arrived(mail: &MailAccess, subject: &str) -> String {
 
 /// Runs `test` as `casella serve` runs: on a thread with the main thread's stack (the
 /// engine's boot is deep), in a multi-threaded runtime.
-fn as_served<F: std::future::Future<Output = ()> + 'static>(
+pub(crate) fn as_served<F: std::future::Future<Output = ()> + 'static>(
     test: impl FnOnce() -> F + Send + 'static,
 ) {
     std::thread::Builder::new()
