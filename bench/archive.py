@@ -86,7 +86,6 @@ def ingest(binary: Path, work: Path, archived: bool, messages: int, connections:
             log(f"archive on for {archive_everyone(db)} mailboxes")
         box = ImapTarget(HOST, server.ports["IMAPS"], "implicit", "bob@demo.test",
                          server.credentials["bob@demo.test"])
-        started = time.time()
         result = smtp_ingest(HOST, server.ports["SMTP"], sender="bench@outside.test",
                              rcpt="bob@demo.test", mailbox=box, messages=messages,
                              connections=connections, seed=3, timeout=900, cpu_probe=None)
@@ -97,7 +96,8 @@ def ingest(binary: Path, work: Path, archived: bool, messages: int, connections:
                 if time.monotonic() > deadline:
                     raise BenchError("the archive did not get every copy within 15 minutes")
                 time.sleep(0.1)
-            elapsed = max(elapsed, time.time() - started)
+            # From the clock's start, as the SMTP side (not while the senders build messages).
+            elapsed = max(elapsed, time.time() - result["started_at"])
         return {"archived": archived, "complete": result["complete"],
                 "seconds": round(elapsed, 2),
                 # Until the INBOX held every message (the SMTP side alone).

@@ -453,6 +453,8 @@ def smtp_ingest(host: str, port: int, *, sender: str, rcpt: str, mailbox: ImapTa
         "accepted": sent,
         "stored": stored,
         "complete": t_stored is not None,
+        # When the clock started (wall time): what follows the ingest is timed from it.
+        "started_at": t0,
         "accept_s": round(t_accepted - t0, 3) if t_accepted else None,
         "stored_s": round(elapsed, 3),
         "msgs_per_s": round(stored / elapsed, 1) if elapsed > 0 else None,
