@@ -187,3 +187,17 @@ pub fn LangSwitch() -> impl IntoView {
         </nav>
     }
 }
+
+/// Reloads the page every `seconds` seconds where no script follows it: a browser without
+/// JavaScript honours the refresh and so sees a long task move on. Once the page is alive it
+/// follows the task itself, and a refresh inserted by a script (browsers honour those too)
+/// would reload the page under the user: there the tag says nothing.
+#[component]
+pub fn ReloadWithoutScript(seconds: u32) -> impl IntoView {
+    let content = if cfg!(feature = "hydrate") {
+        String::new()
+    } else {
+        seconds.to_string()
+    };
+    view! { <leptos_meta::Meta http_equiv="refresh" content=content /> }
+}

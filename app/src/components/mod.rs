@@ -12,5 +12,5 @@ pub use chat::ChatDock;
 pub use credentials::{CredentialsNotice, FlashNotice, SecretNotice};
 pub use field::{OnOff, ProtocolChecks, TextField};
 pub use form::{ErrorMessage, FieldError, FormError, action_error, field_error, reset_on_success};
-pub use frame::{Frame, Guarded, LangSwitch};
+pub use frame::{Frame, Guarded, LangSwitch, ReloadWithoutScript};
 pub use search::{Outcome, SearchForm, choice};

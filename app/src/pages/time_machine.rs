@@ -12,7 +12,8 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     api::mail::{RestoreDay, time_machine},
     components::{
-        ErrorMessage, FieldError, FlashNotice, FormError, Guarded, action_error, field_error,
+        ErrorMessage, FieldError, FlashNotice, FormError, Guarded, ReloadWithoutScript,
+        action_error, field_error,
     },
     dto::{
         MailFolder, MailMessage, MessageList, RestoreRow, Role, TimeMachineQuery, TimeMachineView,
@@ -111,7 +112,7 @@ fn TimeMachineBody() -> impl IntoView {
                             follow(tick);
                         }
                         view! {
-                            {running.then(|| view! { <leptos_meta::Meta http_equiv="refresh" content="2" /> })}
+                            {running.then(|| view! { <ReloadWithoutScript seconds=2 /> })}
                             {v.restores.first().cloned().map(|r| view! { <RestoreStatus r /> })}
                             <Day v=v.clone() wanted=wanted() />
                             <RestoreForm v restore />
