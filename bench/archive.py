@@ -102,6 +102,9 @@ def ingest(binary: Path, work: Path, archived: bool, messages: int, connections:
                 "seconds": round(elapsed, 2),
                 # Until the INBOX held every message (the SMTP side alone).
                 "smtp_seconds": round(result["stored_s"], 2),
+                # Until the last sender had its last 250 (the MX side), and each transaction.
+                "accept_seconds": result["accept_s"],
+                "smtp_transaction_ms": result["smtp_transaction_ms"],
                 "msgs_per_s": round(messages / elapsed, 1) if elapsed else None,
                 "smtp_errors": result["errors"], "error_samples": result.get("error_samples", [])[:3],
                 "archive_rows": count(db, "SELECT count(*) FROM archive_messages")}

@@ -55,6 +55,8 @@ async fn session(
     services: Services,
     fault: Option<JournalFault>,
 ) -> std::io::Result<()> {
+    // Each reply is one write, sent at once.
+    stream.set_nodelay(true)?;
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
     write
@@ -158,6 +160,7 @@ async fn read_line(
     line: &mut Vec<u8>,
 ) -> std::io::Result<bool> {
     loop {
+        ack_at_once(reader);
         let buf = reader.fill_buf().await?;
         if buf.is_empty() {
             return Ok(false);
@@ -178,6 +181,40 @@ async fn read_line(
     }
 }
 
+/// Has what arrives next acknowledged at once rather than after the kernel's delay (up to
+/// 40 ms). The engine's client does not turn Nagle's algorithm off, so the final
+/// `<CRLF>.<CRLF>` of a message, a small write, waits until the body before it is
+/// acknowledged; the receiver says nothing until it has that dot, and with delayed
+/// acknowledgements every journal copy stalled for the delay (a delivery attempt took some
+/// 100 ms, and the local queue's threads were all busy). The switch does not last, so it is
+/// set before each read.
+fn ack_at_once(reader: &BufReader<tokio::net::tcp::OwnedReadHalf>) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+
+        let stream: &TcpStream = reader.get_ref().as_ref();
+        let on: libc::c_int = 1;
+        // SAFETY: the descriptor is the stream's, open while `reader` is borrowed; the
+        // option's value is a live `c_int` of the size given.
+        #[allow(unsafe_code)]
+        let done = unsafe {
+            libc::setsockopt(
+                stream.as_raw_fd(),
+                libc::IPPROTO_TCP,
+                libc::TCP_QUICKACK,
+                std::ptr::from_ref(&on).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if done != 0 {
+            tracing::debug!(err = %std::io::Error::last_os_error(), "journal receiver: no quick acknowledgements");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = reader;
+}
+
 /// The message after DATA, dot-stuffing undone, up to the lone dot; `None` when it was
 /// larger than [`MAX_MESSAGE`] (read to its end all the same).
 async fn read_data(
@@ -187,6 +224,7 @@ async fn read_data(
     let mut message = Vec::with_capacity(64 * 1024);
     let mut too_big = false;
     loop {
+        ack_at_once(reader);
         let buf = reader.fill_buf().await?;
         if buf.is_empty() {
             return Err(std::io::Error::other("connection ended inside DATA"));
