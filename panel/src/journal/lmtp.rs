@@ -187,10 +187,10 @@ async fn read_line(
 /// acknowledged; the receiver says nothing until it has that dot, and with delayed
 /// acknowledgements every journal copy stalled for the delay (a delivery attempt took some
 /// 100 ms, and the local queue's threads were all busy). The switch does not last, so it is
-/// set before each read.
+/// set before each read from the socket (none while the buffer still holds bytes).
 fn ack_at_once(reader: &BufReader<tokio::net::tcp::OwnedReadHalf>) {
     #[cfg(target_os = "linux")]
-    {
+    if reader.buffer().is_empty() {
         use std::os::fd::AsRawFd;
 
         let stream: &TcpStream = reader.get_ref().as_ref();
