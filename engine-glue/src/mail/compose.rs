@@ -9,19 +9,30 @@
 //! every test domain). Its steps are the ones below: the message as stored, without its `Bcc`
 //! header, given to a local SMTP session authenticated as the mailbox.
 
-use std::{borrow::Cow, collections::BTreeSet, time::Duration};
+use std::{
+    borrow::Cow,
+    collections::BTreeSet,
+    time::{Duration, Instant},
+};
 
 use serde_json::{Value, json};
 use smtp_proto::{MailFrom, RcptTo};
 use stalwart_lib::{
-    common::listener::stream::NullIo,
+    common::{config::smtp::queue::DEFAULT_QUEUE_NAME, listener::stream::NullIo},
     jmap::blob::{download::BlobDownload, upload::BlobUpload},
-    smtp::core::{Session, SessionData, State},
+    smtp::{
+        core::{Session, SessionData, State},
+        queue::{Status, spool::SmtpSpool},
+    },
     types::{blob::BlobId, id::Id},
 };
 
 use super::{Address, MailAccess, list, set_outcome};
 use crate::{directory::engine_err, error::GlueError};
+
+/// How long sending to oneself waits for the engine's own delivery to the mailbox (it takes
+/// milliseconds unless the queue is far behind).
+const OWN_DELIVERY_WAIT: Duration = Duration::from_secs(10);
 
 /// A message as written: what a draft keeps and what is sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -190,18 +201,28 @@ impl MailAccess {
             .ok_or_else(|| GlueError::Engine {
                 reason: "a draft's source is missing".into(),
             })?;
-        let sent = self.submit(from, recipients, without_bcc(&source)).await?;
+        let (sent, queued) = self.submit(from, recipients, without_bcc(&source)).await?;
         if sent.went() {
             let mut folders = serde_json::Map::new();
             folders.insert(self.folder_with_role("sent").await?, Value::Bool(true));
-            // The engine does not deliver a second copy of a message the mailbox already
-            // holds (the same Message-ID), so mail to oneself is this copy, in the Inbox too.
+            // Mail to oneself is this copy, in the Inbox too. The engine's own delivery skips
+            // a message whose Message-ID the mailbox holds outside its Inbox and Junk (this
+            // draft), but delivers a second copy once it is in the Inbox: so it is filed there
+            // only after the engine has decided that delivery.
             let own = self.addresses();
             if sent
                 .accepted
                 .iter()
                 .any(|r| own.contains(&r.to_lowercase()))
             {
+                if let Some(queue_id) = queued
+                    && !self.own_delivery_settled(queue_id, &own).await
+                {
+                    tracing::warn!(
+                        queue_id,
+                        "mail to oneself still waits in the queue: filed in the Inbox now"
+                    );
+                }
                 folders.insert(self.folder_with_role("inbox").await?, Value::Bool(true));
             }
             let answers = self
@@ -218,14 +239,43 @@ impl MailAccess {
         Ok(sent)
     }
 
+    /// Whether the engine's queue has ended its delivery of message `queue_id` to the
+    /// mailbox's own addresses (delivered, skipped or refused for good); false when it still
+    /// waits after [`OWN_DELIVERY_WAIT`].
+    async fn own_delivery_settled(&self, queue_id: u64, own: &[String]) -> bool {
+        let deadline = Instant::now() + OWN_DELIVERY_WAIT;
+        let mut pause = Duration::from_millis(5);
+        loop {
+            let pending = self
+                .server
+                .read_message(queue_id, DEFAULT_QUEUE_NAME)
+                .await
+                .is_some_and(|queued| {
+                    queued.message.recipients.iter().any(|r| {
+                        matches!(r.status, Status::Scheduled | Status::TemporaryFailure(_))
+                            && own.contains(&r.address.to_lowercase())
+                    })
+                });
+            if !pending {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(100));
+        }
+    }
+
     /// Hands a message to the engine's SMTP session as the mailbox: MAIL FROM, one RCPT TO
-    /// each, and the message when any recipient was taken.
+    /// each, and the message when any recipient was taken; what was taken, and the message's
+    /// id in the engine's queue when it was queued.
     async fn submit(
         &self,
         from: String,
         recipients: Vec<String>,
         message: Vec<u8>,
-    ) -> Result<Sent, GlueError> {
+    ) -> Result<(Sent, Option<u64>), GlueError> {
         let mut session = Session::<NullIo>::local(
             self.server.clone(),
             self.session.instance.clone(),
@@ -271,12 +321,12 @@ impl MailAccess {
                 }
             }
             if !sent.went() {
-                return Ok(sent);
+                return Ok((sent, None));
             }
             session.data.message = message;
             let reply = session.queue_message().await;
-            if matches!(session.state, State::Accepted(_)) {
-                Ok(sent)
+            if let State::Accepted(queue_id) = session.state {
+                Ok((sent, Some(queue_id)))
             } else {
                 Err(GlueError::Refused {
                     kind: "forbiddenToSend".into(),

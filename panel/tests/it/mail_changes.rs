@@ -2,7 +2,9 @@
 //! Changes to one message from several writers at once (two tabs, a reply marking its
 //! original while the reply's delivery merges the thread, an IMAP client): each one lands.
 
-use engine_glue::MessageChange;
+use std::time::Duration;
+
+use engine_glue::{Address, Draft, MailAccess, MessageChange};
 
 use crate::{
     harness::mx_send,
@@ -47,4 +49,65 @@ async fn changes_at_once() {
         summary.seen && summary.flagged && summary.answered,
         "{summary:?}"
     );
+}
+
+#[test]
+fn mail_to_oneself_is_one_copy_in_the_inbox() {
+    as_served(to_oneself);
+}
+
+/// How many messages of the Inbox have this subject.
+async fn inbox_copies(mail: &MailAccess, inbox: &str, subject: &str) -> usize {
+    let mut copies = 0;
+    for id in mail.message_ids(inbox, 500).await.unwrap() {
+        if let Some(m) = mail.message(&id).await.unwrap()
+            && m.summary.subject == subject
+        {
+            copies += 1;
+        }
+    }
+    copies
+}
+
+async fn to_oneself() {
+    let world = InProcess::start().await;
+    let mail = world.engine.mail_of("bob@demo.test").await.unwrap();
+    let me = Address {
+        name: None,
+        email: "bob@demo.test".into(),
+    };
+    let inbox = mail
+        .folders()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|f| f.role.as_deref() == Some("inbox"))
+        .unwrap()
+        .id;
+    // The engine's delivery of each note runs through its queue beside the webmail's filing
+    // of the sent copy: whichever comes first, one copy.
+    let subjects: Vec<String> = (1..=20).map(|n| format!("Note to self {n}")).collect();
+    for subject in &subjects {
+        let draft = Draft {
+            from: me.clone(),
+            to: vec![me.clone()],
+            subject: subject.clone(),
+            text: "Remember.".into(),
+            ..Draft::default()
+        };
+        let id = mail.save_draft(&draft, None).await.unwrap();
+        let sent = mail.send_draft(&id).await.unwrap();
+        assert_eq!(sent.accepted, ["bob@demo.test"], "{sent:?}");
+        // Filed in the Inbox when sending returns.
+        assert_eq!(inbox_copies(&mail, &inbox, subject).await, 1, "{subject}");
+    }
+    // A second copy would come from the queue shortly after: none does.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for subject in &subjects {
+        assert_eq!(
+            inbox_copies(&mail, &inbox, subject).await,
+            1,
+            "{subject} is in the Inbox once"
+        );
+    }
 }
