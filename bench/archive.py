@@ -158,7 +158,10 @@ def fill_archive(db_path: Path, address: str, messages: int, seed: int) -> None:
                                start + n * step])
             batch_text.append((folder_words(prefix, sender, True),
                                folder_words(prefix, address, True),
-                               folder_words(prefix, subject), folder_words(prefix, body)))
+                               # The subject's words twice: its own terms follow.
+                               folder_words(prefix, subject) + " "
+                               + folder_words("s" + prefix[1:], subject),
+                               folder_words(prefix, body)))
             if len(batch_rows) == 5000 or n == messages - 1:
                 first = db.execute("SELECT coalesce(max(id), 0) FROM archive_messages").fetchone()[0] + 1
                 # The search key, as Casella makes it: arrival seconds << 20 | low id bits.

@@ -20,6 +20,7 @@ mod m20261208_000013_time_machine;
 mod m20261209_000014_archive;
 mod m20261210_000015_delegates;
 mod m20261211_000016_archive_folder_words;
+mod m20261212_000017_archive_subject_terms;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000014_archive::Migration),
             Box::new(m20261210_000015_delegates::Migration),
             Box::new(m20261211_000016_archive_folder_words::Migration),
+            Box::new(m20261212_000017_archive_subject_terms::Migration),
         ]
     }
 }

@@ -32,6 +32,19 @@ pub(crate) fn folder_prefix(archive_id: i32, direction: Direction) -> String {
     format!("a{archive_id}{}", direction.as_str())
 }
 
+/// The prefix of one archive folder's subject words on SQLite, where the subject's words are
+/// indexed twice: with the folder's prefix, for a search anywhere, and again with this one
+/// (`s12infattura`), for a search in the subject. FTS5 keeps one list of matches per term
+/// across all fields, so a subject word asked with the folder's prefix walks every message
+/// whose *text* has it to find the few whose subject does; with its own terms it reads those
+/// few. `s` begins no folder prefix, and every term begins with a letter and digits.
+fn subject_prefix(folder_prefix: &str) -> String {
+    format!(
+        "s{}",
+        folder_prefix.strip_prefix('a').unwrap_or(folder_prefix)
+    )
+}
+
 /// The words of a text, in order, in lower case.
 fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric())
@@ -89,7 +102,12 @@ pub(crate) async fn index_message<C: ConnectionTrait>(
     let statement = match backend {
         DatabaseBackend::Sqlite => {
             let mut values: Vec<Value> = vec![key.into()];
-            values.extend(texts.map(|(text, addresses)| fts5_text(prefix, text, addresses).into()));
+            let mut texts = texts.map(|(text, addresses)| fts5_text(prefix, text, addresses));
+            let own_terms = fts5_text(&subject_prefix(prefix), fields.subject, false);
+            if !own_terms.is_empty() {
+                texts[2] = format!("{} {own_terms}", texts[2]);
+            }
+            values.extend(texts.map(Value::from));
             Statement::from_sql_and_values(
                 backend,
                 "INSERT INTO archive_search (rowid, sender, recipients, subject, body) \
@@ -191,12 +209,20 @@ pub(crate) fn condition(
             let query = asked
                 .iter()
                 .map(|(fields, tokens)| {
+                    // The subject's words have terms of their own, in the subject alone.
+                    let subject = matches!(fields, ["subject"]);
                     let phrases = prefixes
                         .iter()
-                        .map(|prefix| fts5_phrase(prefix, tokens))
+                        .map(|prefix| match subject {
+                            true => fts5_phrase(&subject_prefix(prefix), tokens),
+                            false => fts5_phrase(prefix, tokens),
+                        })
                         .collect::<Vec<_>>()
                         .join(" OR ");
-                    format!("{{{}}} : ({phrases})", fields.join(" "))
+                    match subject {
+                        true => format!("({phrases})"),
+                        false => format!("{{{}}} : ({phrases})", fields.join(" ")),
+                    }
                 })
                 .collect::<Vec<_>>()
                 .join(" AND ");
@@ -395,6 +421,7 @@ mod tests {
     fn a_search_asks_each_word_in_the_folders_it_reaches() {
         let search = ArchiveSearch {
             from: "anna@example.test".into(),
+            subject: "Re:".into(),
             text: "fattura \"marzo\" @".into(),
             ..ArchiveSearch::default()
         };
@@ -407,6 +434,7 @@ mod tests {
         assert_eq!(
             query.as_str(),
             "{sender} : (\"a3inannaexampletest\" OR \"a3outannaexampletest\") \
+             AND (\"s3inre\" OR \"s3outre\") \
              AND {sender recipients subject body} : (\"a3infattura\" OR \"a3outfattura\") \
              AND {sender recipients subject body} : (\"a3inmarzo\" OR \"a3outmarzo\")"
         );
@@ -414,9 +442,10 @@ mod tests {
             condition(DatabaseBackend::Postgres, &search, &prefixes).expect("words");
         assert_eq!(
             sql,
-            "(s.sender @@ $1::tsquery) AND (s.sender @@ $2::tsquery OR s.recipients @@ $2::tsquery \
-             OR s.subject @@ $2::tsquery OR s.body @@ $2::tsquery) AND (s.sender @@ $3::tsquery \
-             OR s.recipients @@ $3::tsquery OR s.subject @@ $3::tsquery OR s.body @@ $3::tsquery)"
+            "(s.sender @@ $1::tsquery) AND (s.subject @@ $2::tsquery) AND (s.sender @@ $3::tsquery \
+             OR s.recipients @@ $3::tsquery OR s.subject @@ $3::tsquery OR s.body @@ $3::tsquery) \
+             AND (s.sender @@ $4::tsquery OR s.recipients @@ $4::tsquery OR s.subject @@ $4::tsquery \
+             OR s.body @@ $4::tsquery)"
         );
         let Value::String(Some(first)) = &values[0] else {
             panic!("{values:?}")
@@ -535,6 +564,25 @@ mod tests {
             ..ArchiveSearch::default()
         };
         assert_eq!(found(&db, &subject, &inbox).await, [40, 10]);
+        // A subject's words only in its subject: not in its sender nor in its text; its
+        // phrases in order; and not across the end of the subject into what follows.
+        let subject = |words: &str| ArchiveSearch {
+            subject: words.into(),
+            ..ArchiveSearch::default()
+        };
+        assert!(found(&db, &subject("anna"), &both).await.is_empty());
+        assert_eq!(found(&db, &subject("fattura"), &both).await, [40, 30, 10]);
+        assert_eq!(found(&db, &subject("DI MARZO"), &both).await, [10]);
+        // Words joined by punctuation are a phrase, in the subject as anywhere.
+        assert!(
+            found(&db, &subject("fattura-marzo"), &both)
+                .await
+                .is_empty()
+        );
+        assert_eq!(found(&db, &subject("marzo-fattura"), &inbox).await, [40]);
+        // Message 10's subject ends with `marzo` and its own terms begin with `fattura`:
+        // no phrase of a search anywhere joins them.
+        assert_eq!(found(&db, &text("marzo-fattura"), &inbox).await, [40]);
         // Gone from the index, gone from the search.
         unindex_message(&db, 40).await.expect("unindexed");
         assert_eq!(found(&db, &text("fattura"), &inbox).await, [10]);
