@@ -13,13 +13,14 @@ use std::{
 
 use chrono::Utc;
 use sea_orm::{ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::broadcast;
 
 use super::{
     BusEvent, ChatBus, ChatMessage, Presence, SessionKey, Signal, Status, conversation_of,
     domain_of,
     groups::{ChatGroup, members_away},
     history::{History, HistoryPage, take_waiting},
+    outbox,
 };
 use crate::db::{chat_message, chat_offline};
 
@@ -152,7 +153,7 @@ impl State {
 
 pub(super) struct Local {
     pub(super) address: String,
-    pub(super) tx: mpsc::Sender<Delivery>,
+    pub(super) tx: outbox::Sender<Delivery>,
     pub(super) available: bool,
 }
 
@@ -178,7 +179,7 @@ impl Hub {
     /// until it sets a status other than `Offline`.
     pub fn open(&self, address: &str, resource: &str) -> Session {
         let id = self.inner.next_session.fetch_add(1, Ordering::Relaxed);
-        let (tx, rx) = mpsc::channel(SESSION_BACKLOG);
+        let (tx, rx) = outbox::channel(SESSION_BACKLOG);
         let address = address.to_lowercase();
         self.inner.lock().local.insert(
             id,
@@ -487,7 +488,7 @@ pub struct Session {
     address: String,
     resource: String,
     status: Status,
-    rx: mpsc::Receiver<Delivery>,
+    rx: outbox::Receiver<Delivery>,
 }
 
 impl Session {
@@ -513,7 +514,7 @@ impl Session {
 
     /// What this session was told and has not taken yet, without waiting.
     pub fn try_recv(&mut self) -> Option<Delivery> {
-        self.rx.try_recv().ok()
+        self.rx.try_recv()
     }
 
     /// Keeps these messages for the user's next sign-in: a session that ended could not be

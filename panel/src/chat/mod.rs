@@ -15,6 +15,7 @@ mod bus;
 mod groups;
 mod history;
 mod hub;
+mod outbox;
 mod pep;
 pub mod scram;
 

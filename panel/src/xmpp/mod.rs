@@ -147,10 +147,23 @@ async fn accept(listener: TcpListener, service: Arc<Service>, direct_tls: bool) 
     }
 }
 
-async fn serve(tcp: TcpStream, peer: SocketAddr, service: Arc<Service>, direct_tls: bool) {
-    let _ = tcp.set_nodelay(true);
-    if service.services.ip_blocked(peer.ip()) {
-        return;
+/// A connection's task, for as long as it lasts (an `async move` block, not an `async fn`,
+/// so its future keeps its arguments once; see `session::run_session`).
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn's future keeps its arguments twice (rust-lang/rust#62958)"
+)]
+fn serve(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    service: Arc<Service>,
+    direct_tls: bool,
+) -> impl Future<Output = ()> + Send {
+    async move {
+        let _ = tcp.set_nodelay(true);
+        if service.services.ip_blocked(peer.ip()) {
+            return;
+        }
+        negotiate::run(tcp, peer, service, direct_tls).await;
     }
-    negotiate::run(tcp, peer, service, direct_tls).await;
 }

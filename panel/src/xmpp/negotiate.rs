@@ -56,27 +56,39 @@ pub(super) fn buffered<T: tokio::io::AsyncRead + tokio::io::AsyncWrite>(
 
 /// Serves one connection until it ends. Each phase runs on an allocation of its own, freed
 /// when the phase is over: a connection that waits (most do, most of the time) holds only
-/// what its present phase needs.
-pub(super) async fn run(tcp: TcpStream, peer: SocketAddr, service: Arc<Service>, direct: bool) {
-    let meter = Meter::new(service.max_stanza_bytes);
-    let tcp = if direct {
-        tcp
-    } else {
-        match Box::pin(plain(tcp, &service, &meter)).await {
-            Some(tcp) => tcp,
-            None => return,
-        }
-    };
-    let handshake = Box::pin(tokio::time::timeout(
-        HANDSHAKE,
-        LeanTls::accept(tcp, service.tls.clone()),
-    ));
-    let Ok(Ok(tls)) = handshake.await else {
-        return;
-    };
-    meter.stanza_done();
-    let io: Boxed = Box::new(buffered(Metered::new(tls, meter.clone())));
-    secured(io, peer, &service, &meter).await;
+/// what its present phase needs. (An `async move` block, not an `async fn`: its future keeps
+/// its arguments once; see `session::run_session`.)
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn's future keeps its arguments twice (rust-lang/rust#62958)"
+)]
+pub(super) fn run(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    service: Arc<Service>,
+    direct: bool,
+) -> impl Future<Output = ()> + Send {
+    async move {
+        let meter = Meter::new(service.max_stanza_bytes);
+        let tcp = if direct {
+            tcp
+        } else {
+            match Box::pin(plain(tcp, &service, &meter)).await {
+                Some(tcp) => tcp,
+                None => return,
+            }
+        };
+        let handshake = Box::pin(tokio::time::timeout(
+            HANDSHAKE,
+            LeanTls::accept(tcp, service.tls.clone()),
+        ));
+        let Ok(Ok(tls)) = handshake.await else {
+            return;
+        };
+        meter.stanza_done();
+        let io: Boxed = Box::new(buffered(Metered::new(tls, meter.clone())));
+        secured(io, peer, &service, &meter).await;
+    }
 }
 
 /// Before TLS: only STARTTLS is offered, and required. The connection, once its client has
@@ -162,9 +174,20 @@ fn header(domain: Option<&str>) -> StreamHeader<'static> {
 /// Over TLS (or a WebSocket on the web port): SASL, then resource binding, then the session.
 /// The negotiation's state is freed before the session runs: a long-lived session keeps
 /// only its own.
-pub(super) async fn secured(io: Boxed, peer: SocketAddr, service: &Arc<Service>, meter: &Meter) {
-    if let Some((session, stream)) = Box::pin(establish(io, peer, service, meter)).await {
-        Box::pin(run_session(session, stream, meter, service)).await;
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn's future keeps its arguments twice (rust-lang/rust#62958)"
+)]
+pub(super) fn secured<'a>(
+    io: Boxed,
+    peer: SocketAddr,
+    service: &'a Arc<Service>,
+    meter: &'a Meter,
+) -> impl Future<Output = ()> + Send + 'a {
+    async move {
+        if let Some((session, stream)) = Box::pin(establish(io, peer, service, meter)).await {
+            Box::pin(run_session(session, stream, meter, service)).await;
+        }
     }
 }
 

@@ -42,19 +42,29 @@ pub(super) const NS_SESSION: &str = "urn:ietf:params:xml:ns:xmpp-session";
 
 /// Serves a bound (or resumed) session until it ends; one dropped with resumption on waits,
 /// parked, for its client.
-pub(super) async fn run_session(
+///
+/// Written as a function returning an `async move` block rather than an `async fn`: an
+/// `async fn`'s future keeps each argument twice, as given and as the local its body uses
+/// (rust-lang/rust#62958), and this one lives as long as the session.
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn's future keeps its arguments twice (rust-lang/rust#62958)"
+)]
+pub(super) fn run_session<'a>(
     mut session: Connected,
     mut stream: Wire,
-    meter: &Meter,
-    service: &Arc<Service>,
-) {
-    meter.negotiated();
-    match session.serve(&mut stream, meter).await {
-        Outcome::Lost if session.sm.as_ref().is_some_and(|sm| sm.resumable) => {
-            session.park(service);
+    meter: &'a Meter,
+    service: &'a Arc<Service>,
+) -> impl Future<Output = ()> + Send + 'a {
+    async move {
+        meter.negotiated();
+        match session.serve(&mut stream, meter).await {
+            Outcome::Lost if session.sm.as_ref().is_some_and(|sm| sm.resumable) => {
+                session.park(service);
+            }
+            Outcome::Lost => {}
+            Outcome::Closed(end) => Box::pin(stream.close(end)).await,
         }
-        Outcome::Lost => {}
-        Outcome::Closed(end) => Box::pin(stream.close(end)).await,
     }
 }
 

@@ -2,8 +2,9 @@
 //! The XML stream of a signed-in client, from the stream restart after SASL to its end:
 //! `rxml` parses it, `xso` builds each element, `rxml`'s encoder writes. It holds only what
 //! its present moment needs — an element's builder while one is being read, the parser's
-//! working buffers while bytes arrive, nothing written — so a session that waits (most do,
-//! most of the time) keeps the parser's bare state and its connection, and no more.
+//! working buffers while bytes arrive, nothing written, the encoder while it writes — so a
+//! session that waits (most do, most of the time) keeps the parser's bare state and its
+//! connection, and no more.
 
 use std::{
     io,
@@ -40,10 +41,18 @@ enum Silence {
     Asked,
 }
 
+/// The stream's writer.
+type Encoder = rxml::writer::Encoder<SimpleNamespaces>;
+
 /// A client's XML stream after the restart that follows SASL.
 pub(super) struct Wire {
     reader: rxml::AsyncReader<Boxed>,
-    encoder: rxml::writer::Encoder<SimpleNamespaces>,
+    /// The writer, while it has written since the stream last rested; once the stream is
+    /// open, the writer between two elements is always in the same state (inside the
+    /// stream's header), and one is made again in that state when needed.
+    encoder: Option<Encoder>,
+    /// The stream's header was sent.
+    opened: bool,
     /// The element being read, while one is.
     building: Option<Box<Building>>,
     /// The language the client's header declared, inherited by its elements.
@@ -61,7 +70,8 @@ impl Wire {
     pub(super) fn new(io: Boxed) -> Wire {
         Wire {
             reader: rxml::AsyncReader::new(io),
-            encoder: encoder(),
+            encoder: Some(encoder()),
+            opened: false,
             building: None,
             lang: None,
             timer: Box::pin(tokio::time::sleep(timeouts().read_timeout)),
@@ -116,33 +126,41 @@ impl Wire {
     /// Answers the client's header: the stream is opened from `domain`, under a fresh id.
     pub(super) async fn open(&mut self, domain: &str) -> io::Result<()> {
         let id = format!("{:016x}", rand::random::<u64>());
-        let items = [
-            rxml::Item::XmlDeclaration(rxml::XmlVersion::V1_0),
-            rxml::Item::ElementHeadStart(NS_STREAM.into(), xml_ncname!("stream")),
-            rxml::Item::Attribute(rxml::Namespace::NONE, xml_ncname!("from"), domain),
-            rxml::Item::Attribute(rxml::Namespace::NONE, xml_ncname!("id"), &id),
-            rxml::Item::Attribute(rxml::Namespace::NONE, xml_ncname!("version"), "1.0"),
-            rxml::Item::ElementHeadEnd,
-        ];
         let mut out = Vec::new();
-        for item in items {
-            self.encoder
-                .encode(item, &mut out)
-                .map_err(|err| io::Error::new(io::ErrorKind::InvalidInput, err))?;
+        let encoder = self.encoder()?;
+        for item in header(domain, &id) {
+            encoder.encode(item, &mut out).map_err(invalid)?;
         }
+        self.opened = true;
         self.write(&out).await
     }
 
     /// Sends one element, whole.
     pub(super) async fn send<T: AsXml + ?Sized>(&mut self, element: &T) -> io::Result<()> {
-        let invalid = |err| io::Error::new(io::ErrorKind::InvalidInput, err);
         let mut out = Vec::new();
+        let encoder = self.encoder()?;
         for item in element.as_xml_iter().map_err(invalid)? {
-            self.encoder
+            encoder
                 .encode(item.map_err(invalid)?.as_rxml_item(), &mut out)
-                .map_err(|err| io::Error::new(io::ErrorKind::InvalidInput, err))?;
+                .map_err(invalid)?;
         }
         self.write(&out).await
+    }
+
+    /// The writer: the one in use, or one made again as the open stream leaves it.
+    fn encoder(&mut self) -> io::Result<&mut Encoder> {
+        let encoder = match self.encoder.take() {
+            Some(encoder) => encoder,
+            None => {
+                let mut encoder = encoder();
+                let mut discarded = Vec::new();
+                for item in header("", "") {
+                    encoder.encode(item, &mut discarded).map_err(invalid)?;
+                }
+                encoder
+            }
+        };
+        Ok(self.encoder.insert(encoder))
     }
 
     async fn write(&mut self, out: &[u8]) -> io::Result<()> {
@@ -158,8 +176,12 @@ impl Wire {
         }
         let mut footer = Vec::new();
         if self
-            .encoder
-            .encode(rxml::Item::ElementFoot, &mut footer)
+            .encoder()
+            .and_then(|encoder| {
+                encoder
+                    .encode(rxml::Item::ElementFoot, &mut footer)
+                    .map_err(invalid)
+            })
             .is_ok()
         {
             let _ = tokio::time::timeout(Duration::from_secs(5), async {
@@ -256,6 +278,9 @@ impl Wire {
     ) -> Poll<Option<Result<ClientElement, ReadError>>> {
         if !self.rested && self.building.is_none() {
             self.reader.parser_mut().release_temporaries();
+            if self.opened {
+                self.encoder = None;
+            }
             self.rested = true;
         }
         ready!(self.timer.as_mut().poll(cx));
@@ -291,8 +316,24 @@ impl futures_util::Stream for Wire {
     }
 }
 
+/// The items of the stream's header, from `domain` under `id`.
+fn header<'a>(domain: &'a str, id: &'a str) -> [rxml::Item<'a>; 6] {
+    [
+        rxml::Item::XmlDeclaration(rxml::XmlVersion::V1_0),
+        rxml::Item::ElementHeadStart(NS_STREAM.into(), xml_ncname!("stream")),
+        rxml::Item::Attribute(rxml::Namespace::NONE, xml_ncname!("from"), domain),
+        rxml::Item::Attribute(rxml::Namespace::NONE, xml_ncname!("id"), id),
+        rxml::Item::Attribute(rxml::Namespace::NONE, xml_ncname!("version"), "1.0"),
+        rxml::Item::ElementHeadEnd,
+    ]
+}
+
+fn invalid(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, err)
+}
+
 /// The writer of a client stream: `stream:` and the client namespace are the header's.
-fn encoder() -> rxml::writer::Encoder<SimpleNamespaces> {
+fn encoder() -> Encoder {
     use rxml::writer::TrackNamespace;
     let mut encoder = rxml::writer::Encoder::new();
     encoder
@@ -360,6 +401,13 @@ mod tests {
         assert!(opened.contains("<stream:stream"), "{opened}");
         assert!(opened.contains("from='chat.test'"), "{opened}");
         assert!(opened.contains("xmlns='jabber:client'"), "{opened}");
+        // Nothing to read: the stream rests, and lets its writer go.
+        assert!(
+            tokio::time::timeout(Duration::from_millis(20), wire.next())
+                .await
+                .is_err()
+        );
+        assert!(wire.encoder.is_none());
 
         // Whitespace keepalives between stanzas, and a stanza that arrives in pieces.
         client
@@ -393,6 +441,8 @@ mod tests {
             wire.next().await,
             Some(Err(ReadError::StreamFooterReceived))
         ));
+        // Closed by a writer made again after a rest, too.
+        wire.encoder = None;
         wire.close(End::quiet()).await;
         assert_eq!(received(&mut client).await, "</stream:stream>");
     }
