@@ -8,7 +8,7 @@ use engine_glue::{Address, Draft, MailAccess, MessageChange};
 
 use crate::{
     harness::mx_send,
-    time_machine::{InProcess, arrived, as_served},
+    time_machine::{InProcess, arrived, as_served, inbox_of},
 };
 
 #[test]
@@ -76,14 +76,7 @@ async fn to_oneself() {
         name: None,
         email: "bob@demo.test".into(),
     };
-    let inbox = mail
-        .folders()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|f| f.role.as_deref() == Some("inbox"))
-        .unwrap()
-        .id;
+    let inbox = inbox_of(&mail).await;
     // The engine's delivery of each note runs through its queue beside the webmail's filing
     // of the sent copy: whichever comes first, one copy.
     let subjects: Vec<String> = (1..=20).map(|n| format!("Note to self {n}")).collect();

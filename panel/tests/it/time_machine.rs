@@ -198,16 +198,20 @@ async fn restored(
     panic!("the restore did not end");
 }
 
-/// The id of a message of the inbox with this subject, waiting for it to arrive.
-pub(crate) async fn arrived(mail: &MailAccess, subject: &str) -> String {
-    let inbox = mail
-        .folders()
+/// The id of the mailbox's Inbox.
+pub(crate) async fn inbox_of(mail: &MailAccess) -> String {
+    mail.folders()
         .await
         .unwrap()
         .into_iter()
         .find(|f| f.role.as_deref() == Some("inbox"))
         .unwrap()
-        .id;
+        .id
+}
+
+/// The id of a message of the inbox with this subject, waiting for it to arrive.
+pub(crate) async fn arrived(mail: &MailAccess, subject: &str) -> String {
+    let inbox = inbox_of(mail).await;
     for _ in 0..100 {
         for id in mail.message_ids(&inbox, 50).await.unwrap() {
             if let Some(m) = mail.message(&id).await.unwrap()
