@@ -96,26 +96,29 @@ impl JournalWriter {
     /// Commits an envelope row.
     pub(crate) async fn envelope(&self, row: archive_envelope::ActiveModel) -> Result<(), DbErr> {
         let (done, answer) = oneshot::channel();
-        let job = Job::Envelope { row, done };
-        self.queues()
-            .envelopes
-            .send(job)
-            .await
-            .map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        ask(
+            &self.queues().envelopes,
+            Job::Envelope { row, done },
+            answer,
+        )
+        .await
     }
 
     /// Commits a copy's rows: per token, whether it was taken.
     pub(crate) async fn copy(&self, copy: Copy) -> Result<CopyOutcome, DbErr> {
         let (done, answer) = oneshot::channel();
-        let job = Job::Copy { copy, done };
-        self.queues()
-            .copies
-            .send(job)
-            .await
-            .map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        ask(&self.queues().copies, Job::Copy { copy, done }, answer).await
     }
+}
+
+/// Queues a job and waits for its answer.
+async fn ask<T>(
+    queue: &mpsc::Sender<Job>,
+    job: Job,
+    answer: oneshot::Receiver<Result<T, DbErr>>,
+) -> Result<T, DbErr> {
+    queue.send(job).await.map_err(|_| stopped())?;
+    answer.await.map_err(|_| stopped())?
 }
 
 fn stopped() -> DbErr {
