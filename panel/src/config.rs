@@ -497,12 +497,17 @@ impl Config {
         }
     }
 
-    /// The folder with the browser assets.
+    /// The archive journal's envelopes on SQLite (see `db::connect_journal`).
+    pub fn journal_path(&self) -> PathBuf {
+        self.data_dir.join("journal.sqlite3")
+    }
+
     /// Where kept messages' bytes are (the Time Machine's and the archive's).
     pub fn content_dir(&self) -> PathBuf {
         self.data_dir.join("objects")
     }
 
+    /// The folder with the browser assets.
     pub fn site_dir(&self) -> PathBuf {
         if !self.site_dir.as_os_str().is_empty() {
             return self.site_dir.clone();

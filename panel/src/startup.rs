@@ -126,6 +126,7 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
             )))
         })?,
     )
+    .with_journal_db(db::connect_journal(&db, &config.journal_path()).await?)
     .keeping_logs_for(config.log_retention_days)
     .with_scram_iterations(config.xmpp.scram_iterations)
     .with_time_machine(TimeMachineSettings {

@@ -46,9 +46,11 @@ pub mod tm_restore;
 pub mod web_session;
 
 use migration::{Migrator, MigratorTrait};
+use std::path::Path;
+
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 /// Opens the panel database and brings its schema up to date.
@@ -74,6 +76,74 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Ok(db)
 }
 
+/// The archive journal's envelopes, written while the engine holds a sender's SMTP transaction
+/// open. On SQLite they are in a database file of their own, `path`, so they have a write lock
+/// of their own: an envelope never waits behind the panel's other writes (the archive's text
+/// index above all). On PostgreSQL, whose writers lock rows, not the database, they stay in
+/// the panel database. Envelopes an earlier version wrote in the panel database are moved.
+pub async fn connect_journal(
+    db: &DatabaseConnection,
+    path: &Path,
+) -> Result<DatabaseConnection, DbErr> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(db.clone());
+    }
+    let mut options = ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
+    options.sqlx_logging(false).max_connections(2);
+    options.map_sqlx_sqlite_opts(|opts| {
+        use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+        opts.journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+    });
+    let journal = Database::connect(options).await?;
+    for statement in JOURNAL_SCHEMA {
+        journal.execute_unprepared(statement).await?;
+    }
+    move_envelopes(db, &journal).await?;
+    Ok(journal)
+}
+
+/// The journal file's one table, as the panel database's migrations made it there.
+const JOURNAL_SCHEMA: [&str; 3] = [
+    "CREATE TABLE IF NOT EXISTS archive_envelopes (\
+     token TEXT NOT NULL PRIMARY KEY, queue_id TEXT NOT NULL, login TEXT NOT NULL, \
+     mail_from TEXT NOT NULL, recipients TEXT NOT NULL, parties TEXT NOT NULL, \
+     created_at TEXT NOT NULL, state TEXT NOT NULL, copies INTEGER NOT NULL DEFAULT 0, \
+     message_id TEXT NOT NULL DEFAULT '')",
+    "CREATE INDEX IF NOT EXISTS idx_archive_envelopes_state \
+     ON archive_envelopes (state, created_at)",
+    "CREATE INDEX IF NOT EXISTS idx_archive_envelopes_message_id \
+     ON archive_envelopes (message_id)",
+];
+
+/// Moves the panel database's envelopes into the journal file, a few hundred at a time; a
+/// crash midway leaves some in both, and moving them again adds none twice.
+async fn move_envelopes(
+    db: &DatabaseConnection,
+    journal: &DatabaseConnection,
+) -> Result<(), DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect};
+    loop {
+        let rows = archive_envelope::Entity::find().limit(400).all(db).await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let tokens: Vec<String> = rows.iter().map(|row| row.token.clone()).collect();
+        archive_envelope::Entity::insert_many(rows.into_iter().map(|row| row.into_active_model()))
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::column(archive_envelope::Column::Token)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(journal)
+            .await?;
+        archive_envelope::Entity::delete_many()
+            .filter(archive_envelope::Column::Token.is_in(tokens))
+            .exec(db)
+            .await?;
+    }
+}
+
 /// Begins a transaction that will write. On SQLite it takes the write lock at once (`BEGIN
 /// IMMEDIATE`, waiting for it within the busy timeout): a deferred transaction that reads
 /// first fails with "database is locked" when another connection commits before its first
@@ -92,4 +162,77 @@ pub fn new_session_key() -> String {
     use rand::Rng;
     let bytes: [u8; 16] = rand::rng().random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use sea_orm::{ActiveValue::Set, EntityTrait, PaginatorTrait};
+
+    use super::*;
+
+    fn envelope(token: &str) -> archive_envelope::ActiveModel {
+        archive_envelope::ActiveModel {
+            token: Set(token.into()),
+            queue_id: Set("1f".into()),
+            login: Set(String::new()),
+            mail_from: Set("anna@example.test".into()),
+            recipients: Set("bob@demo.test carla@demo.test".into()),
+            parties: Set("3:in".into()),
+            created_at: Set(Utc::now()),
+            state: Set("pending".into()),
+            copies: Set(0),
+            message_id: Set("m1@example.test".into()),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_panel_databases_envelopes_move_to_the_journal_file_once() {
+        let dir = tempfile::tempdir().expect("dir");
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("p.sqlite3").display()
+        );
+        let db = connect(&url).await.expect("db");
+        let tokens: Vec<String> = (0..450).map(|i| format!("{i:032x}")).collect();
+        for token in &tokens {
+            archive_envelope::Entity::insert(envelope(token))
+                .exec_without_returning(&db)
+                .await
+                .expect("insert");
+        }
+        let path = dir.path().join("journal.sqlite3");
+        let journal = connect_journal(&db, &path).await.expect("journal");
+        assert_eq!(
+            archive_envelope::Entity::find().count(&db).await.ok(),
+            Some(0)
+        );
+        assert_eq!(
+            archive_envelope::Entity::find().count(&journal).await.ok(),
+            Some(450)
+        );
+        let moved = archive_envelope::Entity::find_by_id(tokens[7].clone())
+            .one(&journal)
+            .await
+            .expect("read")
+            .expect("moved");
+        assert_eq!(moved.recipients, "bob@demo.test carla@demo.test");
+        assert_eq!(moved.parties, "3:in");
+
+        // As after a crash midway: one left in the panel database, already in the journal.
+        archive_envelope::Entity::insert(envelope(&tokens[7]))
+            .exec_without_returning(&db)
+            .await
+            .expect("insert");
+        drop(journal);
+        let journal = connect_journal(&db, &path).await.expect("journal again");
+        assert_eq!(
+            archive_envelope::Entity::find().count(&db).await.ok(),
+            Some(0)
+        );
+        assert_eq!(
+            archive_envelope::Entity::find().count(&journal).await.ok(),
+            Some(450)
+        );
+    }
 }

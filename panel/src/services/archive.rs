@@ -197,6 +197,20 @@ impl Services {
         tokens: &[String],
         bytes: Vec<u8>,
     ) -> Result<Vec<Result<(), JournalRefusal>>, ServiceError> {
+        let found = archive_envelope::Entity::find()
+            .filter(archive_envelope::Column::Token.is_in(tokens.iter().cloned()))
+            .all(self.journal_writer.journal_db())
+            .await?;
+        let outcomes: Vec<Result<(), JournalRefusal>> = tokens
+            .iter()
+            .map(|token| match found.iter().any(|e| &e.token == token) {
+                true => Ok(()),
+                false => Err(JournalRefusal::UnknownToken),
+            })
+            .collect();
+        if found.is_empty() {
+            return Ok(outcomes);
+        }
         let store = self.time_machine_settings()?.store.clone();
         let summary = {
             let bytes = bytes.clone();
@@ -213,12 +227,13 @@ impl Services {
         // The writing guard is held until the rows are committed: the object cannot be
         // collected before a row keeps it.
         let copy = Copy {
-            tokens: tokens.to_vec(),
+            envelopes: found,
             hash,
             size,
             summary,
         };
-        Ok(self.journal_writer.copy(copy).await?)
+        self.journal_writer.copy(copy).await?;
+        Ok(outcomes)
     }
 
     /// Whether a journal copy is overdue: an envelope still waiting for its copy a few
@@ -228,7 +243,7 @@ impl Services {
             .filter(archive_envelope::Column::State.eq("pending"))
             .filter(archive_envelope::Column::CreatedAt.lt(Utc::now() - Duration::seconds(5)))
             .filter(archive_envelope::Column::CreatedAt.gt(Utc::now() - Duration::days(1)))
-            .one(&self.db)
+            .one(self.journal_writer.journal_db())
             .await?
             .is_some())
     }
@@ -272,14 +287,19 @@ impl Services {
                 .rows_affected;
             txn.commit().await?;
         }
+        let journal = self.journal_writer.journal_db();
+        let waited = Utc::now() - Duration::days(ENVELOPE_WAIT_DAYS);
         archive_envelope::Entity::update_many()
             .col_expr(archive_envelope::Column::State, Expr::value("not_accepted"))
             .filter(archive_envelope::Column::State.eq("pending"))
-            .filter(
-                archive_envelope::Column::CreatedAt
-                    .lt(Utc::now() - Duration::days(ENVELOPE_WAIT_DAYS)),
-            )
-            .exec(&self.db)
+            .filter(archive_envelope::Column::CreatedAt.lt(waited))
+            .exec(journal)
+            .await?;
+        // Past that wait the engine sends no copy again: a kept envelope has done its work.
+        archive_envelope::Entity::delete_many()
+            .filter(archive_envelope::Column::State.eq("done"))
+            .filter(archive_envelope::Column::CreatedAt.lt(waited))
+            .exec(journal)
             .await?;
         // An archive switched off, or whose mailbox is gone, goes once it holds nothing.
         archive::Entity::delete_many()

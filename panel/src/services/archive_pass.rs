@@ -158,7 +158,7 @@ impl Services {
         Ok(archive_envelope::Entity::find()
             .filter(archive_envelope::Column::MessageId.eq(message_id))
             .filter(archive_envelope::Column::State.eq("pending"))
-            .all(&self.db)
+            .all(self.journal_writer.journal_db())
             .await?
             .iter()
             .any(|e| e.parties.split_whitespace().any(|p| p.starts_with(&party))))

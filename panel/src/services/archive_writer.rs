@@ -1,20 +1,17 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-//! The journal's one writer: the hook's envelopes and the journal copies' rows are written by
-//! a single task, as many as are waiting in one transaction (a group commit, as the engine's
-//! own queue does), and each is answered only after that transaction is committed.
+//! The journal's two writers: one commits the hook's envelopes (and marks them done once their
+//! copy is kept), the other the journal copies' rows. Each takes as many jobs as are waiting
+//! into one transaction (a group commit, as the engine's own queue does) and answers each only
+//! after that transaction is committed; a batch that fails is tried again one job at a time,
+//! so one bad job never holds up the others.
 //!
-//! Every message with an archived party costs two writes — its envelope while the engine
-//! waits in DATA, its copy's rows when the queue relays it — and SQLite has one writer. Taken
-//! here, concurrent writes queue in memory instead of polling for SQLite's lock, and a busy
-//! moment makes bigger batches (one text-index segment each) rather than more transactions.
-//! A batch that fails is tried again one job at a time, so one bad job never holds up the
-//! others. (Measured on a release build, this alone did not change the ingest ratio with the
-//! archive on: see bench/README.)
-//!
-//! Envelopes go first: for each one the engine holds a sender's SMTP transaction open, while a
-//! copy only holds one of the queue's deliveries. The writer takes every waiting envelope
-//! before any copy, and copies in smaller transactions (each indexes its messages' text), so
-//! an envelope waits for at most one of them.
+//! On SQLite the envelopes live in a database file of their own (`journal.sqlite3`, see
+//! `db::connect_journal`), so they have their own write lock: the engine holds a sender's SMTP
+//! transaction open while its envelope is written, and that write never waits behind a copy's
+//! rows and text index on the panel database's one writer. A copy is kept in two steps: its
+//! rows (idempotent: one row per archive, direction and content) and then its envelope marked
+//! done. A crash between the two leaves the envelope pending; the engine delivers the copy
+//! again, which adds no row and marks it.
 
 use std::sync::OnceLock;
 
@@ -25,7 +22,7 @@ use sea_orm::{
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    archive::{Direction, JournalRefusal, NewRow, insert_row, keep_object},
+    archive::{Direction, NewRow, insert_row, keep_object},
     kept_mail::Summary,
 };
 use crate::{
@@ -33,91 +30,94 @@ use crate::{
     db::{archive, archive_envelope, archive_message},
 };
 
-/// The most envelopes one transaction takes.
+/// The most envelope jobs one transaction takes.
 const BATCH: usize = 64;
 
-/// The most copies one transaction takes.
+/// The most copies one transaction takes (each indexes its message's text).
 const COPY_BATCH: usize = 8;
 
-/// Jobs of each kind waiting for the writer before senders wait too.
+/// Jobs of each kind waiting for their writer before senders wait too.
 const WAITING: usize = 1024;
 
-/// A journal copy's bytes, kept in the content store, and what its rows need.
+/// A journal copy's bytes, kept in the content store, and the envelopes it was sent for.
 pub(crate) struct Copy {
-    pub tokens: Vec<String>,
+    pub envelopes: Vec<archive_envelope::Model>,
     pub hash: ObjectHash,
     pub size: i64,
     pub summary: Summary,
 }
 
-/// Per token of a copy: taken, or why not.
-pub(crate) type CopyOutcome = Vec<Result<(), JournalRefusal>>;
-
-enum Job {
-    Envelope {
-        row: archive_envelope::ActiveModel,
-        done: oneshot::Sender<Result<(), DbErr>>,
-    },
-    Copy {
-        copy: Copy,
-        done: oneshot::Sender<Result<CopyOutcome, DbErr>>,
-    },
+/// A write the envelopes' writer does.
+enum EnvelopeJob {
+    /// A new envelope, before the engine is told to send its copy.
+    Insert(archive_envelope::ActiveModel),
+    /// These envelopes' copy is kept.
+    Done(Vec<String>),
 }
 
-/// The writer's two queues: envelopes, and copies.
-struct Queues {
-    envelopes: mpsc::Sender<Job>,
-    copies: mpsc::Sender<Job>,
+struct Job<W> {
+    write: W,
+    done: oneshot::Sender<Result<(), DbErr>>,
 }
 
-/// A handle on the writer; its task starts with the first job.
+/// A handle on the writers; their tasks start with the first job.
 pub(crate) struct JournalWriter {
     db: DatabaseConnection,
+    journal: DatabaseConnection,
     queues: OnceLock<Queues>,
 }
 
+struct Queues {
+    envelopes: mpsc::Sender<Job<EnvelopeJob>>,
+    copies: mpsc::Sender<Job<Copy>>,
+}
+
 impl JournalWriter {
-    pub(crate) fn new(db: DatabaseConnection) -> JournalWriter {
+    /// Copies' rows go to `db`; envelopes to `journal` (the same database on PostgreSQL).
+    pub(crate) fn new(db: DatabaseConnection, journal: DatabaseConnection) -> JournalWriter {
         JournalWriter {
             db,
+            journal,
             queues: OnceLock::new(),
         }
+    }
+
+    /// Where the envelopes are.
+    pub(crate) fn journal_db(&self) -> &DatabaseConnection {
+        &self.journal
     }
 
     fn queues(&self) -> &Queues {
         self.queues.get_or_init(|| {
             let (envelopes, envelopes_waiting) = mpsc::channel(WAITING);
             let (copies, copies_waiting) = mpsc::channel(WAITING);
-            tokio::spawn(run(self.db.clone(), envelopes_waiting, copies_waiting));
+            tokio::spawn(run(self.journal.clone(), envelopes_waiting, BATCH));
+            tokio::spawn(run(self.db.clone(), copies_waiting, COPY_BATCH));
             Queues { envelopes, copies }
         })
     }
 
     /// Commits an envelope row.
     pub(crate) async fn envelope(&self, row: archive_envelope::ActiveModel) -> Result<(), DbErr> {
-        let (done, answer) = oneshot::channel();
-        ask(
-            &self.queues().envelopes,
-            Job::Envelope { row, done },
-            answer,
-        )
-        .await
+        ask(&self.queues().envelopes, EnvelopeJob::Insert(row)).await
     }
 
-    /// Commits a copy's rows: per token, whether it was taken.
-    pub(crate) async fn copy(&self, copy: Copy) -> Result<CopyOutcome, DbErr> {
-        let (done, answer) = oneshot::channel();
-        ask(&self.queues().copies, Job::Copy { copy, done }, answer).await
+    /// Commits a copy's rows, one per archived party of each of its envelopes (none that are
+    /// there already), then marks its envelopes done.
+    pub(crate) async fn copy(&self, copy: Copy) -> Result<(), DbErr> {
+        let tokens = copy.envelopes.iter().map(|e| e.token.clone()).collect();
+        ask(&self.queues().copies, copy).await?;
+        ask(&self.queues().envelopes, EnvelopeJob::Done(tokens)).await
     }
 }
 
-/// Queues a job and waits for its answer.
-async fn ask<T>(
-    queue: &mpsc::Sender<Job>,
-    job: Job,
-    answer: oneshot::Receiver<Result<T, DbErr>>,
-) -> Result<T, DbErr> {
-    queue.send(job).await.map_err(|_| stopped())?;
+/// Queues a write and waits for its answer.
+async fn ask<W>(queue: &mpsc::Sender<Job<W>>, write: W) -> Result<(), DbErr> {
+    let (done, answer) = oneshot::channel();
+    queue
+        .send(Job { write, done })
+        .await
+        .map_err(|_| stopped())?;
     answer.await.map_err(|_| stopped())?
 }
 
@@ -125,147 +125,119 @@ fn stopped() -> DbErr {
     DbErr::Custom("the archive's writer has stopped".into())
 }
 
-async fn run(
-    db: DatabaseConnection,
-    mut envelopes: mpsc::Receiver<Job>,
-    mut copies: mpsc::Receiver<Job>,
-) {
-    let mut envelope_batch = Vec::with_capacity(BATCH);
-    let mut copy_batch = Vec::with_capacity(COPY_BATCH);
-    loop {
-        // Both queues close together, when the handle goes.
-        let taken = tokio::select! {
-            biased;
-            taken = envelopes.recv_many(&mut envelope_batch, BATCH) => taken,
-            taken = copies.recv_many(&mut copy_batch, COPY_BATCH) => taken,
-        };
-        if taken == 0 {
-            break;
-        }
-        for batch in [&mut envelope_batch, &mut copy_batch] {
-            if !batch.is_empty() {
-                write_and_answer(&db, batch).await;
-            }
-        }
+/// A write one of the writers does inside its transaction.
+trait Write: Send + Sync + 'static {
+    fn write(
+        &self,
+        txn: &DatabaseTransaction,
+    ) -> impl std::future::Future<Output = Result<(), DbErr>> + Send;
+}
+
+/// Takes what is waiting, up to `most` at a time, until the handle goes.
+async fn run<W: Write>(db: DatabaseConnection, mut queue: mpsc::Receiver<Job<W>>, most: usize) {
+    let mut batch = Vec::with_capacity(most);
+    while queue.recv_many(&mut batch, most).await > 0 {
+        write_and_answer(&db, &mut batch).await;
     }
 }
 
 /// Writes a batch of jobs and answers each; the batch is left empty.
-async fn write_and_answer(db: &DatabaseConnection, batch: &mut Vec<Job>) {
-    match write_batch(db, batch).await {
-        Ok(outcomes) => {
-            for (job, outcome) in batch.drain(..).zip(outcomes) {
-                answer(job, Ok(outcome));
+async fn write_and_answer<W: Write>(db: &DatabaseConnection, batch: &mut Vec<Job<W>>) {
+    // A sender that stopped waiting (its connection ended) is told nothing: what it asked
+    // for is committed or not, and the engine asks again if it needs to.
+    match write_batch(db, batch.iter().map(|job| &job.write)).await {
+        Ok(()) => {
+            for job in batch.drain(..) {
+                let _ = job.done.send(Ok(()));
             }
         }
         Err(err) if batch.len() == 1 => {
             if let Some(job) = batch.pop() {
-                answer(job, Err(err));
+                let _ = job.done.send(Err(err));
             }
         }
         Err(err) => {
             tracing::warn!(%err, jobs = batch.len(), "archive batch failed; one job at a time");
             for job in batch.drain(..) {
-                let outcome = write_batch(db, std::slice::from_ref(&job))
-                    .await
-                    .map(|mut outcomes| outcomes.pop().unwrap_or_default());
-                answer(job, outcome);
+                let outcome = write_batch(db, std::iter::once(&job.write)).await;
+                let _ = job.done.send(outcome);
             }
         }
     }
 }
 
-/// Writes every job in one transaction; per job, a copy's outcomes (empty for an envelope).
-async fn write_batch(db: &DatabaseConnection, batch: &[Job]) -> Result<Vec<CopyOutcome>, DbErr> {
+/// Writes every job in one transaction.
+async fn write_batch<'a, W: Write>(
+    db: &DatabaseConnection,
+    batch: impl Iterator<Item = &'a W>,
+) -> Result<(), DbErr> {
     let txn = crate::db::begin_write(db).await?;
-    let mut outcomes = Vec::with_capacity(batch.len());
-    for job in batch {
-        outcomes.push(match job {
-            Job::Envelope { row, .. } => {
+    for write in batch {
+        write.write(&txn).await?;
+    }
+    txn.commit().await
+}
+
+impl Write for EnvelopeJob {
+    async fn write(&self, txn: &DatabaseTransaction) -> Result<(), DbErr> {
+        match self {
+            EnvelopeJob::Insert(row) => {
                 archive_envelope::Entity::insert(row.clone())
-                    .exec_without_returning(&txn)
+                    .exec_without_returning(txn)
                     .await?;
-                Vec::new()
             }
-            Job::Copy { copy, .. } => {
-                let mut taken = Vec::with_capacity(copy.tokens.len());
-                for token in &copy.tokens {
-                    taken.push(take_copy(&txn, token, copy).await?);
+            EnvelopeJob::Done(tokens) => {
+                archive_envelope::Entity::update_many()
+                    .col_expr(archive_envelope::Column::State, Expr::value("done"))
+                    .col_expr(
+                        archive_envelope::Column::Copies,
+                        Expr::col(archive_envelope::Column::Copies).add(1),
+                    )
+                    .filter(archive_envelope::Column::Token.is_in(tokens.iter().cloned()))
+                    .exec(txn)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Write for Copy {
+    /// One row per archived party of each envelope (a copy that arrives again finds its rows
+    /// there and adds nothing).
+    async fn write(&self, txn: &DatabaseTransaction) -> Result<(), DbErr> {
+        keep_object(txn, self.hash, self.size).await?;
+        for envelope in &self.envelopes {
+            for party in envelope.parties.split_whitespace() {
+                let Some((id, direction)) = party
+                    .split_once(':')
+                    .and_then(|(id, d)| Some((id.parse::<i32>().ok()?, Direction::parse(d)?)))
+                else {
+                    continue;
+                };
+                let Some(kept) = archive::Entity::find_by_id(id).one(txn).await? else {
+                    // The archive was deleted with its domain since.
+                    continue;
+                };
+                if kept_by_changes(txn, kept.id, direction, &self.summary.message_id).await? {
+                    continue;
                 }
-                taken
+                let row = NewRow {
+                    archive: &kept,
+                    direction,
+                    hash: self.hash,
+                    size: self.size,
+                    received_at: envelope.created_at,
+                    recipients: &envelope.recipients,
+                    summary: &self.summary,
+                    source: "journal",
+                    token: Some(&envelope.token),
+                };
+                insert_row(txn, &row).await?;
             }
-        });
-    }
-    txn.commit().await?;
-    Ok(outcomes)
-}
-
-fn answer(job: Job, outcome: Result<CopyOutcome, DbErr>) {
-    // A sender that stopped waiting (its connection ended) is told nothing: what it asked
-    // for is committed or not, and the engine asks again if it needs to.
-    match job {
-        Job::Envelope { done, .. } => {
-            let _ = done.send(outcome.map(|_| ()));
         }
-        Job::Copy { done, .. } => {
-            let _ = done.send(outcome);
-        }
+        Ok(())
     }
-}
-
-/// Writes one party's row per archived party of the envelope `token` names (a copy that
-/// arrives again finds its envelope marked and its rows there, and adds nothing).
-async fn take_copy(
-    txn: &DatabaseTransaction,
-    token: &str,
-    copy: &Copy,
-) -> Result<Result<(), JournalRefusal>, DbErr> {
-    let marked = archive_envelope::Entity::update_many()
-        .col_expr(archive_envelope::Column::State, Expr::value("done"))
-        .col_expr(
-            archive_envelope::Column::Copies,
-            Expr::col(archive_envelope::Column::Copies).add(1),
-        )
-        .filter(archive_envelope::Column::Token.eq(token))
-        .exec(txn)
-        .await?
-        .rows_affected;
-    let envelope = match marked {
-        0 => None,
-        _ => archive_envelope::Entity::find_by_id(token).one(txn).await?,
-    };
-    let Some(envelope) = envelope else {
-        return Ok(Err(JournalRefusal::UnknownToken));
-    };
-    keep_object(txn, copy.hash, copy.size).await?;
-    for party in envelope.parties.split_whitespace() {
-        let Some((id, direction)) = party
-            .split_once(':')
-            .and_then(|(id, d)| Some((id.parse::<i32>().ok()?, Direction::parse(d)?)))
-        else {
-            continue;
-        };
-        let Some(kept) = archive::Entity::find_by_id(id).one(txn).await? else {
-            // The archive was deleted with its domain since.
-            continue;
-        };
-        if kept_by_changes(txn, kept.id, direction, &copy.summary.message_id).await? {
-            continue;
-        }
-        let row = NewRow {
-            archive: &kept,
-            direction,
-            hash: copy.hash,
-            size: copy.size,
-            received_at: envelope.created_at,
-            recipients: &envelope.recipients,
-            summary: &copy.summary,
-            source: "journal",
-            token: Some(token),
-        };
-        insert_row(txn, &row).await?;
-    }
-    Ok(Ok(()))
 }
 
 /// Whether the pass over the engine's changes kept this message already (its journal copy

@@ -279,7 +279,7 @@ impl Services {
             db.clone(),
             Arc::new(crate::chat::LocalBus::new(CHAT_BUS_CAPACITY)),
         );
-        let journal_writer = Arc::new(archive_writer::JournalWriter::new(db.clone()));
+        let journal_writer = Arc::new(archive_writer::JournalWriter::new(db.clone(), db.clone()));
         Services {
             db,
             engine,
@@ -298,6 +298,14 @@ impl Services {
             time_machine: None,
             journal_writer,
         }
+    }
+
+    /// Keeps the archive's journal envelopes in `journal` (on SQLite, a database file of its
+    /// own: see `db::connect_journal`) instead of the panel database.
+    pub fn with_journal_db(mut self, journal: DatabaseConnection) -> Self {
+        self.journal_writer =
+            Arc::new(archive_writer::JournalWriter::new(self.db.clone(), journal));
+        self
     }
 
     /// Derives new accounts' SCRAM verifiers with this many PBKDF2 rounds (at least 4096,

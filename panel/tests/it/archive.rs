@@ -393,7 +393,7 @@ fn kept(casella: &Casella, subject: &str) -> (usize, i64) {
     let copies = sql_rows(
         casella,
         &format!(
-            "SELECT e.copies FROM archive_envelopes e JOIN archive_messages m ON m.token = e.token \
+            "SELECT e.copies FROM journal.archive_envelopes e JOIN archive_messages m ON m.token = e.token \
              WHERE m.subject = '{subject}'"
         ),
     );
@@ -422,7 +422,7 @@ fn a_crash_between_the_engines_acceptance_and_the_archive_write_keeps_the_messag
     let tmp = casella.take_tmp();
     assert!(mx_accepts(&casella, BOB, "crash: before the write"));
     wait_until("the envelope is written", Duration::from_secs(20), || {
-        !sql_rows(&casella, "SELECT token FROM archive_envelopes").is_empty()
+        !sql_rows(&casella, "SELECT token FROM journal.archive_envelopes").is_empty()
     });
     // The refusal has been answered (the engine's attempt is over) well within a second.
     std::thread::sleep(Duration::from_secs(2));

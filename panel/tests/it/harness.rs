@@ -540,16 +540,19 @@ pub fn sql_live(casella: &Casella, script: &str) {
     assert!(out.status.success(), "sql failed: {out:?}");
 }
 
-/// Reads a running (or stopped) Casella's panel database: the first column of each row.
+/// Reads a running (or stopped) Casella's panel database, with the archive journal's file as
+/// `journal`: the first column of each row.
 pub fn sql_rows(casella: &Casella, query: &str) -> Vec<String> {
     let out = Command::new("python3")
         .args([
             "-c",
             "import sqlite3,sys; db=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True, timeout=10); \
+             db.execute('ATTACH DATABASE ? AS journal', ('file:'+sys.argv[3]+'?mode=ro',)); \
              [print(r[0]) for r in db.execute(sys.argv[2])]",
         ])
         .arg(casella.data.join("panel.sqlite3"))
         .arg(query)
+        .arg(casella.data.join("journal.sqlite3"))
         .output()
         .expect("python3");
     assert!(out.status.success(), "query failed: {out:?}");
