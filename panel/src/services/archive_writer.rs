@@ -50,7 +50,7 @@ pub(crate) struct Copy {
 /// A write the envelopes' writer does.
 enum EnvelopeJob {
     /// A new envelope, before the engine is told to send its copy.
-    Insert(archive_envelope::ActiveModel),
+    Insert(Box<archive_envelope::ActiveModel>),
     /// These envelopes' copy is kept.
     Done(Vec<String>),
 }
@@ -99,7 +99,7 @@ impl JournalWriter {
 
     /// Commits an envelope row.
     pub(crate) async fn envelope(&self, row: archive_envelope::ActiveModel) -> Result<(), DbErr> {
-        ask(&self.queues().envelopes, EnvelopeJob::Insert(row)).await
+        ask(&self.queues().envelopes, EnvelopeJob::Insert(Box::new(row))).await
     }
 
     /// Commits a copy's rows, one per archived party of each of its envelopes (none that are
@@ -182,7 +182,7 @@ impl Write for EnvelopeJob {
     async fn write(&self, txn: &DatabaseTransaction) -> Result<(), DbErr> {
         match self {
             EnvelopeJob::Insert(row) => {
-                archive_envelope::Entity::insert(row.clone())
+                archive_envelope::Entity::insert(row.as_ref().clone())
                     .exec_without_returning(txn)
                     .await?;
             }
