@@ -398,7 +398,9 @@ impl EngineConfig {
         }
         w.str("queue.schedule.journal.expire-type", "ttl");
         w.str("queue.schedule.journal.expire", "30d");
-        for (queue, threads) in [("local", 25), ("remote", 50), ("dsn", 5), ("report", 5)] {
+        // Local deliveries wait more than they compute (the journal copy's relay above all):
+        // 25 at once (the engine's default) held archived mail back in its queue.
+        for (queue, threads) in [("local", 100), ("remote", 50), ("dsn", 5), ("report", 5)] {
             w.raw(
                 &format!("queue.virtual.{queue}.threads-per-node"),
                 &threads.to_string(),
