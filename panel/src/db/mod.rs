@@ -186,6 +186,15 @@ mod tests {
         }
     }
 
+    /// Envelopes in the panel database and in the journal file.
+    async fn held(db: &DatabaseConnection, journal: &DatabaseConnection) -> (u64, u64) {
+        let count = |db| archive_envelope::Entity::find().count(db);
+        (
+            count(db).await.expect("count"),
+            count(journal).await.expect("count"),
+        )
+    }
+
     #[tokio::test]
     async fn the_panel_databases_envelopes_move_to_the_journal_file_once() {
         let dir = tempfile::tempdir().expect("dir");
@@ -203,14 +212,7 @@ mod tests {
         }
         let path = dir.path().join("journal.sqlite3");
         let journal = connect_journal(&db, &path).await.expect("journal");
-        assert_eq!(
-            archive_envelope::Entity::find().count(&db).await.ok(),
-            Some(0)
-        );
-        assert_eq!(
-            archive_envelope::Entity::find().count(&journal).await.ok(),
-            Some(450)
-        );
+        assert_eq!(held(&db, &journal).await, (0, 450));
         let moved = archive_envelope::Entity::find_by_id(tokens[7].clone())
             .one(&journal)
             .await
@@ -226,13 +228,6 @@ mod tests {
             .expect("insert");
         drop(journal);
         let journal = connect_journal(&db, &path).await.expect("journal again");
-        assert_eq!(
-            archive_envelope::Entity::find().count(&db).await.ok(),
-            Some(0)
-        );
-        assert_eq!(
-            archive_envelope::Entity::find().count(&journal).await.ok(),
-            Some(450)
-        );
+        assert_eq!(held(&db, &journal).await, (0, 450));
     }
 }
