@@ -75,10 +75,11 @@ def archive_everyone(db_path: Path) -> int:
         db.close()
 
 
-def ingest(binary: Path, work: Path, archived: bool, messages: int, connections: int) -> dict:
+def ingest(binary: Path, work: Path, archived: bool, messages: int, connections: int,
+           log_filter: str = "warn") -> dict:
     name = "archive-on" if archived else "archive-off"
     server = Casella(binary=binary, work_dir=work, name=name, store="rocksdb",
-                     extra_env={"CASELLA_LOG": "warn"})
+                     extra_env={"CASELLA_LOG": log_filter})
     server.start()
     try:
         db = server.dir / "data" / "panel.sqlite3"
@@ -247,15 +248,25 @@ def main(argv: list[str]) -> int:
     p.add_argument("--repeat", type=int, default=15)
     p.add_argument("--only", choices=("ingest", "search"))
     p.add_argument("--json", type=Path)
+    p.add_argument("--log-filter", default="warn",
+                   help="Casella's log filter for the ingest servers, e.g. "
+                        "'warn,panel::journal=debug,panel::services=debug'")
+    p.add_argument("--keep", type=Path,
+                   help="work in this folder and keep it (the servers' logs and data)")
     args = p.parse_args(argv)
     record: dict = {"params": {k: (str(v) if isinstance(v, Path) else v)
                                for k, v in vars(args).items()}}
     with tempfile.TemporaryDirectory(prefix="casella-archive-") as tmp:
         work = Path(tmp)
+        if args.keep:
+            work = args.keep
+            work.mkdir(parents=True, exist_ok=True)
         if args.only in (None, "ingest"):
-            off = ingest(args.casella_bin, work, False, args.messages, args.connections)
+            off = ingest(args.casella_bin, work, False, args.messages, args.connections,
+                         args.log_filter)
             log(f"archive off: {off}")
-            on = ingest(args.casella_bin, work, True, args.messages, args.connections)
+            on = ingest(args.casella_bin, work, True, args.messages, args.connections,
+                        args.log_filter)
             log(f"archive on: {on}")
             record["ingest"] = {"off": off, "on": on,
                                 "ratio": round(on["msgs_per_s"] / off["msgs_per_s"], 2)}

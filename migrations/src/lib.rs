@@ -21,6 +21,7 @@ mod m20261209_000014_archive;
 mod m20261210_000015_delegates;
 mod m20261211_000016_archive_folder_words;
 mod m20261212_000017_archive_subject_terms;
+mod m20261213_000018_archive_message_ids;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000015_delegates::Migration),
             Box::new(m20261211_000016_archive_folder_words::Migration),
             Box::new(m20261212_000017_archive_subject_terms::Migration),
+            Box::new(m20261213_000018_archive_message_ids::Migration),
         ]
     }
 }

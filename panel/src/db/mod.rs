@@ -89,7 +89,9 @@ pub async fn connect_journal(
         return Ok(db.clone());
     }
     let mut options = ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
-    options.sqlx_logging(false).max_connections(2);
+    // One connection writes (the envelopes' writer); the others read, each journal copy
+    // its envelopes, while a write is under way.
+    options.sqlx_logging(false).max_connections(4);
     options.map_sqlx_sqlite_opts(|opts| {
         use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
         opts.journal_mode(SqliteJournalMode::Wal)

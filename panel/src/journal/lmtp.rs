@@ -57,6 +57,7 @@ async fn session(
 ) -> std::io::Result<()> {
     // Each reply is one write, sent at once.
     stream.set_nodelay(true)?;
+    let accepted = std::time::Instant::now();
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
     write
@@ -95,12 +96,20 @@ async fn session(
             Ok(Request::Data) if tokens.is_empty() => b"503 5.5.1 No valid recipients\r\n",
             Ok(Request::Data) => {
                 write.write_all(b"354 Go ahead\r\n").await?;
+                let data_from = accepted.elapsed();
                 let message = read_data(&mut reader).await?;
+                let data_to = accepted.elapsed();
                 let replies = match message {
                     Some(bytes) => take(&services, &tokens, bytes, fault).await,
                     None => vec![b"552 5.3.4 Message too big\r\n".to_vec(); tokens.len()],
                 };
                 write.write_all(&replies.concat()).await?;
+                tracing::debug!(
+                    data_from_us = data_from.as_micros() as u64,
+                    data_to_us = data_to.as_micros() as u64,
+                    answered_us = accepted.elapsed().as_micros() as u64,
+                    "journal copy answered"
+                );
                 in_mail = false;
                 tokens.clear();
                 continue;

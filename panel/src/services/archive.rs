@@ -197,6 +197,7 @@ impl Services {
         tokens: &[String],
         bytes: Vec<u8>,
     ) -> Result<Vec<Result<(), JournalRefusal>>, ServiceError> {
+        let started = std::time::Instant::now();
         let found = archive_envelope::Entity::find()
             .filter(archive_envelope::Column::Token.is_in(tokens.iter().cloned()))
             .all(self.journal_writer.journal_db())
@@ -211,6 +212,7 @@ impl Services {
         if found.is_empty() {
             return Ok(outcomes);
         }
+        let envelopes_read = started.elapsed();
         let store = self.time_machine_settings()?.store.clone();
         let summary = {
             let bytes = bytes.clone();
@@ -219,11 +221,13 @@ impl Services {
                 .map_err(|err| ServiceError::Internal(format!("reading a journal copy: {err}")))?
         };
         let size = bytes.len() as i64;
+        let summarised = started.elapsed();
         let _writing = store.writing().await;
         let hash = store
             .put(bytes)
             .await
             .map_err(|err| ServiceError::Internal(format!("content store: {err}")))?;
+        let stored = started.elapsed();
         // The writing guard is held until the rows are committed: the object cannot be
         // collected before a row keeps it.
         let copy = Copy {
@@ -233,6 +237,13 @@ impl Services {
             summary,
         };
         self.journal_writer.copy(copy).await?;
+        tracing::debug!(
+            envelopes_read_us = envelopes_read.as_micros() as u64,
+            summarised_us = summarised.as_micros() as u64,
+            stored_us = stored.as_micros() as u64,
+            committed_us = started.elapsed().as_micros() as u64,
+            "journal copy kept"
+        );
         Ok(outcomes)
     }
 
@@ -475,6 +486,17 @@ pub(crate) struct NewRow<'a> {
 
 /// Writes an archive row and its search entry, unless the archive has this message for
 /// this direction already. Whether it was new.
+/// An archive's messages with this Message-ID, found by their index (not by reading the
+/// archive's every message).
+pub(super) fn with_message_id(
+    archive_id: i32,
+    message_id: &str,
+) -> sea_orm::Select<archive_message::Entity> {
+    archive_message::Entity::find()
+        .filter(archive_message::Column::ArchiveId.eq(archive_id))
+        .filter(archive_message::Column::MessageId.eq(message_id))
+}
+
 pub(crate) async fn insert_row<C: ConnectionTrait>(
     db: &C,
     row: &NewRow<'_>,

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{ServiceError, Services, archive::Direction};
-use crate::db::{archive, archive_cursor, archive_envelope, archive_message, mailbox};
+use crate::db::{archive, archive_cursor, archive_envelope, mailbox};
 
 /// What one pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -145,9 +145,7 @@ impl Services {
         archive_id: i32,
         message_id: &str,
     ) -> Result<bool, ServiceError> {
-        let kept = archive_message::Entity::find()
-            .filter(archive_message::Column::ArchiveId.eq(archive_id))
-            .filter(archive_message::Column::MessageId.eq(message_id))
+        let kept = super::archive::with_message_id(archive_id, message_id)
             .one(&self.db)
             .await?
             .is_some();

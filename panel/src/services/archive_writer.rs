@@ -8,10 +8,11 @@
 //! On SQLite the envelopes live in a database file of their own (`journal.sqlite3`, see
 //! `db::connect_journal`), so they have their own write lock: the engine holds a sender's SMTP
 //! transaction open while its envelope is written, and that write never waits behind a copy's
-//! rows and text index on the panel database's one writer. A copy is kept in two steps: its
-//! rows (idempotent: one row per archive, direction and content) and then its envelope marked
-//! done. A crash between the two leaves the envelope pending; the engine delivers the copy
-//! again, which adds no row and marks it.
+//! rows and text index on the panel database's one writer. A copy's rows (idempotent: one row
+//! per archive, direction and content) and its envelope's mark (done: a copy came) are
+//! written at the same time, each by its writer, and the engine is answered once both are
+//! committed: a crash or a failure of either leaves the copy unanswered, the engine delivers
+//! it again, and that adds no row.
 
 use std::sync::OnceLock;
 
@@ -22,12 +23,12 @@ use sea_orm::{
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    archive::{Direction, NewRow, insert_row, keep_object},
+    archive::{Direction, NewRow, insert_row, keep_object, with_message_id},
     kept_mail::Summary,
 };
 use crate::{
     content_store::ObjectHash,
-    db::{archive, archive_envelope, archive_message},
+    db::{archive, archive_envelope},
 };
 
 /// The most envelope jobs one transaction takes.
@@ -103,11 +104,15 @@ impl JournalWriter {
     }
 
     /// Commits a copy's rows, one per archived party of each of its envelopes (none that are
-    /// there already), then marks its envelopes done.
+    /// there already), and marks its envelopes done, both at once.
     pub(crate) async fn copy(&self, copy: Copy) -> Result<(), DbErr> {
         let tokens = copy.envelopes.iter().map(|e| e.token.clone()).collect();
-        ask(&self.queues().copies, copy).await?;
-        ask(&self.queues().envelopes, EnvelopeJob::Done(tokens)).await
+        let queues = self.queues();
+        let (rows, marked) = tokio::join!(
+            ask(&queues.copies, copy),
+            ask(&queues.envelopes, EnvelopeJob::Done(tokens))
+        );
+        rows.and(marked)
     }
 }
 
@@ -251,12 +256,11 @@ async fn kept_by_changes(
     if message_id.is_empty() {
         return Ok(false);
     }
-    Ok(archive_message::Entity::find()
-        .filter(archive_message::Column::ArchiveId.eq(archive_id))
-        .filter(archive_message::Column::Direction.eq(direction.as_str()))
-        .filter(archive_message::Column::MessageId.eq(message_id))
-        .filter(archive_message::Column::Source.eq("changes"))
-        .one(txn)
+    // The archive's few messages with this Message-ID, by their index; the folder and the
+    // source are checked here (asked of SQLite, they lead it to the folder's own index).
+    Ok(with_message_id(archive_id, message_id)
+        .all(txn)
         .await?
-        .is_some())
+        .iter()
+        .any(|kept| kept.direction == direction.as_str() && kept.source == "changes"))
 }
