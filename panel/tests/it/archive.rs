@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::{
     flows,
-    harness::{Casella, Web, mail, mx_accepts, mx_send, sql_live, sql_rows},
+    harness::{Casella, Web, mail, mx_accepts, mx_send, sql, sql_live, sql_rows},
 };
 
 const BOB: &str = "bob@demo.test";
@@ -514,4 +514,142 @@ fn a_crash_between_the_engines_acceptance_and_the_archive_write_keeps_the_messag
     );
     assert_eq!(subjects(&archived(&bob, "in", &[("q", "crash")])).len(), 2);
     drop(tmp);
+}
+
+#[test]
+fn past_its_retention_an_archived_message_goes_with_its_bytes_and_its_index() {
+    let mut casella = Casella::start(true);
+    let operator = flows::operator(&casella);
+    let manager = flows::manager_of(&casella, &operator, "it.demo", "demo.test");
+    switch_on(&manager, BOB);
+    let bob_password = casella.printed[BOB].clone();
+    let bob = Web::new(&casella);
+    bob.login(BOB, &bob_password).expect("bob signs in");
+    for subject in ["retention: expired", "retention: kept"] {
+        assert!(mx_accepts(&casella, BOB, subject));
+        wait_archived(&bob, "in", subject);
+    }
+    let expired = kept_row(&casella, "retention: expired");
+    assert!(
+        casella
+            .data
+            .join("objects")
+            .join(object_path(&expired.1))
+            .is_file()
+    );
+    assert_eq!(
+        indexed(&casella, &expired.2),
+        std::slice::from_ref(&expired.2)
+    );
+    wait_until("both envelopes are done", Duration::from_secs(20), || {
+        sql_rows(
+            &casella,
+            "SELECT token FROM journal.archive_envelopes WHERE state = 'done'",
+        )
+        .len()
+            == 2
+    });
+    let data = casella.data.clone();
+    let tmp = casella.take_tmp();
+    casella.kill();
+
+    // A month and more later: one message is past its retention; one envelope's copy never
+    // came, the other two came long ago.
+    sql(
+        &casella,
+        &format!(
+            "UPDATE archive_messages SET retain_until = date('now', '-1 day') WHERE id = {id}; \
+             UPDATE journal.archive_envelopes SET created_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-40 days'); \
+             INSERT INTO journal.archive_envelopes \
+               (token, queue_id, login, mail_from, recipients, parties, created_at, state, copies, message_id) \
+             SELECT 'never' || token, queue_id, login, mail_from, recipients, parties, created_at, \
+               'pending', 0, message_id FROM journal.archive_envelopes LIMIT 1;",
+            id = expired.0
+        ),
+    );
+    // The retention runs once at start.
+    let casella = Casella::launch(&data, true, &[]);
+    wait_until("the expired message goes", Duration::from_secs(30), || {
+        sql_rows(
+            &casella,
+            "SELECT id FROM archive_messages WHERE subject = 'retention: expired'",
+        )
+        .is_empty()
+    });
+    // Its bytes (kept by nothing else), its stored object and its search entry go with it.
+    assert!(
+        !casella
+            .data
+            .join("objects")
+            .join(object_path(&expired.1))
+            .exists()
+    );
+    assert!(
+        sql_rows(
+            &casella,
+            &format!(
+                "SELECT hash FROM stored_objects WHERE hash = '{}'",
+                expired.1
+            )
+        )
+        .is_empty()
+    );
+    assert!(indexed(&casella, &expired.2).is_empty());
+    let bob = Web::new(&casella);
+    bob.login(BOB, &bob_password).expect("bob signs in");
+    let inbox = archived(&bob, "in", &[]);
+    assert_eq!(subjects(&inbox), ["retention: kept"]);
+    assert_eq!(inbox["received"], 1, "{inbox}");
+    assert_eq!(
+        subjects(&archived(&bob, "in", &[("q", "retention")])),
+        ["retention: kept"]
+    );
+    // The envelopes done long ago are let go; the one whose copy never came is marked.
+    assert_eq!(
+        sql_rows(
+            &casella,
+            "SELECT token || ' ' || state FROM journal.archive_envelopes"
+        )
+        .iter()
+        .map(|row| row.starts_with("never") && row.ends_with(" not_accepted"))
+        .collect::<Vec<_>>(),
+        [true]
+    );
+    // The archive still keeps what comes now.
+    assert!(mx_accepts(&casella, BOB, "retention: after"));
+    wait_archived(&bob, "in", "retention: after");
+    drop(tmp);
+}
+
+/// An archived message's row id, content hash and search key, by subject.
+fn kept_row(casella: &Casella, subject: &str) -> (String, String, String) {
+    let row = sql_rows(
+        casella,
+        &format!(
+            "SELECT id || ' ' || object_hash || ' ' || search_key FROM archive_messages \
+             WHERE subject = '{subject}'"
+        ),
+    );
+    let [row] = row.as_slice() else {
+        panic!("one row for {subject}: {row:?}");
+    };
+    let mut parts = row.split(' ').map(str::to_string);
+    let mut next = || parts.next().expect("three columns");
+    (next(), next(), next())
+}
+
+/// The text index's entry for a search key, read from FTS5's own table of entries (the
+/// test's SQLite cannot open the index itself): the key, or nothing.
+fn indexed(casella: &Casella, key: &str) -> Vec<String> {
+    sql_rows(
+        casella,
+        &format!("SELECT id FROM archive_search_docsize WHERE id = {key}"),
+    )
+}
+
+/// Where the content store keeps an object, under its folder.
+fn object_path(hash: &str) -> std::path::PathBuf {
+    std::path::Path::new(&hash[..2])
+        .join(&hash[2..4])
+        .join(hash)
 }

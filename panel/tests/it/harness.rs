@@ -510,16 +510,19 @@ impl Web {
     }
 }
 
-/// Runs SQL on a stopped Casella's panel database (the way a crash or an operator's mistake
-/// would leave it).
+/// Runs SQL on a stopped Casella's panel database, with the archive journal's file as
+/// `journal` (the way a crash, an operator's mistake or time passing would leave them).
 pub fn sql(casella: &Casella, script: &str) {
     let out = Command::new("python3")
         .args([
             "-c",
-            "import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.executescript(sys.argv[2]); db.commit()",
+            "import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); \
+             db.execute('ATTACH DATABASE ? AS journal', (sys.argv[3],)); \
+             db.executescript(sys.argv[2]); db.commit()",
         ])
         .arg(casella.data.join("panel.sqlite3"))
         .arg(script)
+        .arg(casella.data.join("journal.sqlite3"))
         .output()
         .expect("python3");
     assert!(out.status.success(), "sql failed: {out:?}");
