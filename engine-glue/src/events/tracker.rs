@@ -360,7 +360,7 @@ impl Tracker {
                 | DeliveryEvent::DsnTempFail
                 | DeliveryEvent::DsnPermFail),
             ) => {
-                let Some(recipient) = event.value_as_str(Key::To) else {
+                let Some(recipient) = event.value_as_str(Key::To).filter(|r| !is_journal(r)) else {
                     return;
                 };
                 let attempt = self.attempt(event);
@@ -455,16 +455,26 @@ fn sender_of(event: &Event<EventDetails>) -> String {
     }
 }
 
-/// The addresses of a `To` value (one or a list), lower case.
+/// The addresses of an event's recipients, in lower case, without the archive's journal (the
+/// hook's extra recipient is the archive's own bookkeeping: no Tracemail row, no message
+/// counted against its sender's limit).
 fn addresses(value: Option<&Value>) -> Vec<String> {
-    match value {
+    let listed = match value {
         Some(Value::Array(list)) => list
             .iter()
             .filter_map(|v| v.as_str().map(str::to_lowercase))
             .collect(),
         Some(other) => other.as_str().map(str::to_lowercase).into_iter().collect(),
         None => Vec::new(),
-    }
+    };
+    listed.into_iter().filter(|a| !is_journal(a)).collect()
+}
+
+/// Whether an address is a journal recipient (`journal+<token>@archive.invalid`).
+fn is_journal(address: &str) -> bool {
+    address
+        .rsplit_once('@')
+        .is_some_and(|(_, domain)| domain.eq_ignore_ascii_case(crate::JOURNAL_DOMAIN))
 }
 
 /// The protocol of a connection-start event.
@@ -606,6 +616,89 @@ mod tests {
         );
         assert_eq!(steps[2].detail.as_deref(), Some("DNS timeout"));
         assert_eq!(steps[2].remote_host.as_deref(), Some("far.test"));
+    }
+
+    #[test]
+    fn the_archives_journal_recipient_is_in_no_step_and_no_submission() {
+        let mut tracker = Tracker::default();
+        let mut ready = Vec::new();
+        let session = (Key::SpanId, Value::UInt(10));
+        let span = (Key::SpanId, Value::UInt(11));
+        let journal = "journal+0123456789abcdef0123456789abcdef@archive.invalid";
+        tracker.take(
+            &event(
+                EventType::Smtp(SmtpEvent::ConnectionStart),
+                vec![
+                    session.clone(),
+                    (Key::ListenerId, text("submissions")),
+                    (Key::RemoteIp, Value::Ipv4(Ipv4Addr::new(192, 0, 2, 1))),
+                ],
+            ),
+            &mut ready,
+        );
+        tracker.take(
+            &event(
+                EventType::Queue(QueueEvent::QueueMessageAuthenticated),
+                vec![
+                    session,
+                    (Key::QueueId, Value::UInt(43)),
+                    (Key::From, text("ada@a.test")),
+                    (
+                        Key::To,
+                        Value::Array(vec![text("bob@a.test"), text(journal)]),
+                    ),
+                    (Key::Size, Value::UInt(900)),
+                ],
+            ),
+            &mut ready,
+        );
+        tracker.take(
+            &event(
+                EventType::Delivery(DeliveryEvent::AttemptStart),
+                vec![
+                    span.clone(),
+                    (Key::QueueId, Value::UInt(43)),
+                    (Key::From, text("ada@a.test")),
+                    (
+                        Key::To,
+                        Value::Array(vec![text("bob@a.test"), text(journal)]),
+                    ),
+                ],
+            ),
+            &mut ready,
+        );
+        for to in ["bob@a.test", journal] {
+            tracker.take(
+                &event(
+                    EventType::Delivery(DeliveryEvent::DsnSuccess),
+                    vec![
+                        span.clone(),
+                        (Key::To, text(to)),
+                        (Key::Code, Value::UInt(250)),
+                    ],
+                ),
+                &mut ready,
+            );
+        }
+        let submitted: Vec<_> = ready
+            .iter()
+            .filter_map(|e| match e {
+                EngineEvent::Submitted { recipients, .. } => Some(recipients.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(submitted, [vec!["bob@a.test".to_string()]]);
+        let steps: Vec<_> = steps(ready)
+            .into_iter()
+            .map(|s| (s.recipient, s.status))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                ("bob@a.test".to_string(), MessageStatus::Accepted),
+                ("bob@a.test".to_string(), MessageStatus::Delivered)
+            ]
+        );
     }
 
     #[test]

@@ -228,6 +228,35 @@ fn every_message_an_archived_mailbox_sends_or_receives_is_kept_even_after_deleti
     for subject in ["archive: sent by smtp", "archive: sent from webmail"] {
         wait_archived(&bob, "out", subject);
     }
+    // The journal is the archive's own: its recipient is in no Tracemail row, and counts
+    // against no sending limit (bob sent one message outside and one to alice).
+    wait_until(
+        "bob's sending in Tracemail",
+        Duration::from_secs(30),
+        || {
+            sql_rows(
+                &casella,
+                "SELECT id FROM message_trace WHERE sender = 'bob@demo.test'",
+            )
+            .len()
+                >= 2
+                && !sql_rows(&casella, "SELECT id FROM outbound_log").is_empty()
+        },
+    );
+    assert!(
+        sql_rows(
+            &casella,
+            "SELECT recipient FROM message_trace WHERE recipient LIKE '%archive.invalid'"
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        sql_rows(
+            &casella,
+            "SELECT SUM(recipients) FROM outbound_log WHERE address = 'bob@demo.test'"
+        ),
+        ["1"]
+    );
     // What never passes the DATA hook is caught by the pass over the engine's changes: the
     // bounce of bob's message to a domain that does not resolve, and a message a client
     // appends over IMAP. The journal's own copies are not kept twice by it.
