@@ -29,9 +29,9 @@ pub use events::{
     EngineEvent, MailProtocol, MessageSource, MessageStatus, MessageStep, SignInOutcome,
 };
 pub use mail::{
-    Address, Attachment, Draft, DraftPart, Folder, FolderChange, KeptFile, KeptFolder, KeptMessage,
-    Listing, MAX_PAGE, MailAccess, MailChanges, MailFilter, Message, MessageChange, MessageChanges,
-    MessagePage, MessageSummary, Sent, SieveScript,
+    Address, Attachment, ChangesPage, Draft, DraftPart, Folder, FolderChange, KeptFile, KeptFolder,
+    KeptMessage, Listing, MAX_PAGE, MailAccess, MailChanges, MailFilter, Message, MessageChange,
+    MessageChanges, MessagePage, MessageSummary, Sent, SieveScript,
 };
 pub use policy::{DkimKind, MailboxState, Protocols};
 pub use secret::{PasswordHash, SecretFingerprint};

@@ -43,7 +43,7 @@ pub use files::KeptFile;
 pub(crate) use orders::Orders;
 pub use search::MailFilter;
 pub use sieve::SieveScript;
-pub use snapshot::{KeptFolder, KeptMessage, MessageChanges};
+pub use snapshot::{ChangesPage, KeptFolder, KeptMessage, MessageChanges};
 
 use crate::{
     directory::{account_id, engine_err},

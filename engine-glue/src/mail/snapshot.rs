@@ -74,6 +74,14 @@ pub struct MessageChanges {
     pub state: String,
 }
 
+/// One page of a mailbox's changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangesPage {
+    pub changes: MessageChanges,
+    /// More changes follow `changes.state`.
+    pub more: bool,
+}
+
 /// A JMAP set (`{"id": true}`) as its keys, sorted.
 fn set_of_keys<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     let map = Option::<serde_json::Map<String, Value>>::deserialize(d)?.unwrap_or_default();
@@ -157,35 +165,18 @@ impl MailAccess {
             ..MessageChanges::default()
         };
         loop {
-            let answer = match self
-                .call(&[(
-                    "Email/changes",
-                    json!({ "sinceState": changes.state, "maxChanges": MAX_CHANGES }),
-                )])
-                .await
-            {
-                Ok(mut answers) => answers.swap_remove(0),
-                Err(GlueError::Invalid { reason })
-                    if reason.starts_with("cannotCalculateChanges") =>
-                {
-                    return Ok(None);
-                }
-                Err(err) => return Err(err),
+            let Some(page) = self
+                .message_changes_page(&changes.state, MAX_CHANGES)
+                .await?
+            else {
+                return Ok(None);
             };
-            changes.changed.extend(strings(&answer["created"]));
-            changes.changed.extend(strings(&answer["updated"]));
-            changes.destroyed.extend(strings(&answer["destroyed"]));
-            let Some(next) = answer["newState"].as_str() else {
-                return Err(GlueError::Engine {
-                    reason: "Email/changes gave no new state".into(),
-                });
-            };
-            let more = answer["hasMoreChanges"].as_bool().unwrap_or(false);
-            if !more || next == changes.state {
-                changes.state = next.to_string();
+            changes.changed.extend(page.changes.changed);
+            changes.destroyed.extend(page.changes.destroyed);
+            changes.state = page.changes.state;
+            if !page.more {
                 break;
             }
-            changes.state = next.to_string();
         }
         // A message created and changed (or gone) within the span is listed once, as it is
         // now.
@@ -197,6 +188,46 @@ impl MailAccess {
             .changed
             .retain(|id| changes.destroyed.binary_search(id).is_err());
         Ok(Some(changes))
+    }
+
+    /// The first `max` changes since `state` (the engine's log is in order: a later page holds
+    /// later changes), the state they lead to, and whether more follow; `None` when the engine
+    /// no longer knows `state`. A message may be in several pages, and in one as changed and
+    /// in a later one as destroyed.
+    pub async fn message_changes_page(
+        &self,
+        state: &str,
+        max: u64,
+    ) -> Result<Option<ChangesPage>, GlueError> {
+        let answer = match self
+            .call(&[(
+                "Email/changes",
+                json!({ "sinceState": state, "maxChanges": max }),
+            )])
+            .await
+        {
+            Ok(mut answers) => answers.swap_remove(0),
+            Err(GlueError::Invalid { reason }) if reason.starts_with("cannotCalculateChanges") => {
+                return Ok(None);
+            }
+            Err(err) => return Err(err),
+        };
+        let Some(next) = answer["newState"].as_str() else {
+            return Err(GlueError::Engine {
+                reason: "Email/changes gave no new state".into(),
+            });
+        };
+        let mut changed = strings(&answer["created"]);
+        changed.extend(strings(&answer["updated"]));
+        Ok(Some(ChangesPage {
+            // A page that leads nowhere has nothing after it either.
+            more: answer["hasMoreChanges"].as_bool().unwrap_or(false) && next != state,
+            changes: MessageChanges {
+                changed,
+                destroyed: strings(&answer["destroyed"]),
+                state: next.to_string(),
+            },
+        }))
     }
 
     /// These messages as a snapshot keeps them; an id no longer there is left out.

@@ -15,6 +15,9 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use super::{ServiceError, Services, archive::Direction};
 use crate::db::{archive, archive_cursor, archive_envelope, mailbox};
 
+/// Changes read at once: the cursor moves by pages of this many.
+const PASS_PAGE: u64 = 200;
+
 /// What one pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct PassReport {
@@ -63,30 +66,75 @@ impl Services {
             self.save_cursor(kept.id, state, true).await?;
             return Ok(0);
         };
-        let Some(changes) = access.message_changes(&cursor.state).await? else {
-            // The engine's log no longer reaches back: start again from now.
-            tracing::warn!(
-                archive = kept.id,
-                "engine change log too short for the archive pass"
-            );
-            let state = access.message_state().await?;
-            self.save_cursor(kept.id, state, false).await?;
-            return Ok(0);
-        };
-        if changes.changed.is_empty() {
-            self.save_cursor(kept.id, changes.state, false).await?;
-            return Ok(0);
+        // Page by page, oldest first, the cursor following each page whose every message
+        // was settled: a mailbox that never rests (a message always younger than the grace)
+        // still moves its cursor, and a pass reads again only its last few pages.
+        let mut state = cursor.state;
+        let mut roles: Option<HashMap<String, Option<String>>> = None;
+        let mut added = 0;
+        loop {
+            let Some(page) = access.message_changes_page(&state, PASS_PAGE).await? else {
+                // The engine's log no longer reaches back: start again from now.
+                tracing::warn!(
+                    archive = kept.id,
+                    "engine change log too short for the archive pass"
+                );
+                let state = access.message_state().await?;
+                self.save_cursor(kept.id, state, false).await?;
+                return Ok(added);
+            };
+            let mut destroyed = page.changes.destroyed;
+            destroyed.sort_unstable();
+            let mut changed = page.changes.changed;
+            changed.sort_unstable();
+            changed.dedup();
+            changed.retain(|id| destroyed.binary_search(id).is_err());
+            if !changed.is_empty() {
+                let roles = match &roles {
+                    Some(roles) => roles,
+                    None => roles.insert(
+                        access
+                            .folders()
+                            .await?
+                            .into_iter()
+                            .map(|f| (f.id, f.role))
+                            .collect(),
+                    ),
+                };
+                let (kept_now, settled) = self
+                    .keep_changed(kept, &access, roles, &changed, grace)
+                    .await?;
+                added += kept_now;
+                // A message left for later keeps the cursor where it was: the next pass
+                // reads this page again (and what was kept now is found there, not kept
+                // twice); the pages after it are later still.
+                if !settled {
+                    return Ok(added);
+                }
+            }
+            self.save_cursor(kept.id, page.changes.state.clone(), false)
+                .await?;
+            state = page.changes.state;
+            if !page.more {
+                return Ok(added);
+            }
         }
-        let roles: HashMap<String, Option<String>> = access
-            .folders()
-            .await?
-            .into_iter()
-            .map(|f| (f.id, f.role))
-            .collect();
+    }
+
+    /// Keeps the changed messages no journal copy brought; how many, and whether every one
+    /// was settled (none left for a later pass, being younger than `grace`).
+    async fn keep_changed(
+        &self,
+        kept: &archive::Model,
+        access: &engine_glue::MailAccess,
+        roles: &HashMap<String, Option<String>>,
+        changed: &[String],
+        grace: Duration,
+    ) -> Result<(u32, bool), ServiceError> {
         let now = Utc::now();
         let mut added = 0;
         let mut deferred = false;
-        for message in access.kept_messages(&changes.changed).await? {
+        for message in access.kept_messages(changed).await? {
             let arrived = DateTime::parse_from_rfc3339(&message.received_at)
                 .map(|t| t.with_timezone(&Utc))
                 .unwrap_or(now);
@@ -131,12 +179,7 @@ impl Services {
                 added += 1;
             }
         }
-        // A message left for later keeps the cursor where it was: the next pass reads it
-        // again (and what was kept now is found there and not kept twice).
-        if !deferred {
-            self.save_cursor(kept.id, changes.state, false).await?;
-        }
-        Ok(added)
+        Ok((added, !deferred))
     }
 
     /// Whether the archive has, or is about to get, a journal copy of this Message-ID.
