@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from accounts import DEFAULT_CASELLA_BIN, Web  # noqa: E402
-from servers import HOST, BenchError, Casella  # noqa: E402
+from servers import HOST, BenchError, Casella, tree_cpu_seconds  # noqa: E402
 from workloads import ImapTarget, smtp_ingest  # noqa: E402
 
 try:
@@ -87,6 +87,7 @@ def ingest(binary: Path, work: Path, archived: bool, messages: int, connections:
             log(f"archive on for {archive_everyone(db)} mailboxes")
         box = ImapTarget(HOST, server.ports["IMAPS"], "implicit", "bob@demo.test",
                          server.credentials["bob@demo.test"])
+        cpu_before = tree_cpu_seconds([server.pid])
         result = smtp_ingest(HOST, server.ports["SMTP"], sender="bench@outside.test",
                              rcpt="bob@demo.test", mailbox=box, messages=messages,
                              connections=connections, seed=3, timeout=900, cpu_probe=None)
@@ -99,6 +100,8 @@ def ingest(binary: Path, work: Path, archived: bool, messages: int, connections:
                 time.sleep(0.1)
             # From the clock's start, as the SMTP side (not while the senders build messages).
             elapsed = max(elapsed, time.time() - result["started_at"])
+        # Casella's CPU (the engine inside it, the journal and its writers) until all was kept.
+        server_cpu = tree_cpu_seconds([server.pid]) - cpu_before
         return {"archived": archived, "complete": result["complete"],
                 "seconds": round(elapsed, 2),
                 # Until the INBOX held every message (the SMTP side alone).
@@ -107,6 +110,10 @@ def ingest(binary: Path, work: Path, archived: bool, messages: int, connections:
                 "accept_seconds": result["accept_s"],
                 "smtp_transaction_ms": result["smtp_transaction_ms"],
                 "msgs_per_s": round(messages / elapsed, 1) if elapsed else None,
+                "server_cpu_s": round(server_cpu, 2),
+                "server_cpu_ms_per_msg": round(server_cpu * 1000 / messages, 2),
+                # Cores' worth of Casella's CPU while timed (2 means both of this machine's).
+                "server_cores": round(server_cpu / elapsed, 2) if elapsed else None,
                 "smtp_errors": result["errors"], "error_samples": result.get("error_samples", [])[:3],
                 "archive_rows": count(db, "SELECT count(*) FROM archive_messages")}
     finally:
@@ -283,9 +290,11 @@ def report(r: dict) -> None:
         i = r["ingest"]
         print(f"\nSMTP ingest, {r['params']['messages']:,} messages over "
               f"{r['params']['connections']} connections")
-        print(f"{'':<14}{'msgs/s':>10}{'seconds':>10}")
-        print(f"{'archive off':<14}{i['off']['msgs_per_s']:>10}{i['off']['seconds']:>10}")
-        print(f"{'archive on':<14}{i['on']['msgs_per_s']:>10}{i['on']['seconds']:>10}")
+        print(f"{'':<14}{'msgs/s':>10}{'seconds':>10}{'CPU ms/msg':>12}{'cores':>8}")
+        for name in ("off", "on"):
+            row = i[name]
+            print(f"{'archive ' + name:<14}{row['msgs_per_s']:>10}{row['seconds']:>10}"
+                  f"{row['server_cpu_ms_per_msg']:>12}{row['server_cores']:>8}")
         print(f"ratio on/off: {i['ratio']} (goal >= 0.9)")
     if "search" in r:
         s = r["search"]

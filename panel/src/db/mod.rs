@@ -166,6 +166,64 @@ pub fn new_session_key() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The panel databases a unit test runs on.
+#[cfg(test)]
+pub(crate) mod testing {
+    use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+
+    /// SQLite always (its file in the test's folder), and a new PostgreSQL database when
+    /// `CASELLA_TEST_POSTGRES` names a server (`postgres://postgres@127.0.0.1:5432`), as
+    /// `scripts/test` does when one answers there: the scale path's SQL is tested too.
+    pub(crate) struct Databases {
+        pub connections: Vec<DatabaseConnection>,
+        server: Option<(String, String)>,
+    }
+
+    pub(crate) async fn databases(dir: &std::path::Path) -> Databases {
+        let sqlite = format!("sqlite://{}?mode=rwc", dir.join("p.sqlite3").display());
+        let mut connections = vec![super::connect(&sqlite).await.expect("sqlite")];
+        let mut server = None;
+        if let Ok(url) = std::env::var("CASELLA_TEST_POSTGRES") {
+            let url = url.trim_end_matches('/').to_string();
+            let name = format!("casella_unit_{:016x}", rand::random::<u64>());
+            let admin = Database::connect(format!("{url}/postgres"))
+                .await
+                .expect("postgres");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("database made");
+            let db = super::connect(&format!("{url}/{name}"))
+                .await
+                .expect("postgres database");
+            connections.push(db);
+            server = Some((url, name));
+        }
+        Databases {
+            connections,
+            server,
+        }
+    }
+
+    impl Databases {
+        /// Closes them, and drops the PostgreSQL database.
+        pub(crate) async fn drop(self) {
+            for db in self.connections {
+                let _ = db.close().await;
+            }
+            if let Some((url, name)) = self.server {
+                let admin = Database::connect(format!("{url}/postgres"))
+                    .await
+                    .expect("postgres");
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+                    .await
+                    .expect("database dropped");
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::Utc;

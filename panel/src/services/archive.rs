@@ -20,13 +20,13 @@ use chrono::{DateTime, Datelike, Duration, Local, NaiveDate, NaiveTime, Utc};
 use engine_glue::JOURNAL_DOMAIN;
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::{Expr, ExprTrait, OnConflict},
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    sea_query::{self, Expr, ExprTrait, OnConflict},
 };
 
 use super::{
     ServiceError, Services,
-    archive_index::{Fields, folder_prefix, index_message, unindex_message},
+    archive_index::{Fields, folder_prefix, index_messages, unindex_message},
     archive_writer::Copy,
     kept_mail,
 };
@@ -430,7 +430,7 @@ impl Services {
         // An engine copy has no envelope: its recipients are its headers'.
         let recipients = summary.recipients.join(" ");
         let txn = crate::db::begin_write(&self.db).await?;
-        keep_object(&txn, hash, size).await?;
+        keep_objects(&txn, [(hash, size)]).await?;
         let row = NewRow {
             archive: kept,
             direction,
@@ -448,25 +448,29 @@ impl Services {
     }
 }
 
-/// Records an object of the content store (once).
-pub(crate) async fn keep_object<C: ConnectionTrait>(
+/// Records objects of the content store (each once), in one statement.
+pub(crate) async fn keep_objects<C: ConnectionTrait>(
     db: &C,
-    hash: ObjectHash,
-    size: i64,
+    objects: impl IntoIterator<Item = (ObjectHash, i64)>,
 ) -> Result<(), DbErr> {
-    stored_object::Entity::insert(stored_object::ActiveModel {
-        hash: Set(hash.to_string()),
-        size: Set(size),
-        stored_at: Set(Utc::now()),
-    })
-    .on_conflict(
-        OnConflict::column(stored_object::Column::Hash)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await
-    .map(|_| ())
+    let now = Utc::now();
+    let rows: Vec<_> = objects
+        .into_iter()
+        .map(|(hash, size)| stored_object::ActiveModel {
+            hash: Set(hash.to_string()),
+            size: Set(size),
+            stored_at: Set(now),
+        })
+        .collect();
+    stored_object::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::column(stored_object::Column::Hash)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await
+        .map(|_| ())
 }
 
 /// One message for one archive.
@@ -484,8 +488,13 @@ pub(crate) struct NewRow<'a> {
     pub token: Option<&'a str>,
 }
 
-/// Writes an archive row and its search entry, unless the archive has this message for
-/// this direction already. Whether it was new.
+impl NewRow<'_> {
+    /// What makes a row one: an archive has a message once per direction.
+    fn identity(&self) -> (i32, Direction, ObjectHash) {
+        (self.archive.id, self.direction, self.hash)
+    }
+}
+
 /// An archive's messages with this Message-ID, found by their index (not by reading the
 /// archive's every message).
 pub(super) fn with_message_id(
@@ -497,15 +506,86 @@ pub(super) fn with_message_id(
         .filter(archive_message::Column::MessageId.eq(message_id))
 }
 
+/// Writes an archive row and its search entry, unless the archive has this message for
+/// this direction already. Whether it was new.
 pub(crate) async fn insert_row<C: ConnectionTrait>(
     db: &C,
     row: &NewRow<'_>,
 ) -> Result<bool, DbErr> {
-    let hash = row.hash.to_string();
-    let inserted = archive_message::Entity::insert(archive_message::ActiveModel {
+    Ok(insert_rows(db, std::slice::from_ref(row)).await? == [true])
+}
+
+/// Writes archive rows and their search entries, each unless its archive has its message for
+/// its direction already (or an earlier row of `rows` is the same); whether each was new.
+/// A few statements whatever the number of rows (SQLite's writer is one connection: each
+/// statement is a round trip to it, and under load the statements, not the work they do,
+/// bound a journal copy).
+pub(crate) async fn insert_rows<C: ConnectionTrait>(
+    db: &C,
+    rows: &[NewRow<'_>],
+) -> Result<Vec<bool>, DbErr> {
+    let mut added = vec![false; rows.len()];
+    for (chunk, start) in rows
+        .chunks(ROWS_AT_ONCE / 4)
+        .zip((0..).step_by(ROWS_AT_ONCE / 4))
+    {
+        let ids = insert_chunk(db, chunk).await?;
+        // The first row of each identity the database took is new; a row like it is not.
+        let mut seen = std::collections::HashSet::new();
+        let mut keys = Vec::new();
+        let mut counts: HashMap<(i32, Direction), i64> = HashMap::new();
+        for (i, row) in chunk.iter().enumerate() {
+            let Some(&id) = ids.get(&row.identity()) else {
+                continue;
+            };
+            if !seen.insert(row.identity()) {
+                continue;
+            }
+            added[start + i] = true;
+            keys.push((id, search_key(row.received_at, id), row));
+            *counts.entry((row.archive.id, row.direction)).or_default() += 1;
+        }
+        if keys.is_empty() {
+            continue;
+        }
+        let mut key_of = sea_query::CaseStatement::new();
+        for (id, key, _) in &keys {
+            key_of = key_of.case(archive_message::Column::Id.eq(*id), *key);
+        }
+        archive_message::Entity::update_many()
+            .col_expr(archive_message::Column::SearchKey, key_of.into())
+            .filter(archive_message::Column::Id.is_in(keys.iter().map(|(id, _, _)| *id)))
+            .exec(db)
+            .await?;
+        for ((archive_id, direction), n) in counts {
+            count_in(db, archive_id, direction, n).await?;
+        }
+        let entries: Vec<_> = keys
+            .iter()
+            .map(|(_, key, row)| {
+                let fields = Fields {
+                    sender: &row.summary.sender,
+                    recipients: row.recipients,
+                    subject: &row.summary.subject,
+                    text: &row.summary.text,
+                };
+                (*key, folder_prefix(row.archive.id, row.direction), fields)
+            })
+            .collect();
+        index_messages(db, &entries).await?;
+    }
+    Ok(added)
+}
+
+/// Inserts rows (none already there); the ids of those inserted, by identity.
+async fn insert_chunk<C: ConnectionTrait>(
+    db: &C,
+    rows: &[NewRow<'_>],
+) -> Result<HashMap<(i32, Direction, ObjectHash), i32>, DbErr> {
+    let models = rows.iter().map(|row| archive_message::ActiveModel {
         archive_id: Set(row.archive.id),
         direction: Set(row.direction.as_str().into()),
-        object_hash: Set(hash.clone()),
+        object_hash: Set(row.hash.to_string()),
         size: Set(row.size),
         received_at: Set(row.received_at),
         sender: Set(cut(&row.summary.sender, 500)),
@@ -518,44 +598,35 @@ pub(crate) async fn insert_row<C: ConnectionTrait>(
         token: Set(row.token.map(str::to_string)),
         retain_until: Set(retain_until(row.received_at, row.archive.retention_years)),
         ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::columns([
-            archive_message::Column::ArchiveId,
-            archive_message::Column::Direction,
-            archive_message::Column::ObjectHash,
-        ])
-        .do_nothing()
-        .to_owned(),
-    )
-    .exec(db)
-    .await;
-    let id = match inserted {
-        Ok(done) => done.last_insert_id,
-        Err(DbErr::RecordNotInserted) => return Ok(false),
-        Err(err) => return Err(err),
-    };
-    let key = search_key(row.received_at, id);
-    archive_message::Entity::update_many()
-        .col_expr(archive_message::Column::SearchKey, Expr::value(key))
-        .filter(archive_message::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    count_in(db, row.archive.id, row.direction, 1).await?;
-    let fields = Fields {
-        sender: &row.summary.sender,
-        recipients: row.recipients,
-        subject: &row.summary.subject,
-        text: &row.summary.text,
-    };
-    index_message(
-        db,
-        key,
-        &folder_prefix(row.archive.id, row.direction),
-        &fields,
-    )
-    .await?;
-    Ok(true)
+    });
+    let mut insert = archive_message::Entity::insert_many(models)
+        .on_conflict(
+            OnConflict::columns([
+                archive_message::Column::ArchiveId,
+                archive_message::Column::Direction,
+                archive_message::Column::ObjectHash,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .into_query();
+    insert.returning(sea_query::Query::returning().columns([
+        archive_message::Column::Id,
+        archive_message::Column::ArchiveId,
+        archive_message::Column::Direction,
+        archive_message::Column::ObjectHash,
+    ]));
+    let mut ids = HashMap::new();
+    for taken in db.query_all(&insert).await? {
+        let id: i32 = taken.try_get("", "id")?;
+        let archive_id: i32 = taken.try_get("", "archive_id")?;
+        let direction: String = taken.try_get("", "direction")?;
+        let hash: String = taken.try_get("", "object_hash")?;
+        if let (Some(direction), Ok(hash)) = (Direction::parse(&direction), hash.parse()) {
+            ids.insert((archive_id, direction, hash), id);
+        }
+    }
+    Ok(ids)
 }
 
 /// A message's key in the text index: its arrival in Unix seconds shifted left 20 bits,
@@ -630,6 +701,135 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2026, 3, 4).unwrap();
         assert!(first_key_of(day) <= search_key(at, 0));
         assert!(search_key(at, 0) < first_key_of(day.succ_opt().unwrap()));
+    }
+
+    #[tokio::test]
+    async fn rows_are_written_once_with_their_keys_counts_and_index() {
+        use crate::db::domain;
+        use sea_orm::{ActiveModelTrait, Statement};
+
+        let dir = tempfile::tempdir().expect("dir");
+        let databases = crate::db::testing::databases(dir.path()).await;
+        for db in &databases.connections {
+            let db = db.clone();
+            let backend = db.get_database_backend();
+            let domain = domain::ActiveModel {
+                name: Set("demo.test".into()),
+                created_at: Set(Utc::now()),
+                customer_id: Set(None),
+                manager_id: Set(None),
+                chat_enabled: Set(false),
+                brand_name: Set(None),
+                brand_logo: Set(None),
+                brand_logo_type: Set(None),
+                require_two_factor: Set(false),
+                ..Default::default()
+            }
+            .insert(&db)
+            .await
+            .expect("domain");
+            let kept = archive::ActiveModel {
+                mailbox_id: Set(None),
+                domain_id: Set(domain.id),
+                address: Set("bob@demo.test".into()),
+                retention_years: Set(10),
+                active: Set(true),
+                started_at: Set(Utc::now()),
+                stopped_at: Set(None),
+                received: Set(0),
+                sent: Set(0),
+                ..Default::default()
+            }
+            .insert(&db)
+            .await
+            .expect("archive");
+            let summary = |subject: &str| kept_mail::Summary {
+                sender: "Anna <anna@example.test>".into(),
+                subject: subject.into(),
+                message_id: format!("{subject}@example.test"),
+                text: format!("{subject} testo"),
+                ..kept_mail::Summary::default()
+            };
+            let (march, april) = (summary("marzo"), summary("aprile"));
+            let at = "2026-03-04T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
+            let row = |direction, bytes: &[u8], summary| NewRow {
+                archive: &kept,
+                direction,
+                hash: ObjectHash::of(bytes),
+                size: bytes.len() as i64,
+                received_at: at,
+                recipients: "bob@demo.test",
+                summary,
+                source: "journal",
+                token: None,
+            };
+            let rows = [
+                row(Direction::In, b"one", &march),
+                // The same message again in one batch (a copy delivered twice at once).
+                row(Direction::In, b"one", &march),
+                row(Direction::Out, b"one", &march),
+                row(Direction::In, b"two", &april),
+            ];
+            keep_objects(&db, rows.iter().map(|r| (r.hash, r.size)))
+                .await
+                .expect("objects");
+            assert_eq!(
+                insert_rows(&db, &rows).await.expect("rows"),
+                [true, false, true, true]
+            );
+            // A copy that arrives again adds nothing.
+            assert!(!insert_row(&db, &rows[3]).await.expect("again"));
+            assert_eq!(
+                stored_object::Entity::find()
+                    .all(&db)
+                    .await
+                    .expect("objects")
+                    .len(),
+                2
+            );
+            let counted = archive::Entity::find_by_id(kept.id)
+                .one(&db)
+                .await
+                .expect("read")
+                .expect("archive");
+            assert_eq!((counted.received, counted.sent), (2, 1));
+            let written = archive_message::Entity::find()
+                .all(&db)
+                .await
+                .expect("rows");
+            assert_eq!(written.len(), 3);
+            for message in &written {
+                assert_eq!(message.search_key, Some(search_key(at, message.id)));
+            }
+            // Each row's words are in the index under its own key, in its own folder.
+            let inbox = folder_prefix(kept.id, Direction::In);
+            let (sql, value): (&str, String) = match backend {
+                sea_orm::DatabaseBackend::Sqlite => (
+                    "SELECT rowid AS k FROM archive_search WHERE archive_search MATCH ? \
+                     ORDER BY rowid",
+                    format!("body:{inbox}testo"),
+                ),
+                _ => (
+                    "SELECT id AS k FROM archive_search WHERE body @@ $1::tsquery ORDER BY id",
+                    format!("{inbox}testo"),
+                ),
+            };
+            let keys: Vec<i64> = db
+                .query_all_raw(Statement::from_sql_and_values(backend, sql, [value.into()]))
+                .await
+                .expect("search")
+                .iter()
+                .map(|r| r.try_get("", "k").expect("key"))
+                .collect();
+            let mut expected: Vec<i64> = written
+                .iter()
+                .filter(|m| m.direction == "in")
+                .filter_map(|m| m.search_key)
+                .collect();
+            expected.sort_unstable();
+            assert_eq!(keys, expected, "{backend:?}");
+        }
+        databases.drop().await;
     }
 
     #[test]

@@ -78,6 +78,7 @@ fn terms<'a>(text: &'a str, addresses: bool) -> impl Iterator<Item = String> + '
 }
 
 /// A message's four indexed fields: sender, recipients, subject, text.
+#[derive(Clone, Copy)]
 pub(crate) struct Fields<'a> {
     pub sender: &'a str,
     pub recipients: &'a str,
@@ -92,41 +93,64 @@ pub(crate) async fn index_message<C: ConnectionTrait>(
     prefix: &str,
     fields: &Fields<'_>,
 ) -> Result<(), DbErr> {
+    index_messages(db, &[(key, prefix.to_string(), *fields)]).await
+}
+
+/// Writes messages' entries (search key, folder prefix, fields), in one statement.
+pub(crate) async fn index_messages<C: ConnectionTrait>(
+    db: &C,
+    entries: &[(i64, String, Fields<'_>)],
+) -> Result<(), DbErr> {
+    if entries.is_empty() {
+        return Ok(());
+    }
     let backend = db.get_database_backend();
-    let texts = [
-        (fields.sender, true),
-        (fields.recipients, true),
-        (fields.subject, false),
-        (fields.text, false),
-    ];
-    let statement = match backend {
-        DatabaseBackend::Sqlite => {
-            let mut values: Vec<Value> = vec![key.into()];
-            let mut texts = texts.map(|(text, addresses)| fts5_text(prefix, text, addresses));
-            let own_terms = fts5_text(&subject_prefix(prefix), fields.subject, false);
-            if !own_terms.is_empty() {
-                texts[2] = format!("{} {own_terms}", texts[2]);
+    let mut values: Vec<Value> = Vec::with_capacity(entries.len() * 5);
+    let mut tuples = Vec::with_capacity(entries.len());
+    for (key, prefix, fields) in entries {
+        let texts = [
+            (fields.sender, true),
+            (fields.recipients, true),
+            (fields.subject, false),
+            (fields.text, false),
+        ];
+        values.push((*key).into());
+        match backend {
+            DatabaseBackend::Sqlite => {
+                let mut texts = texts.map(|(text, addresses)| fts5_text(prefix, text, addresses));
+                let own_terms = fts5_text(&subject_prefix(prefix), fields.subject, false);
+                if !own_terms.is_empty() {
+                    texts[2] = format!("{} {own_terms}", texts[2]);
+                }
+                values.extend(texts.map(Value::from));
+                tuples.push("(?, ?, ?, ?, ?)".to_string());
             }
-            values.extend(texts.map(Value::from));
-            Statement::from_sql_and_values(
-                backend,
-                "INSERT INTO archive_search (rowid, sender, recipients, subject, body) \
-                 VALUES (?, ?, ?, ?, ?)",
-                values,
-            )
+            _ => {
+                let first = values.len();
+                values.extend(
+                    texts.map(|(text, addresses)| tsvector(prefix, text, addresses).into()),
+                );
+                tuples.push(format!(
+                    "(${first}, ${}::tsvector, ${}::tsvector, ${}::tsvector, ${}::tsvector)",
+                    first + 1,
+                    first + 2,
+                    first + 3,
+                    first + 4
+                ));
+            }
         }
-        _ => {
-            let mut values: Vec<Value> = vec![key.into()];
-            values.extend(texts.map(|(text, addresses)| tsvector(prefix, text, addresses).into()));
-            Statement::from_sql_and_values(
-                backend,
-                "INSERT INTO archive_search (id, sender, recipients, subject, body) VALUES \
-                 ($1, $2::tsvector, $3::tsvector, $4::tsvector, $5::tsvector)",
-                values,
-            )
-        }
+    }
+    let key_column = match backend {
+        DatabaseBackend::Sqlite => "rowid",
+        _ => "id",
     };
-    db.execute_raw(statement).await.map(|_| ())
+    let sql = format!(
+        "INSERT INTO archive_search ({key_column}, sender, recipients, subject, body) VALUES {}",
+        tuples.join(", ")
+    );
+    db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await
+        .map(|_| ())
 }
 
 /// Removes a message's entry.
@@ -497,7 +521,8 @@ mod tests {
         let a1in = folder_prefix(1, Direction::In);
         let a1out = folder_prefix(1, Direction::Out);
         let a11in = folder_prefix(11, Direction::In);
-        for (key, prefix, fields) in [
+        let mut together = Vec::new();
+        for (n, (key, prefix, fields)) in [
             (
                 10,
                 &a1in,
@@ -518,11 +543,20 @@ mod tests {
                 &a1in,
                 message("carla@example.test", "marzo fattura", ""),
             ),
-        ] {
-            index_message(&db, key, prefix, &fields)
-                .await
-                .expect("indexed");
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            // The first alone, the others in one statement.
+            if n == 0 {
+                index_message(&db, key, prefix, &fields)
+                    .await
+                    .expect("indexed");
+            } else {
+                together.push((key, prefix.clone(), fields));
+            }
         }
+        index_messages(&db, &together).await.expect("indexed");
         let text = |t: &str| ArchiveSearch {
             text: t.into(),
             ..ArchiveSearch::default()
