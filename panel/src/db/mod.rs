@@ -186,13 +186,7 @@ pub(crate) mod testing {
         if let Ok(url) = std::env::var("CASELLA_TEST_POSTGRES") {
             let url = url.trim_end_matches('/').to_string();
             let name = format!("casella_unit_{:016x}", rand::random::<u64>());
-            let admin = Database::connect(format!("{url}/postgres"))
-                .await
-                .expect("postgres");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("database made");
+            on_server(&url, &format!("CREATE DATABASE {name}")).await;
             let db = super::connect(&format!("{url}/{name}"))
                 .await
                 .expect("postgres database");
@@ -212,15 +206,19 @@ pub(crate) mod testing {
                 let _ = db.close().await;
             }
             if let Some((url, name)) = self.server {
-                let admin = Database::connect(format!("{url}/postgres"))
-                    .await
-                    .expect("postgres");
-                admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-                    .await
-                    .expect("database dropped");
+                on_server(&url, &format!("DROP DATABASE IF EXISTS {name}")).await;
             }
         }
+    }
+
+    /// Runs a statement on the PostgreSQL server's own database.
+    async fn on_server(url: &str, statement: &str) {
+        Database::connect(format!("{url}/postgres"))
+            .await
+            .expect("postgres")
+            .execute_unprepared(statement)
+            .await
+            .unwrap_or_else(|err| panic!("{statement}: {err}"));
     }
 }
 
