@@ -172,7 +172,7 @@ pub(crate) mod testing {
     use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
     /// SQLite always (its file in the test's folder), and a new PostgreSQL database when
-    /// `CASELLA_TEST_POSTGRES` names a server (`postgres://postgres@127.0.0.1:5432`), as
+    /// `TEST_CASELLA_POSTGRES` names a server (`postgres://postgres@127.0.0.1:5432`), as
     /// `scripts/test` does when one answers there: the scale path's SQL is tested too.
     pub(crate) struct Databases {
         pub connections: Vec<DatabaseConnection>,
@@ -183,7 +183,7 @@ pub(crate) mod testing {
         let sqlite = format!("sqlite://{}?mode=rwc", dir.join("p.sqlite3").display());
         let mut connections = vec![super::connect(&sqlite).await.expect("sqlite")];
         let mut server = None;
-        if let Ok(url) = std::env::var("CASELLA_TEST_POSTGRES") {
+        if let Ok(url) = std::env::var("TEST_CASELLA_POSTGRES") {
             let url = url.trim_end_matches('/').to_string();
             let name = format!("casella_unit_{:016x}", rand::random::<u64>());
             on_server(&url, &format!("CREATE DATABASE {name}")).await;
