@@ -17,6 +17,7 @@ mod archive_admin;
 pub mod archive_import;
 mod archive_index;
 mod archive_pass;
+mod archive_rows;
 pub mod archive_view;
 mod archive_writer;
 mod audit;
