@@ -152,14 +152,29 @@ impl ContentStore {
     /// Keeps these bytes; their hash, once the file is on disk. Bytes already kept are not
     /// written again.
     pub async fn put(&self, bytes: Vec<u8>) -> io::Result<ObjectHash> {
+        self.put_reading(bytes, |_| ()).await.map(|(hash, ())| hash)
+    }
+
+    /// Keeps these bytes as [`put`](Self::put) does, and has `read` read them on the same
+    /// blocking thread first (one hand-over to the blocking pool instead of two: under load,
+    /// each is a thread woken).
+    pub async fn put_reading<T: Send + 'static>(
+        &self,
+        bytes: Vec<u8>,
+        read: impl FnOnce(&[u8]) -> T + Send + 'static,
+    ) -> io::Result<(ObjectHash, T)> {
         let store = self.clone();
-        let (hash, ticket) = tokio::task::spawn_blocking(move || store.write(&bytes))
-            .await
-            .map_err(io::Error::other)??;
+        let (written, read) = tokio::task::spawn_blocking(move || {
+            let read = read(&bytes);
+            (store.write(&bytes), read)
+        })
+        .await
+        .map_err(io::Error::other)?;
+        let (hash, ticket) = written?;
         if let Some(ticket) = ticket {
             self.settle(ticket).await?;
         }
-        Ok(hash)
+        Ok((hash, read))
     }
 
     /// Puts the file in place; its hash and, unless it is known to be on disk already, the

@@ -59,7 +59,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     options.sqlx_logging(false);
     if url.starts_with("sqlite:") {
         // One writer at a time is all SQLite allows; a small pool avoids lock contention.
-        options.max_connections(4);
+        // A connection is a file in this process, not a socket that may have died: it is not
+        // pinged each time it is taken from the pool (each ping a round trip to the
+        // connection's thread, as many as the statements of a one-statement read).
+        options.max_connections(4).test_before_acquire(false);
         // Every connection: write-ahead log, foreign keys, and a commit that waits for the
         // disk only at checkpoints. A commit survives a crash of the process; a power cut
         // may take the last moments back, as in the engine's own SQLite store, which runs
@@ -91,7 +94,10 @@ pub async fn connect_journal(
     let mut options = ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
     // One connection writes (the envelopes' writer); the others read, each journal copy
     // its envelopes, while a write is under way.
-    options.sqlx_logging(false).max_connections(4);
+    options
+        .sqlx_logging(false)
+        .max_connections(4)
+        .test_before_acquire(false);
     options.map_sqlx_sqlite_opts(|opts| {
         use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
         opts.journal_mode(SqliteJournalMode::Wal)
@@ -209,6 +215,47 @@ pub(crate) mod testing {
                 on_server(&url, &format!("DROP DATABASE IF EXISTS {name}")).await;
             }
         }
+    }
+
+    /// A domain `demo.test` and an active archive (ten years) for `address` in it, with no
+    /// mailbox behind it.
+    pub(crate) async fn archive_of(
+        db: &DatabaseConnection,
+        address: &str,
+    ) -> super::archive::Model {
+        use chrono::Utc;
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+
+        let domain = super::domain::ActiveModel {
+            name: Set("demo.test".into()),
+            created_at: Set(Utc::now()),
+            customer_id: Set(None),
+            manager_id: Set(None),
+            chat_enabled: Set(false),
+            brand_name: Set(None),
+            brand_logo: Set(None),
+            brand_logo_type: Set(None),
+            require_two_factor: Set(false),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .expect("domain");
+        super::archive::ActiveModel {
+            mailbox_id: Set(None),
+            domain_id: Set(domain.id),
+            address: Set(address.into()),
+            retention_years: Set(10),
+            active: Set(true),
+            started_at: Set(Utc::now()),
+            stopped_at: Set(None),
+            received: Set(0),
+            sent: Set(0),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .expect("archive")
     }
 
     /// Runs a statement on the PostgreSQL server's own database.

@@ -18,9 +18,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Duration, Local, NaiveDate, NaiveTime, Utc};
 use engine_glue::JOURNAL_DOMAIN;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr};
 
 pub(super) use super::archive_rows::with_message_id;
 pub(crate) use super::archive_rows::{NewRow, first_key_of, insert_row, insert_rows, keep_objects};
@@ -169,17 +167,17 @@ impl Services {
         }
         let token = format!("{:032x}", rand::random::<u128>());
         self.journal_writer
-            .envelope(archive_envelope::ActiveModel {
-                token: Set(token.clone()),
-                queue_id: Set(envelope.queue_id.unwrap_or_default()),
-                login: Set(envelope.login.unwrap_or_default()),
-                mail_from: Set(envelope.mail_from),
-                recipients: Set(envelope.recipients.join(" ")),
-                parties: Set(parties.join(" ")),
-                created_at: Set(Utc::now()),
-                state: Set("pending".into()),
-                copies: Set(0),
-                message_id: Set(cut(&envelope.message_id, 500)),
+            .envelope(archive_envelope::Model {
+                token: token.clone(),
+                queue_id: envelope.queue_id.unwrap_or_default(),
+                login: envelope.login.unwrap_or_default(),
+                mail_from: envelope.mail_from,
+                recipients: envelope.recipients.join(" "),
+                parties: parties.join(" "),
+                created_at: Utc::now(),
+                state: "pending".into(),
+                copies: 0,
+                message_id: cut(&envelope.message_id, 500),
             })
             .await?;
         Ok(HookAnswer::Journal(format!(
@@ -196,10 +194,17 @@ impl Services {
         bytes: Vec<u8>,
     ) -> Result<Vec<Result<(), JournalRefusal>>, ServiceError> {
         let started = std::time::Instant::now();
-        let found = archive_envelope::Entity::find()
-            .filter(archive_envelope::Column::Token.is_in(tokens.iter().cloned()))
-            .all(self.journal_writer.journal_db())
-            .await?;
+        // The envelopes this process wrote are known without a read; others (written before a
+        // restart, or a copy sent again) are read.
+        let (mut found, unknown) = self.journal_writer.known_envelopes(tokens);
+        if !unknown.is_empty() {
+            found.extend(
+                archive_envelope::Entity::find()
+                    .filter(archive_envelope::Column::Token.is_in(unknown))
+                    .all(self.journal_writer.journal_db())
+                    .await?,
+            );
+        }
         let outcomes: Vec<Result<(), JournalRefusal>> = tokens
             .iter()
             .map(|token| match found.iter().any(|e| &e.token == token) {
@@ -212,17 +217,10 @@ impl Services {
         }
         let envelopes_read = started.elapsed();
         let store = self.time_machine_settings()?.store.clone();
-        let summary = {
-            let bytes = bytes.clone();
-            tokio::task::spawn_blocking(move || kept_mail::summary(&bytes))
-                .await
-                .map_err(|err| ServiceError::Internal(format!("reading a journal copy: {err}")))?
-        };
         let size = bytes.len() as i64;
-        let summarised = started.elapsed();
         let _writing = store.writing().await;
-        let hash = store
-            .put(bytes)
+        let (hash, summary) = store
+            .put_reading(bytes, kept_mail::summary)
             .await
             .map_err(|err| ServiceError::Internal(format!("content store: {err}")))?;
         let stored = started.elapsed();
@@ -237,7 +235,6 @@ impl Services {
         self.journal_writer.copy(copy).await?;
         tracing::debug!(
             envelopes_read_us = envelopes_read.as_micros() as u64,
-            summarised_us = summarised.as_micros() as u64,
             stored_us = stored.as_micros() as u64,
             committed_us = started.elapsed().as_micros() as u64,
             "journal copy kept"
@@ -246,8 +243,11 @@ impl Services {
     }
 
     /// Whether a journal copy is overdue: an envelope still waiting for its copy a few
-    /// seconds after the engine was asked for it.
+    /// seconds after the engine was asked for it. Envelopes kept in memory for a copy that has
+    /// not come within the hour are let go meanwhile (read from the database if it comes).
     pub async fn journal_copies_due(&self) -> Result<bool, ServiceError> {
+        self.journal_writer
+            .forget_known_before(Utc::now() - Duration::hours(1));
         Ok(archive_envelope::Entity::find()
             .filter(archive_envelope::Column::State.eq("pending"))
             .filter(archive_envelope::Column::CreatedAt.lt(Utc::now() - Duration::seconds(5)))
@@ -482,44 +482,14 @@ mod tests {
 
     #[tokio::test]
     async fn rows_are_written_once_with_their_keys_counts_and_index() {
-        use crate::db::domain;
-        use sea_orm::{ActiveModelTrait, Statement};
+        use sea_orm::Statement;
 
         let dir = tempfile::tempdir().expect("dir");
         let databases = crate::db::testing::databases(dir.path()).await;
         for db in &databases.connections {
             let db = db.clone();
             let backend = db.get_database_backend();
-            let domain = domain::ActiveModel {
-                name: Set("demo.test".into()),
-                created_at: Set(Utc::now()),
-                customer_id: Set(None),
-                manager_id: Set(None),
-                chat_enabled: Set(false),
-                brand_name: Set(None),
-                brand_logo: Set(None),
-                brand_logo_type: Set(None),
-                require_two_factor: Set(false),
-                ..Default::default()
-            }
-            .insert(&db)
-            .await
-            .expect("domain");
-            let kept = archive::ActiveModel {
-                mailbox_id: Set(None),
-                domain_id: Set(domain.id),
-                address: Set("bob@demo.test".into()),
-                retention_years: Set(10),
-                active: Set(true),
-                started_at: Set(Utc::now()),
-                stopped_at: Set(None),
-                received: Set(0),
-                sent: Set(0),
-                ..Default::default()
-            }
-            .insert(&db)
-            .await
-            .expect("archive");
+            let kept = crate::db::testing::archive_of(&db, "bob@demo.test").await;
             let summary = |subject: &str| kept_mail::Summary {
                 sender: "Anna <anna@example.test>".into(),
                 subject: subject.into(),

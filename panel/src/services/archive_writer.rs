@@ -9,19 +9,27 @@
 //! On SQLite the envelopes live in a database file of their own (`journal.sqlite3`, see
 //! `db::connect_journal`), so they have their own write lock: the engine holds a sender's SMTP
 //! transaction open while its envelope is written, and that write never waits behind a copy's
-//! rows and text index on the panel database's one writer. A copy's rows (idempotent: one row
-//! per archive, direction and content) and its envelope's mark (done: a copy came) are
-//! written at the same time, each by its writer, and the engine is answered once both are
-//! committed: a crash or a failure of either leaves the copy unanswered, the engine delivers
-//! it again, and that adds no row.
+//! rows and text index on the panel database's one writer. A batch of copies' rows
+//! (idempotent: one row per archive, direction and content) is committed, then their envelopes
+//! are marked (done: a copy came) in one statement by the envelopes' writer, and the engine is
+//! answered once both are committed: a crash or a failure of either leaves the copy
+//! unanswered, the engine delivers it again, and that adds no row.
+//!
+//! The copies' writer waits a moment after its first job for others ([`COPY_LINGER`]): a
+//! batch costs a fixed number of statements, so a few copies more in it cost almost nothing,
+//! and nobody waits on a copy's rows but the engine's queue. The envelopes' writer never waits
+//! (an SMTP client waits on each of its envelopes). The envelopes this process wrote are kept
+//! in memory until their copy comes, so a copy needs no read to find its parties.
 
 use std::{
     collections::{BTreeSet, HashMap, HashSet},
-    sync::OnceLock,
-    time::Instant,
+    sync::{Mutex, OnceLock, PoisonError},
+    time::{Duration, Instant},
 };
 
+use chrono::{DateTime, Utc};
 use sea_orm::{
+    ActiveValue::Set,
     ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
     sea_query::{Expr, ExprTrait},
 };
@@ -43,8 +51,16 @@ const BATCH: usize = 64;
 /// statements whatever their number).
 const COPY_BATCH: usize = 64;
 
+/// How long the copies' writer waits, after a first copy, for others to join its batch. At a
+/// few hundred copies a second a batch then holds ten or more instead of two or three; a
+/// copy's rows are committed that much later, which only the engine's queue waits for.
+const COPY_LINGER: Duration = Duration::from_millis(40);
+
 /// Jobs of each kind waiting for their writer before senders wait too.
 const WAITING: usize = 1024;
+
+/// The most envelopes kept in memory for their copy; past it, a copy reads its envelope.
+const KNOWN_MOST: usize = 10_000;
 
 /// A journal copy's bytes, kept in the content store, and the envelopes it was sent for.
 pub(crate) struct Copy {
@@ -57,7 +73,7 @@ pub(crate) struct Copy {
 /// A write the envelopes' writer does.
 enum EnvelopeJob {
     /// A new envelope, before the engine is told to send its copy.
-    Insert(Box<archive_envelope::ActiveModel>),
+    Insert(Box<archive_envelope::Model>),
     /// These envelopes' copy is kept.
     Done(Vec<String>),
 }
@@ -72,6 +88,8 @@ pub(crate) struct JournalWriter {
     db: DatabaseConnection,
     journal: DatabaseConnection,
     queues: OnceLock<Queues>,
+    /// The envelopes committed by this process whose copy has not come yet, by token.
+    known: Mutex<HashMap<String, archive_envelope::Model>>,
 }
 
 struct Queues {
@@ -86,6 +104,7 @@ impl JournalWriter {
             db,
             journal,
             queues: OnceLock::new(),
+            known: Mutex::default(),
         }
     }
 
@@ -98,32 +117,74 @@ impl JournalWriter {
         self.queues.get_or_init(|| {
             let (envelopes, envelopes_waiting) = mpsc::channel(WAITING);
             let (copies, copies_waiting) = mpsc::channel(WAITING);
-            tokio::spawn(run(
-                self.journal.clone(),
-                envelopes_waiting,
-                BATCH,
-                "envelopes",
-            ));
-            tokio::spawn(run(self.db.clone(), copies_waiting, COPY_BATCH, "copies"));
+            tokio::spawn(
+                Writer {
+                    db: self.journal.clone(),
+                    most: BATCH,
+                    linger: Duration::ZERO,
+                    marks: None,
+                    name: "envelopes",
+                }
+                .run(envelopes_waiting),
+            );
+            tokio::spawn(
+                Writer {
+                    db: self.db.clone(),
+                    most: COPY_BATCH,
+                    linger: COPY_LINGER,
+                    marks: Some(envelopes.clone()),
+                    name: "copies",
+                }
+                .run(copies_waiting),
+            );
             Queues { envelopes, copies }
         })
     }
 
+    fn known(&self) -> std::sync::MutexGuard<'_, HashMap<String, archive_envelope::Model>> {
+        self.known.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Commits an envelope row.
-    pub(crate) async fn envelope(&self, row: archive_envelope::ActiveModel) -> Result<(), DbErr> {
-        ask(&self.queues().envelopes, EnvelopeJob::Insert(Box::new(row))).await
+    pub(crate) async fn envelope(&self, row: archive_envelope::Model) -> Result<(), DbErr> {
+        let token = row.token.clone();
+        let kept = row.clone();
+        ask(&self.queues().envelopes, EnvelopeJob::Insert(Box::new(row))).await?;
+        let mut known = self.known();
+        if known.len() < KNOWN_MOST {
+            known.insert(token, kept);
+        }
+        Ok(())
+    }
+
+    /// The envelopes of these tokens that this process committed and still keeps (each let
+    /// go: a copy that comes again reads its envelope), and the tokens it does not know.
+    pub(crate) fn known_envelopes(
+        &self,
+        tokens: &[String],
+    ) -> (Vec<archive_envelope::Model>, Vec<String>) {
+        let mut known = self.known();
+        let mut found = Vec::with_capacity(tokens.len());
+        let mut unknown = Vec::new();
+        for token in tokens {
+            match known.remove(token) {
+                Some(envelope) => found.push(envelope),
+                None => unknown.push(token.clone()),
+            }
+        }
+        (found, unknown)
+    }
+
+    /// Lets go of the envelopes kept in memory that were written before `cutoff`.
+    pub(crate) fn forget_known_before(&self, cutoff: DateTime<Utc>) {
+        self.known()
+            .retain(|_, envelope| envelope.created_at >= cutoff);
     }
 
     /// Commits a copy's rows, one per archived party of each of its envelopes (none that are
-    /// there already), and marks its envelopes done, both at once.
+    /// there already), then marks its envelopes done.
     pub(crate) async fn copy(&self, copy: Copy) -> Result<(), DbErr> {
-        let tokens = copy.envelopes.iter().map(|e| e.token.clone()).collect();
-        let queues = self.queues();
-        let (rows, marked) = tokio::join!(
-            ask(&queues.copies, copy),
-            ask(&queues.envelopes, EnvelopeJob::Done(tokens))
-        );
-        rows.and(marked)
+        ask(&self.queues().copies, copy).await
     }
 }
 
@@ -147,62 +208,101 @@ trait Write: Send + Sync + Sized + 'static {
         batch: &[&Self],
         txn: &DatabaseTransaction,
     ) -> impl std::future::Future<Output = Result<(), DbErr>> + Send;
+
+    /// The envelopes to mark done once this write is committed.
+    fn done_tokens(&self) -> impl Iterator<Item = &str> {
+        std::iter::empty()
+    }
 }
 
-/// Takes what is waiting, up to `most` at a time, until the handle goes.
-async fn run<W: Write>(
+/// One of the two writers.
+struct Writer {
     db: DatabaseConnection,
-    mut queue: mpsc::Receiver<Job<W>>,
+    /// The most jobs a transaction takes.
     most: usize,
-    writer: &'static str,
-) {
-    let mut batch = Vec::with_capacity(most);
-    while queue.recv_many(&mut batch, most).await > 0 {
-        write_and_answer(&db, &mut batch, writer).await;
-    }
+    /// How long it waits after a first job for others.
+    linger: Duration,
+    /// Where the envelopes of what it commits are marked done.
+    marks: Option<mpsc::Sender<Job<EnvelopeJob>>>,
+    name: &'static str,
 }
 
-/// Writes a batch of jobs and answers each; the batch is left empty.
-async fn write_and_answer<W: Write>(
-    db: &DatabaseConnection,
-    batch: &mut Vec<Job<W>>,
-    writer: &'static str,
-) {
-    // A sender that stopped waiting (its connection ended) is told nothing: what it asked
-    // for is committed or not, and the engine asks again if it needs to.
-    let jobs = batch.len();
-    let start = Instant::now();
-    let writes: Vec<&W> = batch.iter().map(|job| &job.write).collect();
-    let written = write_batch(db, &writes).await;
-    drop(writes);
-    if let Ok(stages) = &written {
-        tracing::debug!(
-            writer,
-            jobs,
-            locked_us = stages.locked_us,
-            written_us = stages.written_us,
-            committed_us = micros_since(start),
-            "journal batch"
-        );
+impl Writer {
+    /// Takes what is waiting, up to `most` at a time, until the handles go.
+    async fn run<W: Write>(self, mut queue: mpsc::Receiver<Job<W>>) {
+        let mut batch = Vec::with_capacity(self.most);
+        while queue.recv_many(&mut batch, self.most).await > 0 {
+            if !self.linger.is_zero() && batch.len() < self.most {
+                tokio::time::sleep(self.linger).await;
+                while batch.len() < self.most {
+                    match queue.try_recv() {
+                        Ok(job) => batch.push(job),
+                        Err(_) => break,
+                    }
+                }
+            }
+            self.write_and_answer(&mut batch).await;
+        }
     }
-    match written {
-        Ok(_) => {
-            for job in batch.drain(..) {
-                let _ = job.done.send(Ok(()));
+
+    /// Writes a batch of jobs and answers each; the batch is left empty.
+    async fn write_and_answer<W: Write>(&self, batch: &mut Vec<Job<W>>) {
+        // A sender that stopped waiting (its connection ended) is told nothing: what it asked
+        // for is committed or not, and the engine asks again if it needs to.
+        let jobs = batch.len();
+        let start = Instant::now();
+        let writes: Vec<&W> = batch.iter().map(|job| &job.write).collect();
+        let written = self.write(&writes).await;
+        drop(writes);
+        if let Ok(stages) = &written {
+            tracing::debug!(
+                writer = self.name,
+                jobs,
+                locked_us = stages.locked_us,
+                written_us = stages.written_us,
+                committed_us = stages.committed_us,
+                marked_us = micros_since(start),
+                "journal batch"
+            );
+        }
+        match written {
+            Ok(_) => {
+                for job in batch.drain(..) {
+                    let _ = job.done.send(Ok(()));
+                }
+            }
+            Err(err) if batch.len() == 1 => {
+                if let Some(job) = batch.pop() {
+                    let _ = job.done.send(Err(err));
+                }
+            }
+            Err(err) => {
+                tracing::warn!(%err, jobs = batch.len(), writer = self.name, "archive batch failed; one job at a time");
+                for job in batch.drain(..) {
+                    let outcome = self.write(&[&job.write]).await.map(|_| ());
+                    let _ = job.done.send(outcome);
+                }
             }
         }
-        Err(err) if batch.len() == 1 => {
-            if let Some(job) = batch.pop() {
-                let _ = job.done.send(Err(err));
-            }
+    }
+
+    /// Writes every job in one transaction, then has their envelopes marked; when it had the
+    /// write lock, when its jobs were written and when they were committed (the debug log's
+    /// timings of the writers).
+    async fn write<W: Write>(&self, batch: &[&W]) -> Result<Stages, DbErr> {
+        let stages = write_batch(&self.db, batch).await?;
+        let Some(marks) = &self.marks else {
+            return Ok(stages);
+        };
+        let tokens: Vec<String> = batch
+            .iter()
+            .flat_map(|write| write.done_tokens())
+            .map(str::to_string)
+            .collect();
+        if !tokens.is_empty() {
+            ask(marks, EnvelopeJob::Done(tokens)).await?;
         }
-        Err(err) => {
-            tracing::warn!(%err, jobs = batch.len(), "archive batch failed; one job at a time");
-            for job in batch.drain(..) {
-                let outcome = write_batch(db, &[&job.write]).await.map(|_| ());
-                let _ = job.done.send(outcome);
-            }
-        }
+        Ok(stages)
     }
 }
 
@@ -218,12 +318,14 @@ async fn write_batch<W: Write>(db: &DatabaseConnection, batch: &[&W]) -> Result<
     Ok(Stages {
         locked_us,
         written_us,
+        committed_us: micros_since(start),
     })
 }
 
 struct Stages {
     locked_us: u64,
     written_us: u64,
+    committed_us: u64,
 }
 
 fn micros_since(start: Instant) -> u64 {
@@ -237,7 +339,7 @@ impl Write for EnvelopeJob {
         let mut done = Vec::new();
         for job in batch {
             match job {
-                EnvelopeJob::Insert(row) => new.push(row.as_ref().clone()),
+                EnvelopeJob::Insert(row) => new.push(new_envelope(row)),
                 EnvelopeJob::Done(tokens) => done.extend(tokens.iter().cloned()),
             }
         }
@@ -261,7 +363,30 @@ impl Write for EnvelopeJob {
     }
 }
 
+/// An envelope as a row to insert.
+fn new_envelope(row: &archive_envelope::Model) -> archive_envelope::ActiveModel {
+    let row = row.clone();
+    archive_envelope::ActiveModel {
+        token: Set(row.token),
+        queue_id: Set(row.queue_id),
+        login: Set(row.login),
+        mail_from: Set(row.mail_from),
+        recipients: Set(row.recipients),
+        parties: Set(row.parties),
+        created_at: Set(row.created_at),
+        state: Set(row.state),
+        copies: Set(row.copies),
+        message_id: Set(row.message_id),
+    }
+}
+
 impl Write for Copy {
+    fn done_tokens(&self) -> impl Iterator<Item = &str> {
+        self.envelopes
+            .iter()
+            .map(|envelope| envelope.token.as_str())
+    }
+
     /// One row per archived party of each envelope (a copy that arrives again finds its rows
     /// there and adds nothing), every copy of the batch in the same few statements.
     async fn write_all(batch: &[&Self], txn: &DatabaseTransaction) -> Result<(), DbErr> {
@@ -358,4 +483,96 @@ async fn kept_by_changes<'a>(
         }
     }
     Ok(kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration as Span;
+
+    use super::*;
+    use crate::services::kept_mail;
+
+    fn envelope(
+        token: &str,
+        parties: String,
+        created_at: DateTime<Utc>,
+    ) -> archive_envelope::Model {
+        archive_envelope::Model {
+            token: token.into(),
+            queue_id: "1f".into(),
+            login: String::new(),
+            mail_from: "anna@example.test".into(),
+            recipients: "bob@demo.test".into(),
+            parties,
+            created_at,
+            state: "pending".into(),
+            copies: 0,
+            message_id: "m1@example.test".into(),
+        }
+    }
+
+    async fn envelope_row(db: &DatabaseConnection, token: &str) -> archive_envelope::Model {
+        archive_envelope::Entity::find_by_id(token)
+            .one(db)
+            .await
+            .expect("read")
+            .expect("envelope")
+    }
+
+    #[tokio::test]
+    async fn a_copy_finds_its_envelope_in_memory_and_marks_it_done_after_its_rows() {
+        let dir = tempfile::tempdir().expect("dir");
+        let databases = crate::db::testing::databases(dir.path()).await;
+        for db in &databases.connections {
+            let kept = crate::db::testing::archive_of(db, "bob@demo.test").await;
+            let writer = JournalWriter::new(db.clone(), db.clone());
+            let (token, other, old) = ("a".repeat(32), "b".repeat(32), "c".repeat(32));
+            let party = format!("{}:in", kept.id);
+            writer
+                .envelope(envelope(&token, party.clone(), Utc::now()))
+                .await
+                .expect("envelope");
+            // Committed, and known in memory until its copy asks for it, once.
+            assert_eq!(envelope_row(db, &token).await.state, "pending");
+            let (found, unknown) = writer.known_envelopes(&[token.clone(), other.clone()]);
+            assert_eq!(found.len(), 1);
+            assert_eq!(unknown, [other]);
+            let (again, unknown) = writer.known_envelopes(std::slice::from_ref(&token));
+            assert!(again.is_empty());
+            assert_eq!(unknown, [token.clone()]);
+            // One whose copy never came is let go of after the hour.
+            writer
+                .envelope(envelope(&old, party, Utc::now() - Span::hours(2)))
+                .await
+                .expect("old envelope");
+            writer.forget_known_before(Utc::now() - Span::hours(1));
+            let (_, unknown) = writer.known_envelopes(std::slice::from_ref(&old));
+            assert_eq!(unknown, [old]);
+
+            // The copy: its row, then its envelope done; the same copy again adds no row.
+            let bytes: &[u8] =
+                b"Message-ID: <m1@example.test>\r\nSubject: offerta\r\n\r\ntesto\r\n";
+            let copy = |envelopes| Copy {
+                envelopes,
+                hash: ObjectHash::of(bytes),
+                size: bytes.len() as i64,
+                summary: kept_mail::summary(bytes),
+            };
+            writer.copy(copy(found)).await.expect("copy");
+            let row = envelope_row(db, &token).await;
+            assert_eq!((row.state.as_str(), row.copies), ("done", 1));
+            let rows = || {
+                archive_message::Entity::find()
+                    .filter(archive_message::Column::ArchiveId.eq(kept.id))
+                    .all(db)
+            };
+            let written = rows().await.expect("rows");
+            assert_eq!(written.len(), 1);
+            assert_eq!(written[0].token.as_deref(), Some(token.as_str()));
+            writer.copy(copy(vec![row])).await.expect("copy again");
+            assert_eq!(rows().await.expect("rows").len(), 1);
+            assert_eq!(envelope_row(db, &token).await.copies, 2);
+        }
+        databases.drop().await;
+    }
 }

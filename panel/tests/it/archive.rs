@@ -504,10 +504,12 @@ fn a_crash_between_the_engines_acceptance_and_the_archive_write_keeps_the_messag
     for sender in senders {
         assert!(sender.join().expect("sender"), "the MX took the burst");
     }
+    // Archived: its rows committed, then its envelope marked.
     wait_until("the burst is archived", Duration::from_secs(60), || {
         sql_rows(
             &casella,
-            "SELECT id FROM archive_messages WHERE subject LIKE 'burst %'",
+            "SELECT m.id FROM archive_messages m JOIN journal.archive_envelopes e \
+             ON e.token = m.token WHERE m.subject LIKE 'burst %' AND e.state = 'done'",
         )
         .len()
             >= 40
