@@ -318,6 +318,12 @@ mod tests {
         let hash = store.put(bytes.clone()).await.unwrap();
         assert_eq!(hash, ObjectHash::of(&bytes));
         assert_eq!(store.put(bytes.clone()).await.unwrap(), hash);
+        // Read on the way in by whoever keeps them.
+        let (again, length) = store
+            .put_reading(bytes.clone(), |bytes| bytes.len())
+            .await
+            .unwrap();
+        assert_eq!((again, length), (hash, bytes.len()));
         assert_eq!(store.get(hash).await.unwrap(), bytes);
         assert!(store.has(hash).await);
 
