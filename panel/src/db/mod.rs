@@ -164,6 +164,26 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// `rows` tuples of `width` placeholders each, for a statement's `VALUES`: `(?, ?), (?, ?)` on
+/// SQLite, `($1, $2), ($3, $4)` on PostgreSQL.
+pub(crate) fn value_tuples(backend: DbBackend, rows: usize, width: usize) -> String {
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        match backend {
+            DbBackend::Postgres => format!("${n}"),
+            _ => "?".to_string(),
+        }
+    };
+    (0..rows)
+        .map(|_| {
+            let tuple: Vec<String> = (0..width).map(|_| next()).collect();
+            format!("({})", tuple.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A fresh random session key for an identity: every web session of the identity carries the
 /// key it was signed in with, so replacing the key ends every other session at once.
 pub fn new_session_key() -> String {

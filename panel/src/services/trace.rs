@@ -19,7 +19,8 @@ use chrono::{DateTime, Utc};
 use engine_glue::{MessageSource, MessageStatus, MessageStep};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement, Value,
     sea_query::{Expr, ExprTrait, OnConflict},
 };
 
@@ -36,6 +37,8 @@ const KEEP_IDENTIFIED: Duration = Duration::from_secs(600);
 const MAX_IDENTIFIED: usize = 50_000;
 /// Rows in one INSERT at most (SQLite's bound on parameters).
 const INSERT_CHUNK: usize = 1000;
+/// Steps in one UPDATE at most (six parameters each).
+const UPDATE_CHUNK: usize = 500;
 
 /// The statuses, in the order a recipient goes through them.
 pub const STATUSES: [&str; 5] = ["accepted", "deferred", "delivered", "bounced", "rejected"];
@@ -165,6 +168,152 @@ async fn insert_rows<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Whether a status is a recipient's last: nothing moves it on.
+fn is_final(status: MessageStatus) -> bool {
+    !matches!(status, MessageStatus::Accepted | MessageStatus::Deferred)
+}
+
+/// A batch's outcomes, one per queued recipient: its first final one (delivered, bounced)
+/// when it has one, else its last (a later deferral); in the order they came.
+fn settled(steps: Vec<MessageStep>) -> Vec<MessageStep> {
+    let mut at: HashMap<(i64, String), usize> = HashMap::new();
+    let mut kept: Vec<MessageStep> = Vec::with_capacity(steps.len());
+    for step in steps {
+        let Some(queue) = step.queue_id.map(queue_key) else {
+            continue;
+        };
+        match at.get(&(queue, step.recipient.clone())) {
+            Some(&i) if is_final(kept[i].status) => {}
+            Some(&i) => kept[i] = step,
+            None => {
+                at.insert((queue, step.recipient.clone()), kept.len());
+                kept.push(step);
+            }
+        }
+    }
+    kept
+}
+
+/// Moves queued recipients' rows, in every domain that sees them, to their outcome, unless
+/// they are further on already (a late deferral of a delivered recipient); an outcome whose
+/// row is not there (its acceptance was not seen) makes it. One statement for the rows that
+/// move, whatever their number, and two more only for outcomes whose rows did not.
+async fn record_outcomes<C: ConnectionTrait>(
+    db: &C,
+    state: &TraceState,
+    hosted: &HashSet<String>,
+    steps: Vec<MessageStep>,
+) -> Result<(), ServiceError> {
+    let moved = move_rows(db, &steps).await?;
+    let rest: Vec<&MessageStep> = steps
+        .iter()
+        .filter(|step| {
+            step.queue_id
+                .is_some_and(|q| !moved.contains(&(queue_key(q), step.recipient.clone())))
+        })
+        .collect();
+    if rest.is_empty() {
+        return Ok(());
+    }
+    let present: HashSet<(Option<i64>, String)> = message_trace::Entity::find()
+        .select_only()
+        .column(message_trace::Column::QueueId)
+        .column(message_trace::Column::Recipient)
+        .filter(
+            message_trace::Column::QueueId
+                .is_in(rest.iter().filter_map(|step| step.queue_id.map(queue_key))),
+        )
+        .into_tuple::<(Option<i64>, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let mut rows = Vec::new();
+    for step in rest {
+        let queue = step.queue_id.map(queue_key);
+        if present.contains(&(queue, step.recipient.clone())) {
+            continue;
+        }
+        let message_id = queue
+            .and_then(|q| state.identified.get(&q))
+            .map(|(_, id)| id.clone());
+        for (domain, direction) in viewpoints(step, hosted) {
+            rows.push(row(step, domain, direction, message_id.clone()));
+        }
+    }
+    insert_rows(db, rows).await
+}
+
+/// Sets each step's status on its recipient's rows that are still accepted or deferred;
+/// returns the (queue, recipient) of those that moved.
+async fn move_rows<C: ConnectionTrait>(
+    db: &C,
+    steps: &[MessageStep],
+) -> Result<HashSet<(i64, String)>, DbErr> {
+    let backend = db.get_database_backend();
+    let mut moved = HashSet::new();
+    for chunk in steps.chunks(UPDATE_CHUNK) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 6);
+        for step in chunk {
+            values.extend([
+                step.queue_id.map(queue_key).into(),
+                step.recipient.clone().into(),
+                status_code(step.status).into(),
+                step.detail.clone().into(),
+                step.remote_host.clone().into(),
+                time_of(step.at).into(),
+            ]);
+        }
+        let sql = format!(
+            "WITH v(q, r, s, d, h, t) AS (VALUES {}) \
+             UPDATE message_trace SET status = v.s, detail = v.d, remote_host = v.h, \
+             updated_at = v.t FROM v \
+             WHERE message_trace.queue_id = v.q AND message_trace.recipient = v.r \
+             AND message_trace.status IN ('accepted', 'deferred') \
+             RETURNING queue_id, recipient",
+            crate::db::value_tuples(backend, chunk.len(), 6)
+        );
+        for row in db
+            .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?
+        {
+            moved.insert((row.try_get("", "queue_id")?, row.try_get("", "recipient")?));
+        }
+    }
+    Ok(moved)
+}
+
+/// Gives the rows of these messages that have none their Message-ID; returns the queues
+/// some row of which took it.
+async fn identify_rows<C: ConnectionTrait>(
+    db: &C,
+    identified: &HashMap<i64, String>,
+) -> Result<HashSet<i64>, DbErr> {
+    let backend = db.get_database_backend();
+    let identified: Vec<(&i64, &String)> = identified.iter().collect();
+    let mut named = HashSet::new();
+    for chunk in identified.chunks(UPDATE_CHUNK) {
+        let values: Vec<Value> = chunk
+            .iter()
+            .flat_map(|(queue, message_id)| [(**queue).into(), (*message_id).clone().into()])
+            .collect();
+        let sql = format!(
+            "WITH v(q, m) AS (VALUES {}) \
+             UPDATE message_trace SET message_id = v.m FROM v \
+             WHERE message_trace.queue_id = v.q AND message_trace.message_id IS NULL \
+             RETURNING queue_id",
+            crate::db::value_tuples(backend, chunk.len(), 2)
+        );
+        for row in db
+            .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?
+        {
+            named.insert(row.try_get("", "queue_id")?);
+        }
+    }
+    Ok(named)
+}
+
 impl Services {
     /// Writes a batch of message steps and Message-IDs, in one transaction.
     pub(super) async fn record_trace(
@@ -201,84 +350,19 @@ impl Services {
             }
         }
         insert_rows(&txn, new_rows).await?;
-        for step in outcomes {
-            self.record_outcome(&txn, state, &hosted, &step).await?;
-        }
+        record_outcomes(&txn, state, &hosted, settled(outcomes)).await?;
+        let identified: HashMap<i64, String> = identified
+            .into_iter()
+            .map(|(queue, message_id)| (queue_key(queue), message_id))
+            .collect();
+        let named = identify_rows(&txn, &identified).await?;
         for (queue, message_id) in identified {
-            let queue = queue_key(queue);
-            let updated = message_trace::Entity::update_many()
-                .col_expr(
-                    message_trace::Column::MessageId,
-                    Expr::value(message_id.clone()),
-                )
-                .filter(message_trace::Column::QueueId.eq(queue))
-                .filter(message_trace::Column::MessageId.is_null())
-                .exec(&txn)
-                .await?
-                .rows_affected;
-            if updated == 0 {
+            if !named.contains(&queue) {
                 state.remember(queue, message_id);
             }
         }
         txn.commit().await?;
         Ok(())
-    }
-
-    /// Moves a queued recipient to a later status, in every domain that sees it; a row that
-    /// is not there yet is made.
-    async fn record_outcome<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        state: &TraceState,
-        hosted: &HashSet<String>,
-        step: &MessageStep,
-    ) -> Result<(), ServiceError> {
-        let Some(queue) = step.queue_id.map(queue_key) else {
-            return Ok(());
-        };
-        let at = time_of(step.at);
-        let updated = message_trace::Entity::update_many()
-            .col_expr(
-                message_trace::Column::Status,
-                Expr::value(status_code(step.status)),
-            )
-            .col_expr(
-                message_trace::Column::Detail,
-                Expr::value(step.detail.clone()),
-            )
-            .col_expr(
-                message_trace::Column::RemoteHost,
-                Expr::value(step.remote_host.clone()),
-            )
-            .col_expr(message_trace::Column::UpdatedAt, Expr::value(at))
-            .filter(message_trace::Column::QueueId.eq(queue))
-            .filter(message_trace::Column::Recipient.eq(step.recipient.as_str()))
-            .filter(message_trace::Column::Status.is_in(["accepted", "deferred"]))
-            .exec(db)
-            .await?
-            .rows_affected;
-        if updated > 0 {
-            return Ok(());
-        }
-        let exists = message_trace::Entity::find()
-            .select_only()
-            .column(message_trace::Column::Id)
-            .filter(message_trace::Column::QueueId.eq(queue))
-            .filter(message_trace::Column::Recipient.eq(step.recipient.as_str()))
-            .into_tuple::<i64>()
-            .one(db)
-            .await?
-            .is_some();
-        if exists {
-            // Already further on (a late deferral of a delivered recipient).
-            return Ok(());
-        }
-        let message_id = state.identified.get(&queue).map(|(_, id)| id.clone());
-        let rows = viewpoints(step, hosted)
-            .into_iter()
-            .map(|(domain, direction)| row(step, domain, direction, message_id.clone()))
-            .collect();
-        insert_rows(db, rows).await
     }
 
     /// A page of a domain's trace, newest first: rows older than the row `before`, and
@@ -390,11 +474,15 @@ impl TraceFilter {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashSet;
+    use std::collections::{HashMap, HashSet};
 
     use engine_glue::{MessageSource, MessageStatus, MessageStep};
+    use sea_orm::{EntityTrait, QueryOrder};
 
-    use super::{queue_key, queue_label, viewpoints};
+    use super::{
+        TraceState, identify_rows, insert_rows, message_trace, queue_key, queue_label,
+        record_outcomes, row, settled, viewpoints,
+    };
 
     fn step(source: MessageSource, sender: &str, recipient: &str) -> MessageStep {
         MessageStep {
@@ -436,6 +524,118 @@ mod tests {
         assert_eq!(seen(Received, "x@gmail.test", "y@c.test"), []);
         // A bounce to a hosted sender.
         assert_eq!(seen(Generated, "", "x@a.test"), [("a.test".into(), "in")]);
+    }
+
+    #[tokio::test]
+    async fn a_batchs_outcomes_and_message_ids_move_their_rows_at_once() {
+        use MessageStatus::*;
+
+        let dir = tempfile::tempdir().expect("dir");
+        let databases = crate::db::testing::databases(dir.path()).await;
+        let hosted: HashSet<String> = ["a.test".to_string()].into();
+        let accepted = |queue: u64, recipient: &str| MessageStep {
+            at: 1_790_000_000,
+            queue_id: Some(queue),
+            size: Some(10),
+            ..step(MessageSource::Received, "x@ext.test", recipient)
+        };
+        let outcome = |queue, recipient: &str, status| MessageStep {
+            status,
+            detail: Some("250 ok".into()),
+            remote_host: Some("mx.ext.test".into()),
+            ..accepted(queue, recipient)
+        };
+        for db in &databases.connections {
+            let taken = [
+                accepted(1, "y@a.test"),
+                accepted(1, "z@a.test"),
+                accepted(2, "y@a.test"),
+            ];
+            let rows = taken
+                .iter()
+                .flat_map(|s| {
+                    viewpoints(s, &hosted)
+                        .into_iter()
+                        .map(move |(domain, direction)| row(s, domain, direction, None))
+                })
+                .collect();
+            insert_rows(db, rows).await.expect("rows");
+            let steps = settled(vec![
+                outcome(1, "y@a.test", Deferred),
+                outcome(1, "y@a.test", Delivered),
+                outcome(1, "z@a.test", Delivered),
+                // A late deferral of a delivered recipient changes nothing.
+                outcome(1, "z@a.test", Deferred),
+                outcome(2, "y@a.test", Bounced),
+                // Its acceptance was not seen: the outcome makes the row.
+                outcome(3, "y@a.test", Delivered),
+            ]);
+            assert_eq!(steps.len(), 4);
+            let state = TraceState::default();
+            record_outcomes(db, &state, &hosted, steps)
+                .await
+                .expect("outcomes");
+            let again = settled(vec![outcome(2, "y@a.test", Deferred)]);
+            record_outcomes(db, &state, &hosted, again)
+                .await
+                .expect("late deferral");
+            let named = identify_rows(
+                db,
+                &HashMap::from([(queue_key(1), "m1".into()), (queue_key(9), "m9".into())]),
+            )
+            .await
+            .expect("message ids");
+            assert_eq!(named, HashSet::from([queue_key(1)]));
+
+            let rows: Vec<(String, String, String, Option<String>, Option<String>)> =
+                message_trace::Entity::find()
+                    .order_by_asc(message_trace::Column::QueueId)
+                    .order_by_asc(message_trace::Column::Recipient)
+                    .all(db)
+                    .await
+                    .expect("trace")
+                    .into_iter()
+                    .map(|r| {
+                        let queue = r.queue_id.map(queue_label).unwrap_or_default();
+                        (queue, r.recipient, r.status, r.message_id, r.remote_host)
+                    })
+                    .collect();
+            let host = || Some("mx.ext.test".to_string());
+            assert_eq!(
+                rows,
+                [
+                    (
+                        "1".into(),
+                        "y@a.test".into(),
+                        "delivered".into(),
+                        Some("m1".into()),
+                        host()
+                    ),
+                    (
+                        "1".into(),
+                        "z@a.test".into(),
+                        "delivered".into(),
+                        Some("m1".into()),
+                        host()
+                    ),
+                    (
+                        "2".into(),
+                        "y@a.test".into(),
+                        "bounced".into(),
+                        None,
+                        host()
+                    ),
+                    (
+                        "3".into(),
+                        "y@a.test".into(),
+                        "delivered".into(),
+                        None,
+                        host()
+                    ),
+                ]
+            );
+        }
+        databases.drop().await;
     }
 
     #[test]
