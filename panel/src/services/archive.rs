@@ -224,8 +224,9 @@ impl Services {
             .await
             .map_err(|err| ServiceError::Internal(format!("content store: {err}")))?;
         let stored = started.elapsed();
-        // The writing guard is held until the rows are committed: the object cannot be
-        // collected before a row keeps it.
+        // The writing guard is held until the rows are committed (the copies' writer may wait
+        // for others first): the object cannot be collected before a row keeps it, and a
+        // collection waits for the copies under way.
         let copy = Copy {
             envelopes: found,
             hash,

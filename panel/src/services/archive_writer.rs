@@ -31,7 +31,7 @@ use std::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
     sea_query::{Expr, ExprTrait},
 };
 use tokio::sync::{mpsc, oneshot};
@@ -205,9 +205,9 @@ fn stopped() -> DbErr {
 
 /// Writes one of the writers does inside its transaction: a batch of them at once.
 trait Write: Send + Sync + Sized + 'static {
-    /// Whether a batch's statements must be committed together, in one transaction. A writer
-    /// whose every statement stands alone runs them without one: a batch then costs two round
-    /// trips to the database fewer (its `BEGIN` and its `COMMIT`).
+    /// Whether a batch's statements must be committed together, in one transaction. On SQLite
+    /// a writer whose every statement stands alone runs them without one: a batch then costs
+    /// two round trips to the database fewer (its `BEGIN` and its `COMMIT`).
     const TOGETHER: bool = true;
 
     fn write_all<C: ConnectionTrait>(
@@ -316,7 +316,8 @@ impl Writer {
 /// written (the debug log's timings of the writers).
 async fn write_batch<W: Write>(db: &DatabaseConnection, batch: &[&W]) -> Result<Stages, DbErr> {
     let start = Instant::now();
-    if !W::TOGETHER {
+    // On PostgreSQL each commit waits for its log to reach the disk: one commit there.
+    if !W::TOGETHER && db.get_database_backend() == DbBackend::Sqlite {
         W::write_all(batch, db).await?;
         let done = micros_since(start);
         return Ok(Stages {
@@ -592,6 +593,22 @@ mod tests {
             writer.copy(copy(vec![row])).await.expect("copy again");
             assert_eq!(rows().await.expect("rows").len(), 1);
             assert_eq!(envelope_row(db, &token).await.copies, 2);
+
+            // Rows that cannot be written (a database without the archive's tables): the copy
+            // is not taken, and its envelope is not marked.
+            let broken = sea_orm::Database::connect("sqlite::memory:")
+                .await
+                .expect("a database without tables");
+            let failing = JournalWriter::new(broken, db.clone());
+            let lost = "d".repeat(32);
+            failing
+                .envelope(envelope(&lost, format!("{}:in", kept.id), Utc::now()))
+                .await
+                .expect("envelope");
+            let (found, _) = failing.known_envelopes(std::slice::from_ref(&lost));
+            assert!(failing.copy(copy(found)).await.is_err());
+            let row = envelope_row(db, &lost).await;
+            assert_eq!((row.state.as_str(), row.copies), ("pending", 0));
         }
         databases.drop().await;
     }

@@ -539,9 +539,10 @@ mod tests {
             size: Some(10),
             ..step(MessageSource::Received, "x@ext.test", recipient)
         };
-        let outcome = |queue, recipient: &str, status| MessageStep {
+        // Each outcome says which it is in its detail.
+        let outcome = |queue, recipient: &str, status: MessageStatus| MessageStep {
             status,
-            detail: Some("250 ok".into()),
+            detail: Some(format!("{status:?}")),
             remote_host: Some("mx.ext.test".into()),
             ..accepted(queue, recipient)
         };
@@ -549,6 +550,7 @@ mod tests {
             let taken = [
                 accepted(1, "y@a.test"),
                 accepted(1, "z@a.test"),
+                accepted(2, "w@a.test"),
                 accepted(2, "y@a.test"),
             ];
             let rows = taken
@@ -566,11 +568,14 @@ mod tests {
                 outcome(1, "z@a.test", Delivered),
                 // A late deferral of a delivered recipient changes nothing.
                 outcome(1, "z@a.test", Deferred),
+                // The first final outcome stays.
+                outcome(2, "w@a.test", Delivered),
+                outcome(2, "w@a.test", Bounced),
                 outcome(2, "y@a.test", Bounced),
                 // Its acceptance was not seen: the outcome makes the row.
                 outcome(3, "y@a.test", Delivered),
             ]);
-            assert_eq!(steps.len(), 4);
+            assert_eq!(steps.len(), 5);
             let state = TraceState::default();
             record_outcomes(db, &state, &hosted, steps)
                 .await
@@ -587,51 +592,29 @@ mod tests {
             .expect("message ids");
             assert_eq!(named, HashSet::from([queue_key(1)]));
 
-            let rows: Vec<(String, String, String, Option<String>, Option<String>)> =
-                message_trace::Entity::find()
-                    .order_by_asc(message_trace::Column::QueueId)
-                    .order_by_asc(message_trace::Column::Recipient)
-                    .all(db)
-                    .await
-                    .expect("trace")
-                    .into_iter()
-                    .map(|r| {
-                        let queue = r.queue_id.map(queue_label).unwrap_or_default();
-                        (queue, r.recipient, r.status, r.message_id, r.remote_host)
-                    })
-                    .collect();
-            let host = || Some("mx.ext.test".to_string());
+            let rows: Vec<String> = message_trace::Entity::find()
+                .order_by_asc(message_trace::Column::QueueId)
+                .order_by_asc(message_trace::Column::Recipient)
+                .all(db)
+                .await
+                .expect("trace")
+                .into_iter()
+                .map(|r| {
+                    let queue = r.queue_id.map(queue_label).unwrap_or_default();
+                    let id = r.message_id.unwrap_or_default();
+                    let detail = r.detail.unwrap_or_default();
+                    let host = r.remote_host.unwrap_or_default();
+                    format!("{queue} {} {} {id} {detail} {host}", r.recipient, r.status)
+                })
+                .collect();
             assert_eq!(
                 rows,
                 [
-                    (
-                        "1".into(),
-                        "y@a.test".into(),
-                        "delivered".into(),
-                        Some("m1".into()),
-                        host()
-                    ),
-                    (
-                        "1".into(),
-                        "z@a.test".into(),
-                        "delivered".into(),
-                        Some("m1".into()),
-                        host()
-                    ),
-                    (
-                        "2".into(),
-                        "y@a.test".into(),
-                        "bounced".into(),
-                        None,
-                        host()
-                    ),
-                    (
-                        "3".into(),
-                        "y@a.test".into(),
-                        "delivered".into(),
-                        None,
-                        host()
-                    ),
+                    "1 y@a.test delivered m1 Delivered mx.ext.test",
+                    "1 z@a.test delivered m1 Delivered mx.ext.test",
+                    "2 w@a.test delivered  Delivered mx.ext.test",
+                    "2 y@a.test bounced  Bounced mx.ext.test",
+                    "3 y@a.test delivered  Delivered mx.ext.test",
                 ]
             );
         }
