@@ -22,6 +22,7 @@ mod m20261210_000015_delegates;
 mod m20261211_000016_archive_folder_words;
 mod m20261212_000017_archive_subject_terms;
 mod m20261213_000018_archive_message_ids;
+mod m20261214_000019_access_log_lookups;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000016_archive_folder_words::Migration),
             Box::new(m20261212_000017_archive_subject_terms::Migration),
             Box::new(m20261213_000018_archive_message_ids::Migration),
+            Box::new(m20261214_000019_access_log_lookups::Migration),
         ]
     }
 }

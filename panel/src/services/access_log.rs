@@ -200,14 +200,18 @@ impl Services {
                 .filter(|d| hosted.contains(d))
         };
         // Which of the successful sign-ins come from an address new to their mailbox, asked
-        // before these rows are written.
+        // before these rows are written, once for each account and address.
         let mut alerts = Vec::new();
-        for entry in &entries {
-            if entry.result == AccessResult::Ok
-                && domain_of(&entry.login).is_some()
-                && self.new_address_after_failures(entry).await?
-            {
-                alerts.push(entry.clone());
+        {
+            let mut asked = HashSet::new();
+            for entry in &entries {
+                if entry.result == AccessResult::Ok
+                    && domain_of(&entry.login).is_some()
+                    && asked.insert((entry.login.as_str(), entry.ip.as_str()))
+                    && self.new_address_after_failures(entry).await?
+                {
+                    alerts.push(entry.clone());
+                }
             }
         }
         let rows: Vec<access_log::ActiveModel> = entries
@@ -234,25 +238,35 @@ impl Services {
     /// Whether `entry` signs in from an address its login never signed in from, while the
     /// login had failed attempts in the last day.
     async fn new_address_after_failures(&self, entry: &AccessEntry) -> Result<bool, ServiceError> {
-        let seen = access_log::Entity::find()
+        // Failures first: most sign-ins follow none, and then the address is not asked about.
+        // Each question stops at its first row, found by its own index.
+        let failed = access_log::Entity::find()
+            .select_only()
+            .column(access_log::Column::Id)
             .filter(access_log::Column::Login.eq(&entry.login))
-            .filter(access_log::Column::RemoteIp.eq(&entry.ip))
-            .filter(access_log::Column::Result.eq("ok"))
-            .count(&self.db)
-            .await?;
-        if seen > 0 {
-            return Ok(false);
-        }
-        let failures = access_log::Entity::find()
-            .filter(access_log::Column::Login.eq(&entry.login))
-            .filter(access_log::Column::At.gte(entry.at - ALERT_WINDOW))
             .filter(
                 access_log::Column::Result
                     .is_in(["wrong-password", "missing-code", "wrong-code"].map(String::from)),
             )
-            .count(&self.db)
-            .await?;
-        Ok(failures > 0)
+            .filter(access_log::Column::At.gte(entry.at - ALERT_WINDOW))
+            .into_tuple::<i64>()
+            .one(&self.db)
+            .await?
+            .is_some();
+        if !failed {
+            return Ok(false);
+        }
+        let seen = access_log::Entity::find()
+            .select_only()
+            .column(access_log::Column::Id)
+            .filter(access_log::Column::Login.eq(&entry.login))
+            .filter(access_log::Column::RemoteIp.eq(&entry.ip))
+            .filter(access_log::Column::Result.eq("ok"))
+            .into_tuple::<i64>()
+            .one(&self.db)
+            .await?
+            .is_some();
+        Ok(!seen)
     }
 
     async fn send_new_address_alert(&self, entry: &AccessEntry) {
