@@ -169,7 +169,6 @@ async fn read_line(
     line: &mut Vec<u8>,
 ) -> std::io::Result<bool> {
     loop {
-        ack_at_once(reader);
         let buf = reader.fill_buf().await?;
         if buf.is_empty() {
             return Ok(false);
@@ -196,7 +195,9 @@ async fn read_line(
 /// acknowledged; the receiver says nothing until it has that dot, and with delayed
 /// acknowledgements every journal copy stalled for the delay (a delivery attempt took some
 /// 100 ms, and the local queue's threads were all busy). The switch does not last, so it is
-/// set before each read from the socket (none while the buffer still holds bytes).
+/// set before each read of a message from the socket (none while the buffer still holds
+/// bytes). Commands need none: the engine waits for each one's reply, which carries the
+/// acknowledgement.
 fn ack_at_once(reader: &BufReader<tokio::net::tcp::OwnedReadHalf>) {
     #[cfg(target_os = "linux")]
     if reader.buffer().is_empty() {
