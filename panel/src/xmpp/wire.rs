@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! The XML stream of a signed-in client, from the stream restart after SASL to its end:
 //! `rxml` parses it, `xso` builds each element, `rxml`'s encoder writes. It holds only what
-//! its present moment needs — an element's builder while one is being read, the parser's
-//! working buffers while bytes arrive, nothing written, the encoder while it writes — so a
-//! session that waits (most do, most of the time) keeps the parser's bare state and its
-//! connection, and no more.
+//! its present moment needs — an element's builder while one is being read, the parser while
+//! bytes arrive, the encoder while it writes — so a session that waits (most do, most of the
+//! time) keeps its connection and the bytes of the client's stream header, and no more.
+//!
+//! Between two elements, a parser is in the state the client's header left it in: inside
+//! the stream's root element, with the header's namespace declarations. A waiting stream
+//! lets its parser go (about 2.5 KiB of tables and buffers) and makes one again when bytes
+//! arrive, by giving a new parser the header the client sent.
 
 use std::{
     io,
@@ -13,8 +17,11 @@ use std::{
     time::Duration,
 };
 
-use rxml::{Event, Parse, writer::SimpleNamespaces, xml_ncname};
-use tokio::{io::AsyncWriteExt, time::Instant};
+use rxml::{Event, Parse, error::EndOrError, writer::SimpleNamespaces, xml_ncname};
+use tokio::{
+    io::{AsyncBufRead, AsyncWriteExt},
+    time::Instant,
+};
 use tokio_xmpp::xmlstream::ReadError;
 use xmpp_parsers::{ns, stream_error::StreamError};
 use xso::{AsXml, FromEventsBuilder, FromXml};
@@ -26,6 +33,10 @@ type Building = <Result<ClientElement, xso::error::Error> as FromXml>::Builder;
 
 /// The stream's own namespace (RFC 6120 §4.8.1).
 const NS_STREAM: &str = "http://etherx.jabber.org/streams";
+
+/// The longest client header kept to make a parser again: a longer one (a client's header
+/// is 150 to 250 bytes) keeps its parser instead.
+const MOST_HEADER: usize = 1024;
 
 /// What the client said in its stream header.
 pub(super) struct Header {
@@ -46,7 +57,15 @@ type Encoder = rxml::writer::Encoder<SimpleNamespaces>;
 
 /// A client's XML stream after the restart that follows SASL.
 pub(super) struct Wire {
-    reader: rxml::AsyncReader<Boxed>,
+    io: Boxed,
+    /// The parser, while bytes arrive or an element is being read; see the module's
+    /// documentation.
+    parser: Option<Box<rxml::Parser>>,
+    /// The bytes of the client's stream header (and the XML declaration before it), from which
+    /// a parser is made again; kept while the header is read.
+    header: Option<Box<[u8]>>,
+    /// The parser took bytes since its last event: it is inside a token, and stays.
+    partial: bool,
     /// The writer, while it has written since the stream last rested; once the stream is
     /// open, the writer between two elements is always in the same state (inside the
     /// stream's header), and one is made again in that state when needed.
@@ -59,7 +78,7 @@ pub(super) struct Wire {
     lang: Option<Box<str>>,
     timer: Pin<Box<tokio::time::Sleep>>,
     silence: Silence,
-    /// The parser's working buffers were let go since the last byte arrived.
+    /// The stream let go of what it rests without since the last byte arrived.
     rested: bool,
     /// The client closed its stream.
     footer: bool,
@@ -69,7 +88,10 @@ impl Wire {
     /// The stream of a connection just past SASL, before the client's new header.
     pub(super) fn new(io: Boxed) -> Wire {
         Wire {
-            reader: rxml::AsyncReader::new(io),
+            io,
+            parser: Some(Box::default()),
+            header: None,
+            partial: false,
             encoder: Some(encoder()),
             opened: false,
             building: None,
@@ -89,8 +111,9 @@ impl Wire {
     }
 
     async fn read_header(&mut self) -> Result<Header, End> {
+        let mut kept = Vec::new();
         loop {
-            let event = std::future::poll_fn(|cx| Pin::new(&mut self.reader).poll_read(cx))
+            let event = std::future::poll_fn(|cx| self.poll_event(cx, Some(&mut kept)))
                 .await
                 .map_err(|err| bad_xml(&err))?;
             match event {
@@ -116,6 +139,7 @@ impl Wire {
                         .remove(rxml::Namespace::xml(), "lang")
                         .map(|lang| lang.into_boxed_str());
                     let to = attrs.remove(rxml::Namespace::none(), "to");
+                    self.header = (kept.len() <= MOST_HEADER).then(|| kept.into_boxed_slice());
                     return Ok(Header { to });
                 }
                 Some(_) | None => return Err(End::quiet()),
@@ -164,9 +188,8 @@ impl Wire {
     }
 
     async fn write(&mut self, out: &[u8]) -> io::Result<()> {
-        let io = self.reader.inner_mut();
-        io.write_all(out).await?;
-        io.flush().await
+        self.io.write_all(out).await?;
+        self.io.flush().await
     }
 
     /// Sends the stream error, if any, and the closing tag, and shuts the connection down.
@@ -186,7 +209,7 @@ impl Wire {
         {
             let _ = tokio::time::timeout(Duration::from_secs(5), async {
                 self.write(&footer).await?;
-                self.reader.inner_mut().shutdown().await
+                self.io.shutdown().await
             })
             .await;
         }
@@ -202,11 +225,7 @@ impl Wire {
             return Poll::Ready(Some(Err(ReadError::StreamFooterReceived)));
         }
         loop {
-            // Whitespace between elements (keepalives) is not gathered up.
-            self.reader
-                .parser_mut()
-                .set_text_buffering(self.building.is_some());
-            let read = match Pin::new(&mut self.reader).poll_read(cx) {
+            let read = match self.poll_event(cx, None) {
                 Poll::Ready(read) => read,
                 Poll::Pending => return self.poll_silence(cx),
             };
@@ -270,14 +289,80 @@ impl Wire {
         }
     }
 
-    /// Nothing to read: the parser lets its working buffers go, and a silence too long is
-    /// reported once (the session pings), then ends the stream.
+    /// The parser's next event from the bytes that arrived; `kept` gathers the bytes the
+    /// parser takes (for the stream's header). A parser let go is made again once bytes
+    /// arrive.
+    fn poll_event(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut kept: Option<&mut Vec<u8>>,
+    ) -> Poll<io::Result<Option<Event>>> {
+        loop {
+            let arrived = match Pin::new(&mut self.io).poll_fill_buf(cx) {
+                Poll::Ready(Ok(arrived)) => arrived,
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                // The parser may hold events of bytes it took already (an empty element's
+                // end follows its start).
+                Poll::Pending => match self.parser.as_mut() {
+                    Some(parser) => {
+                        return match parser.parse(&mut &[][..], false) {
+                            Err(EndOrError::NeedMoreData) => Poll::Pending,
+                            result => Poll::Ready(self.parsed(result)),
+                        };
+                    }
+                    None => return Poll::Pending,
+                },
+            };
+            let parser = match self.parser.as_mut() {
+                Some(parser) => parser,
+                None => self.parser.insert(parser_after(self.header.as_deref())?),
+            };
+            // Whitespace between elements (keepalives) is not gathered up.
+            parser.set_text_buffering(self.building.is_some());
+            let arrived_nothing = arrived.is_empty();
+            let mut rest = arrived;
+            let result = parser.parse(&mut rest, arrived_nothing);
+            let taken = arrived.len() - rest.len();
+            if let Some(kept) = kept.as_deref_mut() {
+                kept.extend_from_slice(&arrived[..taken]);
+            }
+            Pin::new(&mut self.io).consume(taken);
+            match result {
+                Err(EndOrError::NeedMoreData) if arrived_nothing => {
+                    return Poll::Ready(Err(io::ErrorKind::UnexpectedEof.into()));
+                }
+                Err(EndOrError::NeedMoreData) => self.partial |= taken > 0,
+                result => return Poll::Ready(self.parsed(result)),
+            }
+        }
+    }
+
+    /// What the parser gave: an event, the end, or an error (never a wait: the callers
+    /// handle that one).
+    fn parsed(&mut self, result: Result<Option<Event>, EndOrError>) -> io::Result<Option<Event>> {
+        match result {
+            Ok(event) => {
+                self.partial = false;
+                Ok(event)
+            }
+            Err(EndOrError::Error(err)) => Err(io::Error::new(io::ErrorKind::InvalidData, err)),
+            Err(EndOrError::NeedMoreData) => Err(io::ErrorKind::WouldBlock.into()),
+        }
+    }
+
+    /// Nothing to read: the stream lets go of what it can make again (the parser between
+    /// elements, the encoder), and a silence too long is reported once (the session pings),
+    /// then ends the stream.
     fn poll_silence(
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<ClientElement, ReadError>>> {
         if !self.rested && self.building.is_none() {
-            self.reader.parser_mut().release_temporaries();
+            if !self.partial && self.header.is_some() {
+                self.parser = None;
+            } else if let Some(parser) = self.parser.as_mut() {
+                parser.release_temporaries();
+            }
             if self.opened {
                 self.encoder = None;
             }
@@ -345,6 +430,22 @@ fn encoder() -> Encoder {
     encoder
 }
 
+/// A parser in the state a client's `header` leaves one in (or a new one, before the header).
+fn parser_after(header: Option<&[u8]>) -> io::Result<Box<rxml::Parser>> {
+    let mut parser = Box::<rxml::Parser>::default();
+    let mut header = header.unwrap_or_default();
+    while !header.is_empty() {
+        match parser.parse(&mut header, false) {
+            Ok(Some(_)) => {}
+            Ok(None) | Err(EndOrError::NeedMoreData) => break,
+            Err(EndOrError::Error(err)) => {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, err));
+            }
+        }
+    }
+    Ok(parser)
+}
+
 /// The connection ended (without the stream's closing tag): lost, not malformed.
 fn ended(err: &io::Error) -> bool {
     err.kind() == io::ErrorKind::UnexpectedEof
@@ -401,13 +502,15 @@ mod tests {
         assert!(opened.contains("<stream:stream"), "{opened}");
         assert!(opened.contains("from='chat.test'"), "{opened}");
         assert!(opened.contains("xmlns='jabber:client'"), "{opened}");
-        // Nothing to read: the stream rests, and lets its writer go.
+        // Nothing to read: the stream rests, and lets its writer and its parser go.
         assert!(
             tokio::time::timeout(Duration::from_millis(20), wire.next())
                 .await
                 .is_err()
         );
         assert!(wire.encoder.is_none());
+        assert!(wire.parser.is_none());
+        assert_eq!(wire.header.as_deref(), Some(HEADER));
 
         // Whitespace keepalives between stanzas, and a stanza that arrives in pieces.
         client
@@ -447,6 +550,15 @@ mod tests {
         assert_eq!(received(&mut client).await, "</stream:stream>");
     }
 
+    /// Waits for the stream to rest (nothing more to read).
+    async fn rest(wire: &mut Wire) {
+        assert!(
+            tokio::time::timeout(Duration::from_millis(20), wire.next())
+                .await
+                .is_err()
+        );
+    }
+
     #[tokio::test]
     async fn a_connection_that_drops_is_lost_not_malformed() {
         let (mut client, mut wire) = pair();
@@ -454,8 +566,59 @@ mod tests {
         wire.header().await.ok().unwrap();
         client.write_all(b"<presence/>").await.unwrap();
         assert!(matches!(wire.next().await, Some(Ok(_))));
+        rest(&mut wire).await;
+        assert!(wire.parser.is_none());
         drop(client);
         assert!(wire.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_parser_made_again_knows_the_headers_prefixes_and_one_inside_a_token_stays() {
+        let (mut client, mut wire) = pair();
+        client
+            .write_all(
+                b"<stream:stream xmlns='jabber:client' xmlns:c='jabber:client' \
+                xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>",
+            )
+            .await
+            .unwrap();
+        wire.header().await.ok().unwrap();
+        rest(&mut wire).await;
+        assert!(wire.parser.is_none());
+
+        // A prefix only the header declared, read by a parser made after the rest.
+        client
+            .write_all(b"<c:presence type='unavailable'/>")
+            .await
+            .unwrap();
+        let Some(Ok(ClientElement::Std(FallibleStreamElement::Ok(
+            tokio_xmpp::xmlstream::XmppStreamElement::Stanza(Stanza::Presence(presence)),
+        )))) = wire.next().await
+        else {
+            panic!("a presence was expected");
+        };
+        assert_eq!(presence.type_, xmpp_parsers::presence::Type::Unavailable);
+
+        // Half a tag: the parser holds it through the rest.
+        client.write_all(b"\n<pres").await.unwrap();
+        rest(&mut wire).await;
+        assert!(wire.parser.is_some());
+        client.write_all(b"ence/>").await.unwrap();
+        assert!(matches!(
+            wire.next().await,
+            Some(Ok(ClientElement::Std(FallibleStreamElement::Ok(
+                tokio_xmpp::xmlstream::XmppStreamElement::Stanza(Stanza::Presence(_))
+            ))))
+        ));
+        rest(&mut wire).await;
+        assert!(wire.parser.is_none());
+
+        // A parser made again still refuses what is not well-formed.
+        client.write_all(b"<message></iq>").await.unwrap();
+        let Some(Err(ReadError::HardError(err))) = wire.next().await else {
+            panic!("mismatched tags end the stream");
+        };
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
     }
 
     #[tokio::test]
