@@ -6,7 +6,7 @@
 
 use std::{path::PathBuf, sync::Arc};
 
-use rustls::ServerConfig;
+use rustls::{ServerConfig, crypto::CryptoProvider};
 use stalwart_lib::common::listener::tls::CertificateResolver;
 
 use crate::{engine::Engine, error::GlueError};
@@ -37,17 +37,28 @@ impl Engine {
     /// A TLS configuration for the web panel that takes its certificate from the engine (the
     /// configured one, or the engine's self-signed one), for HTTP/1.1.
     pub fn web_tls_config(&self) -> Result<Arc<ServerConfig>, GlueError> {
-        self.tls_config(vec![b"http/1.1".to_vec()])
+        self.tls_config(
+            rustls::crypto::ring::default_provider(),
+            vec![b"http/1.1".to_vec()],
+        )
     }
 
-    /// The same for the XMPP service: STARTTLS on the client port, and direct TLS (XEP-0368)
-    /// with the `xmpp-client` protocol name, or none, as clients offer.
-    pub fn xmpp_tls_config(&self) -> Result<Arc<ServerConfig>, GlueError> {
-        self.tls_config(vec![b"xmpp-client".to_vec()])
+    /// The same for the XMPP service, with its own cryptography: STARTTLS on the client
+    /// port, and direct TLS (XEP-0368) with the `xmpp-client` protocol name, or none, as
+    /// clients offer.
+    pub fn xmpp_tls_config(
+        &self,
+        provider: CryptoProvider,
+    ) -> Result<Arc<ServerConfig>, GlueError> {
+        self.tls_config(provider, vec![b"xmpp-client".to_vec()])
     }
 
-    fn tls_config(&self, alpn: Vec<Vec<u8>>) -> Result<Arc<ServerConfig>, GlueError> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+    fn tls_config(
+        &self,
+        provider: CryptoProvider,
+        alpn: Vec<Vec<u8>>,
+    ) -> Result<Arc<ServerConfig>, GlueError> {
+        let provider = Arc::new(provider);
         let mut config = ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|err| GlueError::Config {

@@ -191,7 +191,7 @@ pub async fn serve(config: Config, demo_data: bool) -> Result<(), StartError> {
         Some(listeners) => Some(crate::xmpp::start(
             listeners,
             services.clone(),
-            engine.xmpp_tls_config()?,
+            engine.xmpp_tls_config(crate::xmpp::tls_keys::provider())?,
         )),
         None => None,
     };

@@ -19,6 +19,7 @@ mod reader;
 mod session;
 mod stream;
 mod tls;
+pub(crate) mod tls_keys;
 pub mod websocket;
 mod wire;
 

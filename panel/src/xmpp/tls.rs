@@ -411,7 +411,7 @@ mod tests {
         TlsConnector,
         client::TlsStream,
         rustls::{
-            ClientConfig, RootCertStore,
+            ClientConfig, RootCertStore, SupportedCipherSuite,
             crypto::ring::default_provider,
             pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName},
         },
@@ -422,18 +422,26 @@ mod tests {
     type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
     /// Client and server configurations around a fresh self-signed certificate.
-    fn configs() -> Result<(Arc<ServerConfig>, Arc<ClientConfig>)> {
+    fn configs(
+        suite: Option<SupportedCipherSuite>,
+    ) -> Result<(Arc<ServerConfig>, Arc<ClientConfig>)> {
         let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()])?;
         let der = CertificateDer::from(cert.serialize_der()?);
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.serialize_private_key_der()));
-        let provider = Arc::new(default_provider());
-        let server = ServerConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()?
-            .with_no_client_auth()
-            .with_single_cert(vec![der.clone()], key)?;
+        // The service's own provider on the server's side, ring's on the client's, which
+        // offers `suite` only when one is given.
+        let server =
+            ServerConfig::builder_with_provider(Arc::new(super::super::tls_keys::provider()))
+                .with_safe_default_protocol_versions()?
+                .with_no_client_auth()
+                .with_single_cert(vec![der.clone()], key)?;
         let mut roots = RootCertStore::empty();
         roots.add(der)?;
-        let client = ClientConfig::builder_with_provider(provider)
+        let mut client_provider = default_provider();
+        if let Some(suite) = suite {
+            client_provider.cipher_suites = vec![suite];
+        }
+        let client = ClientConfig::builder_with_provider(Arc::new(client_provider))
             .with_safe_default_protocol_versions()?
             .with_root_certificates(roots)
             .with_no_client_auth();
@@ -442,7 +450,13 @@ mod tests {
 
     /// A server connection and a rustls client connected to it over loopback.
     async fn pair() -> Result<(LeanTls, TlsStream<TcpStream>)> {
-        let (server, client) = configs()?;
+        pair_with(None).await
+    }
+
+    async fn pair_with(
+        suite: Option<SupportedCipherSuite>,
+    ) -> Result<(LeanTls, TlsStream<TcpStream>)> {
+        let (server, client) = configs(suite)?;
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
         let accepting = tokio::spawn(async move {
@@ -518,6 +532,37 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn every_tls13_suite_talks_with_its_keys_kept_as_bytes_through_key_updates() -> Result<()>
+    {
+        let suites: Vec<_> = default_provider()
+            .cipher_suites
+            .into_iter()
+            .filter(|suite| suite.tls13().is_some())
+            .collect();
+        assert_eq!(suites.len(), 3);
+        for suite in suites {
+            let (mut server, mut client) = pair_with(Some(suite)).await?;
+            assert_eq!(client.get_ref().1.negotiated_cipher_suite(), Some(suite));
+            for round in 0..3 {
+                let said = format!("<message id='{round}'/>");
+                client.write_all(said.as_bytes()).await?;
+                client.flush().await?;
+                let mut heard = vec![0u8; said.len()];
+                server.read_exact(&mut heard).await?;
+                assert_eq!(heard, said.as_bytes(), "{suite:?}");
+
+                server.write_all(said.as_bytes()).await?;
+                server.flush().await?;
+                client.read_exact(&mut heard).await?;
+                assert_eq!(heard, said.as_bytes(), "{suite:?}");
+                // The client moves to new keys, asking the server to do the same.
+                client.get_mut().1.refresh_traffic_keys()?;
+            }
+        }
+        Ok(())
+    }
+
+    #[tokio::test]
     async fn a_close_notify_ends_the_stream_and_a_cut_does_not() -> Result<()> {
         let (mut server, mut client) = pair().await?;
         client.write_all(b"bye").await?;
@@ -552,7 +597,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_client_that_does_not_speak_tls_gets_an_alert() -> Result<()> {
-        let (server, _) = configs()?;
+        let (server, _) = configs(None)?;
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
         let accepting = tokio::spawn(async move {
