@@ -11,7 +11,8 @@
    signed out, the same again with the browser's cache kept. Printed: the median time and
    bytes of each, cold and warm, and the ratios (goal: Casella at least 3x faster, at most
    half the bytes).
-4. The size of the browser code (wasm, raw and gzip) as served.
+4. The size of the browser code (wasm, raw, gzip and brotli) as served: the main build and the
+   compose page's.
 5. The server time of the Inbox page (server-rendered `/mail`, signed in) with 100 messages
    and with 50,000 (alice grown to 50,000; bob has 100): the ratio of the medians (goal ~1).
 """
@@ -143,20 +144,23 @@ def medians(runs: list[dict]) -> dict:
 
 
 def wasm_sizes(binary: Path) -> dict:
+    """The browser code as served: the main build (every page with islands) and the compose
+    page's (the same, with the message editor)."""
     pkg = binary.parent.parent / "site" / "pkg"
-    wasm = pkg / "casella_bg.wasm"
-    if not wasm.is_file():
-        raise BenchError(f"{wasm} not found: build the browser side (scripts/build client)")
-    raw = wasm.read_bytes()
-    gz = pkg / "casella_bg.wasm.gz"
-    js = pkg / "casella.js"
-    return {
-        "wasm_bytes": len(raw),
-        "wasm_gzip_bytes": gz.stat().st_size if gz.is_file() else len(gzip.compress(raw, 9)),
-        "wasm_br_bytes": (pkg / "casella_bg.wasm.br").stat().st_size if (pkg / "casella_bg.wasm.br").is_file() else 0,
-        "js_bytes": js.stat().st_size if js.is_file() else None,
-        "css_gzip_bytes": (pkg / "casella.css.gz").stat().st_size if (pkg / "casella.css.gz").is_file() else None,
-    }
+    sizes: dict = {}
+    for bundle, prefix in (("casella", "wasm"), ("casella-editor", "editor_wasm")):
+        wasm = pkg / f"{bundle}_bg.wasm"
+        if not wasm.is_file():
+            raise BenchError(f"{wasm} not found: build the browser side (scripts/build client)")
+        raw = wasm.read_bytes()
+        gz, br, js = pkg / f"{bundle}_bg.wasm.gz", pkg / f"{bundle}_bg.wasm.br", pkg / f"{bundle}.js"
+        sizes[f"{prefix}_bytes"] = len(raw)
+        sizes[f"{prefix}_gzip_bytes"] = gz.stat().st_size if gz.is_file() else len(gzip.compress(raw, 9))
+        sizes[f"{prefix}_br_bytes"] = br.stat().st_size if br.is_file() else 0
+        sizes[f"{prefix}_js_bytes"] = js.stat().st_size if js.is_file() else None
+    css = pkg / "casella.css.gz"
+    sizes["css_gzip_bytes"] = css.stat().st_size if css.is_file() else None
+    return sizes
 
 
 def main(argv: list[str]) -> int:
@@ -263,8 +267,11 @@ def main(argv: list[str]) -> int:
           f"warm: all {ratios['warm_total_speedup']}x  (goal >= 3)")
     print(f"casella / roundcube bytes: cold {ratios['bytes_ratio']}, warm {ratios['warm_bytes_ratio']}  "
           "(goal <= 0.5)")
-    print(f"\nwasm: {wasm['wasm_bytes'] / 1024:.0f} KiB raw, {wasm['wasm_gzip_bytes'] / 1024:.0f} KiB gzip, "
-          f"{wasm['wasm_br_bytes'] / 1024:.0f} KiB brotli (served to browsers that take it)")
+    for prefix, what in (("wasm", "every page with islands"), ("editor_wasm", "the compose page")):
+        lead = "\n" if prefix == "wasm" else ""
+        print(f"{lead}wasm, {what}: {wasm[prefix + '_bytes'] / 1024:.0f} KiB raw, "
+              f"{wasm[prefix + '_gzip_bytes'] / 1024:.0f} KiB gzip, "
+              f"{wasm[prefix + '_br_bytes'] / 1024:.0f} KiB brotli (served to browsers that take it)")
     print(f"Inbox page on the server: {small['median_ms']} ms at {args.small} messages, "
           f"{at_messages['median_ms']} ms at {args.messages:,}, {big['median_ms']} ms at {args.big:,}: "
           f"ratio {ratios['inbox_server_time_big_over_small']}  (goal ~1)")

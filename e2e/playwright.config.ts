@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 // Every spec runs twice: with JavaScript off (server-rendered pages and plain form posts) and
-// hydrated (the wasm client). Each project gets its own Casella, started by global-setup.ts.
+// hydrated (the pages' islands alive in the browser). Each project gets its own Casella, started by
+// global-setup.ts.
 import { defineConfig } from '@playwright/test';
 
 const chromium = {

@@ -9,14 +9,6 @@
 use leptos::config::LeptosOptions;
 use std::path::Path;
 
-/// Whether the page at `path` loads the browser code. The sign-in steps do not: they are
-/// forms that work as plain HTML, and a cold browser would otherwise fetch and compile the
-/// whole client (about 800 KB) before the fields take a keystroke. The client arrives with the
-/// first signed-in page instead.
-pub fn with_browser_code(path: &str) -> bool {
-    !matches!(path.trim_end_matches('/'), "/login" | "/login/code")
-}
-
 /// The URL folder of fingerprinted assets, before the version.
 pub const VERSIONED_PREFIX: &str = "static";
 
@@ -79,23 +71,6 @@ mod tests {
             versioned(options(site.path())).site_pkg_dir.as_ref(),
             "static/0123456789abcdef/pkg"
         );
-    }
-
-    #[test]
-    fn only_the_sign_in_steps_go_without_the_browser_code() {
-        for path in ["/login", "/login/", "/login/code"] {
-            assert!(!with_browser_code(path), "{path}");
-        }
-        for path in [
-            "/",
-            "/mail",
-            "/mail/inbox/x",
-            "/login-help",
-            "/account",
-            "/password",
-        ] {
-            assert!(with_browser_code(path), "{path}");
-        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! What the webmail's chat and the server say to each other over the chat socket
-//! (`/chat/socket`), one JSON object per WebSocket message.
+//! (`/chat/socket`), one JSON object per WebSocket message: `{"<kind>": {fields}}` (serde's
+//! plain enum form, which the browser decodes with far less code than a tag inside the
+//! object), or `"<kind>"` alone for a kind without fields.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +18,7 @@ pub enum ChatStatus {
 
 /// From the browser.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "t", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ChatCommand {
     /// The user's status in the webmail (Offline: the webmail receives nothing, and shows
     /// everyone as unavailable; a chat client signed in elsewhere is not affected).
@@ -53,7 +55,7 @@ pub enum ChatCommand {
 
 /// From the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "t", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ChatEvent {
     /// The connection is ready: who the user is and its contacts.
     Welcome {

@@ -91,9 +91,24 @@ pub fn current_lang() -> Lang {
     }
 }
 
-/// The language in the reactive context (provided once by the application).
+/// The language in the reactive context (provided once by the application on the server); in
+/// an island in the browser, the page's own (`<html lang>`).
 pub fn use_lang() -> Lang {
-    use_context::<Lang>().unwrap_or(Lang::En)
+    use_context::<Lang>().unwrap_or_else(page_lang)
+}
+
+#[cfg(feature = "ssr")]
+fn page_lang() -> Lang {
+    Lang::En
+}
+
+/// Read from the page once: it does not change while the page is open.
+#[cfg(not(feature = "ssr"))]
+fn page_lang() -> Lang {
+    thread_local! {
+        static PAGE: std::cell::OnceCell<Lang> = const { std::cell::OnceCell::new() };
+    }
+    PAGE.with(|page| *page.get_or_init(current_lang))
 }
 
 /// The text in the page's language.

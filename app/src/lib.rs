@@ -22,10 +22,24 @@ mod shell;
 
 pub use shell::{App, shell};
 
-/// Browser entry point: attaches the reactive system to the server-rendered page.
+/// Browser entry point. The pages are rendered on the server and stay as they came; only
+/// their islands (`#[island]` components: the chat, the live message list, the editor…) are
+/// brought to life, each by its own exported function, which the loader calls for every
+/// island it finds right after this. Pages without islands ship no browser code at all.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    leptos::mount::hydrate_islands();
+    // The loader walks the page and calls each island's function in promise callbacks,
+    // all of which run before a timer's: the mark goes up once every island is alive
+    // (browser tests wait for it; it also helps anyone debugging).
+    leptos::prelude::set_timeout(
+        || {
+            if let Some(body) = leptos::prelude::document().body() {
+                let _ = body.set_attribute("data-hydrated", "true");
+            }
+        },
+        std::time::Duration::ZERO,
+    );
 }

@@ -41,19 +41,23 @@ use crate::pages::{
     trace::TracePage,
 };
 
-/// The document around every page, rendered on the server.
+/// The document around every page, rendered on the server. The browser code is not named
+/// here: a page that has islands asks for it where they are (`BrowserCode`), so a page without
+/// any (the sign-in, the operator's and manager's pages) is plain HTML.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     content_security_policy();
     #[cfg(feature = "ssr")]
     let options = crate::assets::versioned(options);
+    // Islands mode: what is outside an island is never brought to life in the browser, so
+    // none of it needs the markers or the data of hydration (islands switch it on inside).
     #[cfg(feature = "ssr")]
-    let browser_code = use_context::<axum::http::request::Parts>()
-        .is_none_or(|parts| crate::assets::with_browser_code(parts.uri.path()));
-    #[cfg(not(feature = "ssr"))]
-    let browser_code = true;
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
     let stylesheet = format!("/{}/casella.css", options.site_pkg_dir);
     let lang = current_lang().code();
+    provide_context(crate::components::BrowserCodeOnce::new(options));
     view! {
         <!DOCTYPE html>
         <html lang=lang>
@@ -63,11 +67,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <link rel="stylesheet" id="casella" href=stylesheet />
-                {browser_code.then(|| view! { <HydrationScripts options /> })}
                 <MetaTags />
             </head>
-            // A page without the browser code says so (browser tests wait for one or the other).
-            <body data-static=(!browser_code).then_some("true")>
+            <body>
                 <App />
             </body>
         </html>
@@ -97,20 +99,13 @@ fn content_security_policy() {
     }
 }
 
-/// The application: every page behind one router. Pages render fully on the server before
-/// anything is sent (`SsrMode::Async`), so a page works without JavaScript and a sign-in
-/// redirect can still set its status code.
+/// The application: every page behind one router, on the server only. Pages render fully
+/// before anything is sent (`SsrMode::Async`), so a page works without JavaScript and a
+/// sign-in redirect can still set its status code; every link is a page load.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(current_lang());
-    // Effects run only in the browser: this marks the page once the wasm client has taken over
-    // (browser tests wait for it; it also helps anyone debugging).
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <Title text="Casella" />
         <Router>
@@ -179,10 +174,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/delegates") view=DelegatesPage ssr=SsrMode::Async />
                 <Route path=path!("/delegates/:login") view=DelegatePage ssr=SsrMode::Async />
                 // One page for the lists and the messages (after the pages above, which it
-                // would match too): going from the list to a message, to a search, to another
-                // folder and back keeps the page, so only what changed is fetched. The page
-                // reads the folder and the message from the address; the routes below only
-                // say which addresses are its.
+                // would match too). The page reads the folder and the message from the
+                // address; the routes below only say which addresses are its.
                 <ParentRoute path=path!("/mail") view=MailPage ssr=SsrMode::Async>
                     <Route path=path!("") view=|| () ssr=SsrMode::Async />
                     <Route path=path!(":folder/:id?") view=|| () ssr=SsrMode::Async />

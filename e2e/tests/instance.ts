@@ -29,8 +29,9 @@ export function instance(testInfo: TestInfo): Instance {
   return JSON.parse(readFileSync(join(runDir(), `${testInfo.project.name}.json`), 'utf8'));
 }
 
-/** Opens a page; in the hydrated project waits until the wasm client has taken over (the
- *  sign-in pages carry no browser code and say so with `data-static`). */
+/** Opens a page; in the hydrated project waits until the page's islands are alive (a page
+ *  without islands, such as the sign-in or an operator's page, loads no browser code: there is
+ *  nothing to wait for). */
 export async function open(page: Page, testInfo: TestInfo, url: string): Promise<void> {
   await page.goto(url);
   await hydrated(page, testInfo);
@@ -38,7 +39,7 @@ export async function open(page: Page, testInfo: TestInfo, url: string): Promise
 
 export async function hydrated(page: Page, testInfo: TestInfo): Promise<void> {
   if (testInfo.project.name === 'hydrated') {
-    await expect(page.locator('body[data-hydrated="true"], body[data-static="true"]')).toHaveCount(1, { timeout: 20_000 });
+    await expect(page.locator('body[data-hydrated="true"], body:not(:has(script[type="module"]))')).toHaveCount(1, { timeout: 20_000 });
   }
 }
 

@@ -97,6 +97,8 @@ pub fn Frame(me: Me, children: Children) -> impl IntoView {
                 " "
                 <span class="login">{me.login.clone()}</span>
             </span>
+            // The mailbox's pages have islands (the chat, the live lists, the editor).
+            {matches!(me.role, Role::User | Role::Postmaster).then(|| view! { <super::BrowserCode /> })}
             {chat.then(|| view! { <super::ChatDock /> })}
             <LangSwitch />
             <ActionForm action=logout attr:class="logout">
@@ -188,16 +190,9 @@ pub fn LangSwitch() -> impl IntoView {
     }
 }
 
-/// Reloads the page every `seconds` seconds where no script follows it: a browser without
-/// JavaScript honours the refresh and so sees a long task move on. Once the page is alive it
-/// follows the task itself, and a refresh inserted by a script (browsers honour those too)
-/// would reload the page under the user: there the tag says nothing.
+/// Reloads the page every `seconds` seconds while a long task runs: the page is HTML from the
+/// server, so each load shows how far the task got, with or without JavaScript.
 #[component]
-pub fn ReloadWithoutScript(seconds: u32) -> impl IntoView {
-    let content = if cfg!(feature = "hydrate") {
-        String::new()
-    } else {
-        seconds.to_string()
-    };
-    view! { <leptos_meta::Meta http_equiv="refresh" content=content /> }
+pub fn ReloadWhileRunning(seconds: u32) -> impl IntoView {
+    view! { <leptos_meta::Meta http_equiv="refresh" content=seconds.to_string() /> }
 }

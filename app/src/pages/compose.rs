@@ -26,6 +26,7 @@ const AUTOSAVE_SECONDS: u64 = 5;
 
 #[component]
 pub fn ComposePage() -> impl IntoView {
+    provide_context(crate::components::Bundle::Editor);
     view! {
         <Title text=tr("New message · Casella", "Nuovo messaggio · Casella") />
         <Guarded roles=OWNERS>
@@ -65,7 +66,14 @@ fn Compose() -> impl IntoView {
             <Suspense fallback=|| view! { <p>{tr("Loading…", "Caricamento…")}</p> }>
                 {move || Suspend::new(async move {
                     match start.await {
-                        Ok(start) => view! { <Editor start /> }.into_any(),
+                        Ok(start) => {
+                            view! {
+                                <h1>{heading(&start.form)}</h1>
+                                <FlashNotice id="compose-notice" message=Signal::derive(|| None) />
+                                <Editor start />
+                            }
+                                .into_any()
+                        }
                         Err(err) => view! { <ErrorMessage error=err /> }.into_any(),
                     }
                 })}
@@ -86,18 +94,37 @@ fn latest_error(
     })
 }
 
-#[component]
+/// What the page is for, as its heading says.
+fn heading(f: &ComposeForm) -> &'static str {
+    match f.origin_kind.as_str() {
+        "reply" => tr("Reply", "Rispondi"),
+        "forward" => tr("Forward", "Inoltra"),
+        _ if !f.draft.is_empty() => tr("Draft", "Bozza"),
+        _ => tr("New message", "Nuovo messaggio"),
+    }
+}
+
+/// Leaves the page for `to` (in the browser).
+fn leave_for(to: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(to);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = to;
+}
+
+/// The form, alive in the browser: drafts saved as one types, attachments uploaded with
+/// their progress, the formatting bar, address suggestions, sending in place. It is the
+/// biggest island, so it lives in a build of the browser code of its own, which only this
+/// page loads (`Bundle::Editor`): reading mail never downloads it.
+#[cfg_attr(any(feature = "ssr", feature = "editor"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "editor")), component)]
 fn Editor(start: ComposeStart) -> impl IntoView {
     let send = ServerAction::<SendMessage>::new();
     let save = ServerAction::<SaveDraft>::new();
     let discard = ServerAction::<DiscardDraft>::new();
     let f = start.form;
-    let heading = match f.origin_kind.as_str() {
-        "reply" => tr("Reply", "Rispondi"),
-        "forward" => tr("Forward", "Inoltra"),
-        _ if !f.draft.is_empty() => tr("Draft", "Bozza"),
-        _ => tr("New message", "Nuovo messaggio"),
-    };
     // What the form holds, kept in step with what is typed (for the automatic saves).
     let draft = RwSignal::new(f.draft.clone());
     let from = RwSignal::new(f.from.clone());
@@ -154,8 +181,6 @@ fn Editor(start: ComposeStart) -> impl IntoView {
             draft.set(id);
         }
     });
-    let navigate = leptos_router::hooks::use_navigate();
-    let leave = navigate.clone();
     Effect::new(move |_| {
         if let Some(Ok(result)) = send.value().get() {
             draft.set(if result.sent {
@@ -164,14 +189,14 @@ fn Editor(start: ComposeStart) -> impl IntoView {
                 result.id.clone()
             });
             if result.sent && result.refused.is_empty() {
-                leave("/mail?sent=1", Default::default());
+                leave_for("/mail?sent=1");
             }
             outcome.set(Some(result));
         }
     });
     Effect::new(move |_| {
         if let Some(Ok(())) = discard.value().get() {
-            navigate("/mail", Default::default());
+            leave_for("/mail");
         }
     });
     autosave(save, send, current.clone());
@@ -220,8 +245,6 @@ fn Editor(start: ComposeStart) -> impl IntoView {
     let chosen = f.from.clone();
     let has_draft = move || !draft.get().is_empty();
     view! {
-        <h1>{heading}</h1>
-        <FlashNotice id="compose-notice" message=Signal::derive(|| None) />
         <SendResult outcome />
         <ActionForm
             action=send

@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::domain::dns_records,
-    components::{ErrorMessage, Guarded},
+    components::{BrowserCode, ErrorMessage, Guarded},
     dto::{DnsRow, DnsStatus, Role},
     i18n::tr,
 };
@@ -19,6 +19,7 @@ pub fn DomainDnsPage() -> impl IntoView {
     view! {
         <Title text=tr("DNS · Casella", "DNS · Casella") />
         <Guarded roles=&[Role::Postmaster, Role::Manager]>
+            <BrowserCode />
             <DnsBody />
         </Guarded>
     }
@@ -128,15 +129,7 @@ fn DnsTable(rows: Vec<DnsRow>) -> impl IntoView {
                                 <td>
                                     <div class="dns-value">
                                     <code id=value_id.clone()>{row.value.clone()}</code>
-                                    <button
-                                        type="button"
-                                        class="secondary copy"
-                                        data-copy=value_id
-                                        title=tr("Copy", "Copia")
-                                        on:click=move |_| copy(&row.value)
-                                    >
-                                        {tr("Copy", "Copia")}
-                                    </button>
+                                    <CopyButton value=row.value.clone() target=value_id />
                                     </div>
                                 </td>
                                 {status}
@@ -151,9 +144,19 @@ fn DnsTable(rows: Vec<DnsRow>) -> impl IntoView {
 
 /// Puts a value on the clipboard (the button does nothing without JavaScript, where the
 /// value can be selected by hand).
-fn copy(_value: &str) {
-    #[cfg(feature = "hydrate")]
-    if let Some(window) = web_sys::window() {
-        let _ = window.navigator().clipboard().write_text(_value);
+#[island]
+fn CopyButton(value: String, target: String) -> impl IntoView {
+    let copy = move |_: leptos::ev::MouseEvent| {
+        #[cfg(feature = "hydrate")]
+        if let Some(window) = web_sys::window() {
+            let _ = window.navigator().clipboard().write_text(&value);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &value;
+    };
+    view! {
+        <button type="button" class="secondary copy" data-copy=target title=tr("Copy", "Copia") on:click=copy>
+            {tr("Copy", "Copia")}
+        </button>
     }
 }

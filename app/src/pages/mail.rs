@@ -48,26 +48,6 @@ pub fn time_label(rfc3339: &str) -> String {
         .unwrap_or_else(|| rfc3339.to_string())
 }
 
-/// Listens, in the browser, to the server's change events for this mailbox and bumps `live`
-/// on each; closed when the page goes. Without JavaScript the page is as fresh as its last load.
-fn follow_changes(live: RwSignal<u32>) {
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        use wasm_bindgen::{JsCast, closure::Closure};
-        let Ok(source) = web_sys::EventSource::new("/webmail/events") else {
-            return;
-        };
-        let on_change = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-            live.update(|n| *n = n.wrapping_add(1));
-        });
-        let _ = source.add_event_listener_with_callback("mail", on_change.as_ref().unchecked_ref());
-        let source = send_wrapper::SendWrapper::new((source, on_change));
-        on_cleanup(move || source.0.close());
-    });
-    #[cfg(not(feature = "hydrate"))]
-    let _ = live;
-}
-
 #[component]
 pub fn MailPage() -> impl IntoView {
     view! {
@@ -95,7 +75,7 @@ fn mail_place(path: &str) -> (String, Option<String>) {
 #[component]
 fn MailBody() -> impl IntoView {
     // Read from the address: the page is the `/mail` route's own, the same for every folder
-    // and message under it (see the route table), so it stays while they change.
+    // and message under it (see the route table).
     let location = use_location();
     let place = Memo::new(move |_| mail_place(&location.pathname.read()));
     let query = use_query_map();
@@ -109,17 +89,14 @@ fn MailBody() -> impl IntoView {
             .and_then(|p| p.parse::<u64>().ok())
             .unwrap_or(0)
     };
-    let act = ServerAction::<MailAct>::new();
-    let empty = ServerAction::<EmptyTrash>::new();
-    let trust = ServerAction::<TrustImages>::new();
-    // Bumped by the server's change events: a delivery, an IMAP client, another tab.
-    let live = RwSignal::new(0u32);
-    follow_changes(live);
-    let changes = move || (act.version().get(), empty.version().get(), live.get());
-    // The folders do not change with the folder shown (its mark follows the address in the
-    // view), only with what happens to the mail.
-    let folders = Resource::new(changes, |_| list_folders());
-    let quota = Resource::new(changes, |_| quota_usage());
+    // The reader's forms; the list's are its island's own.
+    let acting = Acting {
+        act: ServerAction::<MailAct>::new(),
+        trust: ServerAction::<TrustImages>::new(),
+    };
+    // The page is made on the server only: each resource is asked for once.
+    let folders = Resource::new(|| (), |_| list_folders());
+    let quota = Resource::new(|| (), |_| quota_usage());
     let list = Resource::new(
         move || {
             (
@@ -127,41 +104,22 @@ fn MailBody() -> impl IntoView {
                 page_param(),
                 search_param(),
                 message_param().is_none(),
-                changes(),
             )
         },
         // `/mail` (no folder) is the Inbox.
-        move |(folder, page, q, wanted, _)| async move {
+        move |(folder, page, q, wanted)| async move {
             match wanted {
                 true => Some(list_messages(folder, page, q).await),
                 false => None,
             }
         },
     );
-    let message = Resource::new(
-        move || (message_param(), act.version().get(), trust.version().get()),
-        |(id, _, _)| async move {
-            match id {
-                Some(id) => Some(open_message(id).await),
-                None => None,
-            }
-        },
-    );
-    let acting = Acting { act, empty, trust };
-    // The tab's title counts the Inbox's unread messages, and follows them (it is set again
-    // each time the folders come back).
-    let title = |all: &[MailFolder]| {
-        let unread = all
-            .iter()
-            .find(|f| f.role == "inbox")
-            .map_or(0, |inbox| inbox.unread);
-        let name = tr("Mail · Casella", "Posta · Casella");
-        if unread > 0 {
-            format!("({unread}) {name}")
-        } else {
-            name.to_string()
+    let message = Resource::new(message_param, |id| async move {
+        match id {
+            Some(id) => Some(open_message(id).await),
+            None => None,
         }
-    };
+    });
     // With JavaScript the compose page comes back here with `?sent=1`; without, the post
     // left its notice (and any refused recipient) in the session.
     let sent = Signal::derive(move || {
@@ -177,7 +135,7 @@ fn MailBody() -> impl IntoView {
                         Ok(all) => {
                             let quota = quota.await.ok();
                             view! {
-                                <Title text=title(&all) />
+                                <Title text=mail_title(&all) />
                                 <FolderList folders=all current=folder_param() quota />
                             }
                                 .into_any()
@@ -213,13 +171,27 @@ fn MailBody() -> impl IntoView {
                             view! { <ErrorMessage error=err /> }.into_any()
                         }
                         (Some(Ok(l)), None) => {
-                            view! { <Messages list=l folders=all acting /> }.into_any()
+                            view! { <LiveMessages list=l folders=all /> }.into_any()
                         }
                         (None, None) => ().into_any(),
                     }
                 })}
             </Transition>
         </div>
+    }
+}
+
+/// The tab's title: it counts the Inbox's unread messages.
+fn mail_title(all: &[MailFolder]) -> String {
+    let unread = all
+        .iter()
+        .find(|f| f.role == "inbox")
+        .map_or(0, |inbox| inbox.unread);
+    let name = tr("Mail · Casella", "Posta · Casella");
+    if unread > 0 {
+        format!("({unread}) {name}")
+    } else {
+        name.to_string()
     }
 }
 
@@ -235,33 +207,7 @@ fn FolderList(
             <p class="compose-link">
                 <a href="/compose" class="button" id="compose-new">{tr("New message", "Nuovo messaggio")}</a>
             </p>
-            <ul>
-                {folders
-                    .into_iter()
-                    .map(|f| {
-                        let active = f.id == current || (current.is_empty() && f.role == "inbox");
-                        let label = folder_label(&f);
-                        let href = format!("/mail/{}", urlencode(&f.id));
-                        let unread = (f.unread > 0).then(|| f.unread.to_string());
-                        // A class, not a style attribute: the content policy allows no inline style.
-                        let depth = format!("depth-{}", f.depth.min(6));
-                        view! {
-                            <li class=depth>
-                                <a
-                                    href=href
-                                    class:active=active
-                                    aria-current=active.then_some("page")
-                                    data-role=f.role.clone()
-                                    data-folder=f.id.clone()
-                                >
-                                    <span class="name">{label}</span>
-                                    {unread.map(|n| view! { <span class="count">{n}</span> })}
-                                </a>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ul>
+            <LiveFolders folders current />
             <p class="manage">
                 <a href="/folders" id="manage-folders">{tr("Manage folders", "Gestisci cartelle")}</a>
                 " · "
@@ -273,10 +219,72 @@ fn FolderList(
                 " · "
                 <a href="/archive" id="archive-link">{tr("Archive", "Archivio")}</a>
             </p>
-            {quota.map(|q| view! { <QuotaBar q /> })}
+            {quota.map(|q| view! { <LiveQuota q /> })}
             <crate::pages::mail_keys::ShortcutHelp />
         </nav>
     }
+}
+
+/// The folder list, following the mailbox: unread counts, new folders, and the tab's title.
+#[island]
+fn LiveFolders(folders: Vec<MailFolder>, current: String) -> impl IntoView {
+    let shown = RwSignal::new(folders);
+    crate::pages::mail_live::on_change(move || {
+        leptos::task::spawn_local(async move {
+            if let Ok(all) = list_folders().await {
+                document().set_title(&mail_title(&all));
+                shown.set(all);
+            }
+        });
+    });
+    move || view! { <FolderItems folders=shown.get() current=current.clone() /> }
+}
+
+#[component]
+fn FolderItems(folders: Vec<MailFolder>, current: String) -> impl IntoView {
+    view! {
+        <ul>
+            {folders
+                .into_iter()
+                .map(|f| {
+                    let active = f.id == current || (current.is_empty() && f.role == "inbox");
+                    let label = folder_label(&f);
+                    let href = format!("/mail/{}", urlencode(&f.id));
+                    let unread = (f.unread > 0).then(|| f.unread.to_string());
+                    // A class, not a style attribute: the content policy allows no inline style.
+                    let depth = format!("depth-{}", f.depth.min(6));
+                    view! {
+                        <li class=depth>
+                            <a
+                                href=href
+                                class:active=active
+                                aria-current=active.then_some("page")
+                                data-role=f.role.clone()
+                                data-folder=f.id.clone()
+                            >
+                                <span class="name">{label}</span>
+                                {unread.map(|n| view! { <span class="count">{n}</span> })}
+                            </a>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+}
+
+/// The quota bar, following the mailbox.
+#[island]
+fn LiveQuota(q: MailQuota) -> impl IntoView {
+    let shown = RwSignal::new(q);
+    crate::pages::mail_live::on_change(move || {
+        leptos::task::spawn_local(async move {
+            if let Ok(q) = quota_usage().await {
+                shown.set(q);
+            }
+        });
+    });
+    move || view! { <QuotaBar q=shown.get() /> }
 }
 
 /// How full the mailbox is; a warning from 90%.
@@ -319,11 +327,10 @@ fn QuotaBar(q: MailQuota) -> impl IntoView {
     }
 }
 
-/// The webmail's actions on messages, shared by the list and the reader.
+/// The reader's actions on its message.
 #[derive(Clone, Copy)]
 pub struct Acting {
     pub act: ServerAction<MailAct>,
-    pub empty: ServerAction<EmptyTrash>,
     pub trust: ServerAction<TrustImages>,
 }
 
@@ -387,9 +394,45 @@ pub fn Toolbar(
     }
 }
 
+/// A page of a folder, following the mailbox: what arrives, what another client moves, and
+/// what its own forms do show at once. Its forms post in place.
+#[island]
+fn LiveMessages(list: MessageList, folders: Vec<MailFolder>) -> impl IntoView {
+    let act = ServerAction::<MailAct>::new();
+    let empty = ServerAction::<EmptyTrash>::new();
+    let (folder, page, query) = (list.folder.id.clone(), list.page, list.query.clone());
+    let shown = RwSignal::new((list, folders));
+    crate::pages::mail_live::on_change(move || {
+        let (folder, query) = (folder.clone(), query.clone());
+        leptos::task::spawn_local(async move {
+            let list = list_messages(folder, page, query).await;
+            if let (Ok(list), Ok(folders)) = (list, list_folders().await) {
+                shown.set((list, folders));
+            }
+        });
+    });
+    // The list's own actions are changes too (the other islands follow them at once).
+    Effect::new(move |seen: Option<usize>| {
+        let done = act.version().get().wrapping_add(empty.version().get());
+        if seen.is_some_and(|seen| seen != done) {
+            crate::pages::mail_live::changed();
+        }
+        done
+    });
+    move || {
+        let (list, folders) = shown.get();
+        view! { <Messages list folders act empty /> }
+    }
+}
+
 /// A page of a folder.
 #[component]
-fn Messages(list: MessageList, folders: Vec<MailFolder>, acting: Acting) -> impl IntoView {
+fn Messages(
+    list: MessageList,
+    folders: Vec<MailFolder>,
+    act: ServerAction<MailAct>,
+    empty: ServerAction<EmptyTrash>,
+) -> impl IntoView {
     let searching = !list.query.is_empty();
     let label = if searching {
         tr("Search results", "Risultati della ricerca").to_string()
@@ -414,11 +457,11 @@ fn Messages(list: MessageList, folders: Vec<MailFolder>, acting: Acting) -> impl
         }
     });
     let folder_id = list.folder.id.clone();
-    crate::pages::mail_drag::follow_drags(acting.act, folder_id.clone());
+    crate::pages::mail_drag::follow_drags(act, folder_id.clone());
     let list_ref = NodeRef::<leptos::html::Ul>::new();
     crate::pages::mail_scroll::follow_scroll(&list, list.folder.role == "drafts", list_ref);
-    let act_error = action_error(acting.act.value());
-    let empty_error = action_error(acting.empty.value());
+    let act_error = action_error(act.value());
+    let empty_error = action_error(empty.value());
     let is_trash = list.folder.role == "trash";
     let is_drafts = list.folder.role == "drafts";
     let has_rows = !list.rows.is_empty();
@@ -443,7 +486,7 @@ fn Messages(list: MessageList, folders: Vec<MailFolder>, acting: Acting) -> impl
             {(is_trash && has_rows)
                 .then(|| {
                     view! {
-                        <ActionForm action=acting.empty attr:id="empty-trash" attr:class="row-form">
+                        <ActionForm action=empty attr:id="empty-trash" attr:class="row-form">
                             <button type="submit" class="danger">{tr("Empty the Trash now", "Svuota il cestino ora")}</button>
                             <FormError error=empty_error />
                         </ActionForm>
@@ -451,7 +494,7 @@ fn Messages(list: MessageList, folders: Vec<MailFolder>, acting: Acting) -> impl
                 })}
             {if has_rows {
                 view! {
-                    <ActionForm action=acting.act attr:id="mail-actions">
+                    <ActionForm action=act attr:id="mail-actions">
                         <input type="hidden" name="folder" value=folder_id.clone() />
                         <Toolbar folder=list.folder.clone() folders flagged=None />
                         <FormError error=act_error />
@@ -487,15 +530,7 @@ pub(crate) fn SearchBox(folder: String, query: String, error: Option<String>) ->
         format!("/mail/{}", urlencode(&folder))
     };
     view! {
-        // With JavaScript the search stays in the page (the router's own navigation): no
-        // new document, so nothing is loaded or brought to life again.
-        <leptos_router::components::Form
-            method="GET"
-            action=action
-            attr:role="search"
-            attr:class="search mail-search"
-            attr:id="mail-search"
-        >
+        <form method="get" action=action role="search" class="search mail-search" id="mail-search">
             <label class="visually-hidden" for="q">{tr("Search mail", "Cerca nella posta")}</label>
             <input
                 type="search"
@@ -509,7 +544,7 @@ pub(crate) fn SearchBox(folder: String, query: String, error: Option<String>) ->
                 )
             />
             <button type="submit" id="search-button">{tr("Search", "Cerca")}</button>
-        </leptos_router::components::Form>
+        </form>
         {error.map(|message| view! { <p class="field-error" id="q-error" role="alert">{message}</p> })}
     }
 }

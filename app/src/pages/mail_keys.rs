@@ -59,8 +59,8 @@ pub fn ShortcutHelp() -> impl IntoView {
         ),
         ("?", tr("this list", "questo elenco")),
     ];
-    follow_keys();
     view! {
+        <FollowKeys />
         <details class="shortcuts" id="shortcuts">
             <summary>{tr("Keyboard shortcuts", "Scorciatoie da tastiera")}</summary>
             <dl>
@@ -74,7 +74,8 @@ pub fn ShortcutHelp() -> impl IntoView {
 }
 
 /// Listens to the keyboard while the page is open (in the browser only).
-fn follow_keys() {
+#[island]
+fn FollowKeys() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     {
         let handle = window_event_listener(leptos::ev::keydown, on_key);

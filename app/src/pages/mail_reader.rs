@@ -59,11 +59,11 @@ pub fn Reader(
             }
         })
     };
-    print_when_shown(print);
     let trust_error = action_error(acting.trust.value());
     let sender = m.row.from_address.clone();
     view! {
         <article class="reader" class:print-view=print id="reader">
+            {print.then(|| view! { <PrintWhenShown /> })}
             <div class="reader-top">
                 <a href=back.clone() id="back-to-list">{tr("← Back to the list", "← Torna all'elenco")}</a>
                 // Search is at hand while reading, as above a list.
@@ -314,13 +314,12 @@ fn Conversation(rows: Vec<MessageRow>, current: String, folder: String) -> impl 
 
 /// Opens the browser's print dialogue once the print view is on screen (with JavaScript;
 /// without, the view is there to print from the browser's menu).
-fn print_when_shown(print: bool) {
+#[island]
+fn PrintWhenShown() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        if print && let Some(window) = web_sys::window() {
+        if let Some(window) = web_sys::window() {
             let _ = window.print();
         }
     });
-    #[cfg(not(feature = "hydrate"))]
-    let _ = print;
 }

@@ -12,7 +12,7 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     api::mail::{RestoreDay, time_machine},
     components::{
-        ErrorMessage, FieldError, FlashNotice, FormError, Guarded, ReloadWithoutScript,
+        ErrorMessage, FieldError, FlashNotice, FormError, Guarded, ReloadWhileRunning,
         action_error, field_error,
     },
     dto::{
@@ -80,12 +80,10 @@ fn TimeMachineBody() -> impl IntoView {
         }
     };
     let restore = ServerAction::<RestoreDay>::new();
-    // Bumped while a restore runs, so the page follows it (with JavaScript; without, the
-    // page reloads itself).
-    let tick = RwSignal::new(0u32);
+    // While a restore runs, the page reloads itself to follow it.
     let view_of = Resource::new(
-        move || (wanted(), restore.version().get(), tick.get()),
-        |(q, _, _)| time_machine(q),
+        move || (wanted(), restore.version().get()),
+        |(q, _)| time_machine(q),
     );
     let started = Signal::derive(move || match restore.value().get() {
         Some(Ok(row)) => Some(format!(
@@ -108,11 +106,8 @@ fn TimeMachineBody() -> impl IntoView {
                 match view_of.await {
                     Ok(v) => {
                         let running = v.restores.first().is_some_and(|r| r.state == "running");
-                        if running {
-                            follow(tick);
-                        }
                         view! {
-                            {running.then(|| view! { <ReloadWithoutScript seconds=2 /> })}
+                            {running.then(|| view! { <ReloadWhileRunning seconds=2 /> })}
                             {v.restores.first().cloned().map(|r| view! { <RestoreStatus r /> })}
                             <Day v=v.clone() wanted=wanted() />
                             <RestoreForm v restore />
@@ -465,17 +460,6 @@ fn KeptReader(
                 })}
         </article>
     }
-}
-
-/// Asks for the page again in a second (in the browser): a restore is running.
-fn follow(tick: RwSignal<u32>) {
-    #[cfg(feature = "hydrate")]
-    set_timeout(
-        move || tick.update(|n| *n = n.wrapping_add(1)),
-        std::time::Duration::from_secs(1),
-    );
-    #[cfg(not(feature = "hydrate"))]
-    let _ = tick;
 }
 
 /// The latest restore: how far it got, or how it ended.

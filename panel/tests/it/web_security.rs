@@ -402,10 +402,8 @@ fn tls_certificates_reload_headers_are_set_and_files_are_private() {
     let csp = header("content-security-policy");
     assert!(csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"));
     assert!(
-        !html.contains("<script type=\"module\"")
-            && !html.contains("casella.js")
-            && html.contains("data-static=\"true\""),
-        "the sign-in page is plain HTML: no browser code to wait for"
+        !html.contains("<script type=\"module\"") && !html.contains("casella.js"),
+        "the sign-in page is plain HTML: no browser code"
     );
     assert_eq!(header("x-frame-options"), "DENY");
     assert_eq!(header("referrer-policy"), "same-origin");
@@ -452,6 +450,33 @@ fn tls_certificates_reload_headers_are_set_and_files_are_private() {
             "no fingerprint: the plain folder"
         );
     }
+
+    // Islands: a page loads the build of the browser code its islands are in, and a page
+    // without islands loads none. The message editor is in the compose page's build only.
+    let names_code = |html: &str, bundle: &str| html.contains(&format!("/{bundle}.js\""));
+    let (_, _, mail) = web.get_full("/mail");
+    assert!(
+        mail.contains("<leptos-island"),
+        "the list and the chat live"
+    );
+    assert!(names_code(&mail, "casella") && !names_code(&mail, "casella-editor"));
+    let (_, _, compose) = web.get_full("/compose");
+    assert!(names_code(&compose, "casella-editor") && !names_code(&compose, "casella"));
+    assert_eq!(
+        compose.matches("<script type=\"module\"").count(),
+        1,
+        "one loader a page"
+    );
+    let operator = Web::new(&casella);
+    operator
+        .login("admin", &casella.printed["admin"])
+        .expect("operator sign-in");
+    let (status, _, domains) = operator.get_full("/operator/domains");
+    assert_eq!(status, 200);
+    assert!(
+        !domains.contains("<script type=\"module\"") && !domains.contains("<leptos-island"),
+        "the operator's pages are plain HTML"
+    );
 
     // Renewed files are taken without a restart.
     std::fs::copy(&key_b, &live_key).unwrap();

@@ -159,7 +159,7 @@ fn status_class(status: ChatStatus) -> &'static str {
     }
 }
 
-#[component]
+#[island]
 pub fn ChatDock() -> impl IntoView {
     let chat = Chat {
         live: RwSignal::new(false),
