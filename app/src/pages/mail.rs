@@ -248,28 +248,41 @@ fn FolderItems(folders: Vec<MailFolder>, current: String) -> impl IntoView {
                 .into_iter()
                 .map(|f| {
                     let active = f.id == current || (current.is_empty() && f.role == "inbox");
-                    let label = folder_label(&f);
                     let href = format!("/mail/{}", urlencode(&f.id));
-                    let unread = (f.unread > 0).then(|| f.unread.to_string());
-                    // A class, not a style attribute: the content policy allows no inline style.
-                    let depth = format!("depth-{}", f.depth.min(6));
-                    view! {
-                        <li class=depth>
-                            <a
-                                href=href
-                                class:active=active
-                                aria-current=active.then_some("page")
-                                data-role=f.role.clone()
-                                data-folder=f.id.clone()
-                            >
-                                <span class="name">{label}</span>
-                                {unread.map(|n| view! { <span class="count">{n}</span> })}
-                            </a>
-                        </li>
-                    }
+                    let count = (f.unread > 0).then(|| f.unread.to_string());
+                    view! { <FolderItem folder=f href active count count_class="count" /> }
                 })
                 .collect_view()}
         </ul>
+    }
+}
+
+/// One folder of a folder column: its link (marked when it is the one shown), its name in the
+/// page's language, its depth, and a count (unread in the webmail, all in the Time Machine).
+#[component]
+pub fn FolderItem(
+    folder: MailFolder,
+    href: String,
+    active: bool,
+    count: Option<String>,
+    count_class: &'static str,
+) -> impl IntoView {
+    let label = folder_label(&folder);
+    // A class, not a style attribute: the content policy allows no inline style.
+    let depth = format!("depth-{}", folder.depth.min(6));
+    view! {
+        <li class=depth>
+            <a
+                href=href
+                class:active=active
+                aria-current=active.then_some("page")
+                data-role=folder.role
+                data-folder=folder.id
+            >
+                <span class="name">{label}</span>
+                {count.map(|n| view! { <span class=count_class>{n}</span> })}
+            </a>
+        </li>
     }
 }
 

@@ -20,7 +20,7 @@ use crate::{
     },
     format::{bytes, euros, urlencode},
     i18n::tr,
-    pages::mail::{folder_label, time_label},
+    pages::mail::{FolderItem, folder_label, time_label},
 };
 
 const OWNERS: &[Role] = &[Role::User, Role::Postmaster];
@@ -209,23 +209,8 @@ fn FolderLinks(folders: Vec<MailFolder>, day: String, current: String) -> impl I
                         folder: f.id.clone(),
                         ..TimeMachineQuery::default()
                     });
-                    let depth = format!("depth-{}", f.depth.min(6));
-                    let label = folder_label(&f);
                     let count = (f.total > 0).then(|| f.total.to_string());
-                    view! {
-                        <li class=depth>
-                            <a
-                                href=href
-                                class:active=active
-                                aria-current=active.then_some("page")
-                                data-role=f.role.clone()
-                                data-folder=f.id.clone()
-                            >
-                                <span class="name">{label}</span>
-                                {count.map(|n| view! { <span class="count total">{n}</span> })}
-                            </a>
-                        </li>
-                    }
+                    view! { <FolderItem folder=f href active count count_class="count total" /> }
                 })
                 .collect_view()}
         </ul>
