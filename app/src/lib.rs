@@ -31,6 +31,10 @@ pub use shell::{App, shell};
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_islands();
+    // The webmail moves between its pages in place (the compose page's build leaves by page
+    // loads).
+    #[cfg(not(feature = "editor"))]
+    pages::mail_nav::install();
     // The loader walks the page and calls each island's function in promise callbacks,
     // all of which run before a timer's: the mark goes up once every island is alive
     // (browser tests wait for it; it also helps anyone debugging).

@@ -96,24 +96,33 @@ test('webmail: a long folder pages without JavaScript and scrolls on with it', a
   await expect(row(COUNT)).toBeAttached();
   await shot('scrolled-back');
 
-  // Opening a message from the list is one page, made on the server: the browser asks no
-  // server function for it (not the message, and not again the list or who is signed in),
-  // and the way back brings the list back.
+  // Opening a message from the list fetches its page, made on the server, and shows it in
+  // place: no new document, no server function asked (not the message, and not again the
+  // list or who is signed in), the change stream and the chat's socket kept open. The way
+  // back brings the list back, in place too.
   const calls: string[] = [];
-  const pages: string[] = [];
+  const documents: string[] = [];
+  const fetched: string[] = [];
+  let sockets = 0;
+  page.on('websocket', () => { sockets += 1; });
   page.on('request', (r) => {
     const path = new URL(r.url()).pathname;
-    if (path.startsWith('/api/')) calls.push(path);
-    if (r.isNavigationRequest() && r.frame() === page.mainFrame()) pages.push(path);
+    if (path.startsWith('/api/') || path === '/webmail/events') calls.push(path);
+    if (r.isNavigationRequest() && r.frame() === page.mainFrame()) documents.push(path);
+    else if (r.resourceType() === 'fetch' && path.startsWith('/mail')) fetched.push(path);
   });
   await row(COUNT).locator('a').first().click();
   await expect(page.locator('#reader-subject')).toHaveText(`${prefix} ${COUNT}`);
-  expect(pages).toHaveLength(1);
-  expect(pages[0]).toMatch(/^\/mail\/[^/]+\/[^/]+$/);
+  expect(fetched).toHaveLength(1);
+  expect(fetched[0]).toMatch(/^\/mail\/[^/]+\/[^/]+$/);
   // (The folders may be asked again: reading the message changed their unread counts.)
-  expect(calls.filter((c) => c.startsWith('/api/auth/') || c.startsWith('/api/mail/message'))).toEqual([]);
+  expect(calls.filter((c) => c.startsWith('/api/auth/') || c.startsWith('/api/mail/message')
+    || c === '/webmail/events')).toEqual([]);
   await page.goBack();
   await expect(row(COUNT)).toBeVisible();
+  expect(fetched).toHaveLength(2);
+  expect(documents).toEqual([]);
+  expect(sockets).toBe(0);
 });
 
 test.afterEach(async ({ page }, testInfo) => {

@@ -15,6 +15,10 @@ test('webmail: the inbox lists a delivered message and the reader shows it', asy
   const codes = mailClient(['send', String(casella.ports.submissions), 'tls', alice, casella.demo[alice], alice, alice,
     subject, id]);
   expect(codes.trim()).toBe('250 250');
+  // A second message, for the shortcuts' walk through the list below.
+  const second = mailClient(['send', String(casella.ports.submissions), 'tls', alice, casella.demo[alice], alice, alice,
+    `Agenda for ${testInfo.project.name}`, `second-${id}`]);
+  expect(second.trim()).toBe('250 250');
 
   await signIn(page, testInfo, casella.url, alice, casella.demo[alice]);
   await expect(page).not.toHaveURL(/\/login/);
@@ -51,6 +55,40 @@ test('webmail: the inbox lists a delivered message and the reader shows it', asy
   await page.locator('#folders a[data-role="inbox"]').click();
   await expect(page.locator('#folders a[data-role="inbox"]')).toHaveClass(/active/);
   await expect(page.locator('#folders a[data-role="sent"]')).not.toHaveClass(/active/);
+
+  if (testInfo.project.name === 'hydrated') {
+    // Hydrated, the webmail moves between its pages in place: one document for the whole
+    // walk (the change stream and the chat's socket stay open), back and forward included;
+    // the shortcuts, woken again with each page, act once a key.
+    const documents: string[] = [];
+    let streams = 0;
+    let sockets = 0;
+    page.on('request', (r) => {
+      if (r.isNavigationRequest() && r.frame() === page.mainFrame()) documents.push(r.url());
+      if (new URL(r.url()).pathname === '/webmail/events') streams += 1;
+    });
+    page.on('websocket', () => { sockets += 1; });
+    await expect(page.locator('#messages li a').nth(1)).toBeVisible();
+    await page.keyboard.press('j');
+    await page.keyboard.press('Enter');
+    await expect(page.locator('#reader-subject')).toBeVisible();
+    const opened = page.url();
+    await page.keyboard.press('u');
+    await expect(page.locator('#messages')).toBeVisible();
+    await page.keyboard.press('j');
+    await page.keyboard.press('j');
+    const focused = await page.evaluate(() =>
+      [...document.querySelectorAll('#messages li a')].indexOf(document.activeElement as Element));
+    expect(focused).toBe(1);
+    await page.goBack();
+    await expect(page).toHaveURL(opened);
+    await expect(page.locator('#reader-subject')).toBeVisible();
+    await page.goForward();
+    await expect(page.locator('#messages')).toBeVisible();
+    expect(documents).toEqual([]);
+    expect(streams).toBe(0);
+    expect(sockets).toBe(0);
+  }
 
   // A message address the mailbox does not have (another mailbox's, or an edited one) names
   // nothing: a clear error, no reader. (The other mailbox's case is in the Rust tests.)

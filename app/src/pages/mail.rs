@@ -228,6 +228,7 @@ fn FolderList(
 /// The folder list, following the mailbox: unread counts, new folders, and the tab's title.
 #[island]
 fn LiveFolders(folders: Vec<MailFolder>, current: String) -> impl IntoView {
+    crate::pages::mail_nav::owned_by_page();
     let shown = RwSignal::new(folders);
     crate::pages::mail_live::on_change(move || {
         leptos::task::spawn_local(async move {
@@ -289,6 +290,7 @@ pub fn FolderItem(
 /// The quota bar, following the mailbox.
 #[island]
 fn LiveQuota(q: MailQuota) -> impl IntoView {
+    crate::pages::mail_nav::owned_by_page();
     let shown = RwSignal::new(q);
     crate::pages::mail_live::on_change(move || {
         leptos::task::spawn_local(async move {
@@ -411,6 +413,7 @@ pub fn Toolbar(
 /// what its own forms do show at once. Its forms post in place.
 #[island]
 fn LiveMessages(list: MessageList, folders: Vec<MailFolder>) -> impl IntoView {
+    crate::pages::mail_nav::owned_by_page();
     let act = ServerAction::<MailAct>::new();
     let empty = ServerAction::<EmptyTrash>::new();
     let (folder, page, query) = (list.folder.id.clone(), list.page, list.query.clone());

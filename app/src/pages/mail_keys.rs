@@ -76,6 +76,7 @@ pub fn ShortcutHelp() -> impl IntoView {
 /// Listens to the keyboard while the page is open (in the browser only).
 #[island]
 fn FollowKeys() -> impl IntoView {
+    crate::pages::mail_nav::owned_by_page();
     #[cfg(feature = "hydrate")]
     {
         let handle = window_event_listener(leptos::ev::keydown, on_key);

@@ -316,6 +316,7 @@ fn Conversation(rows: Vec<MessageRow>, current: String, folder: String) -> impl 
 /// without, the view is there to print from the browser's menu).
 #[island]
 fn PrintWhenShown() -> impl IntoView {
+    crate::pages::mail_nav::owned_by_page();
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         if let Some(window) = web_sys::window() {

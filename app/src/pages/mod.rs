@@ -22,6 +22,7 @@ pub mod mail_drag;
 pub mod mail_folders;
 pub mod mail_keys;
 pub mod mail_live;
+pub mod mail_nav;
 pub mod mail_reader;
 pub mod mail_rules;
 pub mod mail_scroll;
