@@ -10,11 +10,15 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use tower::ServiceExt;
-use tower_http::services::ServeDir;
+use tower_http::services::{ServeDir, ServeFile};
 
 /// A fingerprinted name never changes what it holds: browsers keep the file for a year
 /// without asking again.
 const FOR_GOOD: &str = "public, max-age=31536000, immutable";
+
+/// The site's icon has no fingerprint: kept a day, so a new one reaches browsers within a day
+/// (and a page shown in place does not ask for it again).
+const FOR_A_DAY: &str = "public, max-age=86400";
 
 /// The site folder the assets are read from.
 #[derive(Clone)]
@@ -62,6 +66,23 @@ pub async fn versioned(
             header::CACHE_CONTROL,
             HeaderValue::from_static(if current { FOR_GOOD } else { "no-cache" }),
         );
+    }
+    response
+}
+
+/// The site's icon (`/favicon.svg`).
+pub async fn favicon(State(Site(site)): State<Site>, request: Request) -> Response {
+    let mut response = match ServeFile::new(site.join("favicon.svg"))
+        .oneshot(request)
+        .await
+    {
+        Ok(response) => response.map(Body::new),
+        Err(never) => match never {},
+    };
+    if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(FOR_A_DAY));
     }
     response
 }

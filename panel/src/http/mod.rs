@@ -209,9 +209,9 @@ pub fn router(
             ),
             get(assets::versioned).with_state(assets::Site(Arc::new(site_dir.to_path_buf()))),
         )
-        .route_service(
+        .route(
             "/favicon.svg",
-            tower_http::services::ServeFile::new(site_dir.join("favicon.svg")),
+            get(assets::favicon).with_state(assets::Site(Arc::new(site_dir.to_path_buf()))),
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(from_fn(error_seal::check_page_errors))

@@ -332,6 +332,21 @@ impl Web {
         (resp.status().as_u16(), resp.text().unwrap_or_default())
     }
 
+    /// A GET with chosen headers: status and headers (the body is left unread; it may be
+    /// compressed).
+    pub fn get_headers(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, reqwest::header::HeaderMap) {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let resp = req.send().expect("request");
+        (resp.status().as_u16(), resp.headers().clone())
+    }
+
     /// A GET: status, headers and body.
     pub fn get_full(&self, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
         let resp = self

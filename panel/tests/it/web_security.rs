@@ -467,6 +467,17 @@ fn tls_certificates_reload_headers_are_set_and_files_are_private() {
         1,
         "one loader a page"
     );
+    // Pages travel compressed where the browser takes it. The icon is kept a day (a page
+    // shown in place does not ask for it again).
+    let (status, headers) = web.get_headers(
+        "/mail",
+        &[("Accept", "text/html"), ("Accept-Encoding", "gzip")],
+    );
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-encoding"], "gzip");
+    let (status, headers) = web.get_headers("/favicon.svg", &[]);
+    assert_eq!(status, 200);
+    assert_eq!(headers["cache-control"], "public, max-age=86400");
     let operator = Web::new(&casella);
     operator
         .login("admin", &casella.printed["admin"])
