@@ -85,6 +85,10 @@ test('webmail: the inbox lists a delivered message and the reader shows it', asy
     await expect(page.locator('#reader-subject')).toBeVisible();
     await page.goForward();
     await expect(page.locator('#messages')).toBeVisible();
+    await page.keyboard.press('j');
+    await page.keyboard.press('Enter');
+    await expect(page.locator('#reader-subject')).toBeVisible();
+    await shot('reader-in-place');
     expect(documents).toEqual([]);
     expect(streams).toBe(0);
     expect(sockets).toBe(0);
