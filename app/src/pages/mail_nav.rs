@@ -138,15 +138,15 @@ mod browser {
     /// The path and query of the address shown.
     fn here() -> String {
         web_sys::window()
-            .map(|w| {
-                let l = w.location();
-                format!(
-                    "{}{}",
-                    l.pathname().unwrap_or_default(),
-                    l.search().unwrap_or_default()
-                )
-            })
+            .and_then(|w| w.location().href().ok())
+            .and_then(|href| Url::new(&href).ok())
+            .map(|url| path_and_query(&url))
             .unwrap_or_default()
+    }
+
+    /// What names a page: the path and query, without the `#fragment`.
+    fn path_and_query(url: &Url) -> String {
+        format!("{}{}", url.pathname(), url.search())
     }
 
     /// The webmail address a plain click on a link goes to, if this module takes it.
@@ -176,9 +176,7 @@ mod browser {
         }
         let url = Url::new(&link.href()).ok()?;
         // A jump within the page shown stays the browser's.
-        if format!("{}{}", url.pathname(), url.search()) == SHOWN.with(|s| s.borrow().clone())
-            && !url.hash().is_empty()
-        {
+        if !url.hash().is_empty() && SHOWN.with(|s| *s.borrow() == path_and_query(&url)) {
             return None;
         }
         ours(url)
@@ -394,7 +392,6 @@ mod browser {
 
     /// An ordinary page load.
     fn load(href: &str) {
-        mark_busy(false);
         if let Some(window) = web_sys::window() {
             let _ = window.location().assign(href);
         }
