@@ -58,21 +58,73 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let stylesheet = format!("/{}/casella.css", options.site_pkg_dir);
     let lang = current_lang().code();
     provide_context(crate::components::BrowserCodeOnce::new(options));
+    let part = PagePart::asked();
+    provide_context(part);
     view! {
         <!DOCTYPE html>
         <html lang=lang>
             <head>
                 <meta charset="utf-8" />
-                <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <meta name="color-scheme" content="light dark" />
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <link rel="stylesheet" id="casella" href=stylesheet />
+                {(part == PagePart::Whole)
+                    .then(|| {
+                        view! {
+                            <meta name="viewport" content="width=device-width, initial-scale=1" />
+                            <meta name="color-scheme" content="light dark" />
+                            <link rel="icon" href=ICON type="image/svg+xml" />
+                            <link rel="stylesheet" id="casella" href=stylesheet />
+                        }
+                    })}
                 <MetaTags />
             </head>
             <body>
                 <App />
             </body>
         </html>
+    }
+}
+
+/// The site's icon (`public/favicon.svg`, which stays for those who ask for it by name), in
+/// the page: a new visitor's browser asks for no file, and the webmail shown in place makes
+/// Chromium look for none after each page.
+pub(crate) const ICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' \
+    viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='6' fill='%231f5fbf'/%3E%3Cpath \
+    d='M6 10h20v13H6z' fill='none' stroke='%23fff' stroke-width='2'/%3E%3Cpath d='M6 10l10 8 \
+    10-8' fill='none' stroke='%23fff' stroke-width='2'/%3E%3C/svg%3E";
+
+/// How much of a page a request asks for. The webmail's in-place navigation (`mail_nav`) keeps
+/// the document it has and takes from the next page only its main area, language links, title
+/// and the name of its browser code; it asks with [`PagePart::HEADER`], and the rest (the
+/// head's links, the header with its menu and chat) is left out of the answer. Pages are
+/// `no-store`, so no cache can hand the part to someone who asked for the whole page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PagePart {
+    Whole,
+    /// The main area, the language links, the title, the browser code's loader and the
+    /// head's other meta tags (a refresh).
+    Main,
+}
+
+impl PagePart {
+    /// The request header (and its one value) that asks for [`PagePart::Main`].
+    pub const HEADER: (&'static str, &'static str) = ("x-casella-part", "main");
+
+    /// What the request being rendered asks for (the whole page, outside a request).
+    fn asked() -> PagePart {
+        #[cfg(feature = "ssr")]
+        {
+            let (name, value) = PagePart::HEADER;
+            let main = use_context::<axum::http::request::Parts>()
+                .is_some_and(|parts| parts.headers.get(name).is_some_and(|v| v == value));
+            if main {
+                return PagePart::Main;
+            }
+        }
+        PagePart::Whole
+    }
+
+    /// What the page being rendered was asked for.
+    pub fn current() -> PagePart {
+        use_context::<PagePart>().unwrap_or(PagePart::Whole)
     }
 }
 
@@ -186,5 +238,27 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/account/security") view=SecurityPage ssr=SsrMode::Async />
             </Routes>
         </Router>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_icon_in_the_page_is_the_site_icon() {
+        let encoded = super::ICON
+            .strip_prefix("data:image/svg+xml,")
+            .expect("an SVG data address");
+        let mut decoded = Vec::new();
+        let mut bytes = encoded.bytes();
+        while let Some(b) = bytes.next() {
+            if b == b'%' {
+                let hex: String = bytes.by_ref().take(2).map(char::from).collect();
+                decoded.push(u8::from_str_radix(&hex, 16).expect("two hex digits"));
+            } else {
+                decoded.push(b);
+            }
+        }
+        let file = include_str!("../../public/favicon.svg").replace('"', "'");
+        assert_eq!(String::from_utf8(decoded).unwrap(), file.trim_end());
     }
 }

@@ -103,6 +103,7 @@ test('webmail: a long folder pages without JavaScript and scrolls on with it', a
   const calls: string[] = [];
   const documents: string[] = [];
   const fetched: string[] = [];
+  const answers: Promise<string>[] = [];
   let sockets = 0;
   page.on('websocket', () => { sockets += 1; });
   page.on('request', (r) => {
@@ -111,10 +112,23 @@ test('webmail: a long folder pages without JavaScript and scrolls on with it', a
     if (r.isNavigationRequest() && r.frame() === page.mainFrame()) documents.push(path);
     else if (r.resourceType() === 'fetch' && path.startsWith('/mail')) fetched.push(path);
   });
+  page.on('response', (r) => {
+    if (r.request().resourceType() === 'fetch' && new URL(r.url()).pathname.startsWith('/mail/')) {
+      answers.push(r.text());
+    }
+  });
   await row(COUNT).locator('a').first().click();
   await expect(page.locator('#reader-subject')).toHaveText(`${prefix} ${COUNT}`);
   expect(fetched).toHaveLength(1);
   expect(fetched[0]).toMatch(/^\/mail\/[^/]+\/[^/]+$/);
+  // Only the page's own part came: not the header (with the chat) the document already has.
+  const answer = await answers[0];
+  expect(answer).toContain('<main class="page"');
+  expect(answer).not.toContain('class="topbar"');
+  expect(answer).not.toContain('rel="stylesheet"');
+  // The header is still there, once.
+  await expect(page.locator('header.topbar')).toHaveCount(1);
+  await expect(page.locator('#chat')).toHaveCount(1);
   // (The folders may be asked again: reading the message changed their unread counts.)
   expect(calls.filter((c) => c.startsWith('/api/auth/') || c.startsWith('/api/mail/message')
     || c === '/webmail/events')).toEqual([]);

@@ -112,6 +112,16 @@ test('webmail: live, a delivery and an IMAP move show within 2 seconds, no reloa
   await expect(page.locator('#messages')).toBeVisible();
   // The page must not reload: a marker on the window would be lost.
   await page.evaluate(() => { (window as unknown as { kept: boolean }).kept = true; });
+  // The quota bar follows from the change stream's own events, with no request of its own.
+  const usedNow = async () => Number(await page.locator('#quota').getAttribute('data-used'));
+  const usedBefore = await usedNow();
+  // Each change is one request for the list and one for the folders (the folder column's
+  // answer serves the list's move menu too).
+  const asked: Record<string, number> = {};
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    asked[path] = (asked[path] ?? 0) + 1;
+  });
 
   const subject = `Live arrival ${Date.now()}`;
   const codes = mailClient(['send', String(casella.ports.submissions), 'tls', alice, password, alice, alice,
@@ -122,6 +132,10 @@ test('webmail: live, a delivery and an IMAP move show within 2 seconds, no reloa
   await expect(row).toBeVisible({ timeout: 2_000 });
   testInfo.annotations.push({ type: 'delivery shown after', description: `${Date.now() - started} ms` });
   await expect(page).toHaveTitle(/^\(\d+\) /);
+  await expect.poll(usedNow, { timeout: 2_000 }).toBeGreaterThan(usedBefore);
+  expect(asked['/api/mail/quota']).toBeUndefined();
+  expect(asked['/api/mail/messages']).toBeGreaterThan(0);
+  await expect.poll(() => asked['/api/mail/folders']).toBe(asked['/api/mail/messages']);
 
   // An IMAP client moves it out of the Inbox: it goes from the open list.
   const moved = mailClient(['imap-act', String(casella.ports.imaps), 'tls', alice, password, 'move', 'INBOX', subject,

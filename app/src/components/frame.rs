@@ -81,6 +81,16 @@ pub fn Frame(me: Me, children: Children) -> impl IntoView {
     } else {
         nav_links(&me)
     };
+    let mailbox = matches!(me.role, Role::User | Role::Postmaster);
+    if crate::shell::PagePart::current() == crate::shell::PagePart::Main {
+        // Only what a page shown in place takes (see `PagePart`).
+        return view! {
+            {mailbox.then(|| view! { <super::BrowserCode /> })}
+            <LangSwitch />
+            <main class="page">{children()}</main>
+        }
+        .into_any();
+    }
     view! {
         <header class="topbar">
             <a class="brand" href=me.home()>
@@ -98,7 +108,7 @@ pub fn Frame(me: Me, children: Children) -> impl IntoView {
                 <span class="login">{me.login.clone()}</span>
             </span>
             // The mailbox's pages have islands (the chat, the live lists, the editor).
-            {matches!(me.role, Role::User | Role::Postmaster).then(|| view! { <super::BrowserCode /> })}
+            {mailbox.then(|| view! { <super::BrowserCode /> })}
             {chat.then(|| view! { <super::ChatDock /> })}
             <LangSwitch />
             <ActionForm action=logout attr:class="logout">
@@ -109,6 +119,7 @@ pub fn Frame(me: Me, children: Children) -> impl IntoView {
         </header>
         <main class="page">{children()}</main>
     }
+    .into_any()
 }
 
 /// The links of the main menu for each role; a manager gets one per domain (the switcher).

@@ -234,6 +234,7 @@ fn LiveFolders(folders: Vec<MailFolder>, current: String) -> impl IntoView {
         leptos::task::spawn_local(async move {
             if let Ok(all) = list_folders().await {
                 document().set_title(&mail_title(&all));
+                crate::pages::mail_live::folders().set(Some(all.clone()));
                 shown.set(all);
             }
         });
@@ -292,13 +293,7 @@ pub fn FolderItem(
 fn LiveQuota(q: MailQuota) -> impl IntoView {
     crate::pages::mail_nav::owned_by_page();
     let shown = RwSignal::new(q);
-    crate::pages::mail_live::on_change(move || {
-        leptos::task::spawn_local(async move {
-            if let Ok(q) = quota_usage().await {
-                shown.set(q);
-            }
-        });
-    });
+    crate::pages::mail_live::on_quota(move |q| shown.set(q));
     move || view! { <QuotaBar q=shown.get() /> }
 }
 
@@ -317,7 +312,7 @@ fn QuotaBar(q: MailQuota) -> impl IntoView {
         )
     };
     view! {
-        <div class="quota" class:warning=q.nearly_full() id="quota">
+        <div class="quota" class:warning=q.nearly_full() id="quota" data-used=q.used.to_string()>
             {(q.total > 0)
                 .then(|| {
                     view! {
@@ -370,7 +365,9 @@ fn move_choices(folders: &[MailFolder], except: &str) -> impl IntoView + use<> {
 #[component]
 pub fn Toolbar(
     folder: MailFolder,
-    folders: Vec<MailFolder>,
+    /// The move menu's choices (the message list's follow the mailbox).
+    #[prop(into)]
+    folders: Signal<Vec<MailFolder>>,
     flagged: Option<bool>,
 ) -> impl IntoView {
     let (spam, spam_label) = if folder.role == "junk" {
@@ -402,7 +399,9 @@ pub fn Toolbar(
             <button type="submit" name="action" value="delete" id="act-delete" class="danger">{delete_label}</button>
             <span class="move">
                 <label for="move-to">{tr("Move to", "Sposta in")}</label>
-                <select name="to" id="move-to">{move_choices(&folders, &folder.id)}</select>
+                <select name="to" id="move-to">
+                    {move || move_choices(&folders.read(), &folder.id)}
+                </select>
                 <button type="submit" name="action" value="move" id="act-move">{tr("Move", "Sposta")}</button>
             </span>
         </div>
@@ -417,13 +416,15 @@ fn LiveMessages(list: MessageList, folders: Vec<MailFolder>) -> impl IntoView {
     let act = ServerAction::<MailAct>::new();
     let empty = ServerAction::<EmptyTrash>::new();
     let (folder, page, query) = (list.folder.id.clone(), list.page, list.query.clone());
-    let shown = RwSignal::new((list, folders));
+    let shown = RwSignal::new(list);
+    // The move menu's folders: as the folder column fetches them after each change.
+    let targets = RwSignal::new(folders);
+    crate::pages::mail_live::on_folders(move |all| targets.set(all));
     crate::pages::mail_live::on_change(move || {
         let (folder, query) = (folder.clone(), query.clone());
         leptos::task::spawn_local(async move {
-            let list = list_messages(folder, page, query).await;
-            if let (Ok(list), Ok(folders)) = (list, list_folders().await) {
-                shown.set((list, folders));
+            if let Ok(list) = list_messages(folder, page, query).await {
+                shown.set(list);
             }
         });
     });
@@ -435,17 +436,14 @@ fn LiveMessages(list: MessageList, folders: Vec<MailFolder>) -> impl IntoView {
         }
         done
     });
-    move || {
-        let (list, folders) = shown.get();
-        view! { <Messages list folders act empty /> }
-    }
+    move || view! { <Messages list=shown.get() folders=targets.into() act empty /> }
 }
 
 /// A page of a folder.
 #[component]
 fn Messages(
     list: MessageList,
-    folders: Vec<MailFolder>,
+    folders: Signal<Vec<MailFolder>>,
     act: ServerAction<MailAct>,
     empty: ServerAction<EmptyTrash>,
 ) -> impl IntoView {

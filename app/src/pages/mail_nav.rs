@@ -6,7 +6,9 @@
 //! message, the next page of a list) and a search fetch that page's HTML and put its main
 //! area in place of the current one: the document stays, and with it the header, the chat
 //! (its socket and open conversations), the mailbox's change stream and the browser code
-//! already running. Only the new main area's islands are woken.
+//! already running. Only the new main area's islands are woken. The fetch asks for that part
+//! of the page only (`PagePart::Main`): the server leaves out the header and the head's links,
+//! which the document already has.
 //!
 //! Anything else is an ordinary page load: a link with a modifier key, a target or a
 //! download; a page outside the webmail; a page that needs another build of the browser code
@@ -259,6 +261,8 @@ mod browser {
         let init = web_sys::RequestInit::new();
         let headers = web_sys::Headers::new().map_err(|_| href.to_string())?;
         let _ = headers.set("Accept", "text/html");
+        let (part, main) = crate::shell::PagePart::HEADER;
+        let _ = headers.set(part, main);
         init.set_headers(&headers);
         let response: web_sys::Response =
             JsFuture::from(window.fetch_with_str_and_init(href, &init))

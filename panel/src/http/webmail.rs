@@ -240,7 +240,8 @@ pub async fn image(
 
 /// `GET /webmail/events`: the signed-in mailbox's changes as they happen, as server-sent
 /// events (`event: mail`), so an open webmail follows deliveries, IMAP clients and its own
-/// other tabs without reloading.
+/// other tabs without reloading. Each event carries the space the mailbox uses then (a
+/// `MailQuota` in JSON): the quota bar follows without a request of its own.
 pub async fn events(
     State(services): State<Arc<Services>>,
     Extension(ip): Extension<ClientIp>,
@@ -249,18 +250,24 @@ pub async fn events(
     let Some(caller) = caller(&session, ip).await else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
-    let changes = match services.mail_changes(&caller).await {
-        Ok(changes) => changes,
+    let watched = match services.mail_changes(&caller).await {
+        Ok(watched) => watched,
         Err(err) => return refusal(err),
     };
-    let stream = futures_util::stream::unfold(changes, |mut changes| async move {
+    let stream = futures_util::stream::unfold(watched, |(mut changes, mail)| async move {
         changes.next().await?;
         // A delivery or a move is several changes in a row: tell them once.
         tokio::time::sleep(SETTLE).await;
         while let Some(Some(())) = changes.next().now_or_never() {}
+        // Without the figure (the engine could not tell it now) the bar stays as it is.
+        let quota = match mail.quota().await {
+            Ok((used, total)) => serde_json::to_string(&app::dto::MailQuota { used, total })
+                .unwrap_or_else(|_| "{}".into()),
+            Err(_) => "{}".into(),
+        };
         Some((
-            Ok::<_, Infallible>(Event::default().event("mail").data("changed")),
-            changes,
+            Ok::<_, Infallible>(Event::default().event("mail").data(quota)),
+            (changes, mail),
         ))
     });
     Sse::new(stream)

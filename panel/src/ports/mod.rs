@@ -113,13 +113,21 @@ impl Services {
         Ok(self.chat_user(&address).await?)
     }
 
-    /// The changes to the caller's own mail as they happen, for the webmail's live updates.
+    /// The changes to the caller's own mail as they happen, for the webmail's live updates,
+    /// and the mail itself, to tell what the changes made of it.
     pub async fn mail_changes(
         &self,
         caller: &WireCaller,
-    ) -> Result<engine_glue::MailChanges, app::error::AppError> {
+    ) -> Result<
+        (
+            engine_glue::MailChanges,
+            crate::services::webmail::MailScope,
+        ),
+        app::error::AppError,
+    > {
         let caller = self.caller(caller).await?;
-        Ok(self.mail_scope(&caller).await?.changes().await?)
+        let scope = self.mail_scope(&caller).await?;
+        Ok((scope.changes().await?, scope))
     }
 }
 

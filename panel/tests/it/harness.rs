@@ -515,12 +515,29 @@ impl Web {
 
     /// A page as a browser without JavaScript gets it: status and HTML.
     pub fn page(&self, path: &str) -> (u16, String) {
-        let resp = self
+        self.page_with(path, &[])
+    }
+
+    /// A GET whose answer is read as it comes (a stream of server-sent events).
+    pub fn open_stream(&self, path: &str) -> reqwest::blocking::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .header("Accept", "text/event-stream")
+            .timeout(std::time::Duration::from_secs(30))
+            .send()
+            .expect("request")
+    }
+
+    /// A page asked for with these headers too: status and HTML.
+    pub fn page_with(&self, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+        let mut req = self
             .client
             .get(format!("{}{path}", self.base))
-            .header("Accept", "text/html")
-            .send()
-            .expect("request");
+            .header("Accept", "text/html");
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let resp = req.send().expect("request");
         (resp.status().as_u16(), resp.text().expect("body"))
     }
 }

@@ -150,6 +150,61 @@ fn delivered_mail_is_listed_and_read_by_its_owner_only() {
             .any(|f| f == id)
     );
 
+    // The change stream tells of a delivery, with the space the mailbox uses after it.
+    let mut events = std::io::BufReader::new(ada_web.open_stream("/webmail/events"));
+    assert_eq!(events.get_ref().status(), 200);
+    from_outside(
+        &casella,
+        &ada,
+        "Quarterly figures 4",
+        "figures.4@outside.test",
+    );
+    let told: Value = loop {
+        let mut line = String::new();
+        let read = std::io::BufRead::read_line(&mut events, &mut line).expect("an event");
+        assert!(read > 0, "the stream ended");
+        if let Some(data) = line.trim_end().strip_prefix("data:") {
+            break serde_json::from_str(data.trim()).expect("the quota, in JSON");
+        }
+    };
+    let (used, total) = (told["used"].as_u64(), told["total"].as_u64());
+    assert!(used.is_some_and(|used| used > 0), "{told}");
+    assert!(total.is_some(), "{told}");
+    drop(events);
+
+    // The page of the message as the in-place navigation asks for it: its main area, language
+    // links, title and browser code, without the header (menu, chat) or the head's links.
+    let reader = format!("/mail/{id}/{message_id}");
+    let (status, whole) = ada_web.page(&reader);
+    assert_eq!(status, 200);
+    let (status, part) = ada_web.page_with(&reader, &[("X-Casella-Part", "main")]);
+    assert_eq!(status, 200);
+    let main = |page: &str| {
+        let start = page.find("<main class=\"page\"").expect("a main area");
+        let end = page.rfind("</main>").expect("the main area's end");
+        page[start..end].to_string()
+    };
+    assert_eq!(main(&part), main(&whole), "the same main area");
+    for kept in [
+        "<title>",
+        "class=\"lang\"",
+        "rel=\"modulepreload\"",
+        "Sent by the trace test",
+    ] {
+        assert!(whole.contains(kept), "the whole page lacks {kept}: {whole}");
+        assert!(part.contains(kept), "the part lacks {kept}: {part}");
+    }
+    for left in [
+        "<header class=\"topbar\"",
+        "rel=\"stylesheet\"",
+        "rel=\"icon\"",
+        "id=\"chat\"",
+    ] {
+        assert!(whole.contains(left), "the whole page has {left}");
+        assert!(!part.contains(left), "the part has {left}");
+    }
+    assert!(part.len() < whole.len());
+
     // Another mailbox: its own empty inbox, and ada's message and folder are not there.
     let bob_web = Web::new(&casella);
     bob_web.login(&bob, PASSWORD).expect("bob signs in");

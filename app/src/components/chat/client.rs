@@ -62,12 +62,19 @@ pub(super) fn connect(chat: Chat) {
         });
         // And the tab's icon: the envelope with a red dot while a chat waits.
         if let Ok(Some(icon)) = document.query_selector("link[rel='icon']") {
-            let _ = icon.set_attribute("href", if n > 0 { UNREAD_ICON } else { "/favicon.svg" });
+            let _ = icon.set_attribute(
+                "href",
+                if n > 0 {
+                    UNREAD_ICON
+                } else {
+                    crate::shell::ICON
+                },
+            );
         }
     });
 }
 
-/// `/favicon.svg` with a red dot at the top right, as a data URL.
+/// The site's icon (`shell::ICON`) with a red dot at the top right.
 const UNREAD_ICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' \
     viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='6' fill='%231f5fbf'/%3E%3Cpath \
     d='M6 10h20v13H6z' fill='none' stroke='%23fff' stroke-width='2'/%3E%3Cpath d='M6 10l10 8 \
