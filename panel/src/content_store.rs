@@ -1,25 +1,43 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-//! The content store: kept messages' bytes, each in a read-only file named by its BLAKE3
-//! hash, so the same message kept by many snapshots (and archives) is one file. A file is
-//! written whole or not at all (a temporary file renamed into place), and its hash is
-//! checked on every read: a changed file is reported, never served as genuine.
+//! The content store: kept messages' bytes, each kept once by its BLAKE3 hash, so the same
+//! message kept by many snapshots (and archives) is stored once. Its hash is checked on every
+//! read: changed bytes are reported, never served as genuine.
 //!
-//! A put returns once its file is on disk. The disk is made to catch up by one sync of the
-//! store's file system shared by every put that finished its file meanwhile (a group commit,
-//! for files): a file and a folder sync each (two disk flushes, some 8 ms here) would bound
-//! the journal to about a hundred copies a second.
+//! Objects are appended to pack files (`packs/<n>.pack`), each record a header (a magic
+//! number, the length, the hash) and the bytes. A pack is read-only from the moment it is
+//! created (its writer holds the one descriptor that may write) and only ever grows while
+//! the run that made it lasts; the next run starts a new one. An index (`index.sqlite3`)
+//! says where each object is. The index follows the packs: a record is indexed only once it
+//! is on disk, and at open the records past what the index has seen are read back, checked
+//! and indexed, so a crash at any point loses neither bytes nor their place.
+//!
+//! One file per object would cost a new inode and a sync of the whole file system per
+//! message (ext4 searches its inode tables for a free inode, and more slowly after many
+//! deletions); a pack costs an append and a data sync of one file, shared by every put that
+//! finished its append meanwhile (a group commit).
+//!
+//! Objects nothing keeps any more are dropped from the index; their bytes stay in their pack
+//! as dead weight until more than half a pack is dead, when its live records are copied into
+//! the current pack and the old one is deleted ([`ContentStore::compact`]).
+//!
+//! Stores written before packs (one read-only file per object under `ab/cd/<hash>`) are
+//! moved into packs at open.
 
 use std::{
     collections::HashMap,
     fmt,
-    io::{self, Write},
+    fs::File,
+    io,
+    os::unix::fs::{FileExt, OpenOptionsExt},
     path::{Path, PathBuf},
     str::FromStr,
     sync::{
-        Arc, PoisonError,
+        Arc, Mutex, MutexGuard, PoisonError,
         atomic::{AtomicU64, Ordering},
     },
 };
+
+use rusqlite::{Connection, OptionalExtension, params};
 
 /// The BLAKE3 hash of an object's bytes.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -77,31 +95,50 @@ impl FromStr for ObjectHash {
 pub enum ReadError {
     #[error("no such object")]
     Missing,
-    /// The file's bytes no longer hash to its name.
+    /// The stored bytes no longer hash to the object's name.
     #[error("object {0} was changed on disk")]
     Tampered(ObjectHash),
     #[error("content store: {0}")]
     Io(#[from] io::Error),
 }
 
+/// A record's header: the magic number, the bytes' length (little-endian), their hash.
+const MAGIC: [u8; 8] = *b"CSLPACK1";
+const HEADER: u64 = 8 + 8 + 32;
+
+/// A pack takes no new record past this size (one record may be larger on its own).
+const PACK_LIMIT: u64 = 256 << 20;
+
+/// Where an object's bytes are: its pack, and the offset and length of the bytes (the
+/// header is just before them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Location {
+    pack: u64,
+    offset: u64,
+    length: u64,
+}
+
 /// The content store in a folder of its own. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct ContentStore {
-    root: Arc<PathBuf>,
-    /// Writers that are about to refer to an object (a file written, then its row) hold it
+    inner: Arc<Inner>,
+    /// Writers that are about to refer to an object (its bytes kept, then its row) hold it
     /// shared; the collection of objects nothing refers to holds it alone, so it never
-    /// takes a file a row is being written for.
+    /// takes an object a row is being written for.
     collecting: Arc<tokio::sync::RwLock<()>>,
-    syncs: Arc<Syncs>,
 }
 
-/// Which files may not be on disk yet, and the syncs that put them there. Every file written
-/// takes a ticket once it is in place; a sync covers every ticket taken before it started.
-#[derive(Debug, Default)]
-struct Syncs {
-    /// Objects written since the sync that last finished, with their tickets (`u64::MAX`
-    /// while the file is being put in place).
-    unsynced: std::sync::Mutex<HashMap<ObjectHash, u64>>,
+#[derive(Debug)]
+struct Inner {
+    root: PathBuf,
+    /// A pack takes no new record past this size ([`PACK_LIMIT`] but in tests).
+    pack_limit: u64,
+    index: Mutex<Connection>,
+    /// The pack this run appends to, once it has written anything.
+    active: Mutex<Option<Active>>,
+    /// Objects appended since the sync that last finished, with their tickets and places:
+    /// not yet in the index.
+    unsynced: Mutex<HashMap<ObjectHash, Pending>>,
     /// The last ticket taken.
     tickets: AtomicU64,
     /// The last ticket the syncs so far covered; held while a sync runs, so that puts that
@@ -111,27 +148,80 @@ struct Syncs {
     rounds: AtomicU64,
 }
 
-impl Syncs {
-    fn ticket(&self) -> u64 {
-        self.tickets.fetch_add(1, Ordering::SeqCst) + 1
-    }
+#[derive(Debug)]
+struct Active {
+    id: u64,
+    file: File,
+    /// Where the next record goes.
+    end: u64,
+}
 
-    fn unsynced(&self) -> std::sync::MutexGuard<'_, HashMap<ObjectHash, u64>> {
-        self.unsynced.lock().unwrap_or_else(PoisonError::into_inner)
-    }
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    ticket: u64,
+    at: Location,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn db_error(err: rusqlite::Error) -> io::Error {
+    io::Error::other(format!("content store index: {err}"))
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
 }
 
 impl ContentStore {
-    /// The store in `root`, made when missing. Whatever an earlier run left unsynced is
-    /// synced first.
+    /// The store in `root`, made when missing. Records an earlier run appended but did not
+    /// index are checked and indexed; objects kept one file each are moved into a pack.
     pub fn open(root: &Path) -> io::Result<ContentStore> {
-        std::fs::create_dir_all(root.join("incoming"))?;
-        sync_file_system(root)?;
-        Ok(ContentStore {
-            root: Arc::new(root.to_path_buf()),
+        ContentStore::open_with(root, PACK_LIMIT)
+    }
+
+    fn open_with(root: &Path, pack_limit: u64) -> io::Result<ContentStore> {
+        std::fs::create_dir_all(root.join("packs"))?;
+        let index = Connection::open(root.join("index.sqlite3")).map_err(db_error)?;
+        index
+            .execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = NORMAL;
+                 CREATE TABLE IF NOT EXISTS objects (
+                     hash BLOB PRIMARY KEY,
+                     pack INTEGER NOT NULL,
+                     offset INTEGER NOT NULL,
+                     length INTEGER NOT NULL
+                 ) WITHOUT ROWID;
+                 CREATE INDEX IF NOT EXISTS objects_by_pack ON objects (pack);
+                 CREATE TABLE IF NOT EXISTS packs (
+                     id INTEGER PRIMARY KEY,
+                     indexed_end INTEGER NOT NULL DEFAULT 0,
+                     dead INTEGER NOT NULL DEFAULT 0
+                 );",
+            )
+            .map_err(db_error)?;
+        let store = ContentStore {
+            inner: Arc::new(Inner {
+                root: root.to_path_buf(),
+                pack_limit,
+                index: Mutex::new(index),
+                active: Mutex::default(),
+                unsynced: Mutex::default(),
+                tickets: AtomicU64::default(),
+                synced: tokio::sync::Mutex::default(),
+                rounds: AtomicU64::default(),
+            }),
             collecting: Arc::default(),
-            syncs: Arc::default(),
-        })
+        };
+        store.inner.recover()?;
+        store.inner.take_in_loose_files()?;
+        Ok(store)
     }
 
     /// Held while objects are kept and the rows that refer to them written.
@@ -144,12 +234,7 @@ impl ContentStore {
         self.collecting.write().await
     }
 
-    fn path_of(&self, hash: &ObjectHash) -> PathBuf {
-        let name = hash.to_string();
-        self.root.join(&name[..2]).join(&name[2..4]).join(name)
-    }
-
-    /// Keeps these bytes; their hash, once the file is on disk. Bytes already kept are not
+    /// Keeps these bytes; their hash, once they are on disk. Bytes already kept are not
     /// written again.
     pub async fn put(&self, bytes: Vec<u8>) -> io::Result<ObjectHash> {
         self.put_reading(bytes, |_| ()).await.map(|(hash, ())| hash)
@@ -163,10 +248,10 @@ impl ContentStore {
         bytes: Vec<u8>,
         read: impl FnOnce(&[u8]) -> T + Send + 'static,
     ) -> io::Result<(ObjectHash, T)> {
-        let store = self.clone();
+        let inner = self.inner.clone();
         let (written, read) = tokio::task::spawn_blocking(move || {
             let read = read(&bytes);
-            (store.write(&bytes), read)
+            (inner.write(&bytes), read)
         })
         .await
         .map_err(io::Error::other)?;
@@ -177,120 +262,567 @@ impl ContentStore {
         Ok((hash, read))
     }
 
-    /// Puts the file in place; its hash and, unless it is known to be on disk already, the
-    /// ticket a sync must cover.
-    fn write(&self, bytes: &[u8]) -> io::Result<(ObjectHash, Option<u64>)> {
-        let hash = ObjectHash::of(bytes);
-        let path = self.path_of(&hash);
-        if path.exists() {
-            // Put in place by another put whose sync may still be ahead: a sync that starts
-            // from now on covers it.
-            let pending = self.syncs.unsynced().contains_key(&hash);
-            return Ok((hash, pending.then(|| self.syncs.ticket())));
-        }
-        let dir = path.parent().ok_or_else(|| io::Error::other("no folder"))?;
-        std::fs::create_dir_all(dir)?;
-        let incoming = self
-            .root
-            .join("incoming")
-            .join(format!("{hash}.{}", rand::random::<u64>()));
-        self.syncs.unsynced().insert(hash, u64::MAX);
-        let written = (|| {
-            let mut file = std::fs::File::create(&incoming)?;
-            file.write_all(bytes)?;
-            let mut permissions = file.metadata()?.permissions();
-            permissions.set_readonly(true);
-            file.set_permissions(permissions)?;
-            std::fs::rename(&incoming, &path)
-        })();
-        if let Err(err) = written {
-            let _ = std::fs::remove_file(&incoming);
-            return Err(err);
-        }
-        let ticket = self.syncs.ticket();
-        self.syncs.unsynced().insert(hash, ticket);
-        Ok((hash, Some(ticket)))
-    }
-
     /// Returns once a sync that started after `ticket` was taken has finished.
     async fn settle(&self, ticket: u64) -> io::Result<()> {
-        let mut synced = self.syncs.synced.lock().await;
+        let mut synced = self.inner.synced.lock().await;
         if *synced >= ticket {
             return Ok(());
         }
-        let covers = self.syncs.tickets.load(Ordering::SeqCst);
-        let root = self.root.clone();
-        tokio::task::spawn_blocking(move || sync_file_system(&root))
+        let inner = self.inner.clone();
+        *synced = tokio::task::spawn_blocking(move || inner.sync())
             .await
             .map_err(io::Error::other)??;
-        *synced = covers;
-        self.syncs.rounds.fetch_add(1, Ordering::Relaxed);
-        self.syncs.unsynced().retain(|_, t| *t > covers);
         Ok(())
     }
 
     /// An object's bytes, checked against its hash.
     pub async fn get(&self, hash: ObjectHash) -> Result<Vec<u8>, ReadError> {
-        let path = self.path_of(&hash);
-        let bytes = match tokio::fs::read(&path).await {
-            Ok(bytes) => bytes,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => return Err(ReadError::Missing),
-            Err(err) => return Err(err.into()),
-        };
-        let checked = tokio::task::spawn_blocking(move || {
-            let genuine = ObjectHash::of(&bytes) == hash;
-            (bytes, genuine)
-        })
-        .await
-        .map_err(io::Error::other)?;
-        match checked {
-            (bytes, true) => Ok(bytes),
-            (_, false) => Err(ReadError::Tampered(hash)),
-        }
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || inner.read(hash))
+            .await
+            .map_err(io::Error::other)?
     }
 
     /// Whether an object is kept.
     pub async fn has(&self, hash: ObjectHash) -> bool {
-        tokio::fs::try_exists(self.path_of(&hash))
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || inner.locate(&hash).ok().flatten().is_some())
             .await
             .unwrap_or(false)
     }
 
-    /// Lets an object go (nothing keeps it any more); one already gone is no error.
+    /// Lets an object go (nothing keeps it any more); one already gone is no error. Its
+    /// bytes stay in their pack until [`compact`](Self::compact) finds the pack mostly dead.
     pub async fn remove(&self, hash: ObjectHash) -> io::Result<()> {
-        match tokio::fs::remove_file(self.path_of(&hash)).await {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || inner.forget(&hash))
+            .await
+            .map_err(io::Error::other)?
+    }
+
+    /// Rewrites the packs more than half of whose bytes are objects let go: their live
+    /// records are copied into the current pack, the index moved to the copies, and the old
+    /// pack deleted. Run while [`collecting`](Self::collecting) is held. Returns the bytes
+    /// given back to the disk.
+    pub async fn compact(&self) -> io::Result<u64> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || inner.compact())
+            .await
+            .map_err(io::Error::other)?
+    }
+
+    /// How many objects are kept.
+    pub async fn count(&self) -> io::Result<u64> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let index = lock(&inner.index);
+            let indexed: i64 = index
+                .query_row("SELECT count(*) FROM objects", [], |row| row.get(0))
+                .map_err(db_error)?;
+            Ok(to_u64(indexed) + lock(&inner.unsynced).len() as u64)
+        })
+        .await
+        .map_err(io::Error::other)?
+    }
+
+    /// Where an object's bytes are on disk: the pack's path and the bytes' offset and
+    /// length in it (for an operator's tools, and for tests that tamper with them).
+    pub fn whereabouts(&self, hash: ObjectHash) -> io::Result<Option<(PathBuf, u64, u64)>> {
+        Ok(self
+            .inner
+            .locate(&hash)?
+            .map(|at| (self.inner.pack_path(at.pack), at.offset, at.length)))
+    }
+}
+
+impl Inner {
+    fn pack_path(&self, id: u64) -> PathBuf {
+        self.root.join("packs").join(format!("{id:08}.pack"))
+    }
+
+    fn ticket(&self) -> u64 {
+        self.tickets.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Where the index (or a put not yet synced) says an object is.
+    fn locate(&self, hash: &ObjectHash) -> io::Result<Option<Location>> {
+        if let Some(pending) = lock(&self.unsynced).get(hash) {
+            return Ok(Some(pending.at));
+        }
+        lock(&self.index)
+            .query_row(
+                "SELECT pack, offset, length FROM objects WHERE hash = ?1",
+                [&hash.0[..]],
+                |row| {
+                    Ok(Location {
+                        pack: to_u64(row.get(0)?),
+                        offset: to_u64(row.get(1)?),
+                        length: to_u64(row.get(2)?),
+                    })
+                },
+            )
+            .optional()
+            .map_err(db_error)
+    }
+
+    /// Appends the bytes unless they are kept already; their hash and, unless they are
+    /// known to be on disk, the ticket a sync must cover.
+    fn write(&self, bytes: &[u8]) -> io::Result<(ObjectHash, Option<u64>)> {
+        let hash = ObjectHash::of(bytes);
+        if lock(&self.unsynced).contains_key(&hash) {
+            // Appended by another put whose sync may still be ahead: a sync that starts from
+            // now on covers it.
+            return Ok((hash, Some(self.ticket())));
+        }
+        if self.locate(&hash)?.is_some() {
+            return Ok((hash, None));
+        }
+        let mut active = lock(&self.active);
+        if lock(&self.unsynced).contains_key(&hash) {
+            return Ok((hash, Some(self.ticket())));
+        }
+        let at = self.append(&mut active, &hash, bytes)?;
+        // The ticket and the entry at once: a sync that covers the ticket finds the entry.
+        let mut unsynced = lock(&self.unsynced);
+        let ticket = self.ticket();
+        unsynced.insert(hash, Pending { ticket, at });
+        Ok((hash, Some(ticket)))
+    }
+
+    /// Appends one record to this run's pack (started, or the full one synced and a new one
+    /// started, as needed); where its bytes are.
+    fn append(
+        &self,
+        active: &mut Option<Active>,
+        hash: &ObjectHash,
+        bytes: &[u8],
+    ) -> io::Result<Location> {
+        let length = bytes.len() as u64;
+        let full = active
+            .as_ref()
+            .is_some_and(|pack| pack.end > 0 && pack.end + HEADER + length > self.pack_limit);
+        if full && let Some(pack) = active.take() {
+            // Everything appended to it is on disk before any record goes elsewhere, so a
+            // sync of the next pack covers every ticket taken so far.
+            if let Err(err) = pack.file.sync_data() {
+                *active = Some(pack);
+                return Err(err);
+            }
+        }
+        if active.is_none() {
+            *active = Some(self.start_pack()?);
+        }
+        let pack = active.as_mut().ok_or_else(|| io::Error::other("no pack"))?;
+        let mut header = [0u8; HEADER as usize];
+        header[..8].copy_from_slice(&MAGIC);
+        header[8..16].copy_from_slice(&length.to_le_bytes());
+        header[16..].copy_from_slice(&hash.0);
+        // Written at the pack's end by offset: a failed write leaves nothing the next one
+        // does not overwrite, and the reader at open stops at anything that does not check.
+        pack.file.write_all_at(&header, pack.end)?;
+        pack.file.write_all_at(bytes, pack.end + HEADER)?;
+        let at = Location {
+            pack: pack.id,
+            offset: pack.end + HEADER,
+            length,
+        };
+        pack.end += HEADER + length;
+        Ok(at)
+    }
+
+    /// A new pack: the next number, a file read-only from its creation (this descriptor is
+    /// the only one that may write it), its row in the index and its name on disk.
+    fn start_pack(&self) -> io::Result<Active> {
+        let index = lock(&self.index);
+        let last: Option<i64> = index
+            .query_row("SELECT max(id) FROM packs", [], |row| row.get(0))
+            .map_err(db_error)?;
+        let id = to_u64(last.unwrap_or(0)) + 1;
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o444)
+            .open(self.pack_path(id))?;
+        index
+            .execute("INSERT INTO packs (id) VALUES (?1)", [to_i64(id)])
+            .map_err(db_error)?;
+        File::open(self.root.join("packs"))?.sync_all()?;
+        Ok(Active { id, file, end: 0 })
+    }
+
+    /// Puts every record appended so far on disk and into the index; the last ticket it
+    /// covers.
+    fn sync(&self) -> io::Result<u64> {
+        // Read with the entries locked: every ticket up to it has its entry, and its record
+        // was appended before the ticket was taken.
+        let covers = {
+            let _entries = lock(&self.unsynced);
+            self.tickets.load(Ordering::SeqCst)
+        };
+        let file = lock(&self.active)
+            .as_ref()
+            .map(|pack| pack.file.try_clone())
+            .transpose()?;
+        if let Some(file) = file {
+            file.sync_data()?;
+        }
+        self.rounds.fetch_add(1, Ordering::Relaxed);
+        let settled: Vec<(ObjectHash, Location)> = lock(&self.unsynced)
+            .iter()
+            .filter(|(_, pending)| pending.ticket <= covers)
+            .map(|(hash, pending)| (*hash, pending.at))
+            .collect();
+        if settled.is_empty() {
+            return Ok(covers);
+        }
+        self.index_records(&settled)?;
+        let mut unsynced = lock(&self.unsynced);
+        for (hash, _) in &settled {
+            unsynced.remove(hash);
+        }
+        Ok(covers)
+    }
+
+    /// Indexes records that are on disk, in one transaction, and moves their packs' indexed
+    /// end past them. A hash indexed already keeps its place (this copy is dead weight).
+    fn index_records(&self, records: &[(ObjectHash, Location)]) -> io::Result<()> {
+        let mut index = lock(&self.index);
+        let txn = index.transaction().map_err(db_error)?;
+        {
+            let mut insert = txn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO objects (hash, pack, offset, length)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(db_error)?;
+            let mut dead = txn
+                .prepare_cached("UPDATE packs SET dead = dead + ?2 WHERE id = ?1")
+                .map_err(db_error)?;
+            let mut end = txn
+                .prepare_cached("UPDATE packs SET indexed_end = max(indexed_end, ?2) WHERE id = ?1")
+                .map_err(db_error)?;
+            for (hash, at) in records {
+                let (pack, offset, length) =
+                    (to_i64(at.pack), to_i64(at.offset), to_i64(at.length));
+                let added = insert
+                    .execute(params![&hash.0[..], pack, offset, length])
+                    .map_err(db_error)?;
+                if added == 0 {
+                    dead.execute(params![pack, to_i64(HEADER) + length])
+                        .map_err(db_error)?;
+                }
+                end.execute(params![pack, offset + length])
+                    .map_err(db_error)?;
+            }
+        }
+        txn.commit().map_err(db_error)
+    }
+
+    /// An object's bytes, checked against its header and its hash.
+    fn read(&self, hash: ObjectHash) -> Result<Vec<u8>, ReadError> {
+        let at = self.locate(&hash)?.ok_or(ReadError::Missing)?;
+        let file = match File::open(self.pack_path(at.pack)) {
+            Ok(file) => file,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Err(ReadError::Missing),
+            Err(err) => return Err(err.into()),
+        };
+        let start = at
+            .offset
+            .checked_sub(HEADER)
+            .ok_or(ReadError::Tampered(hash))?;
+        let (stored, bytes) = read_record(&file, start)?.ok_or(ReadError::Tampered(hash))?;
+        if stored != hash || bytes.len() as u64 != at.length || ObjectHash::of(&bytes) != hash {
+            return Err(ReadError::Tampered(hash));
+        }
+        Ok(bytes)
+    }
+
+    /// Drops an object from the index and counts its record as dead in its pack.
+    fn forget(&self, hash: &ObjectHash) -> io::Result<()> {
+        let mut index = lock(&self.index);
+        let txn = index.transaction().map_err(db_error)?;
+        let gone: Option<(i64, i64)> = txn
+            .query_row(
+                "DELETE FROM objects WHERE hash = ?1 RETURNING pack, length",
+                [&hash.0[..]],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(db_error)?;
+        if let Some((pack, length)) = gone {
+            txn.execute(
+                "UPDATE packs SET dead = dead + ?2 WHERE id = ?1",
+                params![pack, to_i64(HEADER) + length],
+            )
+            .map_err(db_error)?;
+        }
+        txn.commit().map_err(db_error)
+    }
+
+    fn compact(&self) -> io::Result<u64> {
+        let current = lock(&self.active).as_ref().map(|pack| to_i64(pack.id));
+        let mostly_dead: Vec<(i64, i64)> = {
+            let index = lock(&self.index);
+            let mut query = index
+                .prepare(
+                    "SELECT id, indexed_end FROM packs
+                     WHERE (dead * 2 > indexed_end OR indexed_end = 0) AND id IS NOT ?1",
+                )
+                .map_err(db_error)?;
+            let rows = query
+                .query_map([current], |row| Ok((row.get(0)?, row.get(1)?)))
+                .map_err(db_error)?;
+            rows.collect::<Result<_, _>>().map_err(db_error)?
+        };
+        let mut freed = 0;
+        for (pack, size) in mostly_dead {
+            match self.rewrite_pack(to_u64(pack)) {
+                Ok(()) => freed += to_u64(size),
+                // Kept as it is (a record that no longer checks is never copied as genuine).
+                Err(err) => tracing::warn!(pack, %err, "content store: pack not compacted"),
+            }
+        }
+        Ok(freed)
+    }
+
+    /// Copies a pack's live records into this run's pack, points the index at the copies
+    /// (durably, before anything is deleted), and deletes the pack.
+    fn rewrite_pack(&self, pack: u64) -> io::Result<()> {
+        let live: Vec<(ObjectHash, Location)> = {
+            let index = lock(&self.index);
+            let mut query = index
+                .prepare("SELECT hash, offset, length FROM objects WHERE pack = ?1")
+                .map_err(db_error)?;
+            let rows = query
+                .query_map([to_i64(pack)], |row| {
+                    let hash: Vec<u8> = row.get(0)?;
+                    Ok((
+                        hash,
+                        Location {
+                            pack,
+                            offset: to_u64(row.get(1)?),
+                            length: to_u64(row.get(2)?),
+                        },
+                    ))
+                })
+                .map_err(db_error)?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(db_error)?
+                .into_iter()
+                .filter_map(|(hash, at)| Some((ObjectHash(hash.try_into().ok()?), at)))
+                .collect()
+        };
+        let mut moved = Vec::with_capacity(live.len());
+        if !live.is_empty() {
+            let file = File::open(self.pack_path(pack))?;
+            let mut active = lock(&self.active);
+            for (hash, at) in &live {
+                let checked = match at.offset.checked_sub(HEADER) {
+                    Some(start) => read_record(&file, start)?,
+                    None => None,
+                }
+                .filter(|(stored, bytes)| stored == hash && ObjectHash::of(bytes) == *hash);
+                let Some((_, bytes)) = checked else {
+                    return Err(io::Error::other(format!(
+                        "object {hash} was changed on disk"
+                    )));
+                };
+                moved.push((*hash, self.append(&mut active, hash, &bytes)?));
+            }
+            if let Some(current) = active.as_ref() {
+                current.file.sync_data()?;
+            }
+        }
+        {
+            let mut index = lock(&self.index);
+            // This one change must be on disk before the old pack goes.
+            index
+                .pragma_update(None, "synchronous", "FULL")
+                .map_err(db_error)?;
+            let done = (|| {
+                let txn = index.transaction()?;
+                for (hash, at) in &moved {
+                    txn.execute(
+                        "UPDATE objects SET pack = ?2, offset = ?3 WHERE hash = ?1",
+                        params![&hash.0[..], to_i64(at.pack), to_i64(at.offset)],
+                    )?;
+                    txn.execute(
+                        "UPDATE packs SET indexed_end = max(indexed_end, ?2) WHERE id = ?1",
+                        params![to_i64(at.pack), to_i64(at.offset + at.length)],
+                    )?;
+                }
+                txn.execute("DELETE FROM packs WHERE id = ?1", [to_i64(pack)])?;
+                txn.commit()
+            })();
+            index
+                .pragma_update(None, "synchronous", "NORMAL")
+                .map_err(db_error)?;
+            done.map_err(db_error)?;
+        }
+        match std::fs::remove_file(self.pack_path(pack)) {
             Err(err) if err.kind() != io::ErrorKind::NotFound => Err(err),
             _ => Ok(()),
         }
     }
-}
 
-/// Writes everything of the file system `path` is on to disk: the files put in place and
-/// the folders that name them.
-#[cfg(target_os = "linux")]
-fn sync_file_system(path: &Path) -> io::Result<()> {
-    use std::os::fd::AsRawFd;
-
-    let folder = std::fs::File::open(path)?;
-    // SAFETY: `syncfs` only reads the descriptor, which `folder` keeps open for the call.
-    #[allow(unsafe_code)]
-    let done = unsafe { libc::syncfs(folder.as_raw_fd()) };
-    if done == 0 {
+    /// Indexes what packs hold past what the index has seen (the records of a run that
+    /// ended before its last sync was indexed), each record checked; stops in a pack at the
+    /// first record that does not check (an append a crash cut short).
+    fn recover(&self) -> io::Result<()> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(self.root.join("packs"))? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let Some(id) = name
+                .to_str()
+                .and_then(|name| name.strip_suffix(".pack"))
+                .and_then(|id| id.parse::<u64>().ok())
+            else {
+                continue;
+            };
+            found.push((id, entry.metadata()?.len()));
+        }
+        found.sort_unstable();
+        for (id, size) in found {
+            let seen: Option<i64> = {
+                let index = lock(&self.index);
+                index
+                    .execute("INSERT OR IGNORE INTO packs (id) VALUES (?1)", [to_i64(id)])
+                    .map_err(db_error)?;
+                index
+                    .query_row(
+                        "SELECT indexed_end FROM packs WHERE id = ?1",
+                        [to_i64(id)],
+                        |row| row.get(0),
+                    )
+                    .optional()
+                    .map_err(db_error)?
+            };
+            let mut at = to_u64(seen.unwrap_or(0));
+            if at >= size {
+                continue;
+            }
+            let file = File::open(self.pack_path(id))?;
+            let mut records = Vec::new();
+            while at + HEADER <= size {
+                let Some((hash, bytes)) = read_record(&file, at)? else {
+                    break;
+                };
+                if ObjectHash::of(&bytes) != hash {
+                    break;
+                }
+                let length = bytes.len() as u64;
+                records.push((
+                    hash,
+                    Location {
+                        pack: id,
+                        offset: at + HEADER,
+                        length,
+                    },
+                ));
+                at += HEADER + length;
+            }
+            if !records.is_empty() {
+                tracing::info!(pack = id, records = records.len(), "content store: indexed");
+                self.index_records(&records)?;
+            }
+        }
         Ok(())
-    } else {
-        Err(io::Error::last_os_error())
+    }
+
+    /// Moves objects kept one file each (`ab/cd/<hash>`, as stores before packs kept them)
+    /// into a pack: each file checked against its name, appended, synced and indexed, then
+    /// deleted. A file that does not check stays where it is, reported.
+    fn take_in_loose_files(&self) -> io::Result<()> {
+        let mut moved = 0u64;
+        for first in std::fs::read_dir(&self.root)? {
+            let first = first?.path();
+            if !is_fan_out(&first) {
+                continue;
+            }
+            for second in std::fs::read_dir(&first)? {
+                let second = second?.path();
+                if !is_fan_out(&second) {
+                    continue;
+                }
+                let mut files = Vec::new();
+                for file in std::fs::read_dir(&second)? {
+                    let path = file?.path();
+                    let named = path
+                        .file_name()
+                        .and_then(|name| name.to_str())
+                        .and_then(|name| name.parse::<ObjectHash>().ok());
+                    if let Some(hash) = named {
+                        files.push((hash, path));
+                    }
+                }
+                for (hash, path) in files {
+                    let bytes = std::fs::read(&path)?;
+                    if ObjectHash::of(&bytes) != hash {
+                        tracing::error!(%hash, "content store: a kept file was changed on disk");
+                        continue;
+                    }
+                    self.write(&bytes)?;
+                    self.sync()?;
+                    std::fs::remove_file(&path)?;
+                    moved += 1;
+                }
+                let _ = std::fs::remove_dir(&second);
+            }
+            let _ = std::fs::remove_dir(&first);
+        }
+        // The folder files were written in before they were renamed into place.
+        let _ = std::fs::remove_dir_all(self.root.join("incoming"));
+        if moved > 0 {
+            tracing::info!(
+                objects = moved,
+                "content store: moved kept files into a pack"
+            );
+        }
+        Ok(())
     }
 }
 
-/// Elsewhere, the whole system's sync (POSIX has no per-file-system one).
-#[cfg(not(target_os = "linux"))]
-fn sync_file_system(_path: &Path) -> io::Result<()> {
-    // SAFETY: `sync` takes no arguments and cannot fail.
-    #[allow(unsafe_code)]
-    unsafe {
-        libc::sync()
-    };
-    Ok(())
+/// Whether a path is one of the two-hex-digit folders of the one-file-per-object layout.
+fn is_fan_out(path: &Path) -> bool {
+    path.is_dir()
+        && path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| {
+                name.len() == 2 && name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            })
+}
+
+/// The record at `at`: its hash and bytes, or nothing if its header does not check or the
+/// file ends inside it.
+fn read_record(file: &File, at: u64) -> io::Result<Option<(ObjectHash, Vec<u8>)>> {
+    let mut header = [0u8; HEADER as usize];
+    if let Err(err) = file.read_exact_at(&mut header, at) {
+        return if err.kind() == io::ErrorKind::UnexpectedEof {
+            Ok(None)
+        } else {
+            Err(err)
+        };
+    }
+    if header[..8] != MAGIC {
+        return Ok(None);
+    }
+    let mut length = [0u8; 8];
+    length.copy_from_slice(&header[8..16]);
+    let length = u64::from_le_bytes(length);
+    let size = file.metadata()?.len();
+    let end = at
+        .checked_add(HEADER)
+        .and_then(|start| start.checked_add(length));
+    if end.is_none_or(|end| end > size) {
+        return Ok(None);
+    }
+    let mut hash = [0u8; 32];
+    hash.copy_from_slice(&header[16..]);
+    let mut bytes = vec![0u8; usize::try_from(length).map_err(io::Error::other)?];
+    file.read_exact_at(&mut bytes, at + HEADER)?;
+    Ok(Some((ObjectHash(hash), bytes)))
 }
 
 #[cfg(test)]
@@ -310,6 +842,30 @@ mod tests {
         assert_eq!("zz".repeat(32).parse::<ObjectHash>(), Err(BadHash));
     }
 
+    fn packs(dir: &Path) -> Vec<PathBuf> {
+        let mut packs: Vec<PathBuf> = std::fs::read_dir(dir.join("packs"))
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        packs.sort();
+        packs
+    }
+
+    /// Changes a byte of a read-only file the way someone with the rights could.
+    fn flip_byte(path: &Path, at: u64) {
+        let mut permissions = std::fs::metadata(path).unwrap().permissions();
+        permissions.set_mode(0o644);
+        std::fs::set_permissions(path, permissions).unwrap();
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .read(true)
+            .open(path)
+            .unwrap();
+        let mut byte = [0u8];
+        file.read_exact_at(&mut byte, at).unwrap();
+        file.write_all_at(&[byte[0] ^ 0x20], at).unwrap();
+    }
+
     #[tokio::test]
     async fn an_object_is_kept_once_read_only_and_checked_on_every_read() {
         let dir = tempfile::tempdir().unwrap();
@@ -326,29 +882,28 @@ mod tests {
         assert_eq!((again, length), (hash, bytes.len()));
         assert_eq!(store.get(hash).await.unwrap(), bytes);
         assert!(store.has(hash).await);
+        assert_eq!(store.count().await.unwrap(), 1);
 
-        let path = store.path_of(&hash);
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o222, 0, "a kept file is read-only");
-        // Nothing is left half-written.
+        let [pack] = packs(dir.path()).try_into().unwrap();
+        let mode = std::fs::metadata(&pack).unwrap().permissions().mode();
+        assert_eq!(mode & 0o222, 0, "a pack is read-only");
         assert_eq!(
-            std::fs::read_dir(dir.path().join("incoming"))
-                .unwrap()
-                .count(),
-            0
+            std::fs::metadata(&pack).unwrap().len(),
+            HEADER + bytes.len() as u64,
+            "kept once"
         );
 
-        // Someone changes the file behind the store's back: it is reported, not served.
-        let mut permissions = std::fs::metadata(&path).unwrap().permissions();
-        permissions.set_mode(0o644);
-        std::fs::set_permissions(&path, permissions).unwrap();
-        std::fs::write(&path, b"Subject: forged\r\n\r\nbody\r\n").unwrap();
+        // Someone changes the bytes behind the store's back: it is reported, not served.
+        let (path, offset, length) = store.whereabouts(hash).unwrap().unwrap();
+        assert_eq!((path, length), (pack, bytes.len() as u64));
+        flip_byte(&store.whereabouts(hash).unwrap().unwrap().0, offset + 3);
         assert!(matches!(store.get(hash).await, Err(ReadError::Tampered(h)) if h == hash));
 
         store.remove(hash).await.unwrap();
         store.remove(hash).await.unwrap();
         assert!(matches!(store.get(hash).await, Err(ReadError::Missing)));
         assert!(!store.has(hash).await);
+        assert_eq!(store.count().await.unwrap(), 0);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -365,14 +920,148 @@ mod tests {
             let (hash, bytes) = put.await.unwrap();
             assert_eq!(store.get(hash).await.unwrap(), bytes);
         }
-        let rounds = store.syncs.rounds.load(Ordering::Relaxed);
+        let rounds = store.inner.rounds.load(Ordering::Relaxed);
         assert!((1..41).contains(&rounds), "{rounds} syncs for 41 objects");
-        assert!(store.syncs.unsynced().is_empty(), "every file was synced");
-        assert_eq!(
-            std::fs::read_dir(dir.path().join("incoming"))
-                .unwrap()
-                .count(),
-            0
+        assert!(
+            lock(&store.inner.unsynced).is_empty(),
+            "every record was synced"
         );
+        assert_eq!(store.count().await.unwrap(), 41);
+    }
+
+    #[tokio::test]
+    async fn a_run_cut_short_loses_nothing_synced_and_keeps_nothing_torn() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ContentStore::open(dir.path()).unwrap();
+        let kept = b"Subject: one\r\n\r\nkept\r\n".to_vec();
+        let one = store.put(kept.clone()).await.unwrap();
+        // A second record appended, on disk, but its index row never written (the process
+        // died between the two), then half of a third.
+        let unindexed = b"Subject: two\r\n\r\nnot yet indexed\r\n".to_vec();
+        let two = {
+            let mut active = lock(&store.inner.active);
+            let two = ObjectHash::of(&unindexed);
+            store.inner.append(&mut active, &two, &unindexed).unwrap();
+            let pack = active.as_ref().unwrap();
+            pack.file.write_all_at(&MAGIC, pack.end).unwrap();
+            pack.file.write_all_at(&[9; 20], pack.end + 8).unwrap();
+            two
+        };
+        drop(store);
+
+        let store = ContentStore::open(dir.path()).unwrap();
+        assert_eq!(store.get(one).await.unwrap(), kept);
+        assert_eq!(store.get(two).await.unwrap(), unindexed);
+        assert_eq!(store.count().await.unwrap(), 2);
+        // This run appends to a pack of its own; the torn pack is never written again.
+        let three = store.put(b"Subject: three\r\n\r\n".to_vec()).await.unwrap();
+        assert_eq!(packs(dir.path()).len(), 2);
+        assert_eq!(
+            store.whereabouts(three).unwrap().unwrap().0,
+            packs(dir.path())[1]
+        );
+        drop(store);
+        assert_eq!(
+            ContentStore::open(dir.path())
+                .unwrap()
+                .count()
+                .await
+                .unwrap(),
+            3
+        );
+    }
+
+    #[tokio::test]
+    async fn mostly_dead_packs_are_rewritten_with_their_live_objects_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = ContentStore::open(dir.path()).unwrap();
+        let mut hashes = Vec::new();
+        for n in 0..10 {
+            let bytes = format!("Subject: {n}\r\n\r\n{}\r\n", "x".repeat(100)).into_bytes();
+            hashes.push((first.put(bytes.clone()).await.unwrap(), bytes));
+        }
+        drop(first);
+        let store = ContentStore::open(dir.path()).unwrap();
+        // Four of ten let go: the pack is not mostly dead yet.
+        for (hash, _) in &hashes[..4] {
+            store.remove(*hash).await.unwrap();
+        }
+        assert_eq!(store.compact().await.unwrap(), 0);
+        assert_eq!(packs(dir.path()).len(), 1);
+        for (hash, _) in &hashes[4..7] {
+            store.remove(*hash).await.unwrap();
+        }
+        let old = packs(dir.path());
+        assert!(store.compact().await.unwrap() > 0);
+        let now = packs(dir.path());
+        assert_eq!(now.len(), 1);
+        assert_ne!(
+            now, old,
+            "the old pack is gone, the live objects in a new one"
+        );
+        for (hash, bytes) in &hashes[7..] {
+            assert_eq!(&store.get(*hash).await.unwrap(), bytes);
+        }
+        for (hash, _) in &hashes[..7] {
+            assert!(!store.has(*hash).await);
+        }
+        drop(store);
+        let again = ContentStore::open(dir.path()).unwrap();
+        assert_eq!(again.count().await.unwrap(), 3);
+        for (hash, bytes) in &hashes[7..] {
+            assert_eq!(&again.get(*hash).await.unwrap(), bytes);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_pack_is_synced_and_the_next_one_started() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ContentStore::open_with(dir.path(), 400).unwrap();
+        let puts = (0..12).map(|n| {
+            let store = store.clone();
+            let bytes = format!("Subject: {n}\r\n\r\n{}\r\n", "y".repeat(100)).into_bytes();
+            tokio::spawn(async move { (store.put(bytes.clone()).await.unwrap(), bytes) })
+        });
+        let mut kept = Vec::new();
+        for put in puts.collect::<Vec<_>>() {
+            kept.push(put.await.unwrap());
+        }
+        let made = packs(dir.path());
+        assert!(made.len() >= 4, "{} packs", made.len());
+        for pack in &made {
+            assert!(std::fs::metadata(pack).unwrap().len() <= 400);
+        }
+        drop(store);
+        let store = ContentStore::open(dir.path()).unwrap();
+        assert_eq!(store.count().await.unwrap(), 12);
+        for (hash, bytes) in kept {
+            assert_eq!(store.get(hash).await.unwrap(), bytes);
+        }
+    }
+
+    #[tokio::test]
+    async fn files_kept_one_each_move_into_a_pack() {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = b"Subject: from before packs\r\n\r\nbody\r\n".to_vec();
+        let hash = ObjectHash::of(&bytes);
+        let name = hash.to_string();
+        let folder = dir.path().join(&name[..2]).join(&name[2..4]);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join(&name), &bytes).unwrap();
+        // One whose bytes no longer match its name stays, unserved.
+        let forged = ObjectHash::of(b"the original");
+        let forged_name = forged.to_string();
+        let forged_folder = dir.path().join(&forged_name[..2]).join(&forged_name[2..4]);
+        std::fs::create_dir_all(&forged_folder).unwrap();
+        std::fs::write(forged_folder.join(&forged_name), b"something else").unwrap();
+        std::fs::create_dir_all(dir.path().join("incoming")).unwrap();
+
+        let store = ContentStore::open(dir.path()).unwrap();
+        assert_eq!(store.get(hash).await.unwrap(), bytes);
+        assert!(!folder.join(&name).exists());
+        assert!(!dir.path().join(&name[..2]).exists() || name[..2] == forged_name[..2]);
+        assert!(!dir.path().join("incoming").exists());
+        assert!(forged_folder.join(&forged_name).exists());
+        assert!(matches!(store.get(forged).await, Err(ReadError::Missing)));
     }
 }

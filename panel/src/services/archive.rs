@@ -328,9 +328,10 @@ impl Services {
         Ok(removed)
     }
 
-    /// Removes the content store's objects no Time Machine day and no archive keeps: the
-    /// file first, then its row, so a crash between the two leaves a row the next pass
-    /// clears, never a row without its file served. Returns the objects removed.
+    /// Removes the content store's objects no Time Machine day and no archive keeps: from
+    /// the store first, then its row, so a crash between the two leaves a row the next pass
+    /// clears, never a row without its bytes served; then packs mostly let go are rewritten.
+    /// Returns the objects removed.
     pub(crate) async fn collect_objects(&self) -> Result<u64, ServiceError> {
         let store = self.time_machine_settings()?.store.clone();
         let _collecting = store.collecting().await;
@@ -371,6 +372,14 @@ impl Services {
                 .exec(&self.db)
                 .await?
                 .rows_affected;
+        }
+        // The packs mostly made of what was just let go give their space back.
+        let returned = store
+            .compact()
+            .await
+            .map_err(|err| ServiceError::Internal(format!("content store: {err}")))?;
+        if returned > 0 {
+            tracing::info!(bytes = returned, "content store: packs compacted");
         }
         Ok(freed)
     }

@@ -561,13 +561,7 @@ fn past_its_retention_an_archived_message_goes_with_its_bytes_and_its_index() {
         wait_archived(&bob, "in", subject);
     }
     let expired = kept_row(&casella, "retention: expired");
-    assert!(
-        casella
-            .data
-            .join("objects")
-            .join(object_path(&expired.1))
-            .is_file()
-    );
+    assert!(in_content_store(&casella, &expired.1));
     assert_eq!(
         indexed(&casella, &expired.2),
         std::slice::from_ref(&expired.2)
@@ -608,13 +602,7 @@ fn past_its_retention_an_archived_message_goes_with_its_bytes_and_its_index() {
         .is_empty()
     });
     // Its bytes (kept by nothing else), its stored object and its search entry go with it.
-    assert!(
-        !casella
-            .data
-            .join("objects")
-            .join(object_path(&expired.1))
-            .exists()
-    );
+    assert!(!in_content_store(&casella, &expired.1));
     assert!(
         sql_rows(
             &casella,
@@ -678,9 +666,19 @@ fn indexed(casella: &Casella, key: &str) -> Vec<String> {
     )
 }
 
-/// Where the content store keeps an object, under its folder.
-fn object_path(hash: &str) -> std::path::PathBuf {
-    std::path::Path::new(&hash[..2])
-        .join(&hash[2..4])
-        .join(hash)
+/// Whether the content store's index holds an object (read with Python's SQLite, as the
+/// panel's database is).
+fn in_content_store(casella: &Casella, hash: &str) -> bool {
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys; db=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True, timeout=10); \
+             print(db.execute('SELECT count(*) FROM objects WHERE hash = ?', (bytes.fromhex(sys.argv[2]),)).fetchone()[0])",
+        ])
+        .arg(casella.data.join("objects").join("index.sqlite3"))
+        .arg(hash)
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "query failed: {out:?}");
+    String::from_utf8_lossy(&out.stdout).trim() == "1"
 }
