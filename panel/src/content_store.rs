@@ -146,6 +146,10 @@ struct Inner {
     synced: tokio::sync::Mutex<u64>,
     /// Syncs run so far.
     rounds: AtomicU64,
+    /// A data sync failed: what it should have put on disk may be lost (Linux reports a
+    /// failed writeback once and then forgets it), so no put is confirmed any more until a
+    /// restart reads the packs back.
+    failed: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Debug)]
@@ -187,6 +191,7 @@ impl ContentStore {
 
     fn open_with(root: &Path, pack_limit: u64) -> io::Result<ContentStore> {
         std::fs::create_dir_all(root.join("packs"))?;
+        File::open(root)?.sync_all()?;
         let index = Connection::open(root.join("index.sqlite3")).map_err(db_error)?;
         index
             .execute_batch(
@@ -216,6 +221,7 @@ impl ContentStore {
                 tickets: AtomicU64::default(),
                 synced: tokio::sync::Mutex::default(),
                 rounds: AtomicU64::default(),
+                failed: Default::default(),
             }),
             collecting: Arc::default(),
         };
@@ -340,6 +346,24 @@ impl Inner {
         self.root.join("packs").join(format!("{id:08}.pack"))
     }
 
+    /// The error every put gets once a data sync has failed.
+    fn check_healthy(&self) -> io::Result<()> {
+        match self.failed.load(Ordering::SeqCst) {
+            true => Err(io::Error::other(
+                "a data sync of the content store failed; nothing is kept until a restart",
+            )),
+            false => Ok(()),
+        }
+    }
+
+    /// Syncs a pack's data; a failure stops every later put (see [`Inner::failed`]).
+    fn sync_pack(&self, file: &File) -> io::Result<()> {
+        file.sync_data().inspect_err(|err| {
+            self.failed.store(true, Ordering::SeqCst);
+            tracing::error!(%err, "content store: a data sync failed; puts stop until a restart");
+        })
+    }
+
     fn ticket(&self) -> u64 {
         self.tickets.fetch_add(1, Ordering::SeqCst) + 1
     }
@@ -349,6 +373,11 @@ impl Inner {
         if let Some(pending) = lock(&self.unsynced).get(hash) {
             return Ok(Some(pending.at));
         }
+        self.indexed(hash)
+    }
+
+    /// Where the index says an object is.
+    fn indexed(&self, hash: &ObjectHash) -> io::Result<Option<Location>> {
         lock(&self.index)
             .query_row(
                 "SELECT pack, offset, length FROM objects WHERE hash = ?1",
@@ -368,13 +397,15 @@ impl Inner {
     /// Appends the bytes unless they are kept already; their hash and, unless they are
     /// known to be on disk, the ticket a sync must cover.
     fn write(&self, bytes: &[u8]) -> io::Result<(ObjectHash, Option<u64>)> {
+        self.check_healthy()?;
         let hash = ObjectHash::of(bytes);
         if lock(&self.unsynced).contains_key(&hash) {
             // Appended by another put whose sync may still be ahead: a sync that starts from
             // now on covers it.
             return Ok((hash, Some(self.ticket())));
         }
-        if self.locate(&hash)?.is_some() {
+        // Only an indexed record is known to be on disk (one in `unsynced` may not be).
+        if self.indexed(&hash)?.is_some() {
             return Ok((hash, None));
         }
         let mut active = lock(&self.active);
@@ -404,10 +435,7 @@ impl Inner {
         if full && let Some(pack) = active.take() {
             // Everything appended to it is on disk before any record goes elsewhere, so a
             // sync of the next pack covers every ticket taken so far.
-            if let Err(err) = pack.file.sync_data() {
-                *active = Some(pack);
-                return Err(err);
-            }
+            self.sync_pack(&pack.file)?;
         }
         if active.is_none() {
             *active = Some(self.start_pack()?);
@@ -430,22 +458,24 @@ impl Inner {
         Ok(at)
     }
 
-    /// A new pack: the next number, a file read-only from its creation (this descriptor is
-    /// the only one that may write it), its row in the index and its name on disk.
+    /// A new pack: the next number, its row in the index, a file read-only from its creation
+    /// (this descriptor is the only one that may write it) and its name on disk.
     fn start_pack(&self) -> io::Result<Active> {
         let index = lock(&self.index);
         let last: Option<i64> = index
             .query_row("SELECT max(id) FROM packs", [], |row| row.get(0))
             .map_err(db_error)?;
         let id = to_u64(last.unwrap_or(0)) + 1;
+        // The row first: a file that could not be made leaves a row the next pack's number
+        // passes over (and the next compaction clears).
+        index
+            .execute("INSERT INTO packs (id) VALUES (?1)", [to_i64(id)])
+            .map_err(db_error)?;
         let file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o444)
             .open(self.pack_path(id))?;
-        index
-            .execute("INSERT INTO packs (id) VALUES (?1)", [to_i64(id)])
-            .map_err(db_error)?;
         File::open(self.root.join("packs"))?.sync_all()?;
         Ok(Active { id, file, end: 0 })
     }
@@ -453,6 +483,7 @@ impl Inner {
     /// Puts every record appended so far on disk and into the index; the last ticket it
     /// covers.
     fn sync(&self) -> io::Result<u64> {
+        self.check_healthy()?;
         // Read with the entries locked: every ticket up to it has its entry, and its record
         // was appended before the ticket was taken.
         let covers = {
@@ -464,7 +495,7 @@ impl Inner {
             .map(|pack| pack.file.try_clone())
             .transpose()?;
         if let Some(file) = file {
-            file.sync_data()?;
+            self.sync_pack(&file)?;
         }
         self.rounds.fetch_add(1, Ordering::Relaxed);
         let settled: Vec<(ObjectHash, Location)> = lock(&self.unsynced)
@@ -520,10 +551,22 @@ impl Inner {
 
     /// An object's bytes, checked against its header and its hash.
     fn read(&self, hash: ObjectHash) -> Result<Vec<u8>, ReadError> {
-        let at = self.locate(&hash)?.ok_or(ReadError::Missing)?;
+        let mut at = self.locate(&hash)?.ok_or(ReadError::Missing)?;
         let file = match File::open(self.pack_path(at.pack)) {
             Ok(file) => file,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => return Err(ReadError::Missing),
+            // Its pack was rewritten between the lookup and the open: once more, where the
+            // index now says it is.
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                let moved = self.locate(&hash)?.filter(|again| *again != at);
+                at = moved.ok_or(ReadError::Missing)?;
+                match File::open(self.pack_path(at.pack)) {
+                    Ok(file) => file,
+                    Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                        return Err(ReadError::Missing);
+                    }
+                    Err(err) => return Err(err.into()),
+                }
+            }
             Err(err) => return Err(err.into()),
         };
         let start = at
@@ -560,24 +603,34 @@ impl Inner {
     }
 
     fn compact(&self) -> io::Result<u64> {
+        // What was appended is indexed first: only indexed records are moved, and a pack
+        // that still has records waiting for their index is left for the next time.
+        self.sync()?;
         let current = lock(&self.active).as_ref().map(|pack| to_i64(pack.id));
-        let mostly_dead: Vec<(i64, i64)> = {
+        let waiting: Vec<u64> = lock(&self.unsynced)
+            .values()
+            .map(|pending| pending.at.pack)
+            .collect();
+        let mostly_dead: Vec<i64> = {
             let index = lock(&self.index);
             let mut query = index
                 .prepare(
-                    "SELECT id, indexed_end FROM packs
+                    "SELECT id FROM packs
                      WHERE (dead * 2 > indexed_end OR indexed_end = 0) AND id IS NOT ?1",
                 )
                 .map_err(db_error)?;
             let rows = query
-                .query_map([current], |row| Ok((row.get(0)?, row.get(1)?)))
+                .query_map([current], |row| row.get(0))
                 .map_err(db_error)?;
             rows.collect::<Result<_, _>>().map_err(db_error)?
         };
         let mut freed = 0;
-        for (pack, size) in mostly_dead {
-            match self.rewrite_pack(to_u64(pack)) {
-                Ok(()) => freed += to_u64(size),
+        for pack in mostly_dead.into_iter().map(to_u64) {
+            if waiting.contains(&pack) {
+                continue;
+            }
+            match self.rewrite_pack(pack) {
+                Ok(size) => freed += size,
                 // Kept as it is (a record that no longer checks is never copied as genuine).
                 Err(err) => tracing::warn!(pack, %err, "content store: pack not compacted"),
             }
@@ -586,8 +639,8 @@ impl Inner {
     }
 
     /// Copies a pack's live records into this run's pack, points the index at the copies
-    /// (durably, before anything is deleted), and deletes the pack.
-    fn rewrite_pack(&self, pack: u64) -> io::Result<()> {
+    /// (durably, before anything is deleted), and deletes the pack; its size.
+    fn rewrite_pack(&self, pack: u64) -> io::Result<u64> {
         let live: Vec<(ObjectHash, Location)> = {
             let index = lock(&self.index);
             let mut query = index
@@ -612,27 +665,57 @@ impl Inner {
                 .filter_map(|(hash, at)| Some((ObjectHash(hash.try_into().ok()?), at)))
                 .collect()
         };
+        let path = self.pack_path(pack);
+        let size = match std::fs::metadata(&path) {
+            Ok(metadata) => metadata.len(),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => 0,
+            Err(err) => return Err(err),
+        };
         let mut moved = Vec::with_capacity(live.len());
         if !live.is_empty() {
-            let file = File::open(self.pack_path(pack))?;
-            let mut active = lock(&self.active);
-            for (hash, at) in &live {
-                let checked = match at.offset.checked_sub(HEADER) {
+            let file = File::open(&path)?;
+            let checked = |hash: &ObjectHash, at: &Location| -> io::Result<Vec<u8>> {
+                let record = match at.offset.checked_sub(HEADER) {
                     Some(start) => read_record(&file, start)?,
                     None => None,
-                }
-                .filter(|(stored, bytes)| stored == hash && ObjectHash::of(bytes) == *hash);
-                let Some((_, bytes)) = checked else {
-                    return Err(io::Error::other(format!(
-                        "object {hash} was changed on disk"
-                    )));
                 };
+                match record {
+                    Some((stored, bytes)) if stored == *hash && ObjectHash::of(&bytes) == *hash => {
+                        Ok(bytes)
+                    }
+                    _ => Err(io::Error::other(format!(
+                        "object {hash} was changed on disk"
+                    ))),
+                }
+            };
+            // Every record checked before any is copied: a pack that holds a changed one
+            // stays as it is, with nothing copied out of it.
+            for (hash, at) in &live {
+                checked(hash, at)?;
+            }
+            // Copies a failure leaves behind are past their pack's indexed end: the next
+            // open reads them back and counts them as dead.
+            let mut active = lock(&self.active);
+            for (hash, at) in &live {
+                let bytes = checked(hash, at)?;
                 moved.push((*hash, self.append(&mut active, hash, &bytes)?));
             }
             if let Some(current) = active.as_ref() {
-                current.file.sync_data()?;
+                self.sync_pack(&current.file)?;
             }
         }
+        // A record of the current pack still waiting for its index stays past the end.
+        let waiting: HashMap<u64, u64> =
+            lock(&self.unsynced)
+                .values()
+                .fold(HashMap::new(), |mut first, pending| {
+                    let start = pending.at.offset.saturating_sub(HEADER);
+                    first
+                        .entry(pending.at.pack)
+                        .and_modify(|s: &mut u64| *s = (*s).min(start))
+                        .or_insert(start);
+                    first
+                });
         {
             let mut index = lock(&self.index);
             // This one change must be on disk before the old pack goes.
@@ -646,12 +729,20 @@ impl Inner {
                         "UPDATE objects SET pack = ?2, offset = ?3 WHERE hash = ?1",
                         params![&hash.0[..], to_i64(at.pack), to_i64(at.offset)],
                     )?;
+                    let end =
+                        (at.offset + at.length).min(*waiting.get(&at.pack).unwrap_or(&u64::MAX));
                     txn.execute(
                         "UPDATE packs SET indexed_end = max(indexed_end, ?2) WHERE id = ?1",
-                        params![to_i64(at.pack), to_i64(at.offset + at.length)],
+                        params![to_i64(at.pack), to_i64(end)],
                     )?;
                 }
-                txn.execute("DELETE FROM packs WHERE id = ?1", [to_i64(pack)])?;
+                // Kept, all dead and wholly seen, until its file is gone: a crash before the
+                // file is deleted leaves a pack the next open does not read back (its
+                // objects were let go) and the next compaction deletes.
+                txn.execute(
+                    "UPDATE packs SET indexed_end = ?2, dead = ?2 WHERE id = ?1",
+                    params![to_i64(pack), to_i64(size)],
+                )?;
                 txn.commit()
             })();
             index
@@ -659,15 +750,20 @@ impl Inner {
                 .map_err(db_error)?;
             done.map_err(db_error)?;
         }
-        match std::fs::remove_file(self.pack_path(pack)) {
-            Err(err) if err.kind() != io::ErrorKind::NotFound => Err(err),
-            _ => Ok(()),
+        match std::fs::remove_file(&path) {
+            Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
+            _ => {}
         }
+        lock(&self.index)
+            .execute("DELETE FROM packs WHERE id = ?1", [to_i64(pack)])
+            .map_err(db_error)?;
+        Ok(size)
     }
 
     /// Indexes what packs hold past what the index has seen (the records of a run that
-    /// ended before its last sync was indexed), each record checked; stops in a pack at the
-    /// first record that does not check (an append a crash cut short).
+    /// ended before its last sync was indexed), each record checked and the pack synced
+    /// first; stops in a pack at the first record that does not check (an append a crash
+    /// cut short).
     fn recover(&self) -> io::Result<()> {
         let mut found = Vec::new();
         for entry in std::fs::read_dir(self.root.join("packs"))? {
@@ -723,6 +819,9 @@ impl Inner {
                 at += HEADER + length;
             }
             if !records.is_empty() {
+                // A run that ended before its sync may have left them in memory only: on
+                // disk first, as a put's records are before they are indexed.
+                file.sync_data()?;
                 tracing::info!(pack = id, records = records.len(), "content store: indexed");
                 self.index_records(&records)?;
             }
@@ -1037,6 +1136,48 @@ mod tests {
         for (hash, bytes) in kept {
             assert_eq!(store.get(hash).await.unwrap(), bytes);
         }
+    }
+
+    #[tokio::test]
+    async fn a_rewritten_pack_left_on_disk_by_a_crash_brings_nothing_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = ContentStore::open(dir.path()).unwrap();
+        let mut hashes = Vec::new();
+        for n in 0..4 {
+            hashes.push(
+                first
+                    .put(format!("Subject: {n}\r\n\r\n").into_bytes())
+                    .await
+                    .unwrap(),
+            );
+        }
+        drop(first);
+        let store = ContentStore::open(dir.path()).unwrap();
+        for hash in &hashes[..3] {
+            store.remove(*hash).await.unwrap();
+        }
+        let [old] = packs(dir.path()).try_into().unwrap();
+        let saved = std::fs::read(&old).unwrap();
+        assert!(store.compact().await.unwrap() > 0);
+        // The crash came after the index moved the live object and marked the old pack all
+        // dead, before its file was deleted.
+        std::fs::write(&old, &saved).unwrap();
+        lock(&store.inner.index)
+            .execute(
+                "INSERT INTO packs (id, indexed_end, dead) VALUES (1, ?1, ?1)",
+                [saved.len() as i64],
+            )
+            .unwrap();
+        drop(store);
+
+        let store = ContentStore::open(dir.path()).unwrap();
+        assert_eq!(store.count().await.unwrap(), 1, "nothing let go comes back");
+        for hash in &hashes[..3] {
+            assert!(!store.has(*hash).await);
+        }
+        store.compact().await.unwrap();
+        assert!(!old.exists());
+        assert_eq!(store.get(hashes[3]).await.unwrap(), b"Subject: 3\r\n\r\n");
     }
 
     #[tokio::test]
