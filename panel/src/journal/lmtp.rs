@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! The journal receiver: a small LMTP server (RFC 2033) on loopback that only the engine's
-//! queue talks to. Commands are parsed by `smtp-proto` (the engine's own parser); the message
-//! is read with its dot-stuffing undone, so its bytes are exactly the queued bytes. Each
-//! journal recipient gets its own answer, sent only after its rows are committed.
+//! queue talks to. Commands are parsed by `smtp-proto` (the engine's own parser). It offers
+//! CHUNKING (RFC 3030), which the engine's client then uses: `BDAT <size> LAST` and the
+//! queued bytes as they are, in one write, with no `354` to wait for and no dot-stuffing to
+//! add and undo. A client that sends `DATA` instead is read with its dot-stuffing undone,
+//! so the bytes kept are the queued bytes either way. Each journal recipient gets its own
+//! answer, sent only after its rows are committed.
 
-use std::time::Duration;
+use std::{future::Future, time::Duration};
 
-use smtp_proto::{Request, request::receiver::DataReceiver};
+use smtp_proto::{
+    Request,
+    request::receiver::{BdatReceiver, DataReceiver},
+};
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
     net::{TcpListener, TcpStream},
@@ -43,18 +49,24 @@ pub(super) async fn serve(listener: TcpListener, services: Services, fault: Opti
         }
         let services = services.clone();
         tokio::spawn(async move {
-            if let Err(err) = session(stream, services, fault).await {
+            let keep = |tokens: Vec<String>, bytes: Vec<u8>| {
+                let services = services.clone();
+                async move { take(&services, &tokens, bytes, fault).await }
+            };
+            if let Err(err) = session(stream, keep).await {
                 tracing::debug!(%err, "journal receiver: connection ended");
             }
         });
     }
 }
 
-async fn session(
-    stream: TcpStream,
-    services: Services,
-    fault: Option<JournalFault>,
-) -> std::io::Result<()> {
+/// One connection: commands until QUIT or the end; each message (after `DATA`, or in
+/// `BDAT` chunks) goes to `keep` with its journal tokens, which answers one reply per token.
+async fn session<K, F>(stream: TcpStream, keep: K) -> std::io::Result<()>
+where
+    K: Fn(Vec<String>, Vec<u8>) -> F,
+    F: Future<Output = Vec<Vec<u8>>>,
+{
     // Each reply is one write, sent at once.
     stream.set_nodelay(true)?;
     let accepted = std::time::Instant::now();
@@ -65,6 +77,10 @@ async fn session(
         .await?;
     let mut in_mail = false;
     let mut tokens: Vec<String> = Vec::new();
+    // The chunks of a message sent with BDAT so far; `None` until the first (and after the
+    // last); a message grown past the limit is read on and refused at its last chunk.
+    let mut chunks: Option<Vec<u8>> = None;
+    let mut chunks_too_big = false;
     let mut line = Vec::with_capacity(256);
     loop {
         line.clear();
@@ -74,11 +90,25 @@ async fn session(
             Ok(Ok(false)) | Err(_) => return Ok(()),
             Ok(Err(err)) => return Err(err),
         }
-        let reply: &[u8] = match Request::parse(&mut line.iter()) {
+        let request = Request::parse(&mut line.iter());
+        // A transaction whose BDAT chunks have begun takes only more chunks, RSET or QUIT
+        // (RFC 3030 §2).
+        if chunks.is_some()
+            && !matches!(
+                request,
+                Ok(Request::Bdat { .. } | Request::Rset | Request::Quit | Request::Noop { .. })
+            )
+        {
+            write
+                .write_all(b"503 5.5.1 BDAT chunks under way\r\n")
+                .await?;
+            continue;
+        }
+        let reply: &[u8] = match request {
             Ok(Request::Lhlo { .. }) => {
                 in_mail = false;
                 tokens.clear();
-                b"250-casella journal\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-ENHANCEDSTATUSCODES\r\n250 PIPELINING\r\n"
+                b"250-casella journal\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-ENHANCEDSTATUSCODES\r\n250-CHUNKING\r\n250 PIPELINING\r\n"
             }
             Ok(Request::Mail { .. }) => {
                 in_mail = true;
@@ -100,7 +130,7 @@ async fn session(
                 let message = read_data(&mut reader).await?;
                 let data_to = accepted.elapsed();
                 let replies = match message {
-                    Some(bytes) => take(&services, &tokens, bytes, fault).await,
+                    Some(bytes) => keep(std::mem::take(&mut tokens), bytes).await,
                     None => vec![b"552 5.3.4 Message too big\r\n".to_vec(); tokens.len()],
                 };
                 write.write_all(&replies.concat()).await?;
@@ -114,9 +144,49 @@ async fn session(
                 tokens.clear();
                 continue;
             }
+            Ok(Request::Bdat {
+                chunk_size,
+                is_last,
+            }) => {
+                // The chunk is read whatever the state, so the stream stays in step.
+                let data_from = accepted.elapsed();
+                let mut message = chunks.take().unwrap_or_default();
+                let fits =
+                    !chunks_too_big && message.len().saturating_add(chunk_size) <= MAX_MESSAGE;
+                read_chunk(&mut reader, chunk_size, fits.then_some(&mut message)).await?;
+                if !fits {
+                    chunks_too_big = true;
+                    message = Vec::new();
+                }
+                if tokens.is_empty() {
+                    chunks_too_big = false;
+                    b"503 5.5.1 No valid recipients\r\n"
+                } else if !is_last {
+                    chunks = Some(message);
+                    b"250 2.0.0 Chunk received\r\n"
+                } else {
+                    let replies = if chunks_too_big {
+                        vec![b"552 5.3.4 Message too big\r\n".to_vec(); tokens.len()]
+                    } else {
+                        keep(std::mem::take(&mut tokens), message).await
+                    };
+                    write.write_all(&replies.concat()).await?;
+                    tracing::debug!(
+                        data_from_us = data_from.as_micros() as u64,
+                        answered_us = accepted.elapsed().as_micros() as u64,
+                        "journal copy answered"
+                    );
+                    in_mail = false;
+                    tokens.clear();
+                    chunks_too_big = false;
+                    continue;
+                }
+            }
             Ok(Request::Rset) => {
                 in_mail = false;
                 tokens.clear();
+                chunks = None;
+                chunks_too_big = false;
                 b"250 2.0.0 OK\r\n"
             }
             Ok(Request::Noop { .. }) => b"250 2.0.0 OK\r\n",
@@ -250,5 +320,183 @@ async fn read_data(
         if done {
             return Ok((!too_big).then_some(message));
         }
+    }
+}
+
+/// A BDAT chunk of `size` bytes, appended to `into`, or read and dropped when it is `None`.
+async fn read_chunk(
+    reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
+    size: usize,
+    mut into: Option<&mut Vec<u8>>,
+) -> std::io::Result<()> {
+    let mut chunk = BdatReceiver::new(size, true);
+    let mut scratch = Vec::new();
+    if size == 0 {
+        return Ok(());
+    }
+    if let Some(into) = into.as_deref_mut() {
+        into.reserve(size);
+    }
+    loop {
+        ack_at_once(reader);
+        let buf = reader.fill_buf().await?;
+        if buf.is_empty() {
+            return Err(std::io::Error::other("connection ended inside BDAT"));
+        }
+        let mut bytes = buf.iter();
+        let done = match into.as_deref_mut() {
+            Some(into) => chunk.ingest(&mut bytes, into),
+            None => {
+                scratch.clear();
+                chunk.ingest(&mut bytes, &mut scratch)
+            }
+        };
+        let used = buf.len() - bytes.len();
+        reader.consume(used);
+        if done {
+            return Ok(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use engine_glue::JOURNAL_DOMAIN;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+    use crate::services::archive::JOURNAL_PREFIX;
+
+    type Kept = Arc<Mutex<Vec<(Vec<String>, Vec<u8>)>>>;
+
+    /// A receiver on a free loopback port whose every copy is kept in `Kept` and answered
+    /// `250` per token; and a client connected to it, past the greeting.
+    async fn connected() -> (TcpStream, Kept) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let kept: Kept = Arc::default();
+        let into = kept.clone();
+        tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let keep = |tokens: Vec<String>, bytes: Vec<u8>| {
+                let into = into.clone();
+                async move {
+                    let replies = vec![b"250 2.0.0 Archived\r\n".to_vec(); tokens.len()];
+                    into.lock().unwrap().push((tokens, bytes));
+                    replies
+                }
+            };
+            session(stream, keep).await.unwrap();
+        });
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        assert!(reply(&mut client).await.starts_with("220 "));
+        (client, kept)
+    }
+
+    /// What the server has sent so far (waiting until some arrives).
+    async fn reply(client: &mut TcpStream) -> String {
+        let mut buf = vec![0; 4096];
+        let n = client.read(&mut buf).await.unwrap();
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    }
+
+    async fn says(client: &mut TcpStream, what: &[u8]) -> String {
+        client.write_all(what).await.unwrap();
+        let mut got = reply(client).await;
+        // A multi-line reply may come in pieces: read until its last line.
+        while !got
+            .lines()
+            .last()
+            .is_some_and(|l| l.as_bytes().get(3) == Some(&b' '))
+        {
+            got.push_str(&reply(client).await);
+        }
+        got
+    }
+
+    fn rcpt(token: &str) -> Vec<u8> {
+        format!("RCPT TO:<{JOURNAL_PREFIX}{token}@{JOURNAL_DOMAIN}>\r\n").into_bytes()
+    }
+
+    const A: &str = "0123456789abcdef0123456789abcdef";
+    const B: &str = "fedcba9876543210fedcba9876543210";
+
+    #[tokio::test]
+    async fn bdat_chunks_are_kept_as_sent_with_one_reply_per_recipient() {
+        let (mut c, kept) = connected().await;
+        assert!(
+            says(&mut c, b"LHLO engine\r\n")
+                .await
+                .contains("250-CHUNKING")
+        );
+        assert!(
+            says(&mut c, b"MAIL FROM:<a@b.test>\r\n")
+                .await
+                .starts_with("250")
+        );
+        assert!(says(&mut c, &rcpt(A)).await.starts_with("250"));
+        assert!(says(&mut c, &rcpt(B)).await.starts_with("250"));
+        // A dot alone on a line is content in a chunk, never an end.
+        let first = b"Subject: x\r\n\r\n.\r\n..two\r\n";
+        let mut cmd = format!("BDAT {}\r\n", first.len()).into_bytes();
+        cmd.extend_from_slice(first);
+        assert!(says(&mut c, &cmd).await.starts_with("250 2.0.0 Chunk"));
+        let last = b"end\r\n";
+        let mut cmd = format!("BDAT {} LAST\r\n", last.len()).into_bytes();
+        cmd.extend_from_slice(last);
+        let answers = says(&mut c, &cmd).await;
+        let answers = if answers.lines().count() < 2 {
+            answers + reply(&mut c).await.as_str()
+        } else {
+            answers
+        };
+        assert_eq!(answers, "250 2.0.0 Archived\r\n250 2.0.0 Archived\r\n");
+        let kept = kept.lock().unwrap().clone();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].0, vec![A.to_string(), B.to_string()]);
+        assert_eq!(
+            kept[0].1,
+            b"Subject: x\r\n\r\n.\r\n..two\r\nend\r\n".to_vec()
+        );
+    }
+
+    #[tokio::test]
+    async fn data_has_its_dot_stuffing_undone() {
+        let (mut c, kept) = connected().await;
+        says(&mut c, b"LHLO engine\r\n").await;
+        says(&mut c, b"MAIL FROM:<>\r\n").await;
+        says(&mut c, &rcpt(A)).await;
+        assert!(says(&mut c, b"DATA\r\n").await.starts_with("354"));
+        assert_eq!(
+            says(&mut c, b"Subject: y\r\n\r\n..dot\r\n.\r\n").await,
+            "250 2.0.0 Archived\r\n"
+        );
+        assert_eq!(
+            kept.lock().unwrap()[0].1,
+            b"Subject: y\r\n\r\n.dot\r\n".to_vec()
+        );
+    }
+
+    #[tokio::test]
+    async fn out_of_order_chunks_are_refused_and_the_stream_stays_in_step() {
+        let (mut c, kept) = connected().await;
+        says(&mut c, b"LHLO engine\r\n").await;
+        // A chunk with no recipient: refused, its bytes read all the same.
+        assert!(
+            says(&mut c, b"BDAT 4 LAST\r\nNOOP")
+                .await
+                .starts_with("503")
+        );
+        assert!(says(&mut c, b"NOOP\r\n").await.starts_with("250"));
+        says(&mut c, b"MAIL FROM:<>\r\n").await;
+        says(&mut c, &rcpt(A)).await;
+        assert!(says(&mut c, b"BDAT 2\r\nab").await.starts_with("250"));
+        // DATA in the middle of chunks is out of sequence; RSET ends the transaction.
+        assert!(says(&mut c, b"DATA\r\n").await.starts_with("503"));
+        assert!(says(&mut c, b"RSET\r\n").await.starts_with("250"));
+        assert!(says(&mut c, b"QUIT\r\n").await.starts_with("221"));
+        assert!(kept.lock().unwrap().is_empty());
     }
 }
