@@ -406,14 +406,18 @@ mod tests {
         client.write_all(what).await.unwrap();
         let mut got = reply(client).await;
         // A multi-line reply may come in pieces: read until its last line.
-        while !got
-            .lines()
-            .last()
-            .is_some_and(|l| l.as_bytes().get(3) == Some(&b' '))
-        {
+        while !is_whole(&got) {
             got.push_str(&reply(client).await);
         }
         got
+    }
+
+    /// Whether a reply has come to its last line (a space after the code, not a dash).
+    fn is_whole(reply: &str) -> bool {
+        reply
+            .lines()
+            .last()
+            .is_some_and(|line| line.as_bytes().get(3) == Some(&b' '))
     }
 
     fn rcpt(token: &str) -> Vec<u8> {
