@@ -303,24 +303,16 @@ async fn read_data(
     let mut receiver = DataReceiver::new();
     let mut message = Vec::with_capacity(64 * 1024);
     let mut too_big = false;
-    loop {
-        ack_at_once(reader);
-        let buf = reader.fill_buf().await?;
-        if buf.is_empty() {
-            return Err(std::io::Error::other("connection ended inside DATA"));
-        }
-        let mut bytes = buf.iter();
-        let done = receiver.ingest(&mut bytes, &mut message);
-        let used = buf.len() - bytes.len();
-        reader.consume(used);
+    feed(reader, "DATA", |bytes| {
+        let done = receiver.ingest(bytes, &mut message);
         if message.len() > MAX_MESSAGE {
             too_big = true;
             message.clear();
         }
-        if done {
-            return Ok((!too_big).then_some(message));
-        }
-    }
+        done
+    })
+    .await?;
+    Ok((!too_big).then_some(message))
 }
 
 /// A BDAT chunk of `size` bytes, appended to `into`, or read and dropped when it is `None`.
@@ -329,28 +321,42 @@ async fn read_chunk(
     size: usize,
     mut into: Option<&mut Vec<u8>>,
 ) -> std::io::Result<()> {
-    let mut chunk = BdatReceiver::new(size, true);
-    let mut scratch = Vec::new();
     if size == 0 {
         return Ok(());
     }
+    let mut chunk = BdatReceiver::new(size, true);
+    let mut scratch = Vec::new();
     if let Some(into) = into.as_deref_mut() {
         into.reserve(size);
     }
+    feed(reader, "BDAT", |bytes| match into.as_deref_mut() {
+        Some(into) => chunk.ingest(bytes, into),
+        None => {
+            scratch.clear();
+            chunk.ingest(bytes, &mut scratch)
+        }
+    })
+    .await
+}
+
+/// Hands what arrives to `ingest` until it says the message (or chunk) is whole; the bytes it
+/// leaves stay in the reader for the next command. The connection ending first is an error
+/// (`inside` names what it cut).
+async fn feed(
+    reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
+    inside: &str,
+    mut ingest: impl FnMut(&mut std::slice::Iter<'_, u8>) -> bool,
+) -> std::io::Result<()> {
     loop {
         ack_at_once(reader);
         let buf = reader.fill_buf().await?;
         if buf.is_empty() {
-            return Err(std::io::Error::other("connection ended inside BDAT"));
+            return Err(std::io::Error::other(format!(
+                "connection ended inside {inside}"
+            )));
         }
         let mut bytes = buf.iter();
-        let done = match into.as_deref_mut() {
-            Some(into) => chunk.ingest(&mut bytes, into),
-            None => {
-                scratch.clear();
-                chunk.ingest(&mut bytes, &mut scratch)
-            }
-        };
+        let done = ingest(&mut bytes);
         let used = buf.len() - bytes.len();
         reader.consume(used);
         if done {
