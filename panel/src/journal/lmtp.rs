@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 //! The journal receiver: a small LMTP server (RFC 2033) on loopback that only the engine's
 //! queue talks to. Commands are parsed by `smtp-proto` (the engine's own parser). It offers
-//! CHUNKING (RFC 3030), which the engine's client then uses: `BDAT <size> LAST` and the
-//! queued bytes as they are, in one write, with no `354` to wait for and no dot-stuffing to
+//! CHUNKING (RFC 3030), which the engine's client then uses: `BDAT <size> LAST` followed at
+//! once by the queued bytes as they are, with no `354` to wait for and no dot-stuffing to
 //! add and undo. A client that sends `DATA` instead is read with its dot-stuffing undone,
 //! so the bytes kept are the queued bytes either way. Each journal recipient gets its own
 //! answer, sent only after its rows are committed.
