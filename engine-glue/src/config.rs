@@ -42,8 +42,9 @@ pub struct EngineConfig {
 
 /// The archive's transport journal: for every message it is about to accept, the engine asks
 /// Casella's hook (HTTP, loopback) which parties are archived; the hook answers with one more
-/// recipient, `journal+<token>@`[`JOURNAL_DOMAIN`], and the engine's own durable queue carries
-/// that copy to Casella's journal receiver (LMTP, loopback), retrying until it is taken.
+/// recipient (or a few), `journal+<…>@`[`JOURNAL_DOMAIN`], and the engine's own durable queue
+/// carries that copy to Casella's journal receiver (LMTP, loopback), retrying until it is
+/// taken.
 #[derive(Clone)]
 pub struct JournalConfig {
     /// Loopback port of the hook endpoint.
@@ -66,6 +67,13 @@ impl std::fmt::Debug for JournalConfig {
 /// The domain of journal recipients: reserved (RFC 2606), never a real destination, and
 /// refused as a recipient to every client, so only the hook can name it.
 pub const JOURNAL_DOMAIN: &str = "archive.invalid";
+
+/// Whether an address is a journal recipient (its domain is [`JOURNAL_DOMAIN`]).
+pub fn is_journal_address(address: &str) -> bool {
+    address
+        .rsplit_once('@')
+        .is_some_and(|(_, domain)| domain.eq_ignore_ascii_case(JOURNAL_DOMAIN))
+}
 
 /// The host name the engine relays journal copies to. The engine looks a relay's address up
 /// through its own resolver, which answers an IP literal (and, in this build, every name it

@@ -274,7 +274,7 @@ const INTERESTS: [EventType; 41] = [
 /// reports a message just before writing it to the queue.
 const IDENTIFY_TRIES: [u64; 5] = [0, 5, 20, 100, 500];
 /// The part of a message read for its headers.
-const HEADER_BYTES: usize = 16 * 1024;
+pub(crate) const HEADER_BYTES: usize = 16 * 1024;
 
 /// The Message-ID of a message in the queue, read from the head of its stored copy.
 async fn queued_message_id(server: &stalwart_lib::Server, queue_id: u64) -> Option<String> {

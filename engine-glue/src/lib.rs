@@ -14,12 +14,13 @@ mod events;
 mod groups;
 mod mail;
 mod policy;
+mod queue;
 mod secret;
 mod tls;
 
 pub use config::{
     CacheConfig, EngineConfig, EnginePorts, JOURNAL_DOMAIN, JournalConfig, PostgresStore,
-    SEND_TIERS, StoreBackend,
+    SEND_TIERS, StoreBackend, is_journal_address,
 };
 pub use credentials::{ClientSecrets, ClientSignIn, SecondarySecrets, valid_app_password_name};
 pub use directory::{AccountId, MailboxChanges, MailboxInfo, NewMailbox};
@@ -34,5 +35,6 @@ pub use mail::{
     MessageChanges, MessagePage, MessageSummary, Sent, SieveScript,
 };
 pub use policy::{DkimKind, MailboxState, Protocols};
+pub use queue::{DueJournalCopy, QueuedEnvelope};
 pub use secret::{PasswordHash, SecretFingerprint};
 pub use tls::TlsFiles;

@@ -111,7 +111,7 @@ impl JournalListeners {
                 if ticks.is_multiple_of(720) {
                     engine.pin_journal_host();
                 }
-                if waker.journal_copies_due().await.unwrap_or(false) {
+                if waker.journal_copies_due().await {
                     engine.wake_queue().await;
                 }
             }
@@ -166,7 +166,6 @@ struct HookQueue {
 
 #[derive(Deserialize)]
 struct HookEnvelope {
-    from: HookAddress,
     to: Vec<HookAddress>,
 }
 
@@ -207,18 +206,20 @@ async fn archive_hook(State(state): State<HookState>, headers: HeaderMap, body: 
             .find(|(name, _)| name.eq_ignore_ascii_case("message-id"))
             .map(|(_, value)| value.trim().trim_matches(['<', '>']).to_string())
             .unwrap_or_default(),
-        mail_from: envelope.from.address,
         recipients: envelope.to.into_iter().map(|a| a.address).collect(),
     };
     match state.services.journal_hook(envelope).await {
         Ok(HookAnswer::Accept) => Json(json!({ "action": "accept" })).into_response(),
-        Ok(HookAnswer::Journal(recipient)) => Json(json!({
+        Ok(HookAnswer::Journal(recipients)) => Json(json!({
             "action": "accept",
-            "modifications": [{
-                "type": "addRecipient",
-                "value": recipient,
-                "parameters": { "NOTIFY": "NEVER" },
-            }],
+            "modifications": recipients
+                .iter()
+                .map(|recipient| json!({
+                    "type": "addRecipient",
+                    "value": recipient,
+                    "parameters": { "NOTIFY": "NEVER" },
+                }))
+                .collect::<Vec<_>>(),
         }))
         .into_response(),
         Ok(HookAnswer::Reject) => Json(json!({

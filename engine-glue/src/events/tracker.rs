@@ -360,7 +360,10 @@ impl Tracker {
                 | DeliveryEvent::DsnTempFail
                 | DeliveryEvent::DsnPermFail),
             ) => {
-                let Some(recipient) = event.value_as_str(Key::To).filter(|r| !is_journal(r)) else {
+                let Some(recipient) = event
+                    .value_as_str(Key::To)
+                    .filter(|r| !crate::is_journal_address(r))
+                else {
                     return;
                 };
                 let attempt = self.attempt(event);
@@ -467,14 +470,10 @@ fn addresses(value: Option<&Value>) -> Vec<String> {
         Some(other) => other.as_str().map(str::to_lowercase).into_iter().collect(),
         None => Vec::new(),
     };
-    listed.into_iter().filter(|a| !is_journal(a)).collect()
-}
-
-/// Whether an address is a journal recipient (`journal+<token>@archive.invalid`).
-fn is_journal(address: &str) -> bool {
-    address
-        .rsplit_once('@')
-        .is_some_and(|(_, domain)| domain.eq_ignore_ascii_case(crate::JOURNAL_DOMAIN))
+    listed
+        .into_iter()
+        .filter(|a| !crate::is_journal_address(a))
+        .collect()
 }
 
 /// The protocol of a connection-start event.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-//! A message the engine is about to accept for an archived party, written before the engine
-//! is told to send the journal copy (`journal+<token>@archive.invalid`).
+//! A message the engine was about to accept for an archived party, as the hook of an earlier
+//! version wrote it before naming the journal copy (`journal+<token>@archive.invalid`). The
+//! hook writes none now (the journal address carries the envelope); copies queued before may
+//! still name one.
 
 use sea_orm::entity::prelude::*;
 

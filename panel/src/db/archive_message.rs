@@ -23,6 +23,8 @@ pub struct Model {
     pub has_attachment: bool,
     /// `journal`, `changes` or `import`.
     pub source: String,
+    /// For a journal copy: the engine's queue id of the message (hex), or, for a copy an
+    /// earlier version's journal named by an envelope row, that row's token (32 hex).
     pub token: Option<String>,
     pub retain_until: Date,
     /// Its key in the text index (arrival seconds << 20 | low 20 bits of its id).

@@ -79,11 +79,12 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Ok(db)
 }
 
-/// The archive journal's envelopes, written while the engine holds a sender's SMTP transaction
-/// open. On SQLite they are in a database file of their own, `path`, so they have a write lock
-/// of their own: an envelope never waits behind the panel's other writes (the archive's text
-/// index above all). On PostgreSQL, whose writers lock rows, not the database, they stay in
-/// the panel database. Envelopes an earlier version wrote in the panel database are moved.
+/// The archive journal's envelope rows, which earlier versions wrote while the engine held a
+/// sender's SMTP transaction open (the journal address now carries the envelope, and the
+/// engine's queue the rest); they are read and marked while their copies may still come, and
+/// let go by the daily job. On SQLite they are in a database file of their own, `path`, with a
+/// write lock of their own; on PostgreSQL they stay in the panel database. Envelopes an even
+/// earlier version wrote in the panel database are moved.
 pub async fn connect_journal(
     db: &DatabaseConnection,
     path: &Path,
@@ -92,8 +93,8 @@ pub async fn connect_journal(
         return Ok(db.clone());
     }
     let mut options = ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
-    // One connection writes (the envelopes' writer); the others read, each journal copy
-    // its envelopes, while a write is under way.
+    // One connection writes (the marks' writer); the others read, each journal copy of an
+    // earlier version its envelope, while a write is under way.
     options
         .sqlx_logging(false)
         .max_connections(4)

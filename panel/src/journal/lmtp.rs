@@ -19,10 +19,7 @@ use tokio::{
 };
 
 use super::JournalFault;
-use crate::services::{
-    Services,
-    archive::{JournalRefusal, journal_token},
-};
+use crate::services::{Services, archive::JournalRefusal, journal_address::JournalRecipient};
 
 /// The largest message taken: above the engine's own limit, so it never refuses one the
 /// engine accepted.
@@ -49,9 +46,9 @@ pub(super) async fn serve(listener: TcpListener, services: Services, fault: Opti
         }
         let services = services.clone();
         tokio::spawn(async move {
-            let keep = |tokens: Vec<String>, bytes: Vec<u8>| {
+            let keep = |recipients: Vec<JournalRecipient>, bytes: Vec<u8>| {
                 let services = services.clone();
-                async move { take(&services, &tokens, bytes, fault).await }
+                async move { take(&services, &recipients, bytes, fault).await }
             };
             if let Err(err) = session(stream, keep).await {
                 tracing::debug!(%err, "journal receiver: connection ended");
@@ -61,10 +58,11 @@ pub(super) async fn serve(listener: TcpListener, services: Services, fault: Opti
 }
 
 /// One connection: commands until QUIT or the end; each message (after `DATA`, or in
-/// `BDAT` chunks) goes to `keep` with its journal tokens, which answers one reply per token.
+/// `BDAT` chunks) goes to `keep` with its journal recipients, which answers one reply per
+/// recipient.
 async fn session<K, F>(stream: TcpStream, keep: K) -> std::io::Result<()>
 where
-    K: Fn(Vec<String>, Vec<u8>) -> F,
+    K: Fn(Vec<JournalRecipient>, Vec<u8>) -> F,
     F: Future<Output = Vec<Vec<u8>>>,
 {
     // Each reply is one write, sent at once.
@@ -76,7 +74,7 @@ where
         .write_all(b"220 casella journal LMTP ready\r\n")
         .await?;
     let mut in_mail = false;
-    let mut tokens: Vec<String> = Vec::new();
+    let mut tokens: Vec<JournalRecipient> = Vec::new();
     // The chunks of a message sent with BDAT so far; `None` until the first (and after the
     // last); a message grown past the limit is read on and refused at its last chunk.
     let mut chunks: Option<Vec<u8>> = None;
@@ -115,9 +113,9 @@ where
                 tokens.clear();
                 b"250 2.1.0 OK\r\n"
             }
-            Ok(Request::Rcpt { to }) if in_mail => match journal_token(&to.address) {
-                Some(token) => {
-                    tokens.push(token.to_ascii_lowercase());
+            Ok(Request::Rcpt { to }) if in_mail => match JournalRecipient::parse(&to.address) {
+                Some(recipient) => {
+                    tokens.push(recipient);
                     b"250 2.1.5 OK\r\n"
                 }
                 None => b"550 5.1.1 Not a journal recipient\r\n",
@@ -201,10 +199,10 @@ where
     }
 }
 
-/// Keeps the copy for each token; one reply per token, in their order (RFC 2033 §4.2).
+/// Keeps the copy for each recipient; one reply per recipient, in their order (RFC 2033 §4.2).
 async fn take(
     services: &Services,
-    tokens: &[String],
+    tokens: &[JournalRecipient],
     bytes: Vec<u8>,
     fault: Option<JournalFault>,
 ) -> Vec<Vec<u8>> {
@@ -221,8 +219,12 @@ async fn take(
             .into_iter()
             .map(|outcome| match outcome {
                 Ok(()) => b"250 2.0.0 Archived\r\n".to_vec(),
-                Err(JournalRefusal::UnknownToken) => {
+                Err(JournalRefusal::UnknownToken | JournalRefusal::NotDue) => {
                     b"550 5.1.1 Unknown journal envelope\r\n".to_vec()
+                }
+                // Never for the engine's own copy as it delivers it; kept queued, not lost.
+                Err(JournalRefusal::NotGenuine | JournalRefusal::NotQueued) => {
+                    b"451 4.3.0 Journal copy not verified, try again later\r\n".to_vec()
                 }
             })
             .collect(),
@@ -373,9 +375,12 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     use super::*;
-    use crate::services::archive::JOURNAL_PREFIX;
+    use crate::services::{
+        archive::Direction,
+        journal_address::{JOURNAL_PREFIX, journal_addresses},
+    };
 
-    type Kept = Arc<Mutex<Vec<(Vec<String>, Vec<u8>)>>>;
+    type Kept = Arc<Mutex<Vec<(Vec<JournalRecipient>, Vec<u8>)>>>;
 
     /// A receiver on a free loopback port whose every copy is kept in `Kept` and answered
     /// `250` per token; and a client connected to it, past the greeting.
@@ -386,7 +391,7 @@ mod tests {
         let into = kept.clone();
         tokio::spawn(async move {
             let (stream, _) = listener.accept().await.unwrap();
-            let keep = |tokens: Vec<String>, bytes: Vec<u8>| {
+            let keep = |tokens: Vec<JournalRecipient>, bytes: Vec<u8>| {
                 let into = into.clone();
                 async move {
                     let replies = vec![b"250 2.0.0 Archived\r\n".to_vec(); tokens.len()];
@@ -431,7 +436,6 @@ mod tests {
     }
 
     const A: &str = "0123456789abcdef0123456789abcdef";
-    const B: &str = "fedcba9876543210fedcba9876543210";
 
     #[tokio::test]
     async fn bdat_chunks_are_kept_as_sent_with_one_reply_per_recipient() {
@@ -447,7 +451,9 @@ mod tests {
                 .starts_with("250")
         );
         assert!(says(&mut c, &rcpt(A)).await.starts_with("250"));
-        assert!(says(&mut c, &rcpt(B)).await.starts_with("250"));
+        let queued = &journal_addresses(b"key", 0x1f, &[(12, Direction::In)])[0];
+        let sent = format!("RCPT TO:<{queued}>\r\n").into_bytes();
+        assert!(says(&mut c, &sent).await.starts_with("250"));
         // A dot alone on a line is content in a chunk, never an end.
         let first = b"Subject: x\r\n\r\n.\r\n..two\r\n";
         let mut cmd = format!("BDAT {}\r\n", first.len()).into_bytes();
@@ -465,7 +471,13 @@ mod tests {
         assert_eq!(answers, "250 2.0.0 Archived\r\n250 2.0.0 Archived\r\n");
         let kept = kept.lock().unwrap().clone();
         assert_eq!(kept.len(), 1);
-        assert_eq!(kept[0].0, vec![A.to_string(), B.to_string()]);
+        assert_eq!(
+            kept[0].0,
+            [
+                JournalRecipient::Envelope(A.into()),
+                JournalRecipient::parse(queued).unwrap()
+            ]
+        );
         assert_eq!(
             kept[0].1,
             b"Subject: x\r\n\r\n.\r\n..two\r\nend\r\n".to_vec()

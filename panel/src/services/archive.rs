@@ -3,38 +3,40 @@
 //!
 //! For every message it is about to accept, the engine's DATA hook asks [`Services::journal_hook`]
 //! which of its parties are archived: the signed-in sender (`out`) and every envelope recipient,
-//! Bcc included (`in`). When one is, an *envelope* row is committed first, and only then is the
-//! engine told to add one recipient, `journal+<token>@archive.invalid`. The engine queues that
-//! copy with the message (so it exists exactly when the message was accepted) and relays it to
-//! the journal receiver, retrying until it is taken; [`Services::journal_copy`] keeps the bytes
-//! in the content store and writes one archive row per party before answering, once: a copy
-//! delivered again finds its rows there.
+//! Bcc included (`in`). When one is, the engine is told to add a journal recipient whose
+//! address carries the message's queue id and those parties, sealed (see `journal_address`);
+//! nothing is written, so the SMTP client waits for no commit. The engine queues that copy
+//! with the message (so it exists exactly when the message was accepted) and relays it to the
+//! journal receiver, retrying until it is taken; [`Services::journal_copy`] reads the rest of
+//! the envelope from the queued message, keeps the bytes in the content store and writes one
+//! archive row per party before answering, once: a copy delivered again finds its rows there.
 //!
 //! A crash anywhere leaves either no accepted message (the client sends it again) or a queued
-//! journal copy that arrives after the restart. An envelope whose copy never came (the engine
-//! refused the message after the hook) is marked `not_accepted` by the daily job.
+//! journal copy that arrives after the restart. Copies queued by an earlier version name an
+//! envelope row instead; one whose copy never came is marked `not_accepted` by the daily job.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, hash_map::Entry};
 
 use chrono::{DateTime, Datelike, Duration, Local, NaiveDate, NaiveTime, Utc};
-use engine_glue::JOURNAL_DOMAIN;
+use engine_glue::{QueuedEnvelope, is_journal_address};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr};
 
 pub(super) use super::archive_rows::with_message_id;
 pub(crate) use super::archive_rows::{NewRow, first_key_of, insert_row, insert_rows, keep_objects};
 use super::archive_rows::{count_in, cut};
 use super::{
-    ServiceError, Services, archive_index::unindex_message, archive_writer::Copy, kept_mail,
+    ServiceError, Services,
+    archive_index::unindex_message,
+    archive_writer::{Awaited, Copy, CopyEnvelope},
+    journal_address::{JournalRecipient, journal_addresses},
+    kept_mail,
 };
 use crate::{
     content_store::ObjectHash,
     db::{archive, archive_envelope, archive_message, mailbox, stored_object, tm_message},
 };
 
-/// The local part's prefix of a journal recipient: `journal+<token>@archive.invalid`.
-pub const JOURNAL_PREFIX: &str = "journal+";
-
-/// An envelope whose journal copy has not come after this long was refused by the engine
+/// An envelope row whose journal copy has not come after this long was refused by the engine
 /// after the hook (the engine's journal queue itself gives up after 30 days).
 const ENVELOPE_WAIT_DAYS: i64 = 31;
 
@@ -48,7 +50,6 @@ pub struct Envelope {
     pub login: Option<String>,
     /// The engine's queue id (hex).
     pub queue_id: Option<String>,
-    pub mail_from: String,
     /// Every recipient, Bcc included.
     pub recipients: Vec<String>,
     /// Its Message-ID header, without brackets; empty when it has none.
@@ -60,8 +61,8 @@ pub struct Envelope {
 pub enum HookAnswer {
     /// Nobody in it is archived.
     Accept,
-    /// Accept, and send a copy to this journal recipient.
-    Journal(String),
+    /// Accept, and send a copy to these journal recipients (one, or a few for many parties).
+    Journal(Vec<String>),
     /// A client named a journal recipient itself.
     Reject,
 }
@@ -69,8 +70,18 @@ pub enum HookAnswer {
 /// Why a journal copy is not taken for a recipient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JournalRefusal {
-    /// No envelope has this token (the engine gives it up: nobody asked for it).
+    /// No envelope row has this token (the engine gives it up: nobody asked for it).
     UnknownToken,
+    /// The engine's queue does not have this address to deliver (a copy already taken, sent
+    /// again by someone else; the engine gives it up).
+    NotDue,
+    /// The address's seal is not the hook's, or the bytes are not the queued message's: only
+    /// a lost key or a fault could do this to the engine's own copy, so it is asked for again
+    /// (and logged as an error) rather than dropped.
+    NotGenuine,
+    /// The engine's queue does not hold the message the address names: the copy is asked
+    /// for again (the engine delivers only what its queue holds).
+    NotQueued,
 }
 
 /// Which way a message went for an archive.
@@ -97,22 +108,6 @@ impl Direction {
     }
 }
 
-/// The token of a journal recipient's address; `None` for any other address.
-pub fn journal_token(address: &str) -> Option<&str> {
-    let (local, domain) = address.rsplit_once('@')?;
-    let token = local.strip_prefix(JOURNAL_PREFIX)?;
-    (domain.eq_ignore_ascii_case(JOURNAL_DOMAIN)
-        && token.len() == 32
-        && token.bytes().all(|b| b.is_ascii_hexdigit()))
-    .then_some(token)
-}
-
-fn is_journal_address(address: &str) -> bool {
-    address
-        .rsplit_once('@')
-        .is_some_and(|(_, domain)| domain.eq_ignore_ascii_case(JOURNAL_DOMAIN))
-}
-
 /// The day a message kept today for `years` may go.
 pub fn retain_until(kept: DateTime<Utc>, years: i32) -> NaiveDate {
     let day = kept.date_naive();
@@ -124,8 +119,8 @@ pub fn retain_until(kept: DateTime<Utc>, years: i32) -> NaiveDate {
 }
 
 impl Services {
-    /// The DATA hook: which parties of this message are archived. When some are, their
-    /// envelope is committed before the answer names the journal recipient.
+    /// The DATA hook: which parties of this message are archived. When some are, the answer
+    /// names the journal recipients that carry them (nothing is written).
     pub async fn journal_hook(&self, envelope: Envelope) -> Result<HookAnswer, ServiceError> {
         if envelope.recipients.iter().any(|r| is_journal_address(r)) {
             return Ok(HookAnswer::Reject);
@@ -153,68 +148,142 @@ impl Services {
             .into_tuple()
             .all(&self.db)
             .await?;
-        let mut parties: Vec<String> = Vec::new();
+        let mut parties: Vec<(i32, Direction)> = Vec::new();
         for (account, direction) in &accounts {
             for (id, address) in &archived {
-                let party = format!("{id}:{}", direction.as_str());
-                if address == account && !parties.contains(&party) {
-                    parties.push(party);
+                if address == account && !parties.contains(&(*id, *direction)) {
+                    parties.push((*id, *direction));
                 }
             }
         }
         if parties.is_empty() {
             return Ok(HookAnswer::Accept);
         }
-        let token = format!("{:032x}", rand::random::<u128>());
-        self.journal_writer
-            .envelope(archive_envelope::Model {
-                token: token.clone(),
-                queue_id: envelope.queue_id.unwrap_or_default(),
-                login: envelope.login.unwrap_or_default(),
-                mail_from: envelope.mail_from,
-                recipients: envelope.recipients.join(" "),
-                parties: parties.join(" "),
-                created_at: Utc::now(),
-                state: "pending".into(),
-                copies: 0,
+        // The engine names the queue id at the DATA stage (it is the id the message is
+        // queued under); without it no address could name the message.
+        let queue_id = envelope
+            .queue_id
+            .as_deref()
+            .and_then(|id| u64::from_str_radix(id, 16).ok())
+            .ok_or_else(|| ServiceError::Internal("the engine's hook named no queue id".into()))?;
+        let key = self.journal_writer.key().await?;
+        let addresses = journal_addresses(key, queue_id, &parties);
+        self.journal_writer.await_copy(
+            queue_id,
+            Awaited {
+                asked_at: Utc::now(),
                 message_id: cut(&envelope.message_id, 500),
-            })
-            .await?;
-        Ok(HookAnswer::Journal(format!(
-            "{JOURNAL_PREFIX}{token}@{JOURNAL_DOMAIN}"
-        )))
+                archives: parties.iter().map(|(id, _)| *id).collect(),
+            },
+        );
+        Ok(HookAnswer::Journal(addresses))
     }
 
-    /// A journal copy arrived for these tokens: keeps its bytes and writes each party's row
-    /// (a copy that arrives again adds nothing). Returns, per token, whether it was taken;
-    /// an error means nothing is taken and the engine must try again.
+    /// A journal copy arrived for these recipients: keeps its bytes and writes each party's
+    /// row (a copy that arrives again adds nothing). Returns, per recipient, whether it was
+    /// taken; an error means nothing is taken and the engine must try again.
     pub async fn journal_copy(
         &self,
-        tokens: &[String],
+        recipients: &[JournalRecipient],
         bytes: Vec<u8>,
     ) -> Result<Vec<Result<(), JournalRefusal>>, ServiceError> {
         let started = std::time::Instant::now();
-        // The envelopes this process wrote are known without a read; others (written before a
-        // restart, or a copy sent again) are read.
-        let (mut found, unknown) = self.journal_writer.known_envelopes(tokens);
-        if !unknown.is_empty() {
-            found.extend(
-                archive_envelope::Entity::find()
-                    .filter(archive_envelope::Column::Token.is_in(unknown))
-                    .all(self.journal_writer.journal_db())
-                    .await?,
-            );
-        }
-        let outcomes: Vec<Result<(), JournalRefusal>> = tokens
+        let mut outcomes = vec![Ok(()); recipients.len()];
+        let mut found: Vec<CopyEnvelope> = Vec::new();
+        // Addresses naming a queued message: its envelope is read from the engine's queue
+        // (once per message; a message with many parties has a few journal recipients).
+        let key = self.journal_writer.key().await?;
+        let content = recipients
             .iter()
-            .map(|token| match found.iter().any(|e| &e.token == token) {
-                true => Ok(()),
-                false => Err(JournalRefusal::UnknownToken),
-            })
-            .collect();
+            .any(|r| matches!(r, JournalRecipient::Queued(_)))
+            .then(|| *blake3::hash(&bytes).as_bytes());
+        let mut tokens: Vec<(usize, &str)> = Vec::new();
+        // Each message's queued envelope, read once.
+        let mut queued: HashMap<u64, Option<QueuedEnvelope>> = HashMap::new();
+        for (i, recipient) in recipients.iter().enumerate() {
+            let copy = match recipient {
+                JournalRecipient::Envelope(token) => {
+                    tokens.push((i, token.as_str()));
+                    continue;
+                }
+                JournalRecipient::Queued(copy) => copy,
+            };
+            if !copy.is_genuine(key) {
+                tracing::error!(
+                    queue_id = copy.queue_id,
+                    "journal copy not taken: its address is not sealed with this installation's \
+                     key (`journal_address_key` in panel_settings); the engine keeps it queued"
+                );
+                outcomes[i] = Err(JournalRefusal::NotGenuine);
+                continue;
+            }
+            let envelope = match queued.entry(copy.queue_id) {
+                Entry::Occupied(read) => read.into_mut(),
+                Entry::Vacant(unread) => {
+                    unread.insert(self.engine.queued_envelope(copy.queue_id).await)
+                }
+            };
+            let Some(envelope) = envelope else {
+                tracing::warn!(
+                    queue_id = copy.queue_id,
+                    "journal copy not taken: the engine's queue does not hold its message"
+                );
+                outcomes[i] = Err(JournalRefusal::NotQueued);
+                continue;
+            };
+            if !envelope.journal_due.contains(&copy.address()) {
+                tracing::warn!(
+                    queue_id = copy.queue_id,
+                    "journal copy refused: the engine's queue has delivered it already"
+                );
+                outcomes[i] = Err(JournalRefusal::NotDue);
+                continue;
+            }
+            if Some(envelope.blob_hash) != content {
+                tracing::error!(
+                    queue_id = copy.queue_id,
+                    "journal copy not taken: its bytes are not the queued message's"
+                );
+                outcomes[i] = Err(JournalRefusal::NotGenuine);
+                continue;
+            }
+            let token = format!("{:x}", copy.queue_id);
+            match found.iter_mut().find(|e| e.token == token) {
+                Some(kept) => kept.parties.extend(copy.parties.iter().copied()),
+                None => found.push(CopyEnvelope {
+                    token,
+                    accepted_at: DateTime::from_timestamp(envelope.accepted_at as i64, 0)
+                        .unwrap_or_else(Utc::now),
+                    recipients: envelope.recipients.join(" "),
+                    parties: copy.parties.clone(),
+                    has_row: false,
+                }),
+            }
+        }
+        // Addresses of an earlier version name an envelope row.
+        if !tokens.is_empty() {
+            let rows = archive_envelope::Entity::find()
+                .filter(archive_envelope::Column::Token.is_in(tokens.iter().map(|(_, t)| *t)))
+                .all(self.journal_writer.journal_db())
+                .await?;
+            for (i, token) in &tokens {
+                if !rows.iter().any(|row| row.token == *token) {
+                    outcomes[*i] = Err(JournalRefusal::UnknownToken);
+                }
+            }
+            found.extend(rows.into_iter().map(CopyEnvelope::from));
+        }
         if found.is_empty() {
             return Ok(outcomes);
         }
+        let queue_ids: Vec<u64> = recipients
+            .iter()
+            .zip(&outcomes)
+            .filter_map(|(recipient, outcome)| match (recipient, outcome) {
+                (JournalRecipient::Queued(copy), Ok(())) => Some(copy.queue_id),
+                _ => None,
+            })
+            .collect();
         let envelopes_read = started.elapsed();
         let store = self.time_machine_settings()?.store.clone();
         let size = bytes.len() as i64;
@@ -234,6 +303,7 @@ impl Services {
             summary,
         };
         self.journal_writer.copy(copy).await?;
+        self.journal_writer.forget_awaited(queue_ids);
         tracing::debug!(
             envelopes_read_us = envelopes_read.as_micros() as u64,
             stored_us = stored.as_micros() as u64,
@@ -243,19 +313,65 @@ impl Services {
         Ok(outcomes)
     }
 
-    /// Whether a journal copy is overdue: an envelope still waiting for its copy a few
-    /// seconds after the engine was asked for it. Envelopes kept in memory for a copy that has
-    /// not come within the hour are let go meanwhile (read from the database if it comes).
-    pub async fn journal_copies_due(&self) -> Result<bool, ServiceError> {
+    /// Notes the journal copies the engine's queue still has to deliver (read at start: what
+    /// the hook asked for before a restart), so the pass over the engine's changes waits for
+    /// them rather than keeping those messages itself. How many were found.
+    pub async fn await_queued_copies(&self) -> Result<usize, ServiceError> {
+        let key = self.journal_writer.key().await?;
+        let mut noted = 0;
+        for due in self.engine.due_journal_copies().await? {
+            let archives: Vec<i32> = due
+                .addresses
+                .iter()
+                .filter_map(|address| match JournalRecipient::parse(address) {
+                    Some(JournalRecipient::Queued(copy)) if copy.is_genuine(key) => {
+                        Some(copy.parties)
+                    }
+                    // An earlier version's copy: its envelope row says the same.
+                    _ => None,
+                })
+                .flatten()
+                .map(|(id, _)| id)
+                .collect();
+            if archives.is_empty() {
+                continue;
+            }
+            self.journal_writer.await_copy(
+                due.queue_id,
+                Awaited {
+                    asked_at: Utc::now(),
+                    message_id: due.message_id.unwrap_or_default(),
+                    archives,
+                },
+            );
+            noted += 1;
+        }
+        Ok(noted)
+    }
+
+    /// Whether a journal copy is overdue: one the hook asked for a few seconds ago or more
+    /// that the engine's queue still has to deliver. One it has not to (the engine refused the
+    /// message after the hook, or another node took the copy) is let go, as is one not come
+    /// within the day.
+    pub async fn journal_copies_due(&self) -> bool {
+        let now = Utc::now();
         self.journal_writer
-            .forget_known_before(Utc::now() - Duration::hours(1));
-        Ok(archive_envelope::Entity::find()
-            .filter(archive_envelope::Column::State.eq("pending"))
-            .filter(archive_envelope::Column::CreatedAt.lt(Utc::now() - Duration::seconds(5)))
-            .filter(archive_envelope::Column::CreatedAt.gt(Utc::now() - Duration::days(1)))
-            .one(self.journal_writer.journal_db())
-            .await?
-            .is_some())
+            .forget_awaited(self.journal_writer.awaited_since(now - Duration::days(1)));
+        let mut due = false;
+        for queue_id in self
+            .journal_writer
+            .awaited_since(now - Duration::seconds(5))
+        {
+            let queued = self.engine.queued_envelope(queue_id).await;
+            if queued.is_some_and(|queued| !queued.journal_due.is_empty()) {
+                // One is enough to wake the queue; the rest are looked at next time.
+                due = true;
+                break;
+            } else {
+                self.journal_writer.forget_awaited([queue_id]);
+            }
+        }
+        due
     }
 
     /// Lets go of archived messages past their retention and marks envelopes whose copy
@@ -462,22 +578,6 @@ mod tests {
     use sea_orm::ConnectionTrait;
 
     use crate::services::{archive_index::folder_prefix, archive_rows::search_key};
-
-    #[test]
-    fn only_a_journal_address_has_a_token() {
-        let token = "0123456789abcdef0123456789abcdef";
-        assert_eq!(
-            journal_token(&format!("journal+{token}@archive.invalid")),
-            Some(token)
-        );
-        assert_eq!(journal_token(&format!("journal+{token}@demo.test")), None);
-        assert_eq!(journal_token("journal+short@archive.invalid"), None);
-        assert_eq!(
-            journal_token(&format!("other+{token}@archive.invalid")),
-            None
-        );
-        assert!(is_journal_address("x@ARCHIVE.invalid"));
-    }
 
     #[test]
     fn search_keys_follow_arrival_then_id() {

@@ -195,6 +195,10 @@ impl Services {
         if kept {
             return Ok(true);
         }
+        if self.journal_writer.awaits(archive_id, message_id) {
+            return Ok(true);
+        }
+        // A copy queued by an earlier version, whose envelope row waits for it.
         let party = format!("{archive_id}:");
         Ok(archive_envelope::Entity::find()
             .filter(archive_envelope::Column::MessageId.eq(message_id))
@@ -231,6 +235,12 @@ impl Services {
         let services = self.clone();
         let grace = Duration::from_std(grace).unwrap_or(Duration::minutes(3));
         tokio::spawn(async move {
+            // First, which journal copies are still on their way from before a restart.
+            match services.await_queued_copies().await {
+                Ok(0) => {}
+                Ok(noted) => tracing::info!(noted, "journal copies queued before the start"),
+                Err(err) => tracing::warn!(%err, "the engine's queue could not be read"),
+            }
             loop {
                 match services.archive_pass(grace).await {
                     Ok(report) if report.added > 0 => {

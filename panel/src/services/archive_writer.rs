@@ -1,26 +1,24 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-//! The journal's two writers: one commits the hook's envelopes (and marks them done once their
-//! copy is kept), the other the journal copies' rows. Each takes as many jobs as are waiting
-//! (a group commit, as the engine's own queue does), writes them in a few statements whatever
-//! their number (under load, SQLite's round trips rather than its work bound a writer), and
-//! answers each only after they are committed — the copies' in one transaction, the envelopes'
-//! statements each on its own (each stands alone, and may run again); a batch that fails is
-//! tried again one job at a time, so one bad job never holds up the others.
+//! The journal's two writers: one commits the journal copies' rows, the other marks the
+//! envelope rows of an earlier version done once their copy is kept. Each takes as many jobs
+//! as are waiting (a group commit, as the engine's own queue does), writes them in a few
+//! statements whatever their number (under load, SQLite's round trips rather than its work
+//! bound a writer), and answers each only after they are committed — the copies' in one
+//! transaction, the marks each on its own (each stands alone, and may run again); a batch
+//! that fails is tried again one job at a time, so one bad job never holds up the others.
 //!
-//! On SQLite the envelopes live in a database file of their own (`journal.sqlite3`, see
-//! `db::connect_journal`), so they have their own write lock: the engine holds a sender's SMTP
-//! transaction open while its envelope is written, and that write never waits behind a copy's
-//! rows and text index on the panel database's one writer. A batch of copies' rows
-//! (idempotent: one row per archive, direction and content) is committed, then their envelopes
-//! are marked (done: a copy came) in one statement by the envelopes' writer, and the engine is
-//! answered once both are committed: a crash or a failure of either leaves the copy
-//! unanswered, the engine delivers it again, and that adds no row.
+//! A batch of copies' rows (idempotent: one row per archive, direction and content) is
+//! committed, then any envelope rows among them are marked, and the engine is answered once
+//! both are committed: a crash or a failure of either leaves the copy unanswered, the engine
+//! delivers it again, and that adds no row.
 //!
 //! The copies' writer waits a moment after its first job for others ([`COPY_LINGER`]): a
 //! batch costs a fixed number of statements, so a few copies more in it cost almost nothing,
-//! and nobody waits on a copy's rows but the engine's queue. The envelopes' writer never waits
-//! (an SMTP client waits on each of its envelopes). The envelopes this process wrote are kept
-//! in memory until their copy comes, so a copy needs no read to find its parties.
+//! and nobody waits on a copy's rows but the engine's queue.
+//!
+//! The handle also keeps what the journal knows without a write: the key that seals journal
+//! addresses (see `journal_address`), and the copies the hook asked for that have not come
+//! yet (in memory; at start, read from the engine's queue).
 
 use std::{
     collections::{BTreeSet, HashMap, HashSet},
@@ -30,22 +28,22 @@ use std::{
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
     sea_query::{Expr, ExprTrait},
 };
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{OnceCell, mpsc, oneshot};
 
 use super::{
     archive::{Direction, NewRow, insert_rows, keep_objects},
+    journal_address::KEY_SETTING,
     kept_mail::Summary,
 };
 use crate::{
     content_store::ObjectHash,
-    db::{archive, archive_envelope, archive_message},
+    db::{archive, archive_envelope, archive_message, panel_setting},
 };
 
-/// The most envelope jobs one transaction takes.
+/// The most marks one statement takes.
 const BATCH: usize = 64;
 
 /// The most copies one transaction takes (their rows and text index are written in a few
@@ -60,24 +58,56 @@ const COPY_LINGER: Duration = Duration::from_millis(40);
 /// Jobs of each kind waiting for their writer before senders wait too.
 const WAITING: usize = 1024;
 
-/// The most envelopes kept in memory for their copy; past it, a copy reads its envelope.
-const KNOWN_MOST: usize = 10_000;
+/// The most copies awaited in memory; past it, the hook asks for more without noting them
+/// (their copy comes all the same; only the queue's wake-up and the pass's check miss them).
+const AWAITED_MOST: usize = 10_000;
 
 /// A journal copy's bytes, kept in the content store, and the envelopes it was sent for.
 pub(crate) struct Copy {
-    pub envelopes: Vec<archive_envelope::Model>,
+    pub envelopes: Vec<CopyEnvelope>,
     pub hash: ObjectHash,
     pub size: i64,
     pub summary: Summary,
 }
 
-/// A write the envelopes' writer does.
-enum EnvelopeJob {
-    /// A new envelope, before the engine is told to send its copy.
-    Insert(Box<archive_envelope::Model>),
-    /// These envelopes' copy is kept.
-    Done(Vec<String>),
+/// One message's envelope, as its queued message (or an earlier version's envelope row)
+/// gives it, with the archived parties its journal recipients named.
+#[derive(Debug, Clone)]
+pub(crate) struct CopyEnvelope {
+    /// What its archive rows keep as their token: the queue id in hex, or the envelope
+    /// row's token.
+    pub token: String,
+    pub accepted_at: DateTime<Utc>,
+    /// Every envelope recipient, Bcc included, separated by spaces.
+    pub recipients: String,
+    pub parties: Vec<(i32, Direction)>,
+    /// Whether an envelope row is marked done once the copy is kept.
+    pub has_row: bool,
 }
+
+impl From<archive_envelope::Model> for CopyEnvelope {
+    fn from(row: archive_envelope::Model) -> CopyEnvelope {
+        CopyEnvelope {
+            parties: parties_of(&row.parties),
+            token: row.token,
+            accepted_at: row.created_at,
+            recipients: row.recipients,
+            has_row: true,
+        }
+    }
+}
+
+/// A copy the hook asked the engine for.
+#[derive(Debug, Clone)]
+pub(crate) struct Awaited {
+    pub asked_at: DateTime<Utc>,
+    /// Its Message-ID header, without brackets; empty when it has none.
+    pub message_id: String,
+    pub archives: Vec<i32>,
+}
+
+/// Envelope rows whose copy is kept, to mark done.
+struct Marks(Vec<String>);
 
 struct Job<W> {
     write: W,
@@ -88,35 +118,46 @@ struct Job<W> {
 pub(crate) struct JournalWriter {
     db: DatabaseConnection,
     journal: DatabaseConnection,
-    queues: OnceLock<Queues>,
-    /// The envelopes committed by this process whose copy has not come yet, by token.
-    known: Mutex<HashMap<String, archive_envelope::Model>>,
-}
-
-struct Queues {
-    envelopes: mpsc::Sender<Job<EnvelopeJob>>,
-    copies: mpsc::Sender<Job<Copy>>,
+    /// The copies' queue (the marks' queue is the copies' writer's own).
+    copies: OnceLock<mpsc::Sender<Job<Copy>>>,
+    key: OnceCell<Vec<u8>>,
+    /// The copies asked for and not come yet, by queue id.
+    awaited: Mutex<HashMap<u64, Awaited>>,
 }
 
 impl JournalWriter {
-    /// Copies' rows go to `db`; envelopes to `journal` (the same database on PostgreSQL).
+    /// Copies' rows go to `db`; envelope marks to `journal` (the same database on
+    /// PostgreSQL).
     pub(crate) fn new(db: DatabaseConnection, journal: DatabaseConnection) -> JournalWriter {
         JournalWriter {
             db,
             journal,
-            queues: OnceLock::new(),
-            known: Mutex::default(),
+            copies: OnceLock::new(),
+            key: OnceCell::new(),
+            awaited: Mutex::default(),
         }
     }
 
-    /// Where the envelopes are.
+    /// Where the envelope rows are.
     pub(crate) fn journal_db(&self) -> &DatabaseConnection {
         &self.journal
     }
 
-    fn queues(&self) -> &Queues {
-        self.queues.get_or_init(|| {
-            let (envelopes, envelopes_waiting) = mpsc::channel(WAITING);
+    /// The key journal addresses are sealed with: made once, kept in the panel database.
+    pub(crate) async fn key(&self) -> Result<&[u8], DbErr> {
+        self.key
+            .get_or_try_init(|| async {
+                panel_setting::kept_key(&self.db, KEY_SETTING)
+                    .await?
+                    .ok_or_else(|| DbErr::Custom("the journal's key is unreadable".into()))
+            })
+            .await
+            .map(Vec::as_slice)
+    }
+
+    fn copies(&self) -> &mpsc::Sender<Job<Copy>> {
+        self.copies.get_or_init(|| {
+            let (marks, marks_waiting) = mpsc::channel(WAITING);
             let (copies, copies_waiting) = mpsc::channel(WAITING);
             tokio::spawn(
                 Writer {
@@ -124,68 +165,64 @@ impl JournalWriter {
                     most: BATCH,
                     linger: Duration::ZERO,
                     marks: None,
-                    name: "envelopes",
+                    name: "envelope marks",
                 }
-                .run(envelopes_waiting),
+                .run(marks_waiting),
             );
             tokio::spawn(
                 Writer {
                     db: self.db.clone(),
                     most: COPY_BATCH,
                     linger: COPY_LINGER,
-                    marks: Some(envelopes.clone()),
+                    marks: Some(marks),
                     name: "copies",
                 }
                 .run(copies_waiting),
             );
-            Queues { envelopes, copies }
+            copies
         })
     }
 
-    fn known(&self) -> std::sync::MutexGuard<'_, HashMap<String, archive_envelope::Model>> {
-        self.known.lock().unwrap_or_else(PoisonError::into_inner)
+    fn awaited(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Awaited>> {
+        self.awaited.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Commits an envelope row.
-    pub(crate) async fn envelope(&self, row: archive_envelope::Model) -> Result<(), DbErr> {
-        let token = row.token.clone();
-        let kept = row.clone();
-        ask(&self.queues().envelopes, EnvelopeJob::Insert(Box::new(row))).await?;
-        let mut known = self.known();
-        if known.len() < KNOWN_MOST {
-            known.insert(token, kept);
+    /// Notes a copy the hook asked for.
+    pub(crate) fn await_copy(&self, queue_id: u64, awaited: Awaited) {
+        let mut all = self.awaited();
+        if all.len() < AWAITED_MOST {
+            all.insert(queue_id, awaited);
         }
-        Ok(())
     }
 
-    /// The envelopes of these tokens that this process committed and still keeps (each let
-    /// go: a copy that comes again reads its envelope), and the tokens it does not know.
-    pub(crate) fn known_envelopes(
-        &self,
-        tokens: &[String],
-    ) -> (Vec<archive_envelope::Model>, Vec<String>) {
-        let mut known = self.known();
-        let mut found = Vec::with_capacity(tokens.len());
-        let mut unknown = Vec::new();
-        for token in tokens {
-            match known.remove(token) {
-                Some(envelope) => found.push(envelope),
-                None => unknown.push(token.clone()),
-            }
+    /// The copies of these messages came (or will never come).
+    pub(crate) fn forget_awaited(&self, queue_ids: impl IntoIterator<Item = u64>) {
+        let mut all = self.awaited();
+        for id in queue_ids {
+            all.remove(&id);
         }
-        (found, unknown)
     }
 
-    /// Lets go of the envelopes kept in memory that were written before `cutoff`.
-    pub(crate) fn forget_known_before(&self, cutoff: DateTime<Utc>) {
-        self.known()
-            .retain(|_, envelope| envelope.created_at >= cutoff);
+    /// The copies asked for before `asked_before`, by queue id.
+    pub(crate) fn awaited_since(&self, asked_before: DateTime<Utc>) -> Vec<u64> {
+        self.awaited()
+            .iter()
+            .filter(|(_, awaited)| awaited.asked_at < asked_before)
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Whether a copy of this Message-ID is awaited for this archive.
+    pub(crate) fn awaits(&self, archive_id: i32, message_id: &str) -> bool {
+        self.awaited()
+            .values()
+            .any(|a| a.message_id == message_id && a.archives.contains(&archive_id))
     }
 
     /// Commits a copy's rows, one per archived party of each of its envelopes (none that are
-    /// there already), then marks its envelopes done.
+    /// there already), then marks its envelope rows done.
     pub(crate) async fn copy(&self, copy: Copy) -> Result<(), DbErr> {
-        ask(&self.queues().copies, copy).await
+        ask(self.copies(), copy).await
     }
 }
 
@@ -229,7 +266,7 @@ struct Writer {
     /// How long it waits after a first job for others.
     linger: Duration,
     /// Where the envelopes of what it commits are marked done.
-    marks: Option<mpsc::Sender<Job<EnvelopeJob>>>,
+    marks: Option<mpsc::Sender<Job<Marks>>>,
     name: &'static str,
 }
 
@@ -306,7 +343,7 @@ impl Writer {
             .map(str::to_string)
             .collect();
         if !tokens.is_empty() {
-            ask(marks, EnvelopeJob::Done(tokens)).await?;
+            ask(marks, Marks(tokens)).await?;
         }
         Ok(stages)
     }
@@ -348,27 +385,14 @@ fn micros_since(start: Instant) -> u64 {
     u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX)
 }
 
-impl Write for EnvelopeJob {
+impl Write for Marks {
     /// Each statement commits on its own, and may run again (a batch that fails is written
-    /// again one job at a time): an envelope is there or not, a copy marked or not.
+    /// again one job at a time): a copy marked or not.
     const TOGETHER: bool = false;
 
-    /// The new envelopes in one statement, then every copy's mark in one more.
+    /// Every copy's mark in one statement.
     async fn write_all<C: ConnectionTrait>(batch: &[&Self], db: &C) -> Result<(), DbErr> {
-        let mut new = Vec::new();
-        let mut done = Vec::new();
-        for job in batch {
-            match job {
-                EnvelopeJob::Insert(row) => new.push(new_envelope(row)),
-                EnvelopeJob::Done(tokens) => done.extend(tokens.iter().cloned()),
-            }
-        }
-        if !new.is_empty() {
-            archive_envelope::Entity::insert_many(new)
-                .on_conflict_do_nothing()
-                .exec_without_returning(db)
-                .await?;
-        }
+        let done: Vec<&String> = batch.iter().flat_map(|marks| &marks.0).collect();
         if !done.is_empty() {
             archive_envelope::Entity::update_many()
                 .col_expr(archive_envelope::Column::State, Expr::value("done"))
@@ -384,27 +408,11 @@ impl Write for EnvelopeJob {
     }
 }
 
-/// An envelope as a row to insert.
-fn new_envelope(row: &archive_envelope::Model) -> archive_envelope::ActiveModel {
-    let row = row.clone();
-    archive_envelope::ActiveModel {
-        token: Set(row.token),
-        queue_id: Set(row.queue_id),
-        login: Set(row.login),
-        mail_from: Set(row.mail_from),
-        recipients: Set(row.recipients),
-        parties: Set(row.parties),
-        created_at: Set(row.created_at),
-        state: Set(row.state),
-        copies: Set(row.copies),
-        message_id: Set(row.message_id),
-    }
-}
-
 impl Write for Copy {
     fn done_tokens(&self) -> impl Iterator<Item = &str> {
         self.envelopes
             .iter()
+            .filter(|envelope| envelope.has_row)
             .map(|envelope| envelope.token.as_str())
     }
 
@@ -412,12 +420,12 @@ impl Write for Copy {
     /// there and adds nothing), every copy of the batch in the same few statements.
     async fn write_all<C: ConnectionTrait>(batch: &[&Self], txn: &C) -> Result<(), DbErr> {
         keep_objects(txn, batch.iter().map(|copy| (copy.hash, copy.size))).await?;
-        let parties: Vec<Vec<(i32, Direction)>> = batch
+        let ids: BTreeSet<i32> = batch
             .iter()
             .flat_map(|copy| &copy.envelopes)
-            .map(|envelope| parties_of(&envelope.parties))
+            .flat_map(|envelope| &envelope.parties)
+            .map(|(id, _)| *id)
             .collect();
-        let ids: BTreeSet<i32> = parties.iter().flatten().map(|(id, _)| *id).collect();
         // An archive deleted with its domain since is not there.
         let archives: HashMap<i32, archive::Model> = archive::Entity::find()
             .filter(archive::Column::Id.is_in(ids))
@@ -428,10 +436,9 @@ impl Write for Copy {
             .collect();
         let kept = kept_by_changes(txn, batch, &archives).await?;
         let mut rows = Vec::new();
-        let mut parties = parties.iter();
         for copy in batch {
-            for (envelope, parties) in copy.envelopes.iter().zip(parties.by_ref()) {
-                for (id, direction) in parties {
+            for envelope in &copy.envelopes {
+                for (id, direction) in &envelope.parties {
                     let Some(archive) = archives.get(id) else {
                         continue;
                     };
@@ -443,7 +450,7 @@ impl Write for Copy {
                         direction: *direction,
                         hash: copy.hash,
                         size: copy.size,
-                        received_at: envelope.created_at,
+                        received_at: envelope.accepted_at,
                         recipients: &envelope.recipients,
                         summary: &copy.summary,
                         source: "journal",
@@ -509,68 +516,67 @@ async fn kept_by_changes<'a, C: ConnectionTrait>(
 #[cfg(test)]
 mod tests {
     use chrono::Duration as Span;
+    use sea_orm::ActiveValue::Set;
 
     use super::*;
     use crate::services::kept_mail;
 
-    fn envelope(
-        token: &str,
-        parties: String,
-        created_at: DateTime<Utc>,
-    ) -> archive_envelope::Model {
-        archive_envelope::Model {
-            token: token.into(),
-            queue_id: "1f".into(),
-            login: String::new(),
-            mail_from: "anna@example.test".into(),
-            recipients: "bob@demo.test".into(),
-            parties,
-            created_at,
-            state: "pending".into(),
-            copies: 0,
-            message_id: "m1@example.test".into(),
+    /// An envelope row as the hook of an earlier version wrote it.
+    fn envelope_row(token: &str, parties: String) -> archive_envelope::ActiveModel {
+        archive_envelope::ActiveModel {
+            token: Set(token.into()),
+            queue_id: Set("1f".into()),
+            login: Set(String::new()),
+            mail_from: Set("anna@example.test".into()),
+            recipients: Set("bob@demo.test".into()),
+            parties: Set(parties),
+            created_at: Set(Utc::now()),
+            state: Set("pending".into()),
+            copies: Set(0),
+            message_id: Set("m1@example.test".into()),
         }
     }
 
-    async fn envelope_row(db: &DatabaseConnection, token: &str) -> archive_envelope::Model {
-        archive_envelope::Entity::find_by_id(token)
+    async fn marked(db: &DatabaseConnection, token: &str) -> (String, i32) {
+        let row = archive_envelope::Entity::find_by_id(token)
             .one(db)
             .await
             .expect("read")
-            .expect("envelope")
+            .expect("envelope");
+        (row.state, row.copies)
     }
 
     #[tokio::test]
-    async fn a_copy_finds_its_envelope_in_memory_and_marks_it_done_after_its_rows() {
+    async fn a_copy_writes_each_partys_row_once_and_marks_only_envelope_rows() {
         let dir = tempfile::tempdir().expect("dir");
         let databases = crate::db::testing::databases(dir.path()).await;
         for db in &databases.connections {
             let kept = crate::db::testing::archive_of(db, "bob@demo.test").await;
             let writer = JournalWriter::new(db.clone(), db.clone());
-            let (token, other, old) = ("a".repeat(32), "b".repeat(32), "c".repeat(32));
-            let party = format!("{}:in", kept.id);
-            writer
-                .envelope(envelope(&token, party.clone(), Utc::now()))
-                .await
-                .expect("envelope");
-            // Committed, and known in memory until its copy asks for it, once.
-            assert_eq!(envelope_row(db, &token).await.state, "pending");
-            let (found, unknown) = writer.known_envelopes(&[token.clone(), other.clone()]);
-            assert_eq!(found.len(), 1);
-            assert_eq!(unknown, [other]);
-            let (again, unknown) = writer.known_envelopes(std::slice::from_ref(&token));
-            assert!(again.is_empty());
-            assert_eq!(unknown, std::slice::from_ref(&token));
-            // One whose copy never came is let go of after the hour.
-            writer
-                .envelope(envelope(&old, party, Utc::now() - Span::hours(2)))
-                .await
-                .expect("old envelope");
-            writer.forget_known_before(Utc::now() - Span::hours(1));
-            let (_, unknown) = writer.known_envelopes(std::slice::from_ref(&old));
-            assert_eq!(unknown, [old]);
+            // The key is made once: another handle (a restart) reads the same.
+            let key = writer.key().await.expect("key").to_vec();
+            assert_eq!(key.len(), 32);
+            let again = JournalWriter::new(db.clone(), db.clone());
+            assert_eq!(again.key().await.expect("key"), key.as_slice());
 
-            // The copy: its row, then its envelope done; the same copy again adds no row.
+            // One copy for a message named by its queue id (no row), one for an envelope row.
+            let old = "a".repeat(32);
+            archive_envelope::Entity::insert(envelope_row(&old, format!("{}:out", kept.id)))
+                .exec_without_returning(db)
+                .await
+                .expect("envelope row");
+            let queued = CopyEnvelope {
+                token: "1f9a".into(),
+                accepted_at: Utc::now(),
+                recipients: "bob@demo.test hidden@demo.test".into(),
+                parties: vec![(kept.id, Direction::In)],
+                has_row: false,
+            };
+            let row = archive_envelope::Entity::find_by_id(old.clone())
+                .one(db)
+                .await
+                .expect("read")
+                .expect("row");
             let bytes: &[u8] =
                 b"Message-ID: <m1@example.test>\r\nSubject: offerta\r\n\r\ntesto\r\n";
             let copy = |envelopes| Copy {
@@ -579,37 +585,76 @@ mod tests {
                 size: bytes.len() as i64,
                 summary: kept_mail::summary(bytes),
             };
-            writer.copy(copy(found)).await.expect("copy");
-            let row = envelope_row(db, &token).await;
-            assert_eq!((row.state.as_str(), row.copies), ("done", 1));
+            writer
+                .copy(copy(vec![queued.clone(), row.clone().into()]))
+                .await
+                .expect("copy");
+            assert_eq!(marked(db, &old).await, ("done".into(), 1));
             let rows = || {
                 archive_message::Entity::find()
                     .filter(archive_message::Column::ArchiveId.eq(kept.id))
                     .all(db)
             };
-            let written = rows().await.expect("rows");
-            assert_eq!(written.len(), 1);
-            assert_eq!(written[0].token.as_deref(), Some(token.as_str()));
-            writer.copy(copy(vec![row])).await.expect("copy again");
-            assert_eq!(rows().await.expect("rows").len(), 1);
-            assert_eq!(envelope_row(db, &token).await.copies, 2);
+            let mut written = rows().await.expect("rows");
+            written.sort_by(|a, b| a.direction.cmp(&b.direction));
+            assert_eq!(written.len(), 2);
+            assert_eq!(
+                (written[0].direction.as_str(), written[0].token.as_deref()),
+                ("in", Some("1f9a"))
+            );
+            assert_eq!(written[0].recipients, "bob@demo.test hidden@demo.test");
+            assert_eq!(written[1].token.as_deref(), Some(old.as_str()));
+            // The same copy again adds no row.
+            writer
+                .copy(copy(vec![queued.clone(), row.clone().into()]))
+                .await
+                .expect("copy again");
+            assert_eq!(rows().await.expect("rows").len(), 2);
+            assert_eq!(marked(db, &old).await, ("done".into(), 2));
 
             // Rows that cannot be written (a database without the archive's tables): the copy
-            // is not taken, and its envelope is not marked.
+            // is not taken, and its envelope row is not marked.
+            let lost = "d".repeat(32);
+            archive_envelope::Entity::insert(envelope_row(&lost, format!("{}:in", kept.id)))
+                .exec_without_returning(db)
+                .await
+                .expect("envelope row");
             let broken = sea_orm::Database::connect("sqlite::memory:")
                 .await
                 .expect("a database without tables");
             let failing = JournalWriter::new(broken, db.clone());
-            let lost = "d".repeat(32);
-            failing
-                .envelope(envelope(&lost, format!("{}:in", kept.id), Utc::now()))
+            let row = archive_envelope::Entity::find_by_id(lost.clone())
+                .one(db)
                 .await
-                .expect("envelope");
-            let (found, _) = failing.known_envelopes(std::slice::from_ref(&lost));
-            assert!(failing.copy(copy(found)).await.is_err());
-            let row = envelope_row(db, &lost).await;
-            assert_eq!((row.state.as_str(), row.copies), ("pending", 0));
+                .expect("read")
+                .expect("row");
+            assert!(failing.copy(copy(vec![row.into()])).await.is_err());
+            assert_eq!(marked(db, &lost).await, ("pending".into(), 0));
         }
         databases.drop().await;
+    }
+
+    #[test]
+    fn awaited_copies_are_found_by_age_and_by_message_id_until_they_come() {
+        let (db, journal) = (
+            sea_orm::DatabaseConnection::default(),
+            sea_orm::DatabaseConnection::default(),
+        );
+        let writer = JournalWriter::new(db, journal);
+        let now = Utc::now();
+        let awaited = |seconds, archives| Awaited {
+            asked_at: now - Span::seconds(seconds),
+            message_id: "m1@example.test".into(),
+            archives,
+        };
+        writer.await_copy(1, awaited(60, vec![7]));
+        writer.await_copy(2, awaited(1, vec![8, 9]));
+        assert_eq!(writer.awaited_since(now - Span::seconds(5)), [1]);
+        assert!(writer.awaits(7, "m1@example.test"));
+        assert!(writer.awaits(9, "m1@example.test"));
+        assert!(!writer.awaits(7, "m2@example.test"));
+        writer.forget_awaited([1]);
+        assert!(!writer.awaits(7, "m1@example.test"));
+        assert!(writer.awaited_since(now - Span::seconds(5)).is_empty());
     }
 }

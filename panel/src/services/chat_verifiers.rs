@@ -256,22 +256,8 @@ impl Services {
     /// The key stand-in salts are made with: random, made once and kept, so a login
     /// without verifiers gets the same salt after a restart too.
     async fn stand_in_key(&self) -> Result<Vec<u8>, ServiceError> {
-        let mut fresh = [0u8; 32];
-        rand::fill(&mut fresh[..]);
-        let row = panel_setting::ActiveModel {
-            name: Set(STAND_IN_KEY.to_string()),
-            value: Set(data_encoding::HEXLOWER.encode(&fresh)),
-        };
-        // The first writer wins; everyone reads what it wrote.
-        panel_setting::Entity::insert(row)
-            .on_conflict_do_nothing_on([panel_setting::Column::Name])
-            .exec(&self.db)
-            .await?;
-        let kept = panel_setting::Entity::find_by_id(STAND_IN_KEY.to_string())
-            .one(&self.db)
+        panel_setting::kept_key(&self.db, STAND_IN_KEY)
             .await?
-            .and_then(|row| data_encoding::HEXLOWER.decode(row.value.as_bytes()).ok())
-            .ok_or_else(|| ServiceError::Internal("the SCRAM stand-in key is unreadable".into()))?;
-        Ok(kept)
+            .ok_or_else(|| ServiceError::Internal("the SCRAM stand-in key is unreadable".into()))
     }
 }

@@ -31,6 +31,7 @@ pub mod delegates;
 pub mod dns;
 mod domains;
 pub mod groups;
+pub mod journal_address;
 pub mod kept_mail;
 pub mod login_guard;
 pub mod mail_rules;

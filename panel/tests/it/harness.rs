@@ -8,7 +8,7 @@ use std::{
     net::TcpListener,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
-    sync::mpsc,
+    sync::{Arc, Mutex, mpsc},
     time::Duration,
 };
 
@@ -64,6 +64,8 @@ pub struct Casella {
     pub printed: HashMap<String, String>,
     /// `http`, or `https` when the panel serves TLS itself.
     scheme: &'static str,
+    /// Every line Casella logged (its standard error), as they come.
+    logged: Arc<Mutex<Vec<String>>>,
 }
 
 impl Casella {
@@ -101,7 +103,7 @@ impl Casella {
         for _ in 0..3 {
             let ports = Ports::free();
             let mut cmd = Casella::command(data, demo, env, &ports);
-            cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
+            cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
             if let Some(casella) = Casella::wait_ready(cmd, ports, data, scheme) {
                 return casella;
             }
@@ -145,6 +147,15 @@ impl Casella {
     ) -> Option<Casella> {
         let mut child = cmd.spawn().expect("spawn casella");
         let stdout = child.stdout.take().expect("stdout");
+        let stderr = child.stderr.take().expect("stderr");
+        let logged: Arc<Mutex<Vec<String>>> = Arc::default();
+        let into = logged.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                into.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+            }
+        });
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -189,7 +200,18 @@ impl Casella {
             child: Some(child),
             printed,
             scheme,
+            logged,
         })
+    }
+
+    /// How many lines Casella has logged so far that contain `text`.
+    pub fn logged(&self, text: &str) -> usize {
+        self.logged
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|line| line.contains(text))
+            .count()
     }
 
     pub fn url(&self, path: &str) -> String {
