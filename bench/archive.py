@@ -7,8 +7,9 @@ same run (its release binary, demo data, the embedded default stores):
 1. Ingest: MESSAGES messages offered to the MX over CONNECTIONS sessions to bob, timed until
    bob's INBOX holds them all (IMAP STATUS); once with no archive, once (a fresh instance)
    with the archive on for every mailbox, then timed until the archive also holds every copy
-   (the journal copy is relayed by the engine's queue to Casella's receiver). The ratio
-   (archive on / off, messages per second) has the goal ≥ 0.9.
+   (the journal copy is relayed by the engine's queue to Casella's receiver). ROUNDS rounds,
+   each off then on (this machine's speed drifts by a quarter between minutes); the ratio
+   (archive on / off, messages per second), the median of the rounds', has the goal ≥ 0.9.
 2. Search: an archive of SMALL messages and one of LARGE (the issue: 10 k and 1 M), written
    straight into the panel database while Casella is stopped (rows and their text index as
    the journal writes them), then the same searches through the owner's `mail/archive`
@@ -76,8 +77,8 @@ def archive_everyone(db_path: Path) -> int:
 
 
 def ingest(binary: Path, work: Path, archived: bool, messages: int, connections: int,
-           log_filter: str = "warn") -> dict:
-    name = "archive-on" if archived else "archive-off"
+           log_filter: str = "warn", round_no: int = 1) -> dict:
+    name = f"archive-{'on' if archived else 'off'}-{round_no}"
     server = Casella(binary=binary, work_dir=work, name=name, store="rocksdb",
                      extra_env={"CASELLA_LOG": log_filter})
     server.start()
@@ -250,6 +251,8 @@ def main(argv: list[str]) -> int:
     p.add_argument("--casella-bin", type=Path, default=DEFAULT_CASELLA_BIN)
     p.add_argument("--messages", type=int, default=5000, help="messages of the ingest test")
     p.add_argument("--connections", type=int, default=8)
+    p.add_argument("--rounds", type=int, default=3,
+                   help="ingest rounds, each archive off then on (fresh instances)")
     p.add_argument("--small", type=int, default=10_000)
     p.add_argument("--large", type=int, default=1_000_000)
     p.add_argument("--repeat", type=int, default=15)
@@ -269,14 +272,23 @@ def main(argv: list[str]) -> int:
             work = args.keep
             work.mkdir(parents=True, exist_ok=True)
         if args.only in (None, "ingest"):
-            off = ingest(args.casella_bin, work, False, args.messages, args.connections,
-                         args.log_filter)
-            log(f"archive off: {off}")
-            on = ingest(args.casella_bin, work, True, args.messages, args.connections,
-                        args.log_filter)
-            log(f"archive on: {on}")
-            record["ingest"] = {"off": off, "on": on,
-                                "ratio": round(on["msgs_per_s"] / off["msgs_per_s"], 2)}
+            rounds = []
+            for n in range(1, args.rounds + 1):
+                off = ingest(args.casella_bin, work, False, args.messages, args.connections,
+                             args.log_filter, n)
+                log(f"round {n}, archive off: {off}")
+                on = ingest(args.casella_bin, work, True, args.messages, args.connections,
+                            args.log_filter, n)
+                log(f"round {n}, archive on: {on}")
+                rounds.append({"off": off, "on": on,
+                               "ratio": round(on["msgs_per_s"] / off["msgs_per_s"], 2)})
+            median = {side: statistics.median(r[side]["msgs_per_s"] for r in rounds)
+                      for side in ("off", "on")}
+            # Each round's two halves run a minute apart: their ratio is the least touched
+            # by the machine's drift, so the median of the rounds' ratios is the figure.
+            record["ingest"] = {"rounds": rounds, "median_msgs_per_s": median,
+                                "ratio_of_medians": round(median["on"] / median["off"], 2),
+                                "ratio": statistics.median(r["ratio"] for r in rounds)}
         if args.only in (None, "search"):
             record["search"] = search(args.casella_bin, work, args.small, args.large, args.repeat)
     report(record)
@@ -289,13 +301,20 @@ def report(r: dict) -> None:
     if "ingest" in r:
         i = r["ingest"]
         print(f"\nSMTP ingest, {r['params']['messages']:,} messages over "
-              f"{r['params']['connections']} connections")
-        print(f"{'':<14}{'msgs/s':>10}{'seconds':>10}{'CPU ms/msg':>12}{'cores':>8}")
-        for name in ("off", "on"):
-            row = i[name]
-            print(f"{'archive ' + name:<14}{row['msgs_per_s']:>10}{row['seconds']:>10}"
-                  f"{row['server_cpu_ms_per_msg']:>12}{row['server_cores']:>8}")
-        print(f"ratio on/off: {i['ratio']} (goal >= 0.9)")
+              f"{r['params']['connections']} connections, {len(i['rounds'])} rounds")
+        print(f"{'':<18}{'msgs/s':>10}{'seconds':>10}{'CPU ms/msg':>12}{'cores':>8}"
+              f"{'SMTP p50 ms':>13}")
+        for n, rnd in enumerate(i["rounds"], 1):
+            for name in ("off", "on"):
+                row = rnd[name]
+                print(f"{f'{n}: archive ' + name:<18}{row['msgs_per_s']:>10}{row['seconds']:>10}"
+                      f"{row['server_cpu_ms_per_msg']:>12}{row['server_cores']:>8}"
+                      f"{row['smtp_transaction_ms']['p50']:>13}")
+            print(f"{f'{n}: ratio':<18}{rnd['ratio']:>10}")
+        m = i["median_msgs_per_s"]
+        print(f"medians: off {m['off']} msgs/s, on {m['on']} msgs/s "
+              f"(ratio {i['ratio_of_medians']})")
+        print(f"ratio on/off, the median of the rounds': {i['ratio']} (goal >= 0.9)")
     if "search" in r:
         s = r["search"]
         small, large = r["params"]["small"], r["params"]["large"]
