@@ -516,26 +516,9 @@ async fn kept_by_changes<'a, C: ConnectionTrait>(
 #[cfg(test)]
 mod tests {
     use chrono::Duration as Span;
-    use sea_orm::ActiveValue::Set;
 
     use super::*;
-    use crate::services::kept_mail;
-
-    /// An envelope row as the hook of an earlier version wrote it.
-    fn envelope_row(token: &str, parties: String) -> archive_envelope::ActiveModel {
-        archive_envelope::ActiveModel {
-            token: Set(token.into()),
-            queue_id: Set("1f".into()),
-            login: Set(String::new()),
-            mail_from: Set("anna@example.test".into()),
-            recipients: Set("bob@demo.test".into()),
-            parties: Set(parties),
-            created_at: Set(Utc::now()),
-            state: Set("pending".into()),
-            copies: Set(0),
-            message_id: Set("m1@example.test".into()),
-        }
-    }
+    use crate::{db::testing::envelope_row, services::kept_mail};
 
     async fn marked(db: &DatabaseConnection, token: &str) -> (String, i32) {
         let row = archive_envelope::Entity::find_by_id(token)
@@ -561,7 +544,7 @@ mod tests {
 
             // One copy for a message named by its queue id (no row), one for an envelope row.
             let old = "a".repeat(32);
-            archive_envelope::Entity::insert(envelope_row(&old, format!("{}:out", kept.id)))
+            archive_envelope::Entity::insert(envelope_row(&old, &format!("{}:out", kept.id)))
                 .exec_without_returning(db)
                 .await
                 .expect("envelope row");
@@ -615,7 +598,7 @@ mod tests {
             // Rows that cannot be written (a database without the archive's tables): the copy
             // is not taken, and its envelope row is not marked.
             let lost = "d".repeat(32);
-            archive_envelope::Entity::insert(envelope_row(&lost, format!("{}:in", kept.id)))
+            archive_envelope::Entity::insert(envelope_row(&lost, &format!("{}:in", kept.id)))
                 .exec_without_returning(db)
                 .await
                 .expect("envelope row");
