@@ -120,6 +120,10 @@ struct Location {
     length: u64,
 }
 
+/// A put whose bytes may not be on disk yet (see [`ContentStore::put_unsettled`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unsettled(Option<u64>);
+
 /// The content store in a folder of its own. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct ContentStore {
@@ -256,6 +260,19 @@ impl ContentStore {
         bytes: Vec<u8>,
         read: impl FnOnce(&[u8]) -> T + Send + 'static,
     ) -> io::Result<(ObjectHash, T)> {
+        let (hash, read, unsettled) = self.put_unsettled(bytes, read).await?;
+        self.settle_all([unsettled]).await?;
+        Ok((hash, read))
+    }
+
+    /// Writes these bytes as [`put_reading`](Self::put_reading) does, without waiting for
+    /// them to reach the disk: [`settle_all`](Self::settle_all) waits, for many puts at once
+    /// (one sync for a batch of them, where each put would have had one of its own).
+    pub async fn put_unsettled<T: Send + 'static>(
+        &self,
+        bytes: Vec<u8>,
+        read: impl FnOnce(&[u8]) -> T + Send + 'static,
+    ) -> io::Result<(ObjectHash, T, Unsettled)> {
         let inner = self.inner.clone();
         let (written, read) = tokio::task::spawn_blocking(move || {
             let read = read(&bytes);
@@ -264,10 +281,15 @@ impl ContentStore {
         .await
         .map_err(io::Error::other)?;
         let (hash, ticket) = written?;
-        if let Some(ticket) = ticket {
-            self.settle(ticket).await?;
+        Ok((hash, read, Unsettled(ticket)))
+    }
+
+    /// Returns once the bytes of every one of these puts are on disk.
+    pub async fn settle_all(&self, puts: impl IntoIterator<Item = Unsettled>) -> io::Result<()> {
+        match puts.into_iter().filter_map(|put| put.0).max() {
+            Some(ticket) => self.settle(ticket).await,
+            None => Ok(()),
         }
-        Ok((hash, read))
     }
 
     /// Returns once a sync that started after `ticket` was taken has finished.

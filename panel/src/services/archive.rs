@@ -288,8 +288,9 @@ impl Services {
         let store = self.time_machine_settings()?.store.clone();
         let size = bytes.len() as i64;
         let _writing = store.writing().await;
-        let (hash, summary) = store
-            .put_reading(bytes, kept_mail::summary)
+        // Its bytes reach the disk with its batch's, before the batch's rows are written.
+        let (hash, summary, unsettled) = store
+            .put_unsettled(bytes, kept_mail::summary)
             .await
             .map_err(|err| ServiceError::Internal(format!("content store: {err}")))?;
         let stored = started.elapsed();
@@ -301,6 +302,8 @@ impl Services {
             hash,
             size,
             summary,
+            store: store.clone(),
+            unsettled,
         };
         self.journal_writer.copy(copy).await?;
         self.journal_writer.forget_awaited(queue_ids);

@@ -39,7 +39,7 @@ use super::{
     kept_mail::Summary,
 };
 use crate::{
-    content_store::ObjectHash,
+    content_store::{ContentStore, ObjectHash, Unsettled},
     db::{archive, archive_envelope, archive_message, panel_setting},
 };
 
@@ -68,6 +68,10 @@ pub(crate) struct Copy {
     pub hash: ObjectHash,
     pub size: i64,
     pub summary: Summary,
+    /// Where its bytes are, and whether they may not be on disk yet: a batch's bytes are
+    /// synced together, before its rows are written.
+    pub store: ContentStore,
+    pub unsettled: Unsettled,
 }
 
 /// One message's envelope, as its queued message (or an earlier version's envelope row)
@@ -252,6 +256,12 @@ trait Write: Send + Sync + Sized + 'static {
         db: &C,
     ) -> impl std::future::Future<Output = Result<(), DbErr>> + Send;
 
+    /// What must be done before a batch of these is written (once for the whole batch).
+    fn prepare(batch: &[&Self]) -> impl std::future::Future<Output = Result<(), DbErr>> + Send {
+        let _ = batch;
+        async { Ok(()) }
+    }
+
     /// The envelopes to mark done once this write is committed.
     fn done_tokens(&self) -> impl Iterator<Item = &str> {
         std::iter::empty()
@@ -333,6 +343,7 @@ impl Writer {
     /// write lock, when its jobs were written and when they were committed (the debug log's
     /// timings of the writers).
     async fn write<W: Write>(&self, batch: &[&W]) -> Result<Stages, DbErr> {
+        W::prepare(batch).await?;
         let stages = write_batch(&self.db, batch).await?;
         let Some(marks) = &self.marks else {
             return Ok(stages);
@@ -409,6 +420,18 @@ impl Write for Marks {
 }
 
 impl Write for Copy {
+    /// The batch's bytes on disk, in one sync, before any row refers to them.
+    async fn prepare(batch: &[&Self]) -> Result<(), DbErr> {
+        let Some(first) = batch.first() else {
+            return Ok(());
+        };
+        first
+            .store
+            .settle_all(batch.iter().map(|copy| copy.unsettled))
+            .await
+            .map_err(|err| DbErr::Custom(format!("content store: {err}")))
+    }
+
     fn done_tokens(&self) -> impl Iterator<Item = &str> {
         self.envelopes
             .iter()
@@ -562,11 +585,20 @@ mod tests {
                 .expect("row");
             let bytes: &[u8] =
                 b"Message-ID: <m1@example.test>\r\nSubject: offerta\r\n\r\ntesto\r\n";
+            // The bytes are put unsettled, as the receiver puts them: the writer syncs them.
+            let store = ContentStore::open(&dir.path().join("store")).expect("store");
+            let (hash, _, unsettled) = store
+                .put_unsettled(bytes.to_vec(), |_| ())
+                .await
+                .expect("put");
+            assert_eq!(hash, ObjectHash::of(bytes));
             let copy = |envelopes| Copy {
                 envelopes,
-                hash: ObjectHash::of(bytes),
+                hash,
                 size: bytes.len() as i64,
                 summary: kept_mail::summary(bytes),
+                store: store.clone(),
+                unsettled,
             };
             writer
                 .copy(copy(vec![queued.clone(), row.clone().into()]))
